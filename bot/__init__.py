@@ -1,0 +1,3 @@
+"""Migration Guard: reviews database migrations in pull requests."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,208 @@
+"""``migration-guard``: the same engine as the GitHub App, run on a local git repository.
+
+Exit status: 0 when no finding is an error, 1 when one is, 2 for usage, configuration or git
+problems (one line on stderr, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot import __version__
+from bot.config import DEFAULT_PATH, Config, ConfigError, parse_config
+from bot.engine import Result, run
+from bot.gitrepo import GitError, GitRepo
+from bot.model import RefInfo
+from bot.parse_cache import SqliteParseCache
+from bot.snapshot import build_changeset
+from rules import RULES
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A problem the user can fix; printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, not usage + error
+        raise UsageError(message)
+
+
+CHECK_HELP = """\
+Check the migrations that HEAD changes relative to its merge base with the base branch, as a
+pull request would show them. Ordering and history checks compare against the base branch tip
+and the deployed ref, so a migration merged on the base after this branch was cut is seen.
+Only committed work is checked: uncommitted and untracked changes are not part of the change.
+
+exit status: 0 no error findings, 1 at least one error finding, 2 usage/configuration/git problem
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="migration-guard", description="Reviews database migrations in a change.")
+    parser.add_argument("--version", action="version", version=f"migration-guard {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    check = commands.add_parser(
+        "check", help="check the migrations a branch changes", description=CHECK_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check.add_argument("--repo", default=".", help="repository directory (default: .)")
+    check.add_argument("--base", help="base branch or ref (default: origin/HEAD, then main, then master)")
+    check.add_argument("--head", default="HEAD", help="the change's tip (default: HEAD)")
+    check.add_argument("--deployed-ref", help="ref whose migrations already ran (default: config, else --base)")
+    check.add_argument("--config", help=f"configuration file (default: {DEFAULT_PATH} in the repository)")
+    check.add_argument("--format", choices=("text", "json", "sarif"), default="text", help="output format")
+    check.add_argument("--output", help="write the report to this file instead of stdout")
+    check.add_argument("--no-cache", action="store_true", help="do not read or write the parse cache")
+
+    commands.add_parser("rules", help="list every rule with its default severity")
+    explain = commands.add_parser("explain", help="explain one rule and its safe alternative")
+    explain.add_argument("rule", help="rule id, e.g. missing-rollback")
+
+    demo = commands.add_parser("demo", help="create a sample repository with a collision and check it")
+    demo.add_argument("directory", nargs="?", help="where to create it (default: a new temporary folder)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "rules":
+            return _list_rules()
+        if args.command == "explain":
+            return _explain(args.rule)
+        if args.command == "demo":
+            from bot.demo import run_demo
+
+            return run_demo(args.directory)
+        return _check(args)
+    except (UsageError, ConfigError, GitError) as exc:
+        print(f"migration-guard: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        if os.environ.get("MIGRATION_GUARD_DEBUG"):
+            raise
+        print(f"migration-guard: internal error: {type(exc).__name__}: {exc} (set MIGRATION_GUARD_DEBUG=1 for "
+              "a traceback)", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _list_rules() -> int:
+    width = max(len(r) for r in RULES)
+    for rule in RULES.values():
+        print(f"{rule.id:<{width}}  {rule.severity.label:<7}  {rule.summary}")
+    return EXIT_OK
+
+
+def _explain(rule_id: str) -> int:
+    rule = RULES.get(rule_id)
+    if rule is None:
+        raise UsageError(f"unknown rule {rule_id!r} (see `migration-guard rules`)")
+    print(f"{rule.id} ({rule.severity.label} by default)\n\n{rule.explanation}")
+    return EXIT_OK
+
+
+def load_config(repo: GitRepo, path: str | None) -> Config:
+    if path is not None:
+        file = Path(path)
+        if not file.is_file():
+            raise UsageError(f"--config {path}: no such file")
+    else:
+        file = repo.root / DEFAULT_PATH
+        if not file.is_file():
+            return Config()
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path or DEFAULT_PATH}: cannot read: {exc}") from None
+    return parse_config(text, path or DEFAULT_PATH)
+
+
+def _resolve(repo: GitRepo, ref: str, option: str) -> str:
+    sha = repo.resolve(ref)
+    if sha is None:
+        if option == "--head" and repo.resolve("HEAD") is None:
+            raise UsageError("the repository has no commits yet: commit the migrations first")
+        raise UsageError(f"{option} {ref}: no such branch, tag or commit")
+    return sha
+
+
+def _check(args: argparse.Namespace) -> int:
+    repo = GitRepo(args.repo)
+    head = _resolve(repo, args.head, "--head")
+    base_name = args.base or repo.default_base()
+    if base_name is None:
+        raise UsageError("no base branch: none of origin/HEAD, main or master exists; pass --base REF")
+    base = _resolve(repo, base_name, "--base")
+    config = load_config(repo, args.config)
+
+    deployed_name, option = base_name, "--base"
+    if args.deployed_ref:
+        deployed_name, option = args.deployed_ref, "--deployed-ref"
+    elif config.deployed is not None:
+        option = "deployed"
+        if config.deployed.tag:
+            tag = repo.newest_tag(config.deployed.tag)
+            if tag is None:
+                raise UsageError(f"deployed.tag {config.deployed.tag!r}: no tag matches")
+            deployed_name = tag
+        else:
+            deployed_name = config.deployed.ref or config.deployed.branch or base_name
+    deployed = _resolve(repo, deployed_name, option)
+
+    merge_base = repo.merge_base(base, head)
+    if merge_base is None:
+        raise UsageError(f"--base {base_name} and --head {args.head} share no history")
+
+    cache = None if args.no_cache else SqliteParseCache(repo.git_dir() / "migration-guard" / "parse-cache.sqlite3")
+    base_tree = repo.tree(base)
+    changeset, _parser = build_changeset(
+        source=repo,
+        config=config,
+        head_tree=repo.tree(head),
+        base_tree=base_tree,
+        deployed_tree=base_tree if deployed == base else repo.tree(deployed),
+        changes=repo.changes(merge_base, head),
+        cache=cache,
+        base_ref=RefInfo(base_name, base),
+        head_ref=RefInfo(args.head, head),
+        deployed_ref=RefInfo(deployed_name, deployed),
+    )
+    result = run(changeset, config)
+    _emit(result, args)
+    return EXIT_FINDINGS if result.failed else EXIT_OK
+
+
+def _emit(result: Result, args: argparse.Namespace) -> None:
+    if args.format == "json":
+        from bot.output.json_format import render as render_json
+
+        text = render_json(result)
+    elif args.format == "sarif":
+        from bot.output.sarif import render as render_sarif
+
+        text = render_sarif(result)
+    else:
+        from bot.output.text import render as render_text
+
+        colour = args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        text = render_text(result, colour=colour)
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--output {args.output}: {exc.strerror}") from None
+    else:
+        sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+"""Framework adapters, one module each, in the order they claim ambiguous files.
+
+golang-migrate claims ``N_x.up.sql`` before dbmate and goose look at ``N_*.sql``; dbmate and
+goose tell each other's files apart by their annotations.
+"""
+
+from __future__ import annotations
+
+from bot.frameworks.alembic import Alembic
+from bot.frameworks.base import Candidate, Framework
+from bot.frameworks.dbmate import Dbmate
+from bot.frameworks.django import Django
+from bot.frameworks.flyway import Flyway
+from bot.frameworks.golang_migrate import GolangMigrate
+from bot.frameworks.goose import Goose
+from bot.frameworks.prisma import Prisma
+
+FRAMEWORKS: tuple[Framework, ...] = (
+    Django(),
+    Alembic(),
+    Prisma(),
+    Flyway(),
+    GolangMigrate(),
+    Dbmate(),
+    Goose(),
+)
+BY_NAME: dict[str, Framework] = {f.name: f for f in FRAMEWORKS}
+
+__all__ = ["BY_NAME", "FRAMEWORKS", "Candidate", "Framework"]

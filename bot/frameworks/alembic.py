@@ -1,0 +1,167 @@
+"""Alembic: revision files in the versions directory, ordered by the ``down_revision`` graph.
+
+Where: ``version_locations`` or ``<script_location>/versions`` from each ``alembic.ini``; a
+``versions/`` folder beside an ``env.py``; elsewhere, any ``versions/*.py`` that assigns both
+``revision`` and ``down_revision`` at module level. Identity: ``revision``; parents: the
+``down_revision`` string or tuple (a merge revision has several); ``branch_labels``.
+Rollback: ``downgrade()``; empty (``pass``, ``...``, a docstring) counts as missing, a body that
+raises is an explicit choice.
+"""
+
+from __future__ import annotations
+
+import configparser
+import posixpath
+import re
+from collections.abc import Collection, Mapping
+
+from bot.frameworks.base import Candidate, Framework, ParseResult, failure, parent_dir, under
+from bot.model import Migration, RollbackIssue, RollbackProblem
+from bot.pyast import NotALiteral, assignments, does_nothing, first_raise, functions, literal, parse_module
+from bot.pyast import string_tuple as as_strings
+from bot.textfile import UnreadableFile
+
+
+class Alembic(Framework):
+    name = "alembic"
+    unrecognised_message = "no module-level `revision = '...'`: Alembic cannot load this revision file"
+
+    def aux_wanted(self, paths: Collection[str]) -> list[str]:
+        return [p for p in paths if posixpath.basename(p) == "alembic.ini"]
+
+    def select(self, paths: Collection[str], aux: Mapping[str, str]) -> list[Candidate]:
+        strict_dirs: dict[str, str] = {}  # versions dir -> script location (namespace)
+        for ini_path, text in aux.items():
+            if posixpath.basename(ini_path) == "alembic.ini":
+                for versions, script in _locations_from_ini(ini_path, text):
+                    strict_dirs[versions] = script
+        for path in paths:
+            if posixpath.basename(path) == "env.py":
+                script = parent_dir(path)
+                strict_dirs.setdefault(posixpath.join(script, "versions") if script else "versions", script)
+        found: list[Candidate] = []
+        for path in paths:
+            if not path.endswith(".py") or posixpath.basename(path) == "__init__.py":
+                continue
+            folder = parent_dir(path)
+            if folder in strict_dirs:
+                found.append(Candidate(self.name, path, strict_dirs[folder] or ".", strict=True))
+            elif posixpath.basename(folder) == "versions":
+                found.append(Candidate(self.name, path, parent_dir(folder) or "."))
+        return found
+
+    def select_in(self, directory: str, paths: Collection[str]) -> list[Candidate]:
+        return [
+            Candidate(self.name, p, directory, strict=True)
+            for p in paths
+            if under(p, directory) and p.endswith(".py") and posixpath.basename(p) != "__init__.py"
+        ]
+
+    def parse(self, candidate: Candidate, blob_sha: str, text: str) -> ParseResult:
+        try:
+            module = parse_module(text)
+        except UnreadableFile as exc:
+            if not candidate.strict and "revision" not in text:
+                return None
+            return failure(candidate, blob_sha, exc.message, exc.line)
+        names = assignments(module.body)
+        if "revision" not in names or "down_revision" not in names:
+            if candidate.strict and "revision" not in names:
+                return failure(candidate, blob_sha, self.unrecognised_message or "", 1)
+            if not candidate.strict:
+                return None
+        values: dict[str, tuple[str, ...]] = {}
+        for key in ("revision", "down_revision", "branch_labels"):
+            if key not in names:
+                values[key] = ()
+                continue
+            try:
+                strings = as_strings(literal(names[key].value))
+            except NotALiteral as exc:
+                strings = None
+                shown = str(exc)
+            else:
+                shown = ""
+            if strings is None:
+                return failure(
+                    candidate,
+                    blob_sha,
+                    f"`{key}` must be a string literal (or tuple of strings), not `{shown or '...'}`",
+                    names[key].line,
+                )
+            values[key] = strings
+        if len(values["revision"]) != 1 or not values["revision"][0]:
+            return failure(candidate, blob_sha, "`revision` must be one non-empty string", names["revision"].line)
+        revision = values["revision"][0]
+        defs = functions(module.body)
+        rollback: list[RollbackIssue] = []
+        downgrade = defs.get("downgrade")
+        if downgrade is None:
+            upgrade = defs.get("upgrade")
+            rollback.append(
+                RollbackIssue(
+                    RollbackProblem.MISSING,
+                    upgrade.lineno if upgrade else names["revision"].line,
+                    "has no `downgrade()` function",
+                )
+            )
+        elif (raised := first_raise(downgrade.body)) is not None:
+            rollback.append(
+                RollbackIssue(
+                    RollbackProblem.DECLARED_IRREVERSIBLE, raised.lineno, "`downgrade()` raises on purpose"
+                )
+            )
+        elif does_nothing(downgrade.body):
+            rollback.append(
+                RollbackIssue(RollbackProblem.EMPTY, downgrade.lineno, "has a `downgrade()` that does nothing")
+            )
+        return Migration(
+            framework=self.name,
+            path=candidate.path,
+            blob_sha=blob_sha,
+            key=revision,
+            name=_slug(candidate.path, revision),
+            namespace=candidate.namespace,
+            parents=tuple(p for p in values["down_revision"] if p),
+            key_line=names["revision"].line,
+            parents_line=names["down_revision"].line if "down_revision" in names else None,
+            branch_labels=values["branch_labels"],
+            rollback=tuple(rollback),
+        )
+
+
+def _slug(path: str, revision: str) -> str:
+    stem = posixpath.splitext(posixpath.basename(path))[0]
+    return stem.removeprefix(revision).strip("_") or stem
+
+
+_LOCATION_SPLIT = re.compile(r"[\s,;:]+")
+
+
+def _locations_from_ini(ini_path: str, text: str) -> list[tuple[str, str]]:
+    """(versions directory, script location) pairs named by one ``alembic.ini``."""
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        parser.read_string(text, source=ini_path)
+    except configparser.Error:
+        return []
+    if not parser.has_section("alembic"):
+        return []
+    here = parent_dir(ini_path)
+
+    def resolve(value: str) -> str:
+        value = value.replace("%(here)s", here or ".").strip()
+        if ":" in value and not value.startswith("/"):  # package resource "pkg.mod:dir"
+            package, _, rest = value.partition(":")
+            value = posixpath.join(package.replace(".", "/"), rest)
+        joined = posixpath.normpath(posixpath.join(here, value)) if here and not value.startswith(here) else value
+        return posixpath.normpath(joined).lstrip("./") if joined not in (".", "") else "."
+
+    script = parser.get("alembic", "script_location", fallback="")
+    if not script:
+        return []
+    script_dir = resolve(script)
+    locations = parser.get("alembic", "version_locations", fallback="").strip()
+    if locations:
+        return [(resolve(loc), script_dir) for loc in _LOCATION_SPLIT.split(locations) if loc]
+    return [(posixpath.join(script_dir, "versions") if script_dir != "." else "versions", script_dir)]

@@ -1,0 +1,194 @@
+"""Django: ``<app>/migrations/NNNN_*.py`` modules with a ``Migration`` class.
+
+Identity: the module name within an app label. The label is not always the folder name: it is
+taken from ``apps.py`` (``label``, else the last part of ``name``), else from how the app's own
+migrations and other apps' migrations depend on it, else the folder name. Parents: the
+``dependencies`` list (``swappable_dependency`` and other calls are external and skipped);
+``replaces`` marks a squashed migration. Rollback: operations reverse themselves except
+``RunPython`` without ``reverse_code`` and ``RunSQL`` without ``reverse_sql``.
+"""
+
+from __future__ import annotations
+
+import ast
+import posixpath
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
+
+from bot.frameworks.base import Candidate, Framework, ParseResult, failure, parent_dir, under
+from bot.model import Migration, RollbackIssue, RollbackProblem
+from bot.pyast import NotALiteral, argument, assignments, call_name, is_none, literal, parse_module
+from bot.textfile import UnreadableFile
+
+_IRREVERSIBLE = {
+    "RunPython": (1, "reverse_code", "uses `RunPython` without `reverse_code`"),
+    "RunSQL": (1, "reverse_sql", "uses `RunSQL` without `reverse_sql`"),
+}
+
+
+class Django(Framework):
+    name = "django"
+    unrecognised_message = "no `class Migration`: Django refuses to load the app's migrations (BadMigrationError)"
+
+    def aux_wanted(self, paths: Collection[str]) -> list[str]:
+        apps = {parent_dir(parent_dir(p)) for p in self._module_paths(paths)}
+        return [posixpath.join(a, "apps.py") if a else "apps.py" for a in sorted(apps)]
+
+    def select(self, paths: Collection[str], aux: Mapping[str, str]) -> list[Candidate]:
+        return [
+            Candidate(self.name, p, parent_dir(parent_dir(p)) or ".", strict=True)
+            for p in self._module_paths(paths)
+        ]
+
+    def select_in(self, directory: str, paths: Collection[str]) -> list[Candidate]:
+        return [c for c in self.select([p for p in paths if under(p, directory)], {})]
+
+    @staticmethod
+    def _module_paths(paths: Collection[str]) -> list[str]:
+        """Modules of ``migrations`` packages (with ``__init__.py``, as Django requires)."""
+        packages = {
+            parent_dir(p)
+            for p in paths
+            if p.endswith("/migrations/__init__.py") or p == "migrations/__init__.py"
+        }
+        return [
+            p
+            for p in paths
+            if p.endswith(".py")
+            and parent_dir(p) in packages
+            and not posixpath.basename(p).startswith(("_", "~"))
+        ]
+
+    def parse(self, candidate: Candidate, blob_sha: str, text: str) -> ParseResult:
+        try:
+            module = parse_module(text)
+        except UnreadableFile as exc:
+            return failure(candidate, blob_sha, exc.message, exc.line)
+        cls = next(
+            (s for s in module.body if isinstance(s, ast.ClassDef) and s.name == "Migration"), None
+        )
+        if cls is None:
+            return failure(candidate, blob_sha, self.unrecognised_message or "", 1)
+        names = assignments(cls.body)
+        parents: list[str] = []
+        deps = names.get("dependencies")
+        if deps is not None:
+            if not isinstance(deps.value, ast.List | ast.Tuple):
+                return failure(candidate, blob_sha, "`dependencies` must be a list", deps.line)
+            for element in deps.value.elts:
+                if isinstance(element, ast.Call):
+                    continue  # swappable_dependency(settings.AUTH_USER_MODEL): another project's app
+                try:
+                    value = literal(element)
+                except NotALiteral:
+                    continue
+                if isinstance(value, tuple | list) and len(value) == 2 and all(isinstance(v, str) for v in value):
+                    parents.append(f"{value[0]}:{value[1]}")
+        replaces: list[str] = []
+        if "replaces" in names:
+            try:
+                value = literal(names["replaces"].value)
+            except NotALiteral:
+                value = []
+            for item in value if isinstance(value, list | tuple) else []:
+                if isinstance(item, tuple | list) and len(item) == 2:
+                    replaces.append(f"{item[0]}:{item[1]}")
+        rollback = []
+        operations = names.get("operations")
+        if operations is not None:
+            for node in ast.walk(operations.value):
+                if isinstance(node, ast.Call) and (name := call_name(node)) in _IRREVERSIBLE:
+                    position, keyword, what = _IRREVERSIBLE[name]
+                    if is_none(argument(node, position, keyword)):
+                        rollback.append(
+                            RollbackIssue(RollbackProblem.IRREVERSIBLE_OPERATION, node.lineno, what)
+                        )
+        stem = posixpath.splitext(posixpath.basename(candidate.path))[0]
+        return Migration(
+            framework=self.name,
+            path=candidate.path,
+            blob_sha=blob_sha,
+            key=stem,
+            name=stem,
+            namespace=candidate.namespace,
+            parents=tuple(parents),
+            key_line=cls.lineno,
+            parents_line=deps.line if deps else cls.lineno,
+            replaces=tuple(replaces),
+            rollback=tuple(rollback),
+        )
+
+    def link(self, migrations: Sequence[Migration], aux: Mapping[str, str]) -> list[Migration]:
+        """Replace each app folder by its app label."""
+        labels = infer_labels(migrations, aux)
+        return [replace(m, namespace=labels.get(m.namespace, m.namespace)) for m in migrations]
+
+
+def infer_labels(migrations: Sequence[Migration], aux: Mapping[str, str]) -> dict[str, str]:
+    """App folder -> app label: ``apps.py``, then the app's own dependencies, then other apps'."""
+    names_by_folder: dict[str, set[str]] = {}
+    for m in migrations:
+        names_by_folder.setdefault(m.namespace, set()).add(m.key)
+    labels: dict[str, str] = {}
+    decided: set[str] = set()
+    for folder in names_by_folder:
+        apps_py = aux.get(posixpath.join(folder, "apps.py") if folder != "." else "apps.py")
+        label = _label_from_apps_py(apps_py) if apps_py else None
+        if label:
+            labels[folder] = label
+            decided.add(folder)
+        else:
+            labels[folder] = posixpath.basename(folder) if folder != "." else "."
+    # The app's own migrations name their predecessors with the app's label.
+    for folder, names in names_by_folder.items():
+        if folder in decided:
+            continue
+        votes = Counter(
+            p.split(":", 1)[0]
+            for m in migrations
+            if m.namespace == folder
+            for p in m.parents
+            if p.split(":", 1)[1] in names
+        )
+        if votes:
+            labels[folder] = votes.most_common(1)[0][0]
+            decided.add(folder)
+    # Other apps depend on it under a label no folder has claimed.
+    known = set(labels.values())
+    for m in migrations:
+        for parent in m.parents:
+            label, _, name = parent.partition(":")
+            if label in known:
+                continue
+            owners = [f for f, names in names_by_folder.items() if f not in decided and name in names]
+            if len(owners) == 1:
+                labels[owners[0]] = label
+                decided.add(owners[0])
+                known.add(label)
+    return labels
+
+
+def _label_from_apps_py(text: str) -> str | None:
+    try:
+        module = parse_module(text)
+    except UnreadableFile:
+        return None
+    for cls in module.body:
+        if not isinstance(cls, ast.ClassDef):
+            continue
+        if not any(
+            (isinstance(b, ast.Name) and b.id == "AppConfig") or (isinstance(b, ast.Attribute) and b.attr == "AppConfig")
+            for b in cls.bases
+        ):
+            continue
+        names = assignments(cls.body)
+        for key in ("label", "name"):
+            if key in names:
+                try:
+                    value = literal(names[key].value)
+                except NotALiteral:
+                    continue
+                if isinstance(value, str) and value:
+                    return value if key == "label" else value.rsplit(".", 1)[-1]
+    return None

@@ -1,0 +1,84 @@
+"""Flyway: ``V<version>__<desc>.sql``, ``U<version>__<desc>.sql`` (undo), ``R__<desc>.sql`` (repeatable).
+
+Order: the version compared numerically part by part (``1.10`` > ``1.9``; ``.`` and ``_`` both
+separate parts). Rollback: the ``U`` file of the same version. Undo is a paid Flyway edition
+feature, so a missing ``U`` file is only a notice by default; an empty one is an error.
+Repeatable files are re-applied whenever their checksum changes, so editing them is expected.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
+
+from bot.frameworks.base import Candidate, Framework, ParseResult, parent_dir, under
+from bot.model import Migration, Role, RollbackIssue, RollbackProblem
+from bot.sqltext import is_blank_sql
+from bot.versions import canonical_version, version_parts
+
+VERSIONED = re.compile(r"^([VU])(\d+(?:[._]\d+)*)__(.+)\.sql$")
+REPEATABLE = re.compile(r"^R__(.+)\.sql$")
+
+
+class Flyway(Framework):
+    name = "flyway"
+
+    def select(self, paths: Collection[str], aux: Mapping[str, str]) -> list[Candidate]:
+        return [
+            Candidate(self.name, p, parent_dir(p) or ".", strict=True)
+            for p in paths
+            if VERSIONED.match(posixpath.basename(p)) or REPEATABLE.match(posixpath.basename(p))
+        ]
+
+    def select_in(self, directory: str, paths: Collection[str]) -> list[Candidate]:
+        return self.select([p for p in paths if under(p, directory)], {})
+
+    def parse(self, candidate: Candidate, blob_sha: str, text: str) -> ParseResult:
+        base = posixpath.basename(candidate.path)
+        common = {"framework": self.name, "path": candidate.path, "blob_sha": blob_sha, "namespace": candidate.namespace}
+        repeatable = REPEATABLE.match(base)
+        if repeatable:
+            return Migration(key=repeatable.group(1), name=repeatable.group(1), role=Role.REPEATABLE, **common)
+        found = VERSIONED.match(base)
+        assert found is not None  # select() only lets matching names through
+        prefix, version, description = found.groups()
+        if prefix == "U":
+            empty = is_blank_sql(text)
+            return Migration(
+                key=canonical_version(version),
+                name=description,
+                role=Role.UNDO,
+                rollback=(RollbackIssue(RollbackProblem.EMPTY, 1, "has an empty undo file", candidate.path),)
+                if empty
+                else (),
+                **common,
+            )
+        return Migration(
+            key=canonical_version(version),
+            name=description,
+            order=version_parts(version),
+            key_line=1,
+            **common,
+        )
+
+    def link(self, migrations: Sequence[Migration], aux: Mapping[str, str]) -> list[Migration]:
+        undo = {(m.namespace, m.key): m for m in migrations if m.role is Role.UNDO}
+        linked = []
+        for m in migrations:
+            if m.role is Role.UP:
+                u = undo.get((m.namespace, m.key))
+                if u is None:
+                    m = replace(
+                        m,
+                        rollback=(
+                            RollbackIssue(
+                                RollbackProblem.UNDO_MISSING, 1, f"has no undo file `U{m.key}__{m.name}.sql`"
+                            ),
+                        ),
+                    )
+                elif u.rollback:
+                    m = replace(m, rollback=u.rollback)
+            linked.append(m)
+        return linked

@@ -1,0 +1,65 @@
+"""golang-migrate: ``<version>_<title>.up.<ext>`` with a ``.down.<ext>`` twin.
+
+Order and identity: the leading integer. Rollback: the ``.down.`` file of the same version;
+missing, or holding only comments, means ``migrate down`` does nothing.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
+
+from bot.frameworks.base import Candidate, Framework, ParseResult, parent_dir, under
+from bot.model import Migration, Role, RollbackIssue, RollbackProblem
+from bot.sqltext import is_blank_sql
+
+FILE = re.compile(r"^(\d+)_(.+)\.(up|down)\.([A-Za-z0-9]+)$")
+
+
+class GolangMigrate(Framework):
+    name = "golang-migrate"
+
+    def select(self, paths: Collection[str], aux: Mapping[str, str]) -> list[Candidate]:
+        return [
+            Candidate(self.name, p, parent_dir(p) or ".", strict=True)
+            for p in paths
+            if FILE.match(posixpath.basename(p))
+        ]
+
+    def select_in(self, directory: str, paths: Collection[str]) -> list[Candidate]:
+        return self.select([p for p in paths if under(p, directory)], {})
+
+    def parse(self, candidate: Candidate, blob_sha: str, text: str) -> ParseResult:
+        found = FILE.match(posixpath.basename(candidate.path))
+        assert found is not None  # select() only lets matching names through
+        version, title, direction, _ext = found.groups()
+        common = {
+            "framework": self.name,
+            "path": candidate.path,
+            "blob_sha": blob_sha,
+            "namespace": candidate.namespace,
+            "key": str(int(version)),
+            "name": title,
+        }
+        if direction == "down":
+            empty = is_blank_sql(text)
+            issue = RollbackIssue(RollbackProblem.EMPTY, 1, "has an empty `.down.` file", candidate.path)
+            return Migration(role=Role.DOWN, rollback=(issue,) if empty else (), **common)
+        return Migration(order=(int(version),), key_line=1, **common)
+
+    def link(self, migrations: Sequence[Migration], aux: Mapping[str, str]) -> list[Migration]:
+        downs = {(m.namespace, m.key): m for m in migrations if m.role is Role.DOWN}
+        linked = []
+        for m in migrations:
+            if m.role is Role.UP:
+                down = downs.get((m.namespace, m.key))
+                if down is None:
+                    stem = posixpath.basename(m.path).replace(".up.", ".down.")
+                    issue = RollbackIssue(RollbackProblem.MISSING, 1, f"has no `{stem}`")
+                    m = replace(m, rollback=(issue,))
+                elif down.rollback:
+                    m = replace(m, rollback=down.rollback)
+            linked.append(m)
+        return linked

@@ -1,0 +1,99 @@
+"""Shared adapter for single-file SQL migrations with annotated up and down sections
+(dbmate ``-- migrate:up``, goose ``-- +goose Up``).
+
+Those tools find their sections by scanning lines for the annotation, so this does the same;
+each tool module supplies its own matcher.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+from bot.frameworks.base import Candidate, Framework, ParseResult, failure, parent_dir, under
+from bot.model import Migration, RollbackIssue, RollbackProblem
+from bot.sqltext import is_blank_sql
+
+
+@dataclass(frozen=True)
+class Section:
+    line: int  # the annotation's line
+    body: str  # text up to the next annotation of the same kind family
+
+
+def split_sections(text: str, marker: re.Pattern[str]) -> dict[str, Section]:
+    """First occurrence of each section name (lower-cased group 1 of ``marker``) and its body."""
+    sections: dict[str, Section] = {}
+    current: str | None = None
+    lines: dict[str, list[str]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        found = marker.match(line)
+        if found:
+            current = found.group(1).lower()
+            if current not in sections:
+                sections[current] = Section(number, "")
+                lines[current] = []
+            continue
+        if current is not None:
+            lines[current].append(line)
+    return {name: Section(s.line, "\n".join(lines[name])) for name, s in sections.items()}
+
+
+def section_rollback(sections: dict[str, Section], down_marker: str) -> tuple[RollbackIssue, ...]:
+    up = sections.get("up")
+    down = sections.get("down")
+    if down is None:
+        return (
+            RollbackIssue(
+                RollbackProblem.MISSING, up.line if up else 1, f"has no `{down_marker}` section"
+            ),
+        )
+    if is_blank_sql(down.body):
+        return (RollbackIssue(RollbackProblem.EMPTY, down.line, f"has an empty `{down_marker}` section"),)
+    return ()
+
+
+class SectionedSqlFramework(Framework):
+    """A tool whose migrations are ``<version>_<name>.sql`` files with annotated up/down sections."""
+
+    file_pattern: re.Pattern[str] = re.compile(r"^(\d+)_(.*)\.sql$")
+    marker: re.Pattern[str]
+    up_marker: str
+    down_marker: str
+
+    def select(self, paths: Collection[str], aux: Mapping[str, str]) -> list[Candidate]:
+        return [
+            Candidate(self.name, p, parent_dir(p) or ".")
+            for p in paths
+            if self.file_pattern.match(posixpath.basename(p))
+        ]
+
+    def select_in(self, directory: str, paths: Collection[str]) -> list[Candidate]:
+        return [
+            Candidate(self.name, c.path, c.namespace, strict=True)
+            for c in self.select([p for p in paths if under(p, directory)], {})
+        ]
+
+    def parse(self, candidate: Candidate, blob_sha: str, text: str) -> ParseResult:
+        sections = split_sections(text, self.marker)
+        message = self.unrecognised_message or f"no `{self.up_marker}` section"
+        if not sections:
+            return failure(candidate, blob_sha, message, 1) if candidate.strict else None
+        if "up" not in sections:
+            return failure(candidate, blob_sha, message, sections["down"].line)
+        found = self.file_pattern.match(posixpath.basename(candidate.path))
+        assert found is not None  # select() only lets matching names through
+        version, name = found.groups()
+        return Migration(
+            framework=self.name,
+            path=candidate.path,
+            blob_sha=blob_sha,
+            key=str(int(version)),
+            name=name,
+            namespace=candidate.namespace,
+            order=(int(version),),
+            key_line=1,
+            rollback=section_rollback(sections, self.down_marker),
+        )

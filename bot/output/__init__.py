@@ -1,0 +1,1 @@
+"""Renderers of an engine ``Result`` for people (text) and tools (JSON, SARIF)."""

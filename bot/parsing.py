@@ -1,0 +1,144 @@
+"""Turning a tree (path -> blob SHA) into a ``MigrationSet``.
+
+The only I/O is the ``BlobSource`` the caller passes in (local ``git cat-file --batch`` for the
+CLI, the GitHub API for the App). Blobs are read in batches and only on a cache miss; each
+distinct ``(framework, path, blob)`` is parsed once per run however many trees share it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping
+from typing import Protocol
+
+from bot.config import Config
+from bot.detect import aux_wanted, candidate_chains
+from bot.frameworks import BY_NAME, Candidate
+from bot.frameworks.base import failure, parent_dir
+from bot.model import Migration, MigrationSet, ParseFailure
+from bot.parse_cache import CachedResult, CacheKey, ParseCache
+from bot.textfile import UnreadableFile, decode_text
+
+
+class BlobSource(Protocol):
+    def read_blobs(self, shas: Iterable[str]) -> dict[str, bytes]:
+        """Contents of the given blobs; every SHA asked for must be answered."""
+        ...
+
+
+class MigrationParser:
+    def __init__(self, source: BlobSource, config: Config, cache: ParseCache | None = None) -> None:
+        self.source = source
+        self.config = config
+        self.cache = cache
+        self._results: dict[CacheKey, CachedResult] = {}
+        self._texts: dict[str, str | UnreadableFile] = {}
+        self.stats = {"parsed": 0, "cached": 0, "blobs_read": 0}
+
+    # -- blobs ---------------------------------------------------------------------------
+    def texts(self, shas: Iterable[str]) -> dict[str, str | UnreadableFile]:
+        missing = [s for s in dict.fromkeys(shas) if s not in self._texts]
+        if missing:
+            for sha, data in self.source.read_blobs(missing).items():
+                try:
+                    self._texts[sha] = decode_text(data)
+                except UnreadableFile as exc:
+                    self._texts[sha] = exc
+            self.stats["blobs_read"] += len(missing)
+        return self._texts
+
+    def text(self, sha: str) -> str | None:
+        value = self.texts([sha])[sha]
+        return value if isinstance(value, str) else None
+
+    # -- trees ---------------------------------------------------------------------------
+    def parse_tree(self, tree: Mapping[str, str], only: Collection[str] | None = None) -> MigrationSet:
+        """The migrations of ``tree``; with ``only``, just those paths (no cross-file linking)."""
+        aux_paths = aux_wanted(tree.keys(), self.config)
+        texts = self.texts(tree[p] for p in aux_paths)
+        aux = {p: t for p in aux_paths if isinstance(t := texts[tree[p]], str)}
+        chains = candidate_chains(tree.keys(), aux, self.config)
+        if only is not None:
+            chains = {p: c for p, c in chains.items() if p in only}
+        resolved = self._resolve(chains, tree)
+        migrations: list[Migration] = []
+        failures: list[ParseFailure] = []
+        claimed_dirs: dict[tuple[str, str], bool] = {}
+        for path, result in resolved.items():
+            if isinstance(result, Migration):
+                migrations.append(result)
+                claimed_dirs[(result.framework, parent_dir(path))] = True
+            elif isinstance(result, ParseFailure):
+                failures.append(result)
+                claimed_dirs[(result.framework, parent_dir(path))] = True
+        for path, result in resolved.items():
+            if result is None:
+                # Recognised by no framework: an error only inside a directory of one that knows it.
+                for candidate in chains[path]:
+                    adapter = BY_NAME[candidate.framework]
+                    if (candidate.framework, parent_dir(path)) in claimed_dirs and adapter.unrecognised_message:
+                        failures.append(failure(candidate, tree[path], adapter.unrecognised_message, 1))
+                        break
+        if only is None:
+            migrations = self._link(migrations, aux)
+        migrations.sort(key=lambda m: m.path)
+        failures.sort(key=lambda f: f.path)
+        return MigrationSet(tuple(migrations), tuple(failures))
+
+    def _link(self, migrations: list[Migration], aux: Mapping[str, str]) -> list[Migration]:
+        by_framework: dict[str, list[Migration]] = defaultdict(list)
+        for m in migrations:
+            by_framework[m.framework].append(m)
+        linked: list[Migration] = []
+        for name, group in by_framework.items():
+            linked.extend(BY_NAME[name].link(group, aux))
+        return linked
+
+    def _resolve(self, chains: Mapping[str, list[Candidate]], tree: Mapping[str, str]) -> dict[str, CachedResult]:
+        """Try each path's candidates in order until one framework recognises the file."""
+        position = dict.fromkeys(chains, 0)
+        resolved: dict[str, CachedResult] = {}
+        pending = list(chains)
+        while pending:
+            keys = {p: self._key(chains[p][position[p]], tree[p]) for p in pending}
+            self._fill(keys.values())
+            still: list[str] = []
+            for path in pending:
+                result = self._results[keys[path]]
+                if result is None and position[path] + 1 < len(chains[path]):
+                    position[path] += 1
+                    still.append(path)
+                else:
+                    resolved[path] = result
+            pending = still
+        return resolved
+
+    @staticmethod
+    def _key(candidate: Candidate, sha: str) -> CacheKey:
+        return (candidate.framework, candidate.path, candidate.namespace, candidate.strict, sha)
+
+    def _fill(self, keys: Iterable[CacheKey]) -> None:
+        wanted = [k for k in dict.fromkeys(keys) if k not in self._results]
+        if not wanted:
+            return
+        if self.cache is not None:
+            hits = self.cache.get_many(wanted)
+            self._results.update(hits)
+            self.stats["cached"] += len(hits)
+            wanted = [k for k in wanted if k not in hits]
+        if not wanted:
+            return
+        texts = self.texts(k[4] for k in wanted)
+        fresh: dict[CacheKey, CachedResult] = {}
+        for key in wanted:
+            framework, path, namespace, strict, sha = key
+            candidate = Candidate(framework, path, namespace, strict)
+            text = texts[sha]
+            if isinstance(text, UnreadableFile):
+                fresh[key] = failure(candidate, sha, text.message, text.line)
+            else:
+                fresh[key] = BY_NAME[framework].parse(candidate, sha, text)
+        self.stats["parsed"] += len(fresh)
+        self._results.update(fresh)
+        if self.cache is not None:
+            self.cache.put_many(fresh)

@@ -1,0 +1,30 @@
+"""Turning blob bytes into text, or into a clear reason why not.
+
+A migration the tool cannot read is reported (``unparsable-migration``), never skipped, so the
+reason must name the problem and, where there is one, the line.
+"""
+
+from __future__ import annotations
+
+
+class UnreadableFile(Exception):
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def decode_text(data: bytes) -> str:
+    """Decode UTF-8 (a BOM is allowed); refuse binary content and other encodings."""
+    if b"\x00" in data[:8000]:
+        raise UnreadableFile("binary file (contains NUL bytes), not a text migration")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise UnreadableFile(
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at line {line}); save the file as UTF-8",
+            line,
+        ) from None

@@ -1,0 +1,61 @@
+"""The rules, one module each. A rule reads a ``ChangeSet`` and yields ``Finding`` records.
+
+Every module defines ``ID`` (stable: configuration, suppressions and CI depend on it),
+``SEVERITY`` (the default), ``SUMMARY`` (one line), a module docstring that explains what goes
+wrong in production and the safe alternative (``migration-guard explain ID``), and
+``check(changeset)``. Adding a rule means adding a module here and to ``_MODULES``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from types import ModuleType
+
+from bot.model import ChangeSet, Finding, Severity
+from rules import (
+    deployed_migration_modified,
+    duplicate_migration_version,
+    invalid_suppression,
+    migration_out_of_order,
+    migration_parent_missing,
+    missing_rollback,
+    multiple_migration_heads,
+    unparsable_migration,
+    unused_suppression,
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: Severity
+    summary: str
+    explanation: str
+    check: Callable[[ChangeSet], Iterable[Finding]] | None  # None: produced by the engine itself
+
+    @classmethod
+    def from_module(cls, module: ModuleType) -> Rule:
+        return cls(
+            id=module.ID,
+            severity=module.SEVERITY,
+            summary=module.SUMMARY,
+            explanation=inspect.cleandoc(module.__doc__ or ""),
+            check=getattr(module, "check", None),
+        )
+
+
+_MODULES = (
+    deployed_migration_modified,
+    duplicate_migration_version,
+    migration_out_of_order,
+    multiple_migration_heads,
+    migration_parent_missing,
+    missing_rollback,
+    unparsable_migration,
+    unused_suppression,
+    invalid_suppression,
+)
+
+RULES: dict[str, Rule] = {m.ID: Rule.from_module(m) for m in _MODULES}

@@ -1,0 +1,87 @@
+"""A migration that already ran at the deployed ref is modified, renamed or deleted.
+
+What goes wrong: a database records the migrations it has run and never runs them again. An
+edit to a deployed migration therefore reaches only databases created from scratch (new
+developers, CI, a new region) while production keeps the old schema: environments drift, and
+the next migration that assumes the edited schema fails in production only. Tools that
+checksum applied migrations (Flyway, Prisma, Atlas, Liquibase) refuse to start instead; even a
+whitespace-only edit changes the checksum. A renamed or deleted migration is recorded as
+applied under a name that no longer exists (Django, Rails, dbmate, golang-migrate re-run a
+renamed file as if it were new).
+
+Safe alternative: leave the deployed file exactly as it is and write a new migration that
+makes the correction. To fix a typo in a comment, accept it. If the file truly never ran
+anywhere, set `deployed:` in `.github/migration-guard.yml` (or pass `--deployed-ref`) to the
+ref that reflects production.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from bot.model import ChangeSet, ChangeStatus, Finding, Migration, Role, Severity
+
+ID = "deployed-migration-modified"
+SEVERITY = Severity.ERROR
+SUMMARY = "A migration that already ran at the deployed ref is modified, renamed or deleted."
+
+_CONSEQUENCE = {
+    "flyway": "Flyway's validate fails with a checksum mismatch on every deployed database",
+    "prisma": "`prisma migrate deploy` fails: the migration was modified after it was applied",
+}
+_DEFAULT_CONSEQUENCE = "databases that already ran it never run the new text, so environments drift"
+
+
+def check(cs: ChangeSet) -> Iterator[Finding]:
+    deployed_name = cs.deployed_ref.name if cs.deployed_ref else "the deployed ref"
+    for change in cs.changes:
+        if change.status is ChangeStatus.ADDED or change.old_path is None:
+            continue
+        before = cs.deployed_migrations.get(change.old_path)
+        if before is None:
+            continue
+        if isinstance(before, Migration) and before.role is not Role.UP:
+            continue  # repeatable files are re-run on change; down/undo files never ran
+        framework = before.framework
+        if change.status is ChangeStatus.MODIFIED:
+            if change.whitespace_only:
+                what = "edits only whitespace in it, which still changes its checksum"
+            else:
+                what = "edits it"
+            consequence = _CONSEQUENCE.get(framework, _DEFAULT_CONSEQUENCE)
+            yield Finding(
+                ID, SEVERITY, change.path, change.first_changed_line or 1,
+                f"`{change.path}` already ran at {deployed_name}; this change {what}: {consequence}.",
+                "Revert this file and put the correction in a new migration.",
+                framework,
+            )
+        elif change.status is ChangeStatus.RENAMED:
+            renamed = _identity_survives(cs, change.path, before)
+            yield Finding(
+                ID, Severity.NOTICE if renamed else SEVERITY, change.path, None,
+                f"`{change.old_path}` already ran at {deployed_name}; this change renames it to `{change.path}`"
+                + (
+                    f" ({framework} identifies it by its revision id, which is unchanged, so only its history moves)."
+                    if renamed
+                    else ": databases record it under its old name and would run it again as a new migration."
+                ),
+                f"Keep the name `{change.old_path}`.",
+                framework,
+            )
+        else:
+            yield Finding(
+                ID, SEVERITY, change.path, None,
+                f"`{change.old_path}` already ran at {deployed_name}; this change deletes it: deployed databases "
+                "keep its schema while new environments lose it, and tools that verify history fail.",
+                "Restore the file; to undo its effect, add a new migration. To squash history, use the "
+                "framework's squash tooling after every environment has run it.",
+                framework,
+            )
+
+
+def _identity_survives(cs: ChangeSet, new_path: str, before: Migration | object) -> bool:
+    """An Alembic revision keeps its identity through a file rename when its id is unchanged."""
+    if not isinstance(before, Migration) or before.framework != "alembic":
+        return False
+    after = cs.head.by_path().get(new_path)
+    return after is not None and after.key == before.key and after.parents == before.parents

@@ -1,0 +1,50 @@
+"""A migration added by the change sorts before the newest migration already on the base branch.
+
+What goes wrong: while this branch was open, another branch merged a migration with a later
+version. Version-ordered tools then meet this migration "in the past": Flyway and goose refuse
+to apply it by default (out-of-order / missing migrations), golang-migrate never runs it
+because the database version is already higher, and dbmate or Prisma run it after the newer
+one, which is not the order the author tested. Production ends up with a schema no test saw.
+
+Safe alternative: rebase on the base branch and renumber the new migration after the newest
+one (the message proposes the name), then re-run the migrations locally.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from bot.model import ChangeSet, Finding, Migration, Role, Severity
+from rules._naming import proposed_path
+
+ID = "migration-out-of-order"
+SEVERITY = Severity.ERROR
+SUMMARY = "A new migration sorts before the newest one already on the base branch."
+
+
+def check(cs: ChangeSet) -> Iterator[Finding]:
+    newest: dict[tuple[str, str], Migration] = {}
+    for m in cs.base.migrations:
+        if m.role is Role.UP and m.order is not None and m.path not in cs.touched:
+            group = (m.framework, m.namespace)
+            if group not in newest or m.order > (newest[group].order or ()):
+                newest[group] = m
+    base_paths = cs.base.paths()
+    late: dict[tuple[str, str], list[Migration]] = defaultdict(list)
+    for m in cs.touched_migrations():
+        if m.role is not Role.UP or m.order is None or m.path in base_paths:
+            continue
+        top = newest.get((m.framework, m.namespace))
+        if top is not None and m.order < (top.order or ()):
+            late[(m.framework, m.namespace)].append(m)
+    for group, members in late.items():
+        top = newest[group]
+        for steps, m in enumerate(sorted(members, key=lambda m: m.order or ()), start=1):
+            yield Finding(
+                ID, SEVERITY, m.path, m.key_line,
+                f"`{m.path}` (version {m.key}) sorts before `{top.path}` (version {top.key}), "
+                f"already on {cs.branch_name}: {m.framework} would apply it out of order or never.",
+                f"Rebase and rename it to `{proposed_path(m, top, steps)}`.",
+                m.framework,
+            )

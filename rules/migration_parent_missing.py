@@ -1,0 +1,49 @@
+"""A migration names a parent that exists nowhere.
+
+What goes wrong: `down_revision` (Alembic) or a `dependencies` entry (Django) names a migration
+that is not in the repository, usually because the parent was renamed, squashed away or lives
+on a branch that was never merged. Alembic stops with "Revision ... is not present"; Django with
+"NodeNotFoundError". Nothing migrates until it is fixed.
+
+Safe alternative: point the parent at a migration that exists (the current head of the graph),
+or merge the branch that holds the parent first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from bot.model import ChangeSet, Finding, Severity
+
+ID = "migration-parent-missing"
+SEVERITY = Severity.ERROR
+SUMMARY = "A `down_revision` or `dependencies` entry names a migration that does not exist."
+
+_SPECIAL = {"__first__", "__latest__"}
+
+
+def check(cs: ChangeSet) -> Iterator[Finding]:
+    known = {m.node for m in (*cs.head.migrations, *cs.merged.migrations)}
+    replaced = {r for m in (*cs.head.migrations, *cs.merged.migrations) for r in m.replaces}
+    labels = {m.namespace for m in cs.head.migrations if m.framework == "django"}
+    for m in cs.touched_migrations():
+        if m.framework == "alembic":
+            for parent in m.parents:
+                if f"{m.namespace}:{parent}" not in known:
+                    yield Finding(
+                        ID, SEVERITY, m.path, m.parents_line,
+                        f"`down_revision` of `{m.path}` names revision `{parent}`, which exists nowhere at head.",
+                        "Set `down_revision` to the current head (`alembic heads`).",
+                        m.framework,
+                    )
+        elif m.framework == "django":
+            for parent in m.parents:
+                label, _, name = parent.partition(":")
+                if label not in labels or name in _SPECIAL or parent in known or parent in replaced:
+                    continue  # another project's app, or a special name: cannot be judged from here
+                yield Finding(
+                    ID, SEVERITY, m.path, m.parents_line,
+                    f"`{m.path}` depends on `('{label}', '{name}')`, which exists nowhere at head.",
+                    f"Depend on the latest migration of app `{label}` instead.",
+                    m.framework,
+                )

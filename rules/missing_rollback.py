@@ -1,0 +1,64 @@
+"""A migration added or changed by the change cannot be rolled back.
+
+What goes wrong: when a deploy goes bad, the fastest way back is to roll the release back,
+including its migrations. A migration without a working down part (no `downgrade()`, an empty
+one, no `-- migrate:down` / `-- +goose Down` section, no `.down.` file, a Django `RunPython`
+without `reverse_code` or `RunSQL` without `reverse_sql`) turns that into an outage spent
+writing SQL by hand under pressure; some tools silently do nothing and report success.
+
+Safe alternative: write the reverse operation now, while the change is fresh. When the
+migration truly cannot be reversed (it drops data), say so explicitly: make `downgrade()`
+raise, or give `RunPython` a reverse that raises, so the rollback stops loudly. Django offers
+`migrations.RunPython.noop` and `migrations.RunSQL.noop` for steps that need no reverse.
+Prisma has no down migrations by design: generate one with
+`prisma migrate diff --from-schema-datamodel prisma/schema.prisma --to-schema-datasource ... --script`.
+Flyway undo (`U` files) needs a paid edition; without it, plan a forward fix instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from bot.model import ChangeSet, Finding, Migration, Role, RollbackProblem, Severity
+
+ID = "missing-rollback"
+SEVERITY = Severity.ERROR
+SUMMARY = "A migration added or changed by the change cannot be rolled back."
+
+_SEVERITY = {
+    RollbackProblem.DECLARED_IRREVERSIBLE: Severity.WARNING,
+    RollbackProblem.BY_DESIGN: Severity.NOTICE,
+    RollbackProblem.UNDO_MISSING: Severity.NOTICE,
+}
+_HELP = {
+    RollbackProblem.MISSING: "Write the down part that reverses this migration.",
+    RollbackProblem.EMPTY: "Fill in the reverse operations, or raise to declare the migration irreversible.",
+    RollbackProblem.IRREVERSIBLE_OPERATION: "Pass a reverse (`reverse_code=` / `reverse_sql=`); use "
+    "`migrations.RunPython.noop` / `migrations.RunSQL.noop` when nothing needs undoing.",
+    RollbackProblem.DECLARED_IRREVERSIBLE: "Irreversible on purpose: make sure the deploy plan has a forward fix.",
+    RollbackProblem.BY_DESIGN: "Prisma has no down migrations; write one with `prisma migrate diff ... --script` "
+    "and keep it beside the migration for emergencies.",
+    RollbackProblem.UNDO_MISSING: "Add the `U` file if you use Flyway undo (paid editions); otherwise plan a "
+    "forward fix.",
+}
+
+
+def check(cs: ChangeSet) -> Iterator[Finding]:
+    ups = {(m.framework, m.namespace, m.key): m for m in cs.head.migrations if m.role is Role.UP}
+    judged: set[str] = set()
+    for m in cs.touched_migrations():
+        up: Migration | None = m
+        if m.role in (Role.DOWN, Role.UNDO):
+            up = ups.get((m.framework, m.namespace, m.key))  # an edited down file: judge its migration
+        if up is None or up.role is not Role.UP or up.path in judged:
+            continue
+        judged.add(up.path)
+        for issue in up.rollback:
+            yield Finding(
+                ID, _SEVERITY.get(issue.problem, SEVERITY), issue.path or up.path, issue.line,
+                f"`{up.path}` cannot be rolled back: it {issue.detail}."
+                if issue.problem is not RollbackProblem.DECLARED_IRREVERSIBLE
+                else f"`{up.path}` is declared irreversible: {issue.detail}.",
+                _HELP[issue.problem],
+                up.framework,
+            )

@@ -1,0 +1,16 @@
+"""An inline suppression that suppresses nothing.
+
+What goes wrong: a `migration-guard: ignore <rule>` comment left behind after the problem was
+fixed (or placed on the wrong line) hides the next real problem of that rule that lands there,
+and tells readers something that is no longer true.
+
+Safe alternative: delete the comment, or move it onto the finding's line or the line above it.
+"""
+
+from __future__ import annotations
+
+from bot.model import Severity
+
+ID = "unused-suppression"
+SEVERITY = Severity.NOTICE
+SUMMARY = "An inline `migration-guard: ignore` comment suppresses nothing."
