@@ -22,6 +22,14 @@ ID = "migration-out-of-order"
 SEVERITY = Severity.ERROR
 SUMMARY = "A new migration sorts before the newest one already on the base branch."
 
+_CONSEQUENCE = {
+    "flyway": "Flyway refuses to migrate (a resolved migration older than the applied ones) unless outOfOrder is on",
+    "golang-migrate": "golang-migrate never runs it, because the database version is already higher",
+    "goose": "goose refuses to migrate (missing migrations) unless run with -allow-missing",
+    "dbmate": "dbmate applies it after the newer one, an order nobody tested",
+    "prisma": "Prisma applies it after the newer one, an order nobody tested",
+}
+
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
     newest: dict[tuple[str, str], Migration] = {}
@@ -44,7 +52,7 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
             yield Finding(
                 ID, SEVERITY, m.path, m.key_line,
                 f"`{m.path}` (version {m.key}) sorts before `{top.path}` (version {top.key}), "
-                f"already on {cs.branch_name}: {m.framework} would apply it out of order or never.",
+                f"already on {cs.branch_name}: {_CONSEQUENCE.get(m.framework, 'it would run out of order')}.",
                 f"Rebase and rename it to `{proposed_path(m, top, steps)}`.",
                 m.framework,
             )
