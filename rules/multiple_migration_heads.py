@@ -50,13 +50,16 @@ def _check_graph(cs: ChangeSet, framework: str, scope: str, graph: Graph) -> Ite
             others = [h for h in heads if h not in mine]
             if not others:
                 continue
-            show = lambda n: f"`{graph.nodes[n].key}` ({graph.nodes[n].path})"  # noqa: E731
+            fork = forks[0]
+            siblings = [c for c in graph.children[fork] if c != node and c not in graph.ancestors(node)]
+            named = " and ".join(f"`{graph.nodes[c].key}`" for c in [node, *siblings])
             where = f"app `{scope}`" if framework == "django" else f"`{scope}`"
             other = graph.nodes[others[0]]
+            heads_text = ", ".join(f"`{graph.nodes[h].key}` ({graph.nodes[h].path})" for h in heads)
             yield Finding(
                 ID, SEVERITY, m.path, m.parents_line,
-                f"`{m.key}` and another migration both follow `{graph.nodes[forks[0]].key}`: after the merge "
-                f"{framework} in {where} would have {len(heads)} heads: {', '.join(show(h) for h in heads)}.",
+                f"{named} both revise `{graph.nodes[fork].key}`: after the merge, {framework} in {where} "
+                f"would have {len(heads)} heads: {heads_text}.",
                 _FIX[framework].format(
                     other=other.key if framework == "alembic" else f"('{other.namespace}', '{other.key}')",
                     heads=" ".join(graph.nodes[h].key for h in heads),
