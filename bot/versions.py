@@ -33,8 +33,9 @@ def next_version(newest: str, like: str | None = None) -> str:
     """The smallest sensible version after ``newest``, written the way ``like`` is written.
 
     A timestamp (14, 12 or 8 digits that form a real date) advances by one unit of its
-    resolution; a dotted version increments its last part; a plain number increments and keeps
-    the zero padding of ``like`` (the user's own file), else of ``newest``.
+    resolution; a dotted version increments its last part, written with ``like``'s separator
+    (the user's own file); a plain number increments and keeps the zero padding of ``like``,
+    else of ``newest``.
     """
     if newest.isdigit() and len(newest) in _TIMESTAMP_FORMATS:
         fmt = _TIMESTAMP_FORMATS[len(newest)]
@@ -49,4 +50,9 @@ def next_version(newest: str, like: str | None = None) -> str:
     last = pieces[-1]
     width = len(like) if like is not None and like.isdigit() and len(pieces) == 1 else len(last)
     pieces[-1] = str(int(last) + 1).zfill(width if last.startswith("0") or width > len(last) else 0)
+    if like is not None:
+        seps = {c for c in like if c in "._"}
+        if len(seps) == 1:  # write it with the user's separator: 1_8 -> 1_10, not 1.10
+            (sep,) = seps
+            pieces = [sep if p in "._" else p for p in pieces]
     return "".join(pieces)
