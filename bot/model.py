@@ -185,6 +185,9 @@ class ChangeSet:
             if m.path in self.touched:
                 yield m
 
+    def added_paths(self) -> frozenset[str]:
+        return frozenset(c.path for c in self.changes if c.status is ChangeStatus.ADDED)
+
     @property
     def branch_name(self) -> str:
         return self.base_ref.name if self.base_ref else "the base branch"

@@ -38,10 +38,10 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
             group = (m.framework, m.namespace)
             if group not in newest or m.order > (newest[group].order or ()):
                 newest[group] = m
-    base_paths = cs.base.paths()
+    added = cs.added_paths() - cs.base.paths()
     late: dict[tuple[str, str], list[Migration]] = defaultdict(list)
     for m in cs.touched_migrations():
-        if m.role is not Role.UP or m.order is None or m.path in base_paths:
+        if m.role is not Role.UP or m.order is None or m.path not in added:
             continue
         top = newest.get((m.framework, m.namespace))
         if top is not None and m.order < (top.order or ()):
