@@ -81,15 +81,18 @@ class Config(_Strict):
     def _string_is_ref(cls, value: object) -> object:
         return {"ref": value} if isinstance(value, str) else value
 
-    @field_validator("rules")
+    @field_validator("rules", mode="before")
     @classmethod
-    def _known_rules(cls, value: dict[str, str]) -> dict[str, str]:
+    def _known_rules(cls, value: object) -> object:
+        """Unknown ids first (a typo must not pass); YAML reads a bare ``off`` as false."""
         from rules import RULES
 
+        if not isinstance(value, dict):
+            return value
         for rule_id in value:
             if rule_id not in RULES:
                 raise ValueError(f"unknown rule {rule_id!r} (see `migration-guard rules`)")
-        return value
+        return {k: "off" if v is False else v for k, v in value.items()}
 
     def ignored(self, path: str) -> bool:
         return any(fnmatchcase(path, pattern) for pattern in self.ignore_paths)

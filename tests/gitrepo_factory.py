@@ -50,6 +50,13 @@ class Repo:
         root.mkdir(parents=True, exist_ok=True)
         self.git("init", "-q", "-b", "main")
 
+    @classmethod
+    def existing(cls, root: Path) -> Repo:
+        """A folder that is already there (a clone, or not a repository at all)."""
+        repo = cls.__new__(cls)
+        repo.root = root
+        return repo
+
     def git(self, *args: str) -> str:
         done = subprocess.run(["git", *args], cwd=self.root, env=GIT_ENV, capture_output=True, text=True)
         assert done.returncode == 0, done.stderr

@@ -1,0 +1,164 @@
+"""The CLI contract: exit codes, one-line errors, defaults, formats."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from contextlib import redirect_stdout
+from pathlib import Path
+
+from inline_snapshot import snapshot
+
+from bot.cli import main
+
+from tests.gitrepo_factory import GIT_ENV, Repo
+
+GOOSE = "-- +goose Up\nCREATE TABLE {t} (id int);\n\n-- +goose Down\nDROP TABLE {t};\n"
+
+
+def collision(repo: Repo) -> Repo:
+    """main gains version 3 while `feature` adds version 2 without a Down section."""
+    repo.write("db/migrations/00001_users.sql", GOOSE.format(t="users")).commit().branch("feature")
+    repo.write("db/migrations/00002_orders.sql", "-- +goose Up\nCREATE TABLE orders (id int);\n").commit()
+    repo.checkout("main").write("db/migrations/00003_tags.sql", GOOSE.format(t="tags")).commit()
+    return repo.checkout("feature")
+
+
+def test_text_report(repo: Repo) -> None:
+    outcome = collision(repo).check("--base", "main", fmt="text")
+    assert outcome.code == 1
+    assert outcome.err == ""
+    assert outcome.out == snapshot("""\
+db/migrations/00002_orders.sql
+     1  error    migration-out-of-order  `db/migrations/00002_orders.sql` (version 2) sorts before `db/migrations/00003_tags.sql` (version 3), already on main: goose refuses to migrate (missing migrations) unless run with -allow-missing.
+        fix: Rebase and rename it to `db/migrations/00004_orders.sql`.
+     1  error    missing-rollback  `db/migrations/00002_orders.sql` cannot be rolled back: it has no `-- +goose Down` section.
+        fix: Write the down part that reverses this migration.
+
+1 changed migration checked: 2 errors, 0 warnings, 0 notices.
+""")
+
+
+def test_json_contract(repo: Repo) -> None:
+    outcome = collision(repo).check("--base", "main")
+    assert outcome.json == snapshot({'findings': [{'rule': 'migration-out-of-order', 'severity': 'error', 'path': 'db/migrations/00002_orders.sql', 'line': 1, 'end_line': 1, 'message': '`db/migrations/00002_orders.sql` (version 2) sorts before `db/migrations/00003_tags.sql` (version 3), already on main: goose refuses to migrate (missing migrations) unless run with -allow-missing.', 'help': 'Rebase and rename it to `db/migrations/00004_orders.sql`.', 'framework': 'goose'}, {'rule': 'missing-rollback', 'severity': 'error', 'path': 'db/migrations/00002_orders.sql', 'line': 1, 'end_line': 1, 'message': '`db/migrations/00002_orders.sql` cannot be rolled back: it has no `-- +goose Down` section.', 'help': 'Write the down part that reverses this migration.', 'framework': 'goose'}], 'summary': {'migrations_checked': 1, 'errors': 2, 'warnings': 0, 'notices': 0}})
+
+
+def test_sarif_for_code_scanning(repo: Repo) -> None:
+    sarif = json.loads(collision(repo).check("--base", "main", fmt="sarif").out)
+    assert sarif["version"] == "2.1.0"
+    (run,) = sarif["runs"]
+    rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    assert "migration-out-of-order" in rule_ids and "missing-rollback" in rule_ids
+    assert all(r["help"]["text"] for r in run["tool"]["driver"]["rules"])
+    results = [(r["ruleId"], r["level"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+                r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in run["results"]]
+    assert results == [
+        ("migration-out-of-order", "error", "db/migrations/00002_orders.sql", 1),
+        ("missing-rollback", "error", "db/migrations/00002_orders.sql", 1),
+    ]
+    assert all(rule_ids[r["ruleIndex"]] == r["ruleId"] for r in run["results"])
+
+
+def test_output_file(repo: Repo, tmp_path: Path) -> None:
+    target = tmp_path / "report.json"
+    outcome = collision(repo).check("--base", "main", "--output", str(target))
+    assert outcome.code == 1 and outcome.out == ""
+    assert json.loads(target.read_text())["summary"]["errors"] == 2
+
+
+def test_no_error_findings_exit_zero(repo: Repo) -> None:
+    repo.write("db/migrations/00001_users.sql", GOOSE.format(t="users")).commit().branch("feature")
+    repo.write("db/migrations/00002_orders.sql", GOOSE.format(t="orders")).commit()
+    outcome = repo.check("--base", "main", fmt="text")
+    assert outcome.code == 0
+    assert outcome.out == "1 changed migration checked: no problems found.\n"
+
+
+def test_repository_without_migrations(repo: Repo) -> None:
+    repo.write("README.md", "hello\n").commit().branch("feature").write("app.py", "print(1)\n").commit()
+    outcome = repo.check("--base", "main", fmt="text")
+    assert (outcome.code, outcome.out) == (0, "No migration changed: nothing to check.\n")
+
+
+def test_empty_repository(repo: Repo) -> None:
+    outcome = repo.check()
+    assert outcome.code == 2
+    assert outcome.err == "migration-guard: error: the repository has no commits yet: commit the migrations first\n"
+
+
+def test_unknown_base(repo: Repo) -> None:
+    repo.commit("start")
+    outcome = repo.check("--base", "origin/nope")
+    assert (outcome.code, outcome.err) == (2, "migration-guard: error: --base origin/nope: no such branch, tag or commit\n")
+
+
+def test_not_a_repository(tmp_path: Path) -> None:
+    result = Repo.existing(tmp_path).check()
+    assert (result.code, result.err) == (2, f"migration-guard: error: {tmp_path}: not a git repository\n")
+
+
+def test_default_base_is_main_then_master(repo: Repo) -> None:
+    collision(repo)
+    assert repo.check().code == 1  # main found
+    repo.git("branch", "-m", "main", "master")
+    assert repo.check().code == 1  # master found
+    repo.git("branch", "-m", "master", "trunk")
+    outcome = repo.check()
+    assert outcome.code == 2 and "pass --base REF" in outcome.err
+
+
+def test_origin_head_is_preferred(repo: Repo, tmp_path: Path) -> None:
+    collision(repo)
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(repo.root), str(clone)], check=True, env=GIT_ENV)
+    subprocess.run(["git", "remote", "set-head", "origin", "main"], cwd=clone, check=True, env=GIT_ENV)
+    assert not (clone / ".git" / "refs" / "heads" / "main").exists()  # only origin/main: found via origin/HEAD
+    assert Repo.existing(clone).check().found == [
+        ("migration-out-of-order", "db/migrations/00002_orders.sql", 1),
+        ("missing-rollback", "db/migrations/00002_orders.sql", 1),
+    ]
+
+
+def test_usage_error_is_one_line(repo: Repo) -> None:
+    outcome = repo.check("--format", "xml")
+    assert outcome.code == 2
+    assert outcome.err.count("\n") == 1 and "invalid choice: 'xml'" in outcome.err
+
+
+def test_uncommitted_work_is_not_checked(repo: Repo) -> None:
+    collision(repo).write("db/migrations/00000_dirty.sql", "nothing\n")
+    assert len(repo.check("--base", "main").found) == 2
+
+
+def test_console_script_runs_without_traceback(repo: Repo) -> None:
+    collision(repo)
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "check", "--repo", str(repo.root), "--base", "main",
+                           "--format", "json"], capture_output=True, text=True)
+    assert done.returncode == 1 and json.loads(done.stdout)["summary"]["errors"] == 2
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "explain", "missing-rollback"], capture_output=True,
+                          text=True)
+    assert done.returncode == 0 and "Safe alternative" in done.stdout
+
+
+def test_rules_and_explain(capsys) -> None:
+    assert main(["rules"]) == 0
+    listing = capsys.readouterr().out
+    assert "missing-rollback             error" in listing
+    assert "unused-suppression           notice" in listing
+    assert main(["explain", "nope"]) == 2
+    assert capsys.readouterr().err == "migration-guard: error: unknown rule 'nope' (see `migration-guard rules`)\n"
+
+
+def test_parse_cache_gives_identical_results(repo: Repo) -> None:
+    collision(repo)
+    outputs = []
+    for _ in range(2):
+        buffer = io.StringIO()
+        with redirect_stdout(buffer):
+            main(["check", "--repo", str(repo.root), "--base", "main", "--format", "json"])
+        outputs.append(buffer.getvalue())
+    assert outputs[0] == outputs[1]
+    assert (repo.root / ".git" / "migration-guard" / "parse-cache.sqlite3").is_file()
