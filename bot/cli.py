@@ -49,7 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     check = commands.add_parser(
-        "check", help="check the migrations a branch changes", description=CHECK_HELP,
+        "check",
+        help="check the migrations a branch changes",
+        description=CHECK_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     check.add_argument("--repo", default=".", help="repository directory (default: .)")
@@ -90,8 +92,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("MIGRATION_GUARD_DEBUG"):
             raise
-        print(f"migration-guard: internal error: {type(exc).__name__}: {exc} (set MIGRATION_GUARD_DEBUG=1 for "
-              "a traceback)", file=sys.stderr)
+        print(
+            f"migration-guard: internal error: {type(exc).__name__}: {exc} (set MIGRATION_GUARD_DEBUG=1 for "
+            "a traceback)",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
 
 

@@ -42,7 +42,11 @@ def downgrade() -> None:
 
 def _revision(rev: str, parent: str | None, message: str, upgrade: str, downgrade: str) -> str:
     return _REVISION.format(
-        rev=rev, parent=parent or "", parent_literal=repr(parent), message=message, upgrade=upgrade,
+        rev=rev,
+        parent=parent or "",
+        parent_literal=repr(parent),
+        message=message,
+        upgrade=upgrade,
         downgrade=downgrade,
     )
 
@@ -54,8 +58,13 @@ def run_demo(directory: str | None) -> int:
     if root.exists() and any(root.iterdir()):
         raise SystemExit(f"migration-guard: error: {root} is not empty; pass an empty or new directory")
     root.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "GIT_AUTHOR_NAME": "Demo", "GIT_AUTHOR_EMAIL": "demo@example.com",
-           "GIT_COMMITTER_NAME": "Demo", "GIT_COMMITTER_EMAIL": "demo@example.com"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "Demo",
+        "GIT_AUTHOR_EMAIL": "demo@example.com",
+        "GIT_COMMITTER_NAME": "Demo",
+        "GIT_COMMITTER_EMAIL": "demo@example.com",
+    }
 
     def git(*args: str) -> None:
         subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
@@ -69,30 +78,53 @@ def run_demo(directory: str | None) -> int:
     git("init", "-q", "-b", "main")
     write("alembic.ini", _INI)
     write("migrations/env.py", "# Alembic environment (not run by Migration Guard)\n")
-    write(f"{versions}/a1b2c3d4e5f6_create_users.py", _revision(
-        "a1b2c3d4e5f6", None, "create users",
-        '    op.create_table("users", sa.Column("id", sa.Integer, primary_key=True))',
-        '    op.drop_table("users")'))
+    write(
+        f"{versions}/a1b2c3d4e5f6_create_users.py",
+        _revision(
+            "a1b2c3d4e5f6",
+            None,
+            "create users",
+            '    op.create_table("users", sa.Column("id", sa.Integer, primary_key=True))',
+            '    op.drop_table("users")',
+        ),
+    )
     git("add", "-A")
     git("commit", "-q", "-m", "Create users")
 
     git("checkout", "-q", "-b", "feature/orders")
-    write(f"{versions}/0f1e2d3c4b5a_create_orders.py", _revision(
-        "0f1e2d3c4b5a", "a1b2c3d4e5f6", "create orders",
-        '    op.create_table("orders", sa.Column("id", sa.Integer, primary_key=True))',
-        "    pass"))
+    write(
+        f"{versions}/0f1e2d3c4b5a_create_orders.py",
+        _revision(
+            "0f1e2d3c4b5a",
+            "a1b2c3d4e5f6",
+            "create orders",
+            '    op.create_table("orders", sa.Column("id", sa.Integer, primary_key=True))',
+            "    pass",
+        ),
+    )
     users = (root / versions / "a1b2c3d4e5f6_create_users.py").read_text()
-    write(f"{versions}/a1b2c3d4e5f6_create_users.py", users.replace(
-        'sa.Column("id", sa.Integer, primary_key=True))',
-        'sa.Column("id", sa.Integer, primary_key=True), sa.Column("email", sa.String))', 1))
+    write(
+        f"{versions}/a1b2c3d4e5f6_create_users.py",
+        users.replace(
+            'sa.Column("id", sa.Integer, primary_key=True))',
+            'sa.Column("id", sa.Integer, primary_key=True), sa.Column("email", sa.String))',
+            1,
+        ),
+    )
     git("add", "-A")
     git("commit", "-q", "-m", "Create orders; add users.email")
 
     git("checkout", "-q", "main")
-    write(f"{versions}/9a8b7c6d5e4f_create_invoices.py", _revision(
-        "9a8b7c6d5e4f", "a1b2c3d4e5f6", "create invoices",
-        '    op.create_table("invoices", sa.Column("id", sa.Integer, primary_key=True))',
-        '    op.drop_table("invoices")'))
+    write(
+        f"{versions}/9a8b7c6d5e4f_create_invoices.py",
+        _revision(
+            "9a8b7c6d5e4f",
+            "a1b2c3d4e5f6",
+            "create invoices",
+            '    op.create_table("invoices", sa.Column("id", sa.Integer, primary_key=True))',
+            '    op.drop_table("invoices")',
+        ),
+    )
     git("add", "-A")
     git("commit", "-q", "-m", "Create invoices (merged while feature/orders was open)")
     git("checkout", "-q", "feature/orders")

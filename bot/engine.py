@@ -41,7 +41,10 @@ def run(cs: ChangeSet, config: Config) -> Result:
         suppressions.extend(good)
         raw.extend(
             Finding(
-                invalid_suppression.ID, invalid_suppression.SEVERITY, b.path, b.line,
+                invalid_suppression.ID,
+                invalid_suppression.SEVERITY,
+                b.path,
+                b.line,
                 f"This suppression {b.problem}, so it suppresses nothing.",
                 "Write `migration-guard: ignore <rule-id> <reason>` (see `migration-guard rules`).",
                 cs.head.framework_of(path) or "",
@@ -61,7 +64,10 @@ def run(cs: ChangeSet, config: Config) -> Result:
             kept.append(finding)
     kept.extend(
         Finding(
-            unused_suppression.ID, unused_suppression.SEVERITY, s.path, s.line,
+            unused_suppression.ID,
+            unused_suppression.SEVERITY,
+            s.path,
+            s.line,
             f"This suppression of `{s.rule}` suppresses nothing.",
             "Delete it, or move it onto the finding's line or the line above.",
             cs.head.framework_of(s.path) or "",
@@ -81,5 +87,7 @@ def run(cs: ChangeSet, config: Config) -> Result:
             finding = replace(finding, severity=Severity.parse(setting))
         final.append(finding)
     final.sort(key=Finding.sort_key)
-    checked = len({m.path for m in cs.touched_migrations()} | {f.path for f in cs.head.failures if f.path in cs.touched})
+    checked = len(
+        {m.path for m in cs.touched_migrations()} | {f.path for f in cs.head.failures if f.path in cs.touched}
+    )
     return Result(tuple(dict.fromkeys(final)), tuple(suppressed), checked)

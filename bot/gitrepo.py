@@ -77,8 +77,9 @@ class GitRepo:
             return None
 
     def newest_tag(self, pattern: str) -> str | None:
-        out = self._git("for-each-ref", "--sort=-creatordate", "--count=1", "--format=%(refname:short)",
-                        f"refs/tags/{pattern}")
+        out = self._git(
+            "for-each-ref", "--sort=-creatordate", "--count=1", "--format=%(refname:short)", f"refs/tags/{pattern}"
+        )
         return out.strip() or None
 
     def git_dir(self) -> Path:
@@ -149,15 +150,21 @@ class GitRepo:
                 result.append(FileChange(ChangeStatus.DELETED, path, path, old_sha, None))
             elif letter == "R":
                 result.append(
-                    FileChange(ChangeStatus.RENAMED, path, old_path, old_sha, new_sha, lines.first_changed,
-                               lines.added)
+                    FileChange(ChangeStatus.RENAMED, path, old_path, old_sha, new_sha, lines.first_changed, lines.added)
                 )
             elif letter == "C":
                 result.append(FileChange(ChangeStatus.ADDED, path, None, None, new_sha, 1, lines.added))
             else:  # M, T
                 result.append(
-                    FileChange(ChangeStatus.MODIFIED, path, path, old_sha if old_sha != zero else None, new_sha,
-                               lines.first_changed, lines.added)
+                    FileChange(
+                        ChangeStatus.MODIFIED,
+                        path,
+                        path,
+                        old_sha if old_sha != zero else None,
+                        new_sha,
+                        lines.first_changed,
+                        lines.added,
+                    )
                 )
         return result
 
@@ -171,10 +178,8 @@ class GitRepo:
                 current = None
             elif line.startswith("+++ ") and current is None:
                 target = line[4:]
-                if target == "/dev/null":
-                    current = []  # deletion: nothing on the head side
-                else:
-                    current = patches.setdefault(_unquote(target).removeprefix("b/"), [])
+                # A deletion (+++ /dev/null) has nothing on the head side.
+                current = [] if target == "/dev/null" else patches.setdefault(_unquote(target).removeprefix("b/"), [])
             elif current is not None:
                 current.append(line)
         return {path: "\n".join(lines) for path, lines in patches.items()}

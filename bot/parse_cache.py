@@ -1,9 +1,9 @@
 """Parse results cached by blob SHA, so a re-run never re-reads or re-parses history.
 
 A blob's content never changes, so the parser version, the candidate (framework, path,
-namespace, strictness) and the blob SHA make a permanent key. The CLI keeps the cache in a SQLite file inside the repository's git directory;
-the App keeps it in its database. A broken or unwritable cache only costs speed: it is never
-an error.
+namespace, strictness) and the blob SHA make a permanent key. The CLI keeps the cache in a
+SQLite file inside the repository's git directory; the App keeps it in its database. A broken
+or unwritable cache only costs speed: it is never an error.
 """
 
 from __future__ import annotations
@@ -92,9 +92,7 @@ class SqliteParseCache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             with closing(self._connect()) as db, db:
-                db.execute(
-                    "CREATE TABLE IF NOT EXISTS parsed (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID"
-                )
+                db.execute("CREATE TABLE IF NOT EXISTS parsed (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID")
         except (OSError, sqlite3.Error):
             self._ok = False
 
@@ -116,9 +114,7 @@ class SqliteParseCache:
                 names = list(wanted)
                 for start in range(0, len(names), 500):
                     chunk = names[start : start + 500]
-                    rows = db.execute(
-                        f"SELECT k, v FROM parsed WHERE k IN ({','.join('?' * len(chunk))})", chunk
-                    )
+                    rows = db.execute(f"SELECT k, v FROM parsed WHERE k IN ({','.join('?' * len(chunk))})", chunk)
                     for k, v in rows:
                         found[wanted[k]] = load_result(v)
         except (sqlite3.Error, ValueError, KeyError, TypeError):

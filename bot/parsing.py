@@ -14,7 +14,7 @@ from typing import Protocol
 from bot.config import Config
 from bot.detect import aux_wanted, candidate_chains
 from bot.frameworks import BY_NAME, Candidate
-from bot.frameworks.base import failure, parent_dir
+from bot.frameworks.base import PathIndex, failure, parent_dir
 from bot.model import Migration, MigrationSet, ParseFailure
 from bot.parse_cache import CachedResult, CacheKey, ParseCache
 from bot.textfile import UnreadableFile, decode_text
@@ -54,10 +54,11 @@ class MigrationParser:
     # -- trees ---------------------------------------------------------------------------
     def parse_tree(self, tree: Mapping[str, str], only: Collection[str] | None = None) -> MigrationSet:
         """The migrations of ``tree``; with ``only``, just those paths (no cross-file linking)."""
-        aux_paths = aux_wanted(tree.keys(), self.config)
+        index = PathIndex(tree)
+        aux_paths = aux_wanted(index, self.config)
         texts = self.texts(tree[p] for p in aux_paths)
         aux = {p: t for p in aux_paths if isinstance(t := texts[tree[p]], str)}
-        chains = candidate_chains(tree.keys(), aux, self.config)
+        chains = candidate_chains(index, aux, self.config)
         if only is not None:
             chains = {p: c for p, c in chains.items() if p in only}
         resolved = self._resolve(chains, tree)

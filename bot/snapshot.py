@@ -46,9 +46,7 @@ def build_changeset(
     merged = parser.parse_tree(merged_tree(base_tree, changes))
 
     head_paths = head.paths()
-    touched = frozenset(
-        c.path for c in changes if c.status is not ChangeStatus.DELETED and c.path in head_paths
-    )
+    touched = frozenset(c.path for c in changes if c.status is not ChangeStatus.DELETED and c.path in head_paths)
 
     # What the deployed ref holds at the paths the change rewrites or removes.
     rewritten = {

@@ -54,7 +54,7 @@ def find_suppressions(path: str, text: str, known_rules: set[str]) -> tuple[list
         body = comment.strip()
         if not body.startswith(MARKER):
             continue
-        words = body[len(MARKER):].split(None, 2)
+        words = body[len(MARKER) :].split(None, 2)
         if not words or words[0] != "ignore":
             bad.append(BadSuppression(path, line, "expected `migration-guard: ignore <rule> <reason>`"))
         elif len(words) < 2:

@@ -50,7 +50,10 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
                 what = "edits it"
             consequence = _CONSEQUENCE.get(framework, _DEFAULT_CONSEQUENCE)
             yield Finding(
-                ID, SEVERITY, change.path, change.first_changed_line or 1,
+                ID,
+                SEVERITY,
+                change.path,
+                change.first_changed_line or 1,
                 f"`{change.path}` already ran at {deployed_name}; this change {what}: {consequence}.",
                 "Revert this file and put the correction in a new migration.",
                 framework,
@@ -58,7 +61,10 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
         elif change.status is ChangeStatus.RENAMED:
             renamed = _identity_survives(cs, change.path, before)
             yield Finding(
-                ID, Severity.NOTICE if renamed else SEVERITY, change.path, None,
+                ID,
+                Severity.NOTICE if renamed else SEVERITY,
+                change.path,
+                None,
                 f"`{change.old_path}` already ran at {deployed_name}; this change renames it to `{change.path}`"
                 + (
                     f" ({framework} identifies it by its revision id, which is unchanged, so only its history moves)."
@@ -70,7 +76,10 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
             )
         else:
             yield Finding(
-                ID, SEVERITY, change.path, None,
+                ID,
+                SEVERITY,
+                change.path,
+                None,
                 f"`{change.old_path}` already ran at {deployed_name}; this change deletes it: deployed databases "
                 "keep its schema while new environments lose it, and tools that verify history fail.",
                 "Restore the file; to undo its effect, add a new migration. To squash history, use the "

@@ -54,7 +54,10 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
             else:
                 fix = "Give it a version no other migration uses."
             yield Finding(
-                ID, SEVERITY, m.path, m.key_line,
+                ID,
+                SEVERITY,
+                m.path,
+                m.key_line,
                 f"{framework} {what} `{key}` of `{m.path}` is also used by {others}.",
                 fix,
                 framework,

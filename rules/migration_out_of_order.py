@@ -50,7 +50,10 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
         top = newest[group]
         for steps, m in enumerate(sorted(members, key=lambda m: m.order or ()), start=1):
             yield Finding(
-                ID, SEVERITY, m.path, m.key_line,
+                ID,
+                SEVERITY,
+                m.path,
+                m.key_line,
                 f"`{m.path}` (version {m.key}) sorts before `{top.path}` (version {top.key}), "
                 f"already on {cs.branch_name}: {_CONSEQUENCE.get(m.framework, 'it would run out of order')}.",
                 f"Rebase and rename it to `{proposed_path(m, top, steps)}`.",

@@ -31,7 +31,10 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
             for parent in m.parents:
                 if f"{m.namespace}:{parent}" not in known:
                     yield Finding(
-                        ID, SEVERITY, m.path, m.parents_line,
+                        ID,
+                        SEVERITY,
+                        m.path,
+                        m.parents_line,
                         f"`down_revision` of `{m.path}` names revision `{parent}`, which exists nowhere at head.",
                         "Set `down_revision` to the current head (`alembic heads`).",
                         m.framework,
@@ -42,7 +45,10 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
                 if label not in labels or name in _SPECIAL or parent in known or parent in replaced:
                     continue  # another project's app, or a special name: cannot be judged from here
                 yield Finding(
-                    ID, SEVERITY, m.path, m.parents_line,
+                    ID,
+                    SEVERITY,
+                    m.path,
+                    m.parents_line,
                     f"`{m.path}` depends on `('{label}', '{name}')`, which exists nowhere at head.",
                     f"Depend on the latest migration of app `{label}` instead.",
                     m.framework,

@@ -55,7 +55,10 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
         judged.add(up.path)
         for issue in up.rollback:
             yield Finding(
-                ID, _SEVERITY.get(issue.problem, SEVERITY), issue.path or up.path, issue.line,
+                ID,
+                _SEVERITY.get(issue.problem, SEVERITY),
+                issue.path or up.path,
+                issue.line,
                 f"`{up.path}` cannot be rolled back: it {issue.detail}."
                 if issue.problem is not RollbackProblem.DECLARED_IRREVERSIBLE
                 else f"`{up.path}` is declared irreversible: {issue.detail}.",

@@ -24,14 +24,16 @@ SUMMARY = "After the merge, a revision graph would have more than one head."
 
 _FIX = {
     "alembic": "Re-parent it: set `down_revision` to `{other}`, or add a merge revision "
-    "(`alembic merge -m \"merge heads\" {heads}`).",
+    '(`alembic merge -m "merge heads" {heads}`).',
     "django": "Re-parent it: depend on `{other}` instead, or run `python manage.py makemigrations --merge`.",
 }
 
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
-    for framework, graphs in (("alembic", alembic_graphs(cs.merged.migrations)),
-                              ("django", django_graphs(cs.merged.migrations))):
+    for framework, graphs in (
+        ("alembic", alembic_graphs(cs.merged.migrations)),
+        ("django", django_graphs(cs.merged.migrations)),
+    ):
         for scope, graph in graphs.items():
             yield from _check_graph(cs, framework, scope, graph)
 
@@ -57,7 +59,10 @@ def _check_graph(cs: ChangeSet, framework: str, scope: str, graph: Graph) -> Ite
             other = graph.nodes[others[0]]
             heads_text = ", ".join(f"`{graph.nodes[h].key}` ({graph.nodes[h].path})" for h in heads)
             yield Finding(
-                ID, SEVERITY, m.path, m.parents_line,
+                ID,
+                SEVERITY,
+                m.path,
+                m.parents_line,
                 f"{named} both revise `{graph.nodes[fork].key}`: after the merge, {framework} in {where} "
                 f"would have {len(heads)} heads: {heads_text}.",
                 _FIX[framework].format(

@@ -24,7 +24,10 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
     for failure in cs.head.failures:
         if failure.path in cs.touched:
             yield Finding(
-                ID, SEVERITY, failure.path, failure.line,
+                ID,
+                SEVERITY,
+                failure.path,
+                failure.line,
                 f"{failure.framework} cannot read `{failure.path}`: {failure.message}.",
                 "Fix the file so the migration tool can load it; Migration Guard checks nothing else in it until then.",
                 failure.framework,

@@ -7,8 +7,9 @@ from tests.gitrepo_factory import Repo
 VERSIONS = "migrations/versions"
 
 
-def revision(rev: str, parent: str | tuple[str, ...] | None, downgrade: str = '    op.drop_table("t")',
-             extra: str = "") -> str:
+def revision(
+    rev: str, parent: str | tuple[str, ...] | None, downgrade: str = '    op.drop_table("t")', extra: str = ""
+) -> str:
     """What `alembic revision` writes (1.13 template), with the bodies filled in."""
     return f'''"""add things
 
@@ -72,8 +73,12 @@ def test_a_merge_revision_that_joins_the_heads_is_fine(repo: Repo) -> None:
     repo.branch("feature")
     repo.git("checkout", "-q", "main~1", "--", ".")  # no-op; keep the tree as it is
     repo.write(f"{VERSIONS}/2b_orders.py", revision("2b", "1a"))
-    repo.write(f"{VERSIONS}/4d_merge.py", revision("4d", ("2b", "3c"), downgrade="    pass").replace(
-        '    op.create_table("t", sa.Column("id", sa.Integer(), nullable=False))\n', "    pass\n"))
+    repo.write(
+        f"{VERSIONS}/4d_merge.py",
+        revision("4d", ("2b", "3c"), downgrade="    pass").replace(
+            '    op.create_table("t", sa.Column("id", sa.Integer(), nullable=False))\n', "    pass\n"
+        ),
+    )
     repo.commit("orders + merge")
 
     outcome = repo.check("--base", "main")
@@ -91,8 +96,9 @@ def test_revision_in_the_same_line_of_history_has_no_heads_problem(repo: Repo) -
 
 def test_branch_labels_allow_one_head_per_branch(repo: Repo) -> None:
     project(repo)
-    labelled = revision("5e", None).replace("branch_labels: Union[str, Sequence[str], None] = None",
-                                            "branch_labels = ('audit',)")
+    labelled = revision("5e", None).replace(
+        "branch_labels: Union[str, Sequence[str], None] = None", "branch_labels = ('audit',)"
+    )
     repo.write(f"{VERSIONS}/5e_audit.py", labelled).commit("audit branch")
     repo.branch("feature")
     repo.write(f"{VERSIONS}/6f_audit_more.py", revision("6f", "5e")).commit()
@@ -125,8 +131,10 @@ def test_rollbacks_missing_empty_and_declared(repo: Repo) -> None:
     no_downgrade = revision("2b", "1a").split("\n\ndef downgrade")[0] + "\n"
     repo.write(f"{VERSIONS}/2b_none.py", no_downgrade)
     repo.write(f"{VERSIONS}/3c_empty.py", revision("3c", "2b", downgrade="    pass"))
-    repo.write(f"{VERSIONS}/4d_raises.py", revision(
-        "4d", "3c", downgrade='    raise NotImplementedError("data is gone; restore from backup")'))
+    repo.write(
+        f"{VERSIONS}/4d_raises.py",
+        revision("4d", "3c", downgrade='    raise NotImplementedError("data is gone; restore from backup")'),
+    )
     repo.commit()
 
     outcome = repo.check("--base", "main")
@@ -164,8 +172,11 @@ def test_versions_folder_found_without_alembic_ini(repo: Repo) -> None:
 
 
 def test_version_locations_from_alembic_ini(repo: Repo) -> None:
-    repo.write("backend/alembic.ini", "[alembic]\nscript_location = %(here)s/alembic\n"
-               "version_locations = %(here)s/alembic/versions %(here)s/alembic/more\n")
+    repo.write(
+        "backend/alembic.ini",
+        "[alembic]\nscript_location = %(here)s/alembic\n"
+        "version_locations = %(here)s/alembic/versions %(here)s/alembic/more\n",
+    )
     repo.write("backend/alembic/versions/1a.py", revision("1a", None)).commit()
     repo.branch("feature").write("backend/alembic/more/2b.py", revision("2b", "1a")).commit()
     repo.checkout("main").write("backend/alembic/versions/3c.py", revision("3c", "1a")).commit()

@@ -12,7 +12,6 @@ from pathlib import Path
 from inline_snapshot import snapshot
 
 from bot.cli import main
-
 from tests.gitrepo_factory import GIT_ENV, Repo
 
 GOOSE = "-- +goose Up\nCREATE TABLE {t} (id int);\n\n-- +goose Down\nDROP TABLE {t};\n"
@@ -43,7 +42,33 @@ db/migrations/00002_orders.sql
 
 def test_json_contract(repo: Repo) -> None:
     outcome = collision(repo).check("--base", "main")
-    assert outcome.json == snapshot({'findings': [{'rule': 'migration-out-of-order', 'severity': 'error', 'path': 'db/migrations/00002_orders.sql', 'line': 1, 'end_line': 1, 'message': '`db/migrations/00002_orders.sql` (version 2) sorts before `db/migrations/00003_tags.sql` (version 3), already on main: goose refuses to migrate (missing migrations) unless run with -allow-missing.', 'help': 'Rebase and rename it to `db/migrations/00004_orders.sql`.', 'framework': 'goose'}, {'rule': 'missing-rollback', 'severity': 'error', 'path': 'db/migrations/00002_orders.sql', 'line': 1, 'end_line': 1, 'message': '`db/migrations/00002_orders.sql` cannot be rolled back: it has no `-- +goose Down` section.', 'help': 'Write the down part that reverses this migration.', 'framework': 'goose'}], 'summary': {'migrations_checked': 1, 'errors': 2, 'warnings': 0, 'notices': 0}})
+    assert outcome.json == snapshot(
+        {
+            "findings": [
+                {
+                    "rule": "migration-out-of-order",
+                    "severity": "error",
+                    "path": "db/migrations/00002_orders.sql",
+                    "line": 1,
+                    "end_line": 1,
+                    "message": "`db/migrations/00002_orders.sql` (version 2) sorts before `db/migrations/00003_tags.sql` (version 3), already on main: goose refuses to migrate (missing migrations) unless run with -allow-missing.",
+                    "help": "Rebase and rename it to `db/migrations/00004_orders.sql`.",
+                    "framework": "goose",
+                },
+                {
+                    "rule": "missing-rollback",
+                    "severity": "error",
+                    "path": "db/migrations/00002_orders.sql",
+                    "line": 1,
+                    "end_line": 1,
+                    "message": "`db/migrations/00002_orders.sql` cannot be rolled back: it has no `-- +goose Down` section.",
+                    "help": "Write the down part that reverses this migration.",
+                    "framework": "goose",
+                },
+            ],
+            "summary": {"migrations_checked": 1, "errors": 2, "warnings": 0, "notices": 0},
+        }
+    )
 
 
 def test_sarif_for_code_scanning(repo: Repo) -> None:
@@ -53,8 +78,15 @@ def test_sarif_for_code_scanning(repo: Repo) -> None:
     rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
     assert "migration-out-of-order" in rule_ids and "missing-rollback" in rule_ids
     assert all(r["help"]["text"] for r in run["tool"]["driver"]["rules"])
-    results = [(r["ruleId"], r["level"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-                r["locations"][0]["physicalLocation"]["region"]["startLine"]) for r in run["results"]]
+    results = [
+        (
+            r["ruleId"],
+            r["level"],
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            r["locations"][0]["physicalLocation"]["region"]["startLine"],
+        )
+        for r in run["results"]
+    ]
     assert results == [
         ("migration-out-of-order", "error", "db/migrations/00002_orders.sql", 1),
         ("missing-rollback", "error", "db/migrations/00002_orders.sql", 1),
@@ -92,7 +124,10 @@ def test_empty_repository(repo: Repo) -> None:
 def test_unknown_base(repo: Repo) -> None:
     repo.commit("start")
     outcome = repo.check("--base", "origin/nope")
-    assert (outcome.code, outcome.err) == (2, "migration-guard: error: --base origin/nope: no such branch, tag or commit\n")
+    assert (outcome.code, outcome.err) == (
+        2,
+        "migration-guard: error: --base origin/nope: no such branch, tag or commit\n",
+    )
 
 
 def test_not_a_repository(tmp_path: Path) -> None:
@@ -135,11 +170,15 @@ def test_uncommitted_work_is_not_checked(repo: Repo) -> None:
 
 def test_console_script_runs_without_traceback(repo: Repo) -> None:
     collision(repo)
-    done = subprocess.run([sys.executable, "-m", "bot.cli", "check", "--repo", str(repo.root), "--base", "main",
-                           "--format", "json"], capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "check", "--repo", str(repo.root), "--base", "main", "--format", "json"],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 1 and json.loads(done.stdout)["summary"]["errors"] == 2
-    done = subprocess.run([sys.executable, "-m", "bot.cli", "explain", "missing-rollback"], capture_output=True,
-                          text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "explain", "missing-rollback"], capture_output=True, text=True
+    )
     assert done.returncode == 0 and "Safe alternative" in done.stdout
 
 

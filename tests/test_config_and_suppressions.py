@@ -16,19 +16,31 @@ def feature_without_down(repo: Repo, config: str | None = None, text: str = GOOS
     return repo.branch("feature").write("db/00002_orders.sql", text).commit()
 
 
-@pytest.mark.parametrize(("config", "error"), [
-    ("rulez: {}\n", ".github/migration-guard.yml: rulez: unknown key"),
-    ("rules:\n  missing-rollbak: off\n",
-     ".github/migration-guard.yml: rules: unknown rule 'missing-rollbak' (see `migration-guard rules`)"),
-    ("rules:\n  missing-rollback: fatal\n",
-     ".github/migration-guard.yml: rules.missing-rollback: Input should be 'error', 'warning', 'notice' or 'off'"),
-    ("paths:\n  - path: db\n    framework: liquibase\n",
-     ".github/migration-guard.yml: paths.0.framework: unknown framework 'liquibase'; known: alembic, dbmate, "
-     "django, flyway, golang-migrate, goose, prisma"),
-    ("deployed:\n  branch: a\n  tag: b\n", ".github/migration-guard.yml: deployed: give exactly one of ref, branch or tag"),
-    ("rules: [\n", ".github/migration-guard.yml: line 2: expected the node content, but found '<stream end>'"),
-    ("- a\n- b\n", ".github/migration-guard.yml: must be a mapping of settings, not list"),
-])
+@pytest.mark.parametrize(
+    ("config", "error"),
+    [
+        ("rulez: {}\n", ".github/migration-guard.yml: rulez: unknown key"),
+        (
+            "rules:\n  missing-rollbak: off\n",
+            ".github/migration-guard.yml: rules: unknown rule 'missing-rollbak' (see `migration-guard rules`)",
+        ),
+        (
+            "rules:\n  missing-rollback: fatal\n",
+            ".github/migration-guard.yml: rules.missing-rollback: Input should be 'error', 'warning', 'notice' or 'off'",
+        ),
+        (
+            "paths:\n  - path: db\n    framework: liquibase\n",
+            ".github/migration-guard.yml: paths.0.framework: unknown framework 'liquibase'; known: alembic, dbmate, "
+            "django, flyway, golang-migrate, goose, prisma",
+        ),
+        (
+            "deployed:\n  branch: a\n  tag: b\n",
+            ".github/migration-guard.yml: deployed: give exactly one of ref, branch or tag",
+        ),
+        ("rules: [\n", ".github/migration-guard.yml: line 2: expected the node content, but found '<stream end>'"),
+        ("- a\n- b\n", ".github/migration-guard.yml: must be a mapping of settings, not list"),
+    ],
+)
 def test_invalid_configuration_is_one_line_naming_the_key(repo: Repo, config: str, error: str) -> None:
     outcome = feature_without_down(repo, config).check("--base", "main")
     assert (outcome.code, outcome.err, outcome.out) == (2, f"migration-guard: error: {error}\n", "")
@@ -75,8 +87,7 @@ def test_unused_and_invalid_suppressions(repo: Repo) -> None:
         "-- migration-guard: ignore migration-out-of-order not needed here\n"
         "-- migration-guard: ignore missing-rollback\n"
         "-- migration-guard: ignore no-such-rule because\n"
-        "SELECT '-- migration-guard: ignore missing-rollback in a string';\n"
-        + GOOSE_NO_DOWN
+        "SELECT '-- migration-guard: ignore missing-rollback in a string';\n" + GOOSE_NO_DOWN
     )
     feature_without_down(repo, text=text)
     outcome = repo.check("--base", "main")
@@ -91,15 +102,21 @@ def test_unused_and_invalid_suppressions(repo: Repo) -> None:
 
 
 def test_python_suppression_is_read_from_comments_only(repo: Repo) -> None:
-    text = ("revision = 'b'\ndown_revision = 'a'\n\n"
-            "NOTE = '# migration-guard: ignore missing-rollback not a comment'\n\n"
-            "def upgrade():\n    pass\n")
+    text = (
+        "revision = 'b'\ndown_revision = 'a'\n\n"
+        "NOTE = '# migration-guard: ignore missing-rollback not a comment'\n\n"
+        "def upgrade():\n    pass\n"
+    )
     base = "revision = 'a'\ndown_revision = None\n\ndef upgrade():\n    pass\n\ndef downgrade():\n    pass\n"
     repo.write("alembic/env.py", "").write("alembic/versions/a.py", base).commit().branch("feature")
     repo.write("alembic/versions/b.py", text).commit()
     assert repo.check("--base", "main").found == [("missing-rollback", "alembic/versions/b.py", 6)]
 
-    repo.write("alembic/versions/b.py", text.replace(
-        "def upgrade", "# migration-guard: ignore missing-rollback data backfill, restore from backup\ndef upgrade"))
+    repo.write(
+        "alembic/versions/b.py",
+        text.replace(
+            "def upgrade", "# migration-guard: ignore missing-rollback data backfill, restore from backup\ndef upgrade"
+        ),
+    )
     repo.commit()
     assert repo.check("--base", "main").found == []

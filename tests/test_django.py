@@ -24,15 +24,20 @@ class Migration(migrations.Migration):
 """
 
 
-INITIAL = migration([], "        migrations.CreateModel(name='Order', fields=[('id', models.AutoField(primary_key=True))]),")
+INITIAL = migration(
+    [], "        migrations.CreateModel(name='Order', fields=[('id', models.AutoField(primary_key=True))]),"
+)
 
 
 def shop(repo: Repo, folder: str = "shop/orders", label: str | None = None) -> Repo:
     repo.write(f"{folder}/__init__.py", "")
     repo.write(f"{folder}/migrations/__init__.py", "")
     if label:
-        repo.write(f"{folder}/apps.py", "from django.apps import AppConfig\n\n\n"
-                   f"class OrdersConfig(AppConfig):\n    name = {folder.replace('/', '.')!r}\n    label = {label!r}\n")
+        repo.write(
+            f"{folder}/apps.py",
+            "from django.apps import AppConfig\n\n\n"
+            f"class OrdersConfig(AppConfig):\n    name = {folder.replace('/', '.')!r}\n    label = {label!r}\n",
+        )
     repo.write(f"{folder}/migrations/0001_initial.py", INITIAL)
     return repo.commit("initial")
 
@@ -56,8 +61,9 @@ def test_two_branches_adding_0002_give_two_leaf_nodes(repo: Repo) -> None:
 def test_label_from_apps_py_differs_from_folder(repo: Repo) -> None:
     shop(repo, folder="backend/orders_app", label="orders").branch("feature")
     repo.write("backend/orders_app/migrations/0002_a.py", migration([("orders", "0001_initial")])).commit()
-    repo.checkout("main").write("backend/orders_app/migrations/0002_b.py",
-                                migration([("orders", "0001_initial")])).commit()
+    repo.checkout("main").write(
+        "backend/orders_app/migrations/0002_b.py", migration([("orders", "0001_initial")])
+    ).commit()
     repo.checkout("feature")
     f = repo.check("--base", "main").finding("multiple-migration-heads")
     assert "app `orders`" in f["message"]
@@ -78,10 +84,16 @@ def test_label_inferred_from_dependencies_when_no_apps_py(repo: Repo) -> None:
 
 def test_dependencies_on_other_projects_apps_are_not_judged(repo: Repo) -> None:
     shop(repo).branch("feature")
-    repo.write("shop/orders/migrations/0002_user.py", migration(
-        [("orders", "0001_initial"), ("auth", "0012_alter_user_first_name_max_length")],
-        extra="\n    initial = False\n").replace(
-        "    dependencies = [\n", "    dependencies = [\n        migrations.swappable_dependency(settings.AUTH_USER_MODEL),\n"))
+    repo.write(
+        "shop/orders/migrations/0002_user.py",
+        migration(
+            [("orders", "0001_initial"), ("auth", "0012_alter_user_first_name_max_length")],
+            extra="\n    initial = False\n",
+        ).replace(
+            "    dependencies = [\n",
+            "    dependencies = [\n        migrations.swappable_dependency(settings.AUTH_USER_MODEL),\n",
+        ),
+    )
     repo.commit()
     assert repo.check("--base", "main").found == []
 
@@ -89,8 +101,10 @@ def test_dependencies_on_other_projects_apps_are_not_judged(repo: Repo) -> None:
 def test_squashed_migration_stands_for_what_it_replaces(repo: Repo) -> None:
     shop(repo)
     repo.write("shop/orders/migrations/0002_a.py", migration([("orders", "0001_initial")]))
-    repo.write("shop/orders/migrations/0001_squashed_0002_a.py", migration(
-        [], extra="\n    replaces = [('orders', '0001_initial'), ('orders', '0002_a')]\n")).commit()
+    repo.write(
+        "shop/orders/migrations/0001_squashed_0002_a.py",
+        migration([], extra="\n    replaces = [('orders', '0001_initial'), ('orders', '0002_a')]\n"),
+    ).commit()
     repo.branch("feature")
     repo.write("shop/orders/migrations/0003_b.py", migration([("orders", "0001_squashed_0002_a")])).commit()
     assert repo.check("--base", "main").found == []
@@ -105,7 +119,8 @@ def test_run_python_and_run_sql_without_reverse(repo: Repo) -> None:
         migrations.RunSQL("UPDATE orders_order SET note = ''", reverse_sql=migrations.RunSQL.noop),
         migrations.SeparateDatabaseAndState(database_operations=[migrations.RunSQL("DROP INDEX x")]),"""
     text = migration([("orders", "0001_initial")], ops).replace(
-        "\n\nclass Migration", "\n\ndef forwards(apps, schema_editor):\n    pass\n\n\nclass Migration")
+        "\n\nclass Migration", "\n\ndef forwards(apps, schema_editor):\n    pass\n\n\nclass Migration"
+    )
     repo.write("shop/orders/migrations/0002_backfill.py", text).commit()
 
     outcome = repo.check("--base", "main")

@@ -13,9 +13,9 @@ from __future__ import annotations
 import configparser
 import posixpath
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 
-from bot.frameworks.base import Candidate, Framework, ParseResult, failure, parent_dir, under
+from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure, parent_dir
 from bot.model import Migration, RollbackIssue, RollbackProblem
 from bot.pyast import NotALiteral, assignments, does_nothing, first_raise, functions, literal, parse_module
 from bot.pyast import string_tuple as as_strings
@@ -26,35 +26,33 @@ class Alembic(Framework):
     name = "alembic"
     unrecognised_message = "no module-level `revision = '...'`: Alembic cannot load this revision file"
 
-    def aux_wanted(self, paths: Collection[str]) -> list[str]:
-        return [p for p in paths if posixpath.basename(p) == "alembic.ini"]
+    def aux_wanted(self, index: PathIndex) -> list[str]:
+        return [p for p, _d, n in index.entries if n == "alembic.ini"]
 
-    def select(self, paths: Collection[str], aux: Mapping[str, str]) -> list[Candidate]:
+    def select(self, index: PathIndex, aux: Mapping[str, str]) -> list[Candidate]:
         strict_dirs: dict[str, str] = {}  # versions dir -> script location (namespace)
         for ini_path, text in aux.items():
-            if posixpath.basename(ini_path) == "alembic.ini":
+            if base_name(ini_path) == "alembic.ini":
                 for versions, script in _locations_from_ini(ini_path, text):
                     strict_dirs[versions] = script
-        for path in paths:
-            if posixpath.basename(path) == "env.py":
-                script = parent_dir(path)
-                strict_dirs.setdefault(posixpath.join(script, "versions") if script else "versions", script)
+        for _p, directory, name in index.entries:
+            if name == "env.py":
+                strict_dirs.setdefault(f"{directory}/versions" if directory else "versions", directory)
         found: list[Candidate] = []
-        for path in paths:
-            if not path.endswith(".py") or posixpath.basename(path) == "__init__.py":
+        for path, directory, name in index.entries:
+            if not name.endswith(".py") or name == "__init__.py":
                 continue
-            folder = parent_dir(path)
-            if folder in strict_dirs:
-                found.append(Candidate(self.name, path, strict_dirs[folder] or ".", strict=True))
-            elif posixpath.basename(folder) == "versions":
-                found.append(Candidate(self.name, path, parent_dir(folder) or "."))
+            if directory in strict_dirs:
+                found.append(Candidate(self.name, path, strict_dirs[directory] or ".", strict=True))
+            elif directory == "versions" or directory.endswith("/versions"):
+                found.append(Candidate(self.name, path, parent_dir(directory) or "."))
         return found
 
-    def select_in(self, directory: str, paths: Collection[str]) -> list[Candidate]:
+    def select_in(self, directory: str, index: PathIndex) -> list[Candidate]:
         return [
             Candidate(self.name, p, directory, strict=True)
-            for p in paths
-            if under(p, directory) and p.endswith(".py") and posixpath.basename(p) != "__init__.py"
+            for p, _d, n in index.under(directory).entries
+            if n.endswith(".py") and n != "__init__.py"
         ]
 
     def parse(self, candidate: Candidate, blob_sha: str, text: str) -> ParseResult:
@@ -107,9 +105,7 @@ class Alembic(Framework):
             )
         elif (raised := first_raise(downgrade.body)) is not None:
             rollback.append(
-                RollbackIssue(
-                    RollbackProblem.DECLARED_IRREVERSIBLE, raised.lineno, "`downgrade()` raises on purpose"
-                )
+                RollbackIssue(RollbackProblem.DECLARED_IRREVERSIBLE, raised.lineno, "`downgrade()` raises on purpose")
             )
         elif does_nothing(downgrade.body):
             rollback.append(

@@ -10,9 +10,8 @@ label inferred from its neighbours). No I/O happens in any of them.
 
 from __future__ import annotations
 
-import posixpath
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from bot.model import Migration, ParseFailure
 
@@ -35,6 +34,24 @@ class Candidate:
 ParseResult = Migration | ParseFailure | None
 
 
+class PathIndex:
+    """A tree's paths, each split once into (directory, file name).
+
+    Detection looks at every path of every tree it is given (tens of thousands in a large
+    repository, three trees per run), so the split is done once and shared by all adapters.
+    """
+
+    def __init__(self, paths: Iterable[str]) -> None:
+        self.entries: list[tuple[str, str, str]] = []
+        for path in paths:
+            directory, _, name = path.rpartition("/")
+            self.entries.append((path, directory, name))
+        self.paths: frozenset[str] = frozenset(e[0] for e in self.entries)
+
+    def under(self, directory: str) -> PathIndex:
+        return PathIndex(e[0] for e in self.entries if under(e[0], directory))
+
+
 class Framework:
     """Base class: adapters override what they need."""
 
@@ -42,17 +59,18 @@ class Framework:
     #: what a file in a directory of this framework lacks when ``parse`` did not recognise it
     unrecognised_message: str | None = None
 
-    def aux_wanted(self, paths: Collection[str]) -> list[str]:
+    def aux_wanted(self, index: PathIndex) -> list[str]:
         """Small files (configuration, ``apps.py``) that ``select``/``link`` want to read."""
         return []
 
-    def select(self, paths: Collection[str], aux: Mapping[str, str]) -> list[Candidate]:
+    def select(self, index: PathIndex, aux: Mapping[str, str]) -> list[Candidate]:
         """Candidates found by looking at paths only."""
         raise NotImplementedError
 
-    def select_in(self, directory: str, paths: Collection[str]) -> list[Candidate]:
-        """Candidates inside a directory the configuration assigns to this framework."""
-        raise NotImplementedError
+    def select_in(self, directory: str, index: PathIndex) -> list[Candidate]:
+        """Candidates inside a directory the configuration assigns to this framework: there, a
+        file that does not parse as one of its migrations is an error, not someone else's file."""
+        return [replace(c, strict=True) for c in self.select(index.under(directory), {})]
 
     def parse(self, candidate: Candidate, blob_sha: str, text: str) -> ParseResult:
         """One file's migration record; ``None`` when the file is not one after all."""
@@ -64,7 +82,11 @@ class Framework:
 
 
 def parent_dir(path: str) -> str:
-    return posixpath.dirname(path)
+    return path.rpartition("/")[0]
+
+
+def base_name(path: str) -> str:
+    return path.rpartition("/")[2]
 
 
 def under(path: str, directory: str) -> bool:

@@ -13,10 +13,10 @@ from __future__ import annotations
 import ast
 import posixpath
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from bot.frameworks.base import Candidate, Framework, ParseResult, failure, parent_dir, under
+from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure, parent_dir
 from bot.model import Migration, RollbackIssue, RollbackProblem
 from bot.pyast import NotALiteral, argument, assignments, call_name, is_none, literal, parse_module
 from bot.textfile import UnreadableFile
@@ -31,33 +31,19 @@ class Django(Framework):
     name = "django"
     unrecognised_message = "no `class Migration`: Django refuses to load the app's migrations (BadMigrationError)"
 
-    def aux_wanted(self, paths: Collection[str]) -> list[str]:
-        apps = {parent_dir(parent_dir(p)) for p in self._module_paths(paths)}
-        return [posixpath.join(a, "apps.py") if a else "apps.py" for a in sorted(apps)]
+    def aux_wanted(self, index: PathIndex) -> list[str]:
+        apps = {parent_dir(c.path.rpartition("/")[0]) for c in self.select(index, {})}
+        return [f"{a}/apps.py" if a else "apps.py" for a in sorted(apps)]
 
-    def select(self, paths: Collection[str], aux: Mapping[str, str]) -> list[Candidate]:
-        return [
-            Candidate(self.name, p, parent_dir(parent_dir(p)) or ".", strict=True)
-            for p in self._module_paths(paths)
-        ]
-
-    def select_in(self, directory: str, paths: Collection[str]) -> list[Candidate]:
-        return [c for c in self.select([p for p in paths if under(p, directory)], {})]
-
-    @staticmethod
-    def _module_paths(paths: Collection[str]) -> list[str]:
+    def select(self, index: PathIndex, aux: Mapping[str, str]) -> list[Candidate]:
         """Modules of ``migrations`` packages (with ``__init__.py``, as Django requires)."""
         packages = {
-            parent_dir(p)
-            for p in paths
-            if p.endswith("/migrations/__init__.py") or p == "migrations/__init__.py"
+            d for p, d, n in index.entries if n == "__init__.py" and (d == "migrations" or d.endswith("/migrations"))
         }
         return [
-            p
-            for p in paths
-            if p.endswith(".py")
-            and parent_dir(p) in packages
-            and not posixpath.basename(p).startswith(("_", "~"))
+            Candidate(self.name, p, parent_dir(d) or ".", strict=True)
+            for p, d, n in index.entries
+            if d in packages and n.endswith(".py") and not n.startswith(("_", "~"))
         ]
 
     def parse(self, candidate: Candidate, blob_sha: str, text: str) -> ParseResult:
@@ -65,9 +51,7 @@ class Django(Framework):
             module = parse_module(text)
         except UnreadableFile as exc:
             return failure(candidate, blob_sha, exc.message, exc.line)
-        cls = next(
-            (s for s in module.body if isinstance(s, ast.ClassDef) and s.name == "Migration"), None
-        )
+        cls = next((s for s in module.body if isinstance(s, ast.ClassDef) and s.name == "Migration"), None)
         if cls is None:
             return failure(candidate, blob_sha, self.unrecognised_message or "", 1)
         names = assignments(cls.body)
@@ -101,10 +85,8 @@ class Django(Framework):
                 if isinstance(node, ast.Call) and (name := call_name(node)) in _IRREVERSIBLE:
                     position, keyword, what = _IRREVERSIBLE[name]
                     if is_none(argument(node, position, keyword)):
-                        rollback.append(
-                            RollbackIssue(RollbackProblem.IRREVERSIBLE_OPERATION, node.lineno, what)
-                        )
-        stem = posixpath.splitext(posixpath.basename(candidate.path))[0]
+                        rollback.append(RollbackIssue(RollbackProblem.IRREVERSIBLE_OPERATION, node.lineno, what))
+        stem = base_name(candidate.path).removesuffix(".py")
         return Migration(
             framework=self.name,
             path=candidate.path,
@@ -178,7 +160,8 @@ def _label_from_apps_py(text: str) -> str | None:
         if not isinstance(cls, ast.ClassDef):
             continue
         if not any(
-            (isinstance(b, ast.Name) and b.id == "AppConfig") or (isinstance(b, ast.Attribute) and b.attr == "AppConfig")
+            (isinstance(b, ast.Name) and b.id == "AppConfig")
+            or (isinstance(b, ast.Attribute) and b.attr == "AppConfig")
             for b in cls.bases
         ):
             continue

@@ -8,12 +8,11 @@ Repeatable files are re-applied whenever their checksum changes, so editing them
 
 from __future__ import annotations
 
-import posixpath
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from bot.frameworks.base import Candidate, Framework, ParseResult, parent_dir, under
+from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name
 from bot.model import Migration, Role, RollbackIssue, RollbackProblem
 from bot.sqltext import is_blank_sql
 from bot.versions import canonical_version, version_parts
@@ -25,19 +24,21 @@ REPEATABLE = re.compile(r"^R__(.+)\.sql$")
 class Flyway(Framework):
     name = "flyway"
 
-    def select(self, paths: Collection[str], aux: Mapping[str, str]) -> list[Candidate]:
+    def select(self, index: PathIndex, aux: Mapping[str, str]) -> list[Candidate]:
         return [
-            Candidate(self.name, p, parent_dir(p) or ".", strict=True)
-            for p in paths
-            if VERSIONED.match(posixpath.basename(p)) or REPEATABLE.match(posixpath.basename(p))
+            Candidate(self.name, p, d or ".", strict=True)
+            for p, d, n in index.entries
+            if n.endswith(".sql") and n[:1] in "VUR" and (VERSIONED.match(n) or REPEATABLE.match(n))
         ]
 
-    def select_in(self, directory: str, paths: Collection[str]) -> list[Candidate]:
-        return self.select([p for p in paths if under(p, directory)], {})
-
     def parse(self, candidate: Candidate, blob_sha: str, text: str) -> ParseResult:
-        base = posixpath.basename(candidate.path)
-        common = {"framework": self.name, "path": candidate.path, "blob_sha": blob_sha, "namespace": candidate.namespace}
+        base = base_name(candidate.path)
+        common = {
+            "framework": self.name,
+            "path": candidate.path,
+            "blob_sha": blob_sha,
+            "namespace": candidate.namespace,
+        }
         repeatable = REPEATABLE.match(base)
         if repeatable:
             return Migration(key=repeatable.group(1), name=repeatable.group(1), role=Role.REPEATABLE, **common)

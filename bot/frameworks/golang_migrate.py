@@ -6,12 +6,11 @@ missing, or holding only comments, means ``migrate down`` does nothing.
 
 from __future__ import annotations
 
-import posixpath
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from bot.frameworks.base import Candidate, Framework, ParseResult, parent_dir, under
+from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name
 from bot.model import Migration, Role, RollbackIssue, RollbackProblem
 from bot.sqltext import is_blank_sql
 
@@ -21,18 +20,15 @@ FILE = re.compile(r"^(\d+)_(.+)\.(up|down)\.([A-Za-z0-9]+)$")
 class GolangMigrate(Framework):
     name = "golang-migrate"
 
-    def select(self, paths: Collection[str], aux: Mapping[str, str]) -> list[Candidate]:
+    def select(self, index: PathIndex, aux: Mapping[str, str]) -> list[Candidate]:
         return [
-            Candidate(self.name, p, parent_dir(p) or ".", strict=True)
-            for p in paths
-            if FILE.match(posixpath.basename(p))
+            Candidate(self.name, p, d or ".", strict=True)
+            for p, d, n in index.entries
+            if (".up." in n or ".down." in n) and FILE.match(n)
         ]
 
-    def select_in(self, directory: str, paths: Collection[str]) -> list[Candidate]:
-        return self.select([p for p in paths if under(p, directory)], {})
-
     def parse(self, candidate: Candidate, blob_sha: str, text: str) -> ParseResult:
-        found = FILE.match(posixpath.basename(candidate.path))
+        found = FILE.match(base_name(candidate.path))
         assert found is not None  # select() only lets matching names through
         version, title, direction, _ext = found.groups()
         common = {
@@ -56,7 +52,7 @@ class GolangMigrate(Framework):
             if m.role is Role.UP:
                 down = downs.get((m.namespace, m.key))
                 if down is None:
-                    stem = posixpath.basename(m.path).replace(".up.", ".down.")
+                    stem = base_name(m.path).replace(".up.", ".down.")
                     issue = RollbackIssue(RollbackProblem.MISSING, 1, f"has no `{stem}`")
                     m = replace(m, rollback=(issue,))
                 elif down.rollback:

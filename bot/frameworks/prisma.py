@@ -7,11 +7,10 @@ migrations by design: a missing rollback is only a notice, with the way to write
 
 from __future__ import annotations
 
-import posixpath
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 
-from bot.frameworks.base import Candidate, Framework, ParseResult, parent_dir, under
+from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, parent_dir
 from bot.model import Migration, RollbackIssue, RollbackProblem
 
 FOLDER = re.compile(r"^(\d{8,})_(.+)$")
@@ -20,32 +19,27 @@ FOLDER = re.compile(r"^(\d{8,})_(.+)$")
 class Prisma(Framework):
     name = "prisma"
 
-    def select(self, paths: Collection[str], aux: Mapping[str, str]) -> list[Candidate]:
-        path_set = set(paths)
+    def select(self, index: PathIndex, aux: Mapping[str, str]) -> list[Candidate]:
+        return self._select(index, require_lock=True)
+
+    def select_in(self, directory: str, index: PathIndex) -> list[Candidate]:
+        return self._select(index.under(directory), require_lock=False)
+
+    def _select(self, index: PathIndex, require_lock: bool) -> list[Candidate]:
         found = []
-        for p in paths:
-            if posixpath.basename(p) != "migration.sql":
+        for path, folder, name in index.entries:
+            if name != "migration.sql":
                 continue
-            folder = parent_dir(p)
-            migrations_dir = parent_dir(folder)
-            if not FOLDER.match(posixpath.basename(folder)):
+            migrations_dir, _, folder_name = folder.rpartition("/")
+            if not FOLDER.match(folder_name):
                 continue
-            lock = posixpath.join(migrations_dir, "migration_lock.toml") if migrations_dir else "migration_lock.toml"
-            if lock in path_set or "prisma/" in p or p.startswith("prisma"):
-                found.append(Candidate(self.name, p, migrations_dir or ".", strict=True))
+            lock = f"{migrations_dir}/migration_lock.toml" if migrations_dir else "migration_lock.toml"
+            if not require_lock or lock in index.paths or path.startswith("prisma/") or "/prisma/" in path:
+                found.append(Candidate(self.name, path, migrations_dir or ".", strict=True))
         return found
 
-    def select_in(self, directory: str, paths: Collection[str]) -> list[Candidate]:
-        return [
-            Candidate(self.name, p, parent_dir(parent_dir(p)) or ".", strict=True)
-            for p in paths
-            if under(p, directory)
-            and posixpath.basename(p) == "migration.sql"
-            and FOLDER.match(posixpath.basename(parent_dir(p)))
-        ]
-
     def parse(self, candidate: Candidate, blob_sha: str, text: str) -> ParseResult:
-        folder = posixpath.basename(parent_dir(candidate.path))
+        folder = base_name(parent_dir(candidate.path))
         found = FOLDER.match(folder)
         assert found is not None  # select() only lets matching folders through
         stamp, _name = found.groups()
@@ -59,6 +53,8 @@ class Prisma(Framework):
             order=(int(stamp),),
             key_line=1,
             rollback=(
-                RollbackIssue(RollbackProblem.BY_DESIGN, 1, "has no down migration (Prisma Migrate has none by design)"),
+                RollbackIssue(
+                    RollbackProblem.BY_DESIGN, 1, "has no down migration (Prisma Migrate has none by design)"
+                ),
             ),
         )

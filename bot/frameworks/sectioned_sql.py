@@ -7,12 +7,11 @@ each tool module supplies its own matcher.
 
 from __future__ import annotations
 
-import posixpath
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.frameworks.base import Candidate, Framework, ParseResult, failure, parent_dir, under
+from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure
 from bot.model import Migration, RollbackIssue, RollbackProblem
 from bot.sqltext import is_blank_sql
 
@@ -45,11 +44,7 @@ def section_rollback(sections: dict[str, Section], down_marker: str) -> tuple[Ro
     up = sections.get("up")
     down = sections.get("down")
     if down is None:
-        return (
-            RollbackIssue(
-                RollbackProblem.MISSING, up.line if up else 1, f"has no `{down_marker}` section"
-            ),
-        )
+        return (RollbackIssue(RollbackProblem.MISSING, up.line if up else 1, f"has no `{down_marker}` section"),)
     if is_blank_sql(down.body):
         return (RollbackIssue(RollbackProblem.EMPTY, down.line, f"has an empty `{down_marker}` section"),)
     return ()
@@ -63,17 +58,11 @@ class SectionedSqlFramework(Framework):
     up_marker: str
     down_marker: str
 
-    def select(self, paths: Collection[str], aux: Mapping[str, str]) -> list[Candidate]:
+    def select(self, index: PathIndex, aux: Mapping[str, str]) -> list[Candidate]:
         return [
-            Candidate(self.name, p, parent_dir(p) or ".")
-            for p in paths
-            if self.file_pattern.match(posixpath.basename(p))
-        ]
-
-    def select_in(self, directory: str, paths: Collection[str]) -> list[Candidate]:
-        return [
-            Candidate(self.name, c.path, c.namespace, strict=True)
-            for c in self.select([p for p in paths if under(p, directory)], {})
+            Candidate(self.name, p, d or ".")
+            for p, d, n in index.entries
+            if n.endswith(".sql") and self.file_pattern.match(n)
         ]
 
     def parse(self, candidate: Candidate, blob_sha: str, text: str) -> ParseResult:
@@ -83,7 +72,7 @@ class SectionedSqlFramework(Framework):
             return failure(candidate, blob_sha, message, 1) if candidate.strict else None
         if "up" not in sections:
             return failure(candidate, blob_sha, message, sections["down"].line)
-        found = self.file_pattern.match(posixpath.basename(candidate.path))
+        found = self.file_pattern.match(base_name(candidate.path))
         assert found is not None  # select() only lets matching names through
         version, name = found.groups()
         return Migration(

@@ -29,7 +29,9 @@ def render(result: Result, colour: bool = False) -> str:
     noun = "migration" if checked == 1 else "migrations"
     if not result.findings:
         lines.append(
-            f"{checked} changed {noun} checked: no problems found." if checked else "No migration changed: nothing to check."
+            f"{checked} changed {noun} checked: no problems found."
+            if checked
+            else "No migration changed: nothing to check."
         )
     else:
         lines.append(
