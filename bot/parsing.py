@@ -33,6 +33,7 @@ class MigrationParser:
         self.cache = cache
         self._results: dict[CacheKey, CachedResult] = {}
         self._texts: dict[str, str | UnreadableFile] = {}
+        self._link_memo: dict[object, Migration] = {}
         self.stats = {"parsed": 0, "cached": 0, "blobs_read": 0}
 
     # -- blobs ---------------------------------------------------------------------------
@@ -92,7 +93,7 @@ class MigrationParser:
             by_framework[m.framework].append(m)
         linked: list[Migration] = []
         for name, group in by_framework.items():
-            linked.extend(BY_NAME[name].link(group, aux))
+            linked.extend(BY_NAME[name].link(group, aux, self._link_memo))
         return linked
 
     def _resolve(self, chains: Mapping[str, list[Candidate]], tree: Mapping[str, str]) -> dict[str, CachedResult]:

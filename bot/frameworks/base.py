@@ -47,6 +47,7 @@ class PathIndex:
             directory, _, name = path.rpartition("/")
             self.entries.append((path, directory, name))
         self.paths: frozenset[str] = frozenset(e[0] for e in self.entries)
+        self.memo: dict[str, object] = {}  # adapters keep per-tree results here (select is asked twice)
 
     def under(self, directory: str) -> PathIndex:
         return PathIndex(e[0] for e in self.entries if under(e[0], directory))
@@ -76,8 +77,14 @@ class Framework:
         """One file's migration record; ``None`` when the file is not one after all."""
         raise NotImplementedError
 
-    def link(self, migrations: Sequence[Migration], aux: Mapping[str, str]) -> list[Migration]:
-        """Facts that need several files of the same tree; default: none."""
+    def link(
+        self, migrations: Sequence[Migration], aux: Mapping[str, str], memo: dict[object, Migration]
+    ) -> list[Migration]:
+        """Facts that need several files of the same tree; default: none.
+
+        ``memo`` lives for one run: the trees of a run share most files, so an adapter may keep
+        the linked version of a migration there instead of building it again for each tree.
+        """
         return list(migrations)
 
 

@@ -37,14 +37,18 @@ class Django(Framework):
 
     def select(self, index: PathIndex, aux: Mapping[str, str]) -> list[Candidate]:
         """Modules of ``migrations`` packages (with ``__init__.py``, as Django requires)."""
+        if "django" in index.memo:
+            return index.memo["django"]  # type: ignore[return-value]
         packages = {
             d for p, d, n in index.entries if n == "__init__.py" and (d == "migrations" or d.endswith("/migrations"))
         }
-        return [
+        found = [
             Candidate(self.name, p, parent_dir(d) or ".", strict=True)
             for p, d, n in index.entries
             if d in packages and n.endswith(".py") and not n.startswith(("_", "~"))
         ]
+        index.memo["django"] = found
+        return found
 
     def parse(self, candidate: Candidate, blob_sha: str, text: str) -> ParseResult:
         try:
@@ -101,10 +105,19 @@ class Django(Framework):
             rollback=tuple(rollback),
         )
 
-    def link(self, migrations: Sequence[Migration], aux: Mapping[str, str]) -> list[Migration]:
+    def link(
+        self, migrations: Sequence[Migration], aux: Mapping[str, str], memo: dict[object, Migration]
+    ) -> list[Migration]:
         """Replace each app folder by its app label."""
         labels = infer_labels(migrations, aux)
-        return [replace(m, namespace=labels.get(m.namespace, m.namespace)) for m in migrations]
+        linked = []
+        for m in migrations:
+            label = labels.get(m.namespace, m.namespace)
+            key = ("django", m.path, m.blob_sha, label)
+            if key not in memo:
+                memo[key] = replace(m, namespace=label)
+            linked.append(memo[key])
+        return linked
 
 
 def infer_labels(migrations: Sequence[Migration], aux: Mapping[str, str]) -> dict[str, str]:
@@ -123,19 +136,18 @@ def infer_labels(migrations: Sequence[Migration], aux: Mapping[str, str]) -> dic
         else:
             labels[folder] = posixpath.basename(folder) if folder != "." else "."
     # The app's own migrations name their predecessors with the app's label.
-    for folder, names in names_by_folder.items():
-        if folder in decided:
+    votes: dict[str, Counter[str]] = {}
+    for m in migrations:
+        if m.namespace in decided:
             continue
-        votes = Counter(
-            p.split(":", 1)[0]
-            for m in migrations
-            if m.namespace == folder
-            for p in m.parents
-            if p.split(":", 1)[1] in names
-        )
-        if votes:
-            labels[folder] = votes.most_common(1)[0][0]
-            decided.add(folder)
+        names = names_by_folder[m.namespace]
+        for parent in m.parents:
+            label, _, name = parent.partition(":")
+            if name in names:
+                votes.setdefault(m.namespace, Counter())[label] += 1
+    for folder, counter in votes.items():
+        labels[folder] = counter.most_common(1)[0][0]
+        decided.add(folder)
     # Other apps depend on it under a label no folder has claimed.
     known = set(labels.values())
     for m in migrations:

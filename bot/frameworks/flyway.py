@@ -64,7 +64,9 @@ class Flyway(Framework):
             **common,
         )
 
-    def link(self, migrations: Sequence[Migration], aux: Mapping[str, str]) -> list[Migration]:
+    def link(
+        self, migrations: Sequence[Migration], aux: Mapping[str, str], memo: dict[object, Migration]
+    ) -> list[Migration]:
         undo = {(m.namespace, m.key): m for m in migrations if m.role is Role.UNDO}
         linked = []
         for m in migrations:

@@ -45,7 +45,9 @@ class GolangMigrate(Framework):
             return Migration(role=Role.DOWN, rollback=(issue,) if empty else (), **common)
         return Migration(order=(int(version),), key_line=1, **common)
 
-    def link(self, migrations: Sequence[Migration], aux: Mapping[str, str]) -> list[Migration]:
+    def link(
+        self, migrations: Sequence[Migration], aux: Mapping[str, str], memo: dict[object, Migration]
+    ) -> list[Migration]:
         downs = {(m.namespace, m.key): m for m in migrations if m.role is Role.DOWN}
         linked = []
         for m in migrations:
