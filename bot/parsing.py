@@ -64,23 +64,26 @@ class MigrationParser:
             chains = {p: c for p, c in chains.items() if p in only}
         resolved = self._resolve(chains, tree)
         migrations: list[Migration] = []
-        failures: list[ParseFailure] = []
-        claimed_dirs: dict[tuple[str, str], bool] = {}
-        for path, result in resolved.items():
+        claimed_dirs: set[tuple[str, str]] = set()
+        for path, (_candidate, result) in resolved.items():
             if isinstance(result, Migration):
                 migrations.append(result)
-                claimed_dirs[(result.framework, parent_dir(path))] = True
-            elif isinstance(result, ParseFailure):
-                failures.append(result)
-                claimed_dirs[(result.framework, parent_dir(path))] = True
-        for path, result in resolved.items():
-            if result is None:
-                # Recognised by no framework: an error only inside a directory of one that knows it.
-                for candidate in chains[path]:
-                    adapter = BY_NAME[candidate.framework]
-                    if (candidate.framework, parent_dir(path)) in claimed_dirs and adapter.unrecognised_message:
-                        failures.append(failure(candidate, tree[path], adapter.unrecognised_message, 1))
-                        break
+                claimed_dirs.add((result.framework, parent_dir(path)))
+        failures: list[ParseFailure] = []
+        for path, (candidate, result) in resolved.items():
+            if isinstance(result, Migration):
+                continue
+            # A file only a guess made a candidate (not a known migration directory) counts as a
+            # broken migration only beside migrations its framework did recognise there.
+            if isinstance(result, ParseFailure):
+                if candidate.strict or (result.framework, parent_dir(path)) in claimed_dirs:
+                    failures.append(result)
+                continue
+            for option in chains[path]:
+                adapter = BY_NAME[option.framework]
+                if (option.framework, parent_dir(path)) in claimed_dirs and adapter.unrecognised_message:
+                    failures.append(failure(option, tree[path], adapter.unrecognised_message, 1))
+                    break
         if only is None:
             migrations = self._link(migrations, aux)
         migrations.sort(key=lambda m: m.path)
@@ -96,10 +99,12 @@ class MigrationParser:
             linked.extend(BY_NAME[name].link(group, aux, self._link_memo))
         return linked
 
-    def _resolve(self, chains: Mapping[str, list[Candidate]], tree: Mapping[str, str]) -> dict[str, CachedResult]:
+    def _resolve(
+        self, chains: Mapping[str, list[Candidate]], tree: Mapping[str, str]
+    ) -> dict[str, tuple[Candidate, CachedResult]]:
         """Try each path's candidates in order until one framework recognises the file."""
         position = dict.fromkeys(chains, 0)
-        resolved: dict[str, CachedResult] = {}
+        resolved: dict[str, tuple[Candidate, CachedResult]] = {}
         pending = list(chains)
         while pending:
             keys = {p: self._key(chains[p][position[p]], tree[p]) for p in pending}
@@ -111,7 +116,7 @@ class MigrationParser:
                     position[path] += 1
                     still.append(path)
                 else:
-                    resolved[path] = result
+                    resolved[path] = (chains[path][position[path]], result)
             pending = still
         return resolved
 

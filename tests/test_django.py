@@ -149,3 +149,13 @@ def test_migrations_folder_without_init_is_not_django(repo: Repo) -> None:
     repo.write("migrations/env.py", "import logging\n").commit()
     repo.branch("feature").write("migrations/script_helpers.py", "X = 1\n").commit()
     assert repo.check("--base", "main").found == []
+
+
+def test_one_change_adding_two_leaves_itself(repo: Repo) -> None:
+    shop(repo).branch("feature")
+    repo.write("shop/orders/migrations/0002_a.py", migration([("orders", "0001_initial")]))
+    repo.write("shop/orders/migrations/0002_b.py", migration([("orders", "0001_initial")])).commit()
+    assert [f[:2] for f in repo.check("--base", "main").found] == [
+        ("multiple-migration-heads", "shop/orders/migrations/0002_a.py"),
+        ("multiple-migration-heads", "shop/orders/migrations/0002_b.py"),
+    ]

@@ -198,3 +198,25 @@ def test_numbered_sql_files_without_annotations_are_not_migrations(repo: Repo) -
     repo.commit("start").branch("feature")
     repo.write("docs/sql/001_example.sql", "SELECT 1;\n").commit()
     assert repo.check("--base", "main").found == []
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"-- migrate:up\n\x00\x01binary", "binary file (contains NUL bytes)"),
+        ("-- migrate:up\nSELECT 'café';\n".encode("latin-1"), "not valid UTF-8 (byte 0xe9 at line 2)"),
+    ],
+)
+def test_unreadable_files_are_reported_not_skipped(repo: Repo, content: bytes, message: str) -> None:
+    repo.write("db/migrations/20240101000000_a.sql", DBMATE_OK.format(t="a")).commit().branch("feature")
+    repo.write("db/migrations/20240102000000_b.sql", content).commit()
+    outcome = repo.check("--base", "main")
+    f = outcome.finding("unparsable-migration")
+    assert f["path"] == "db/migrations/20240102000000_b.sql" and message in f["message"]
+    assert outcome.code == 1
+
+
+def test_unreadable_file_outside_migration_directories_is_not_a_migration(repo: Repo) -> None:
+    repo.commit("start").branch("feature")
+    repo.write("docs/sql/001_dump.sql", b"\x00\x01\x02 binary dump").commit()
+    assert repo.check("--base", "main").found == []
