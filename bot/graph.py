@@ -9,7 +9,7 @@ parent within the app; a squashed migration stands in for the migrations it ``re
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.model import Migration
@@ -25,24 +25,21 @@ class Graph:
         return sorted(n for n in self.nodes if not self.children.get(n))
 
     def ancestors(self, node: str) -> set[str]:
-        seen: set[str] = set()
-        stack = [node]
-        while stack:
-            for parent in self.parents.get(stack.pop(), ()):
-                if parent not in seen:
-                    seen.add(parent)
-                    stack.append(parent)
-        return seen
+        return _reachable(node, self.parents)
 
     def descendants(self, node: str) -> set[str]:
-        seen: set[str] = set()
-        stack = [node]
-        while stack:
-            for child in self.children.get(stack.pop(), ()):
-                if child not in seen:
-                    seen.add(child)
-                    stack.append(child)
-        return seen
+        return _reachable(node, self.children)
+
+
+def _reachable(start: str, edges: Mapping[str, Sequence[str]]) -> set[str]:
+    seen: set[str] = set()
+    stack = [start]
+    while stack:
+        for nxt in edges.get(stack.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return seen
 
 
 def _graph(nodes: dict[str, Migration], parents: dict[str, tuple[str, ...]]) -> Graph:

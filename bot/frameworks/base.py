@@ -10,10 +10,10 @@ label inferred from its neighbours). No I/O happens in any of them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from bot.model import Migration, ParseFailure
+from bot.model import Migration, ParseFailure, Role, RollbackIssue
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,24 @@ class Framework:
         the linked version of a migration there instead of building it again for each tree.
         """
         return list(migrations)
+
+
+def attach_rollback_files(
+    migrations: Sequence[Migration], role: Role, when_missing: Callable[[Migration], RollbackIssue]
+) -> list[Migration]:
+    """For tools whose rollback is a separate file (golang-migrate ``.down.``, Flyway ``U``):
+    give each forward migration the state of its rollback file, or ``when_missing``."""
+    companions = {(m.namespace, m.key): m for m in migrations if m.role is role}
+    linked = []
+    for m in migrations:
+        if m.role is Role.UP:
+            companion = companions.get((m.namespace, m.key))
+            if companion is None:
+                m = replace(m, rollback=(when_missing(m),))
+            elif companion.rollback:
+                m = replace(m, rollback=companion.rollback)
+        linked.append(m)
+    return linked
 
 
 def parent_dir(path: str) -> str:

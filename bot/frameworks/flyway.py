@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 
-from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name
+from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, attach_rollback_files, base_name
 from bot.model import Migration, Role, RollbackIssue, RollbackProblem
 from bot.sqltext import is_blank_sql
 from bot.versions import canonical_version, version_parts
@@ -67,21 +66,8 @@ class Flyway(Framework):
     def link(
         self, migrations: Sequence[Migration], aux: Mapping[str, str], memo: dict[object, Migration]
     ) -> list[Migration]:
-        undo = {(m.namespace, m.key): m for m in migrations if m.role is Role.UNDO}
-        linked = []
-        for m in migrations:
-            if m.role is Role.UP:
-                u = undo.get((m.namespace, m.key))
-                if u is None:
-                    m = replace(
-                        m,
-                        rollback=(
-                            RollbackIssue(
-                                RollbackProblem.UNDO_MISSING, 1, f"has no undo file `U{m.key}__{m.name}.sql`"
-                            ),
-                        ),
-                    )
-                elif u.rollback:
-                    m = replace(m, rollback=u.rollback)
-            linked.append(m)
-        return linked
+        return attach_rollback_files(
+            migrations,
+            Role.UNDO,
+            lambda m: RollbackIssue(RollbackProblem.UNDO_MISSING, 1, f"has no undo file `U{m.key}__{m.name}.sql`"),
+        )

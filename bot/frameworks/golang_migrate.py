@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 
-from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name
+from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, attach_rollback_files, base_name
 from bot.model import Migration, Role, RollbackIssue, RollbackProblem
 from bot.sqltext import is_blank_sql
 
@@ -48,16 +47,10 @@ class GolangMigrate(Framework):
     def link(
         self, migrations: Sequence[Migration], aux: Mapping[str, str], memo: dict[object, Migration]
     ) -> list[Migration]:
-        downs = {(m.namespace, m.key): m for m in migrations if m.role is Role.DOWN}
-        linked = []
-        for m in migrations:
-            if m.role is Role.UP:
-                down = downs.get((m.namespace, m.key))
-                if down is None:
-                    stem = base_name(m.path).replace(".up.", ".down.")
-                    issue = RollbackIssue(RollbackProblem.MISSING, 1, f"has no `{stem}`")
-                    m = replace(m, rollback=(issue,))
-                elif down.rollback:
-                    m = replace(m, rollback=down.rollback)
-            linked.append(m)
-        return linked
+        return attach_rollback_files(
+            migrations,
+            Role.DOWN,
+            lambda m: RollbackIssue(
+                RollbackProblem.MISSING, 1, f"has no `{base_name(m.path).replace('.up.', '.down.')}`"
+            ),
+        )
