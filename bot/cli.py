@@ -18,6 +18,7 @@ from bot.engine import Result, run
 from bot.gitrepo import GitError, GitRepo
 from bot.model import RefInfo
 from bot.parse_cache import SqliteParseCache
+from bot.settings import SettingsError
 from bot.snapshot import build_changeset
 from rules import RULES
 
@@ -67,6 +68,15 @@ def build_parser() -> argparse.ArgumentParser:
     explain = commands.add_parser("explain", help="explain one rule and its safe alternative")
     explain.add_argument("rule", help="rule id, e.g. missing-rollback")
 
+    serve = commands.add_parser(
+        "serve",
+        help="run the GitHub App (webhook service and workers)",
+        description="Settings come from the environment: GITHUB_APP_ID, GITHUB_PRIVATE_KEY or GITHUB_PRIVATE_KEY_PATH, "
+        "GITHUB_WEBHOOK_SECRET, GITHUB_API_URL, MIGRATION_GUARD_DATABASE_URL (see README).",
+    )
+    serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default: 0.0.0.0)")
+    serve.add_argument("--port", type=int, default=8080, help="port (default: 8080)")
+
     demo = commands.add_parser("demo", help="create a sample repository with a collision and check it")
     demo.add_argument("directory", nargs="?", help="where to create it (default: a new temporary folder)")
     return parser
@@ -79,12 +89,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _list_rules()
         if args.command == "explain":
             return _explain(args.rule)
+        if args.command == "serve":
+            from bot.serve import serve
+
+            serve(args.host, args.port)
+            return EXIT_OK
         if args.command == "demo":
             from bot.demo import run_demo
 
             return run_demo(args.directory)
         return _check(args)
-    except (UsageError, ConfigError, GitError) as exc:
+    except (UsageError, ConfigError, GitError, SettingsError) as exc:
         print(f"migration-guard: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -32,20 +32,19 @@ def hunk_lines(patch: str) -> HunkLines:
             in_hunk = True
             new_start = int(header.group(3))
             new_count = int(header.group(4)) if header.group(4) is not None else 1
-            new_line = new_start
-            # A pure deletion (+N,0) sits after head line N; point at the line that follows it.
-            start = new_start if new_count else new_start + 1
-            if first is None or start < first:
-                first = max(start, 1)
+            # A hunk that only deletes (+N,0) sits after head line N: its lines "start" at N + 1.
+            new_line = new_start if new_count else new_start + 1
             continue
         if not in_hunk:
             continue
         if line.startswith("+"):
             added.add(new_line)
+            first = new_line if first is None else min(first, new_line)
             new_line += 1
+        elif line.startswith("-"):
+            first = new_line if first is None else min(first, new_line)  # the head line that follows it
         elif line.startswith(" "):
             context.add(new_line)
             new_line += 1
-        elif line.startswith("\\"):
-            continue  # "\ No newline at end of file"
+        # "\ No newline at end of file" and anything else: no line on the head side
     return HunkLines(frozenset(added), first, frozenset(context))

@@ -124,6 +124,11 @@ class FileChange:
     first_changed_line: int | None = None
     changed_lines: frozenset[int] = frozenset()
     whitespace_only: bool = False
+    context_lines: frozenset[int] = frozenset()  # unchanged lines the diff shows (commentable too)
+
+    @property
+    def commentable_lines(self) -> frozenset[int]:
+        return self.changed_lines | self.context_lines
 
 
 @dataclass(frozen=True)
@@ -203,6 +208,7 @@ class Finding:
     help: str
     framework: str
     end_line: int | None = None
+    suggestion: str | None = None  # replacement text for ``line`` when the fix is a one-line edit
 
     def sort_key(self) -> tuple[str, int, str]:
         return (self.path, self.line or 0, self.rule)

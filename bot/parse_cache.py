@@ -30,6 +30,12 @@ class ParseCache(Protocol):
     def put_many(self, items: Mapping[CacheKey, CachedResult]) -> None: ...
 
 
+def key_text(key: CacheKey) -> str:
+    """The cache key as one string (the parser version first, so a new parser misses old rows)."""
+    framework, path, namespace, strict, sha = key
+    return f"{PARSER_VERSION}|{framework}|{sha}|{int(strict)}|{namespace}|{path}"
+
+
 def dump_result(result: CachedResult) -> str:
     if result is None:
         return "null"
@@ -99,15 +105,10 @@ class SqliteParseCache:
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=5)
 
-    @staticmethod
-    def _key(key: CacheKey) -> str:
-        framework, path, namespace, strict, sha = key
-        return f"{PARSER_VERSION}|{framework}|{sha}|{int(strict)}|{namespace}|{path}"
-
     def get_many(self, keys: Iterable[CacheKey]) -> dict[CacheKey, CachedResult]:
         if not self._ok:
             return {}
-        wanted = {self._key(k): k for k in keys}
+        wanted = {key_text(k): k for k in keys}
         found: dict[CacheKey, CachedResult] = {}
         try:
             with closing(self._connect()) as db:
@@ -128,7 +129,7 @@ class SqliteParseCache:
             with closing(self._connect()) as db, db:
                 db.executemany(
                     "INSERT OR REPLACE INTO parsed (k, v) VALUES (?, ?)",
-                    [(self._key(k), dump_result(v)) for k, v in items.items()],
+                    [(key_text(k), dump_result(v)) for k, v in items.items()],
                 )
         except sqlite3.Error:
             self._ok = False

@@ -70,4 +70,23 @@ def _check_graph(cs: ChangeSet, framework: str, scope: str, graph: Graph) -> Ite
                     heads=" ".join(graph.nodes[h].key for h in heads),
                 ),
                 framework,
+                suggestion=_reparent_line(cs, m.path, m.parents_line, graph.nodes[fork].key, other.key)
+                if framework == "alembic" and len(m.parents) == 1
+                else None,
             )
+
+
+def _reparent_line(cs: ChangeSet, path: str, line: int | None, old: str, new: str) -> str | None:
+    """``down_revision = "old"`` rewritten to name the other head, when that line says just that."""
+    text = cs.texts.get(path)
+    if text is None or line is None:
+        return None
+    lines = text.splitlines()
+    if not 0 < line <= len(lines):
+        return None
+    current = lines[line - 1]
+    for quote in ('"', "'"):
+        literal = f"{quote}{old}{quote}"
+        if current.count(literal) == 1 and current.lstrip().startswith("down_revision"):
+            return current.replace(literal, f"{quote}{new}{quote}")
+    return None

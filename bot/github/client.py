@@ -1,0 +1,168 @@
+"""GitHub API access with githubkit: App JWT, installation tokens, retries, and the calls we make.
+
+githubkit signs requests with the App's JWT, exchanges it for an installation token on first
+use and caches the token until a minute before it expires. Retries: rate limits honour
+``retry-after`` and ``x-ratelimit-reset`` (githubkit reads both); 5xx answers back off
+exponentially. ``RepoApi`` names every call the App makes, so the number of calls per event
+is visible in one place (and counted by the tests).
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+from githubkit import AppAuthStrategy, GitHub
+from githubkit.cache import MemCacheStrategy
+from githubkit.exception import GitHubException, RequestFailed
+from githubkit.retry import RetryChainDecision, RetryRateLimit
+from githubkit.typing import RetryOption
+
+from bot import __version__
+from bot.settings import Settings
+
+log = logging.getLogger("migration_guard.github")
+PER_PAGE = 100
+
+
+class RetryServerErrors:
+    """Retry 5xx answers ``attempts`` times, waiting base, 4 x base, 9 x base ..."""
+
+    def __init__(self, attempts: int, base_seconds: float) -> None:
+        self.attempts = attempts
+        self.base_seconds = base_seconds
+
+    def __call__(self, exc: GitHubException, retry_count: int) -> RetryOption:
+        if retry_count < self.attempts and isinstance(exc, RequestFailed) and exc.response.status_code >= 500:
+            log.warning("GitHub answered %s to %s; retrying", exc.response.status_code, exc.request.url)
+            return RetryOption(True, timedelta(seconds=self.base_seconds * (retry_count + 1) ** 2))
+        return RetryOption(False)
+
+
+class GitHubApp:
+    """The App's identity and one client per installation (token cached by githubkit)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.app = GitHub(
+            AppAuthStrategy(str(settings.app_id), settings.private_key),
+            base_url=settings.api_url + "/",
+            user_agent=f"migration-guard/{__version__}",
+            http_cache=False,  # blobs and parse results are cached by SHA in our own store
+            cache_strategy=MemCacheStrategy(),  # tokens of this App only (githubkit's default is process-wide)
+            auto_retry=RetryChainDecision(
+                RetryRateLimit(max_retry=3), RetryServerErrors(3, settings.retry_base_seconds)
+            ),
+            timeout=30.0,
+        )
+        self._installations: dict[int, GitHub] = {}
+        self._lock = threading.Lock()
+
+    def installation(self, installation_id: int) -> GitHub:
+        with self._lock:
+            if installation_id not in self._installations:
+                self._installations[installation_id] = self.app.with_auth(
+                    self.app.auth.as_installation(installation_id)  # type: ignore[union-attr]
+                )
+            return self._installations[installation_id]
+
+    def repo(self, installation_id: int, owner: str, name: str) -> RepoApi:
+        return RepoApi(self.installation(installation_id), owner, name)
+
+
+class RepoApi:
+    """Every REST and GraphQL call the App makes on one repository."""
+
+    def __init__(self, gh: GitHub, owner: str, name: str) -> None:
+        self.gh = gh
+        self.owner = owner
+        self.name = name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+    def _pages(self, method: Any, **kwargs: Any) -> Iterator[Any]:
+        """Follow ``Link: rel="next"`` (no extra call for an empty last page)."""
+        page = 1
+        while True:
+            response = method(self.owner, self.name, **kwargs, per_page=PER_PAGE, page=page)
+            yield from response.parsed_data
+            if 'rel="next"' not in response.headers.get("link", ""):
+                return
+            page += 1
+
+    # -- reading ---------------------------------------------------------------------------
+    def pull_request_files(self, number: int) -> list[Any]:
+        return list(self._pages(self.gh.rest.pulls.list_files, pull_number=number))
+
+    def branch_sha(self, branch: str) -> str | None:
+        try:
+            return self.gh.rest.git.get_ref(self.owner, self.name, f"heads/{branch}").parsed_data.object_.sha
+        except RequestFailed as exc:
+            if exc.response.status_code == 404:
+                return None
+            raise
+
+    def tag_sha(self, tag: str) -> str | None:
+        try:
+            obj = self.gh.rest.git.get_ref(self.owner, self.name, f"tags/{tag}").parsed_data.object_
+        except RequestFailed as exc:
+            if exc.response.status_code == 404:
+                return None
+            raise
+        return obj.sha
+
+    def tree(self, commit_sha: str) -> tuple[dict[str, str], bool]:
+        """path -> blob SHA of a commit (one call, recursive), and whether GitHub truncated it."""
+        data = self.gh.rest.git.get_tree(self.owner, self.name, commit_sha, recursive="1").parsed_data
+        files = {
+            item.path: item.sha
+            for item in data.tree
+            if item.type == "blob" and item.mode != "120000" and item.path and item.sha
+        }
+        return files, bool(data.truncated)
+
+    def blob(self, sha: str) -> bytes:
+        data = self.gh.rest.git.get_blob(self.owner, self.name, sha).parsed_data
+        if data.encoding == "base64":
+            return base64.b64decode(data.content)
+        return data.content.encode("utf-8")
+
+    def pulls_for_commit(self, sha: str) -> list[Any]:
+        return self.gh.rest.repos.list_pull_requests_associated_with_commit(self.owner, self.name, sha).parsed_data
+
+    def pull_request(self, number: int) -> Any:
+        return self.gh.rest.pulls.get(self.owner, self.name, number).parsed_data
+
+    # -- check runs ------------------------------------------------------------------------
+    def create_check_run(self, data: dict[str, Any]) -> int:
+        return self.gh.rest.checks.create(self.owner, self.name, data=data).parsed_data.id  # type: ignore[arg-type]
+
+    def update_check_run(self, check_run_id: int, data: dict[str, Any]) -> None:
+        self.gh.rest.checks.update(self.owner, self.name, check_run_id, data=data)  # type: ignore[arg-type]
+
+    def check_runs_for(self, sha: str, name: str) -> list[Any]:
+        response = self.gh.rest.checks.list_for_ref(self.owner, self.name, sha, check_name=name, filter_="latest")
+        return list(response.parsed_data.check_runs)
+
+    # -- reviews ---------------------------------------------------------------------------
+    def create_review(self, number: int, data: dict[str, Any]) -> int:
+        return self.gh.rest.pulls.create_review(self.owner, self.name, number, data=data).parsed_data.id  # type: ignore[arg-type]
+
+    def review_comments(self, number: int) -> list[Any]:
+        return list(self._pages(self.gh.rest.pulls.list_review_comments, pull_number=number))
+
+    def reviews(self, number: int) -> list[Any]:
+        return list(self._pages(self.gh.rest.pulls.list_reviews, pull_number=number))
+
+    def minimize_comment(self, node_id: str) -> None:
+        self.gh.graphql.request(
+            "mutation($id: ID!) { minimizeComment(input: {subjectId: $id, classifier: OUTDATED}) "
+            "{ minimizedComment { isMinimized } } }",
+            {"id": node_id},
+        )

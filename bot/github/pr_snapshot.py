@@ -1,0 +1,182 @@
+"""A pull request as the engine sees it, read from the GitHub API in a handful of calls.
+
+Calls per event: the PR's files (paginated), the base branch's ref, the base tree and the head
+tree (one recursive call each), a deployed ref's tree only when it differs from the base, and
+blobs only for what neither the blob cache nor the parse cache already holds. History is
+never fetched file by file once it has been seen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from bot.config import DEFAULT_PATH, Config, ConfigError, parse_config
+from bot.detect import aux_wanted, candidate_chains
+from bot.diffhunks import hunk_lines
+from bot.frameworks.base import PathIndex
+from bot.github.client import RepoApi
+from bot.model import ChangeSet, ChangeStatus, FileChange, RefInfo
+from bot.snapshot import build_changeset
+from bot.store import Store
+
+
+class SnapshotError(Exception):
+    """The pull request cannot be reviewed (its base branch is gone, ...): said in the check run."""
+
+
+@dataclass(frozen=True)
+class PullRequestRef:
+    number: int
+    head_sha: str
+    base_ref: str
+
+
+@dataclass
+class Snapshot:
+    base_sha: str
+    config: Config | None = None
+    config_error: str | None = None
+    changeset: ChangeSet | None = None  # None: no migration changed (or the config is invalid)
+    deployed: RefInfo | None = None
+    notes: list[str] = field(default_factory=list)  # things the summary should mention
+    blobs_fetched: int = 0
+
+
+class ApiBlobSource:
+    """Blobs by SHA: the store first, then the API (a few in parallel), then into the store."""
+
+    def __init__(self, api: RepoApi, store: Store, parallel: int = 8) -> None:
+        self.api = api
+        self.store = store
+        self.parallel = parallel
+        self.fetched = 0
+
+    def read_blobs(self, shas: Iterable[str]) -> dict[str, bytes]:
+        wanted = list(dict.fromkeys(shas))
+        found = self.store.get_blobs(wanted)
+        missing = [s for s in wanted if s not in found]
+        if missing:
+            with ThreadPoolExecutor(max_workers=min(self.parallel, len(missing))) as pool:
+                fetched = dict(zip(missing, pool.map(self.api.blob, missing), strict=True))
+            self.store.put_blobs(fetched)
+            self.fetched += len(fetched)
+            found.update(fetched)
+        return found
+
+
+_STATUS = {
+    "added": ChangeStatus.ADDED,
+    "copied": ChangeStatus.ADDED,
+    "removed": ChangeStatus.DELETED,
+    "renamed": ChangeStatus.RENAMED,
+    "modified": ChangeStatus.MODIFIED,
+    "changed": ChangeStatus.MODIFIED,
+}
+
+
+def file_changes(entries: list, base_tree: dict[str, str]) -> list[FileChange]:
+    """The PR's files as ``FileChange`` records; commentable lines come from each ``patch``."""
+    changes = []
+    for entry in entries:
+        status = _STATUS.get(entry.status)
+        if status is None:  # "unchanged"
+            continue
+        old_path = entry.previous_filename or entry.filename if status is not ChangeStatus.ADDED else None
+        lines = hunk_lines(entry.patch or "")
+        changes.append(
+            FileChange(
+                status=status,
+                path=entry.filename,
+                old_path=old_path,
+                old_blob=base_tree.get(old_path) if old_path else None,
+                new_blob=entry.sha if status is not ChangeStatus.DELETED else None,
+                first_changed_line=1 if status is ChangeStatus.ADDED else lines.first_changed,
+                changed_lines=lines.added,
+                context_lines=lines.context,
+            )
+        )
+    return changes
+
+
+def take_snapshot(api: RepoApi, store: Store, pr: PullRequestRef) -> Snapshot:
+    base_sha = api.branch_sha(pr.base_ref)
+    if base_sha is None:
+        raise SnapshotError(f"the base branch `{pr.base_ref}` no longer exists")
+    base_tree, truncated = api.tree(base_sha)
+    snapshot = Snapshot(base_sha=base_sha)
+    source = ApiBlobSource(api, store)
+    if truncated:
+        snapshot.notes.append("GitHub truncated the repository tree (over 100,000 files): detection may be partial.")
+
+    # Configuration from the base branch: a pull request cannot relax its own check.
+    config_sha = base_tree.get(DEFAULT_PATH)
+    config = Config()
+    if config_sha is not None:
+        raw = source.read_blobs([config_sha])[config_sha]
+        try:
+            config = parse_config(raw.decode("utf-8", "replace"), DEFAULT_PATH)
+        except ConfigError as exc:
+            snapshot.config_error = str(exc)
+            return snapshot
+    snapshot.config = config
+
+    entries = api.pull_request_files(pr.number)
+    changes = file_changes(entries, base_tree)
+    if not _touches_migrations(changes, base_tree, config, source):
+        return snapshot
+
+    head_tree, head_truncated = api.tree(pr.head_sha)
+    deployed_tree, deployed = base_tree, RefInfo(pr.base_ref, base_sha)
+    if config.deployed is not None:
+        deployed_tree, deployed = _deployed(api, config, base_tree, RefInfo(pr.base_ref, base_sha), snapshot)
+    changeset, _parser = build_changeset(
+        source=source,
+        config=config,
+        head_tree=head_tree,
+        base_tree=base_tree,
+        deployed_tree=deployed_tree,
+        changes=changes,
+        cache=store.parse_cache(),
+        base_ref=RefInfo(pr.base_ref, base_sha),
+        head_ref=RefInfo(f"#{pr.number}", pr.head_sha),
+        deployed_ref=deployed,
+    )
+    if head_truncated and not truncated:
+        snapshot.notes.append("GitHub truncated the head tree: detection may be partial.")
+    snapshot.changeset = changeset
+    snapshot.deployed = deployed
+    snapshot.blobs_fetched = source.fetched
+    return snapshot
+
+
+def _touches_migrations(
+    changes: list[FileChange], base_tree: dict[str, str], config: Config, source: ApiBlobSource
+) -> bool:
+    """Could any changed path be a migration? Paths and ``alembic.ini`` only: no head tree needed if not."""
+    changed = {c.path for c in changes} | {c.old_path for c in changes if c.old_path}
+    index = PathIndex(set(base_tree) | changed)
+    aux_paths = [p for p in aux_wanted(index, config) if p in base_tree and p.endswith(".ini")]
+    blobs = source.read_blobs(base_tree[p] for p in aux_paths)
+    aux = {p: blobs[base_tree[p]].decode("utf-8", "replace") for p in aux_paths}
+    chains = candidate_chains(index, aux, config)
+    return any(path in chains for path in changed)
+
+
+def _deployed(
+    api: RepoApi, config: Config, base_tree: dict[str, str], base: RefInfo, snapshot: Snapshot
+) -> tuple[dict[str, str], RefInfo]:
+    assert config.deployed is not None
+    name = config.deployed.ref or config.deployed.branch or config.deployed.tag or ""
+    if config.deployed.tag and any(ch in name for ch in "*?["):
+        snapshot.notes.append(
+            f"`deployed.tag: {name}` patterns are resolved by the CLI only so far; the base branch counted as deployed."
+        )
+        return base_tree, base
+    sha = api.branch_sha(name) or api.tag_sha(name)
+    if sha is None:
+        snapshot.notes.append(f"The deployed ref `{name}` does not exist; the base branch counted as deployed.")
+        return base_tree, base
+    tree, _truncated = api.tree(sha)
+    return tree, RefInfo(name, sha)

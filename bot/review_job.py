@@ -1,0 +1,110 @@
+"""The ``review`` job: one pull request head, checked and reported.
+
+PR snapshot -> engine -> report -> publish. Runs in a worker, at least once: every step is
+safe to repeat (the check run is reused, the review only carries what is not published yet).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.engine import run
+from bot.github.client import GitHubApp, RepoApi
+from bot.github.pr_snapshot import PullRequestRef, SnapshotError, take_snapshot
+from bot.publish import finish_check_run, publish_review, start_check_run
+from bot.report import CheckReport, check_report, checked_from, plan_review, simple_report
+from bot.settings import Settings
+from bot.store import Job, Store
+
+log = logging.getLogger("migration_guard.review")
+
+
+def run_review(job: Job, app: GitHubApp, store: Store, settings: Settings) -> None:
+    p = job.payload
+    api = app.repo(p["installation_id"], p["owner"], p["repo"])
+    head_sha: str = p["head_sha"]
+    number, base_ref = p.get("number"), p.get("base_ref")
+    if number is None or base_ref is None:
+        found = _pull_request_of(api, head_sha, number)
+        if found is None:
+            check_run_id = start_check_run(api, store, job, head_sha, settings.check_name, None)
+            finish_check_run(
+                api,
+                check_run_id,
+                simple_report(
+                    "neutral",
+                    "Not part of an open pull request",
+                    "Migration Guard reviews pull requests; this commit heads none that is open.",
+                ),
+            )
+            return
+        number, base_ref = found
+
+    check_run_id = start_check_run(api, store, job, head_sha, settings.check_name, None)
+    try:
+        snapshot = take_snapshot(api, store, PullRequestRef(number, head_sha, base_ref))
+    except SnapshotError as exc:
+        finish_check_run(api, check_run_id, simple_report("failure", "Cannot review this pull request", f"{exc}."))
+        return
+
+    if snapshot.config_error is not None:
+        report = simple_report(
+            "failure",
+            "Invalid .github/migration-guard.yml",
+            f"The configuration on the base branch `{base_ref}` is invalid, so nothing was checked:\n\n"
+            f"    {snapshot.config_error}\n\nFix the file on `{base_ref}`; this check re-runs on the next push.",
+        )
+        finish_check_run(api, check_run_id, report)
+        return
+
+    if snapshot.changeset is None:
+        publish_review(api, store, number, head_sha, plan_review([], {}, settings.docs_url), job.attempts > 1)
+        finish_check_run(
+            api,
+            check_run_id,
+            simple_report(
+                "success",
+                "No migration changed",
+                "This pull request changes no migration file, so there is nothing to check.",
+            ),
+        )
+        return
+
+    cs = snapshot.changeset
+    assert snapshot.config is not None
+    result = run(cs, snapshot.config)
+    report: CheckReport = check_report(
+        result.findings, result.migrations_checked, checked_from(cs, snapshot.notes), settings.docs_url
+    )
+    plan = plan_review(result.findings, {c.path: c for c in cs.changes}, settings.docs_url)
+    publish_review(api, store, number, head_sha, plan, reconcile=job.attempts > 1)
+    finish_check_run(api, check_run_id, report)
+    log.info("%s#%s at %s: %s", api.full_name, number, head_sha[:12], report.title)
+
+
+def _pull_request_of(api: RepoApi, head_sha: str, number: int | None) -> tuple[int, str] | None:
+    """(number, base branch) of the open pull request whose head is ``head_sha``."""
+    if number is not None:
+        pr = api.pull_request(number)
+        return (pr.number, pr.base.ref) if pr.state == "open" else None
+    for pr in api.pulls_for_commit(head_sha):
+        if pr.state == "open" and pr.head.sha == head_sha:
+            return pr.number, pr.base.ref
+    return None
+
+
+def conclude_failed(job: Job, app: GitHubApp, store: Store, settings: Settings, reason: str) -> None:
+    """A job that will not be retried again: its check run must not stay in progress."""
+    p = job.payload
+    api = app.repo(p["installation_id"], p["owner"], p["repo"])
+    check_run_id = job.check_run_id or start_check_run(api, store, job, p["head_sha"], settings.check_name, None)
+    finish_check_run(
+        api,
+        check_run_id,
+        simple_report(
+            "failure",
+            "Migration Guard could not finish",
+            f"The review failed after {job.attempts} attempts: {reason}\n\n"
+            "Re-run this check from the Checks tab once GitHub is reachable again.",
+        ),
+    )

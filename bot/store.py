@@ -1,0 +1,351 @@
+"""The service's durable state, in SQLite (default, one process) or PostgreSQL (several replicas).
+
+SQLAlchemy Core, no ORM: deliveries (deduplication of ``X-GitHub-Delivery``), jobs (the work a
+webhook asks for, claimed with a lease so a crashed worker's job is resumed), blobs and parse
+results (cached by blob SHA, so a warm event costs no call per historical migration), and what
+the App published on each pull request (so a re-run neither piles up nor repeats comments).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from bot.parse_cache import CachedResult, CacheKey, dump_result, key_text, load_result
+
+metadata = MetaData()
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("event", String(100), nullable=False),
+    Column("received_at", Float, nullable=False),
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(50), nullable=False),
+    Column("dedupe_key", String(500), nullable=False, index=True),
+    Column("payload", Text, nullable=False),
+    Column("state", String(20), nullable=False, index=True),  # queued running done failed superseded
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("run_after", Float, nullable=False),
+    Column("lease_until", Float),
+    Column("worker", String(200)),
+    Column("check_run_id", BigInteger),
+    Column("last_error", Text),
+    Column("delivery_id", String(200)),
+    Column("created_at", Float, nullable=False),
+    Column("finished_at", Float),
+)
+
+blobs = Table(
+    "blobs",
+    metadata,
+    Column("sha", String(64), primary_key=True),
+    Column("content", LargeBinary, nullable=False),
+)
+
+parsed = Table(
+    "parsed",
+    metadata,
+    Column("k", String(2000), primary_key=True),
+    Column("v", Text, nullable=False),
+)
+
+published = Table(
+    "published",
+    metadata,
+    Column("repo", String(300), primary_key=True),
+    Column("pr", Integer, primary_key=True),
+    Column("fingerprint", String(64), primary_key=True),
+    Column("kind", String(20), nullable=False),  # comment | body
+    Column("state", String(20), nullable=False),  # active | hidden
+    Column("review_id", BigInteger),
+    Column("head_sha", String(64)),
+    Column("updated_at", Float, nullable=False),
+)
+
+QUEUED, RUNNING, DONE, FAILED, SUPERSEDED = "queued", "running", "done", "failed", "superseded"
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """What a webhook asks for; ``dedupe_key`` lets a newer request replace a queued older one."""
+
+    kind: str
+    dedupe_key: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int  # including the current one
+    check_run_id: int | None
+
+
+@dataclass(frozen=True)
+class Published:
+    fingerprint: str
+    kind: str
+    state: str
+    review_id: int | None
+
+
+class Store:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            self.engine: Engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        else:
+            self.engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+    def create_schema(self) -> None:
+        metadata.create_all(self.engine)
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as db:
+                db.execute(select(1))
+            return True
+        except Exception:
+            return False
+
+    # -- webhooks ------------------------------------------------------------------------
+    def record_delivery(self, delivery_id: str, event_name: str, spec: JobSpec | None) -> str:
+        """Record a delivery and its job in one transaction: ``"duplicate"`` or ``"queued"``."""
+        now = time.time()
+        try:
+            with self.engine.begin() as db:
+                db.execute(insert(deliveries).values(id=delivery_id, event=event_name, received_at=now))
+                if spec is not None:
+                    db.execute(
+                        update(jobs)
+                        .where(jobs.c.dedupe_key == spec.dedupe_key, jobs.c.state == QUEUED)
+                        .values(state=SUPERSEDED, finished_at=now)
+                    )
+                    db.execute(
+                        insert(jobs).values(
+                            kind=spec.kind,
+                            dedupe_key=spec.dedupe_key,
+                            payload=json.dumps(spec.payload),
+                            state=QUEUED,
+                            attempts=0,
+                            run_after=now,
+                            delivery_id=delivery_id,
+                            created_at=now,
+                        )
+                    )
+        except IntegrityError:
+            return "duplicate"
+        return "queued"
+
+    # -- jobs ----------------------------------------------------------------------------
+    def claim_job(self, worker: str, lease_seconds: float) -> Job | None:
+        """Take the oldest runnable job (or one whose worker's lease ran out)."""
+        now = time.time()
+        candidate = (
+            select(jobs.c.id)
+            .where(
+                or_(
+                    (jobs.c.state == QUEUED) & (jobs.c.run_after <= now),
+                    (jobs.c.state == RUNNING) & (jobs.c.lease_until < now),
+                )
+            )
+            .order_by(jobs.c.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        with self.engine.begin() as db:
+            row = db.execute(
+                update(jobs)
+                .where(jobs.c.id == candidate)
+                .values(state=RUNNING, worker=worker, lease_until=now + lease_seconds, attempts=jobs.c.attempts + 1)
+                .returning(jobs.c.id, jobs.c.kind, jobs.c.payload, jobs.c.attempts, jobs.c.check_run_id)
+            ).first()
+        if row is None:
+            return None
+        return Job(row.id, row.kind, json.loads(row.payload), row.attempts, row.check_run_id)
+
+    def release_all_running(self) -> int:
+        """At start-up of a single-process (SQLite) service: whatever was running died with it."""
+        with self.engine.begin() as db:
+            return db.execute(update(jobs).where(jobs.c.state == RUNNING).values(state=QUEUED, worker=None)).rowcount
+
+    def extend_lease(self, job_id: int, worker: str, lease_seconds: float) -> None:
+        with self.engine.begin() as db:
+            db.execute(
+                update(jobs)
+                .where(jobs.c.id == job_id, jobs.c.worker == worker)
+                .values(lease_until=time.time() + lease_seconds)
+            )
+
+    def set_check_run(self, job_id: int, check_run_id: int) -> None:
+        with self.engine.begin() as db:
+            db.execute(update(jobs).where(jobs.c.id == job_id).values(check_run_id=check_run_id))
+
+    def finish_job(self, job_id: int, state: str = DONE, error: str | None = None) -> None:
+        with self.engine.begin() as db:
+            db.execute(
+                update(jobs)
+                .where(jobs.c.id == job_id)
+                .values(state=state, last_error=error, finished_at=time.time(), lease_until=None)
+            )
+
+    def retry_job(self, job_id: int, error: str, delay: float) -> None:
+        with self.engine.begin() as db:
+            db.execute(
+                update(jobs)
+                .where(jobs.c.id == job_id)
+                .values(state=QUEUED, last_error=error, run_after=time.time() + delay, worker=None)
+            )
+
+    def check_run_of(self, job_id: int) -> int | None:
+        with self.engine.connect() as db:
+            return db.execute(select(jobs.c.check_run_id).where(jobs.c.id == job_id)).scalar()
+
+    def job_counts(self) -> dict[str, int]:
+        with self.engine.connect() as db:
+            rows = db.execute(select(jobs.c.state, func.count()).group_by(jobs.c.state)).all()
+        return {state: count for state, count in rows}
+
+    def job_rows(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as db:
+            return [dict(r._mapping) for r in db.execute(select(jobs).order_by(jobs.c.id))]
+
+    # -- blob and parse caches (immutable by SHA) ----------------------------------------
+    def get_blobs(self, shas: Iterable[str]) -> dict[str, bytes]:
+        wanted = list(dict.fromkeys(shas))
+        found: dict[str, bytes] = {}
+        with self.engine.connect() as db:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                for sha, content in db.execute(select(blobs.c.sha, blobs.c.content).where(blobs.c.sha.in_(chunk))):
+                    found[sha] = bytes(content)
+        return found
+
+    def put_blobs(self, items: Mapping[str, bytes]) -> None:
+        self._put_immutable(blobs, "sha", "content", dict(items))
+
+    def parse_cache(self) -> StoreParseCache:
+        return StoreParseCache(self)
+
+    def _put_immutable(self, table: Table, key: str, value: str, items: dict[str, Any]) -> None:
+        """Insert content-addressed rows; a key that exists already holds the same value."""
+        if not items:
+            return
+        dialect_insert = sqlite_insert if self.is_sqlite else postgresql_insert
+        rows = [{key: k, value: v} for k, v in items.items()]
+        with self.engine.begin() as db:
+            for start in range(0, len(rows), 500):
+                db.execute(dialect_insert(table).on_conflict_do_nothing(), rows[start : start + 500])
+
+    # -- what was published on a pull request --------------------------------------------
+    def published_for(self, repo: str, pr: int) -> dict[str, Published]:
+        with self.engine.connect() as db:
+            rows = db.execute(select(published).where(published.c.repo == repo, published.c.pr == pr))
+            return {r.fingerprint: Published(r.fingerprint, r.kind, r.state, r.review_id) for r in rows}
+
+    def record_published(
+        self, repo: str, pr: int, head_sha: str, items: Mapping[str, str], review_id: int | None, state: str = "active"
+    ) -> None:
+        """``items``: fingerprint -> kind (``comment`` or ``body``)."""
+        now = time.time()
+        with self.engine.begin() as db:
+            if items:
+                db.execute(
+                    delete(published).where(
+                        published.c.repo == repo, published.c.pr == pr, published.c.fingerprint.in_(list(items))
+                    )
+                )
+                db.execute(
+                    insert(published),
+                    [
+                        {
+                            "repo": repo,
+                            "pr": pr,
+                            "fingerprint": fp,
+                            "kind": kind,
+                            "state": state,
+                            "review_id": review_id,
+                            "head_sha": head_sha,
+                            "updated_at": now,
+                        }
+                        for fp, kind in items.items()
+                    ],
+                )
+
+    def mark_hidden(self, repo: str, pr: int, fingerprints: Iterable[str]) -> None:
+        fps = list(fingerprints)
+        if not fps:
+            return
+        with self.engine.begin() as db:
+            db.execute(
+                update(published)
+                .where(published.c.repo == repo, published.c.pr == pr, published.c.fingerprint.in_(fps))
+                .values(state="hidden", updated_at=time.time())
+            )
+
+
+class StoreParseCache:
+    """The parse cache (see ``bot.parse_cache``) kept in the service's database."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def get_many(self, keys: Iterable[CacheKey]) -> dict[CacheKey, CachedResult]:
+        wanted = {key_text(k): k for k in keys}
+        found: dict[CacheKey, CachedResult] = {}
+        names = list(wanted)
+        with self.store.engine.connect() as db:
+            for start in range(0, len(names), 500):
+                chunk = names[start : start + 500]
+                for k, v in db.execute(select(parsed.c.k, parsed.c.v).where(parsed.c.k.in_(chunk))):
+                    found[wanted[k]] = load_result(v)
+        return found
+
+    def put_many(self, items: Mapping[CacheKey, CachedResult]) -> None:
+        self.store._put_immutable(parsed, "k", "v", {key_text(k): dump_result(v) for k, v in items.items()})
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the webhook's writes
+    cursor.execute("PRAGMA synchronous=FULL")  # a 202 means the job is on disk
+    cursor.close()

@@ -1,0 +1,73 @@
+"""The HTTP front door: ``POST /webhook`` and ``GET /healthz``.
+
+The webhook answer takes milliseconds and makes no GitHub call: verify the signature over the
+raw body, record the delivery and its job in one transaction, wake a worker, answer 202.
+Everything else happens in ``bot.worker``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from bot.store import Store
+from bot.webhooks import job_for, signature_valid
+
+MAX_BODY = 25 * 1024 * 1024  # GitHub caps payloads at 25 MB
+log = logging.getLogger("migration_guard.web")
+
+
+def create_app(store: Store, webhook_secret: str, wake: Callable[[], None] = lambda: None) -> Starlette:
+    async def webhook(request: Request) -> JSONResponse:
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
+            return JSONResponse({"error": "payload too large"}, status_code=413)
+        body = bytearray()
+        async for chunk in request.stream():
+            body.extend(chunk)
+            if len(body) > MAX_BODY:
+                return JSONResponse({"error": "payload too large"}, status_code=413)
+        raw = bytes(body)
+        if not signature_valid(webhook_secret, raw, request.headers.get("x-hub-signature-256")):
+            return JSONResponse({"error": "missing or wrong X-Hub-Signature-256"}, status_code=401)
+        event_name = request.headers.get("x-github-event", "")
+        delivery = request.headers.get("x-github-delivery", "")
+        if not event_name or not delivery:
+            return JSONResponse({"error": "X-GitHub-Event and X-GitHub-Delivery are required"}, status_code=400)
+        try:
+            payload = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            return JSONResponse({"error": "body is not JSON"}, status_code=400)
+        if not isinstance(payload, dict):
+            return JSONResponse({"error": "body is not a JSON object"}, status_code=400)
+        spec = job_for(event_name, payload)
+        if spec is None:
+            return JSONResponse({"status": "ignored", "event": event_name}, status_code=200)
+        outcome = await run_in_threadpool(store.record_delivery, delivery, event_name, spec)
+        if outcome == "duplicate":
+            return JSONResponse({"status": "duplicate", "delivery": delivery}, status_code=200)
+        wake()
+        log.info("queued %s for %s (delivery %s)", spec.kind, spec.dedupe_key, delivery)
+        return JSONResponse({"status": "queued", "delivery": delivery}, status_code=202)
+
+    async def healthz(_request: Request) -> JSONResponse:
+        reachable = await run_in_threadpool(store.ping)
+        counts = await run_in_threadpool(store.job_counts) if reachable else {}
+        return JSONResponse(
+            {
+                "status": "ok" if reachable else "database unreachable",
+                "database": reachable,
+                "jobs_waiting": counts.get("queued", 0),
+                "jobs_running": counts.get("running", 0),
+            },
+            status_code=200 if reachable else 503,
+        )
+
+    return Starlette(routes=[Route("/webhook", webhook, methods=["POST"]), Route("/healthz", healthz)])

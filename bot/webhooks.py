@@ -1,0 +1,108 @@
+"""Webhook deliveries: signature check and the job each handled event asks for (pure, no I/O).
+
+One small function per event, Probot style: each reads only what the job needs from the
+payload, so the worker never depends on the shape of a payload it did not ask for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable
+from typing import Any
+
+from bot.store import JobSpec
+
+REVIEW = "review"
+PR_ACTIONS = {"opened", "synchronize", "reopened", "ready_for_review"}
+
+
+def signature_valid(secret: str, body: bytes, header: str | None) -> bool:
+    """``X-Hub-Signature-256``: HMAC-SHA256 of the raw body, compared in constant time."""
+    if not header or not header.startswith("sha256="):
+        return False
+    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), header.strip().encode())
+
+
+def _repo(payload: dict[str, Any]) -> tuple[str, str, int] | None:
+    repository = payload.get("repository") or {}
+    installation = payload.get("installation") or {}
+    owner = (repository.get("owner") or {}).get("login")
+    name = repository.get("name")
+    if not (owner and name and installation.get("id")):
+        return None
+    return owner, name, int(installation["id"])
+
+
+def _review(
+    payload: dict[str, Any], number: int | None, head_sha: str, base_ref: str | None, reason: str
+) -> JobSpec | None:
+    where = _repo(payload)
+    if where is None or not head_sha:
+        return None
+    owner, name, installation = where
+    key = f"{owner}/{name}#{number}" if number is not None else f"{owner}/{name}@{head_sha}"
+    return JobSpec(
+        REVIEW,
+        key,
+        {
+            "installation_id": installation,
+            "owner": owner,
+            "repo": name,
+            "number": number,
+            "head_sha": head_sha,
+            "base_ref": base_ref,
+            "reason": reason,
+        },
+    )
+
+
+def on_pull_request(payload: dict[str, Any]) -> JobSpec | None:
+    if payload.get("action") not in PR_ACTIONS:
+        return None
+    pr = payload.get("pull_request") or {}
+    if pr.get("state") == "closed":
+        return None
+    return _review(
+        payload,
+        pr.get("number") or payload.get("number"),
+        (pr.get("head") or {}).get("sha", ""),
+        (pr.get("base") or {}).get("ref"),
+        f"pull_request.{payload['action']}",
+    )
+
+
+def _rerequest(payload: dict[str, Any], run: dict[str, Any], event_name: str) -> JobSpec | None:
+    if payload.get("action") != "rerequested":
+        return None
+    pulls = run.get("pull_requests") or []
+    first = pulls[0] if pulls else {}
+    return _review(
+        payload,
+        first.get("number"),
+        run.get("head_sha", ""),
+        (first.get("base") or {}).get("ref"),
+        f"{event_name}.rerequested",
+    )
+
+
+def on_check_run(payload: dict[str, Any]) -> JobSpec | None:
+    return _rerequest(payload, payload.get("check_run") or {}, "check_run")
+
+
+def on_check_suite(payload: dict[str, Any]) -> JobSpec | None:
+    return _rerequest(payload, payload.get("check_suite") or {}, "check_suite")
+
+
+HANDLERS: dict[str, Callable[[dict[str, Any]], JobSpec | None]] = {
+    "pull_request": on_pull_request,
+    "check_run": on_check_run,
+    "check_suite": on_check_suite,
+}
+
+
+def job_for(event_name: str, payload: dict[str, Any]) -> JobSpec | None:
+    """The job a delivery asks for, or None for events and actions the App does not act on."""
+    handler = HANDLERS.get(event_name)
+    return handler(payload) if handler is not None else None

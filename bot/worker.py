@@ -1,0 +1,120 @@
+"""Workers: claim a job, run it, record the outcome. At least once, never silently lost.
+
+A job is claimed with a lease that a heartbeat extends while it runs; if the process dies,
+the lease runs out and any worker (this process after a restart, or another replica) takes the
+job again. Failures are retried with exponential backoff; after the last attempt the job's
+check run is concluded with the reason, so no check stays ``in_progress``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+
+from bot.store import FAILED, Job, Store
+
+log = logging.getLogger("migration_guard.worker")
+
+Handler = Callable[[Job], None]
+GiveUp = Callable[[Job, str], None]
+
+
+class Workers:
+    def __init__(
+        self,
+        store: Store,
+        handlers: dict[str, Handler],
+        give_up: GiveUp,
+        *,
+        count: int = 2,
+        lease_seconds: float = 120.0,
+        max_attempts: int = 5,
+        retry_base_seconds: float = 2.0,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self.store = store
+        self.handlers = handlers
+        self.give_up = give_up
+        self.count = count
+        self.lease_seconds = lease_seconds
+        self.max_attempts = max_attempts
+        self.retry_base_seconds = retry_base_seconds
+        self.poll_seconds = poll_seconds
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.identity = f"{socket.gethostname()}:{os.getpid()}"
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        for n in range(self.count):
+            thread = threading.Thread(
+                target=self._loop, args=(f"{self.identity}:{n}",), daemon=True, name=f"worker-{n}"
+            )
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def _loop(self, worker: str) -> None:
+        while not self._stop.is_set():
+            try:
+                job = self.store.claim_job(worker, self.lease_seconds)
+            except Exception:
+                log.exception("cannot claim jobs; retrying")
+                self._stop.wait(self.poll_seconds)
+                continue
+            if job is None:
+                self._wake.wait(self.poll_seconds)
+                self._wake.clear()
+                continue
+            self.run_one(job, worker)
+
+    def run_one(self, job: Job, worker: str) -> None:
+        handler = self.handlers.get(job.kind)
+        if handler is None:
+            self.store.finish_job(job.id, FAILED, f"no handler for job kind {job.kind!r}")
+            return
+        beating = threading.Event()
+        heartbeat = threading.Thread(target=self._heartbeat, args=(job.id, worker, beating), daemon=True)
+        heartbeat.start()
+        try:
+            handler(job)
+        except Exception as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+            fresh = self._refreshed(job)
+            if job.attempts < self.max_attempts:
+                delay = self.retry_base_seconds * 2 ** (job.attempts - 1)
+                log.warning("job %s attempt %s failed (%s); retry in %.1fs", job.id, job.attempts, reason, delay)
+                self.store.retry_job(job.id, reason, delay)
+            else:
+                log.error("job %s failed for good after %s attempts: %s", job.id, job.attempts, reason)
+                try:
+                    self.give_up(fresh, reason)
+                except Exception:
+                    log.exception("could not conclude the check run of job %s", job.id)
+                self.store.finish_job(job.id, FAILED, reason)
+        else:
+            self.store.finish_job(job.id)
+        finally:
+            beating.set()
+
+    def _refreshed(self, job: Job) -> Job:
+        """The job with the check run id a handler may have recorded meanwhile."""
+        return Job(job.id, job.kind, job.payload, job.attempts, self.store.check_run_of(job.id))
+
+    def _heartbeat(self, job_id: int, worker: str, done: threading.Event) -> None:
+        while not done.wait(self.lease_seconds / 3):
+            try:
+                self.store.extend_lease(job_id, worker, self.lease_seconds)
+            except Exception:
+                log.exception("cannot extend the lease of job %s", job_id)

@@ -1,0 +1,509 @@
+"""A GitHub API double: the endpoints the App calls, over real HTTP, backed by a real git repository.
+
+Answers with GitHub's documented JSON shapes (the bot parses them with githubkit's validation
+on; objects start from the real webhook payloads in ``../shared/github-webhook-examples``),
+checks authentication (App JWT, then installation tokens it issued), enforces the rules GitHub
+enforces (50 annotations per check-run update, review comments only on diff lines), records
+every request, and can inject faults and latency.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import datetime as dt
+import json
+import re
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jwt
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from bot.diffhunks import hunk_lines
+
+EXAMPLES = Path(__file__).resolve().parent / "fixtures" / "github-webhook-examples"
+
+
+def example(event: str, name: str) -> dict:
+    return json.loads((EXAMPLES / event / name).read_text())
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    status: int
+
+
+@dataclass
+class Fault:
+    method: str
+    pattern: re.Pattern[str]
+    status: int
+    times: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: dict = field(default_factory=lambda: {"message": "Server Error"})
+    delay: float = 0.0
+
+
+@dataclass
+class PullRequest:
+    number: int
+    base: str
+    head_sha: str
+    state: str = "open"
+
+
+class GitHubDouble:
+    def __init__(self, repo_root: Path, owner: str, name: str, app_id: int, public_key: str) -> None:
+        self.root = repo_root
+        self.owner = owner
+        self.name = name
+        self.app_id = app_id
+        self.public_key = public_key
+        self.calls: list[Call] = []
+        self.faults: list[Fault] = []
+        self.latency = 0.0
+        self.tokens: set[str] = set()
+        self.pulls: dict[int, PullRequest] = {}
+        self.check_runs: dict[int, dict] = {}
+        self.reviews: dict[int, list[dict]] = {}
+        self.comments: dict[int, list[dict]] = {}
+        self.minimized: set[str] = set()
+        self._ids = 1000
+        self._lock = threading.Lock()
+        self._server: uvicorn.Server | None = None
+        self.url = ""
+        self._pr_template = example("pull_request", "opened.payload.json")["pull_request"]
+        self._check_template = example("check_run", "created.payload.json")["check_run"]
+        self._comment_template = example("pull_request_review_comment", "created.payload.json")["comment"]
+
+    # -- test controls -------------------------------------------------------------------
+    def open_pr(self, number: int, base: str, head: str) -> PullRequest:
+        pr = PullRequest(number, base, self.git("rev-parse", head).strip())
+        self.pulls[number] = pr
+        return pr
+
+    def push(self, number: int, head: str) -> str:
+        self.pulls[number].head_sha = self.git("rev-parse", head).strip()
+        return self.pulls[number].head_sha
+
+    def fail(self, method: str, pattern: str, status: int = 500, times: int = 1, **kw: Any) -> None:
+        self.faults.append(Fault(method, re.compile(pattern), status, times, **kw))
+
+    def requests(self, method: str | None = None, pattern: str | None = None) -> list[Call]:
+        return [
+            c
+            for c in self.calls
+            if (method is None or c.method == method) and (pattern is None or re.search(pattern, c.path))
+        ]
+
+    def git(self, *args: str, input: bytes | None = None) -> str:
+        done = subprocess.run(["git", *args], cwd=self.root, capture_output=True, input=input, check=True)
+        return done.stdout.decode("utf-8", "surrogateescape")
+
+    def _id(self) -> int:
+        with self._lock:
+            self._ids += 1
+            return self._ids
+
+    # -- server --------------------------------------------------------------------------
+    def start(self) -> GitHubDouble:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        sock.close()
+        config = uvicorn.Config(self.app(), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+        self._server = uvicorn.Server(config)
+        threading.Thread(target=self._server.run, daemon=True).start()
+        deadline = time.time() + 10
+        while not self._server.started:
+            if time.time() > deadline:
+                raise RuntimeError("GitHub double did not start")
+            time.sleep(0.01)
+        self.url = f"http://127.0.0.1:{port}"
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+
+    def app(self) -> Starlette:
+        routes = [
+            Route("/app/installations/{installation_id:int}/access_tokens", self.access_token, methods=["POST"]),
+            Route("/repos/{owner}/{repo}/pulls/{number:int}/files", self.pr_files),
+            Route("/repos/{owner}/{repo}/pulls/{number:int}/reviews", self.reviews_endpoint, methods=["GET", "POST"]),
+            Route("/repos/{owner}/{repo}/pulls/{number:int}/comments", self.review_comments),
+            Route("/repos/{owner}/{repo}/pulls/{number:int}", self.pull),
+            Route("/repos/{owner}/{repo}/commits/{sha}/pulls", self.pulls_for_commit),
+            Route("/repos/{owner}/{repo}/commits/{ref:path}/check-runs", self.check_runs_for_ref),
+            Route("/repos/{owner}/{repo}/git/ref/{ref:path}", self.ref),
+            Route("/repos/{owner}/{repo}/git/trees/{sha}", self.tree),
+            Route("/repos/{owner}/{repo}/git/blobs/{sha}", self.blob),
+            Route("/repos/{owner}/{repo}/check-runs", self.create_check_run, methods=["POST"]),
+            Route("/repos/{owner}/{repo}/check-runs/{check_run_id:int}", self.update_check_run, methods=["PATCH"]),
+            Route("/graphql", self.graphql, methods=["POST"]),
+        ]
+        app = Starlette(routes=routes)
+        double = self
+
+        async def middleware(scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] != "http":
+                await app(scope, receive, send)
+                return
+            await double._around(scope, receive, send, app)
+
+        return middleware  # type: ignore[return-value]
+
+    async def _around(self, scope: Any, receive: Any, send: Any, app: Starlette) -> None:
+        import asyncio
+
+        request = Request(scope, receive)
+        raw = await request.body()
+        body = json.loads(raw) if raw else None
+        path = scope["path"]
+        query = dict(request.query_params)
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        status_box: dict[str, int] = {}
+
+        async def replay() -> dict:
+            return {"type": "http.request", "body": raw, "more_body": False}
+
+        async def capture(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                status_box["status"] = message["status"]
+            await send(message)
+
+        fault = self._take_fault(scope["method"], path)
+        if fault is not None:
+            if fault.delay:
+                await asyncio.sleep(fault.delay)
+            self.calls.append(Call(scope["method"], path, query, body, fault.status))
+            response = JSONResponse(fault.body, status_code=fault.status, headers=fault.headers)
+            await response(scope, replay, send)
+            return
+        denied = self._auth_problem(path, request.headers.get("authorization", ""))
+        if denied:
+            self.calls.append(Call(scope["method"], path, query, body, 401))
+            await JSONResponse({"message": denied}, status_code=401)(scope, replay, send)
+            return
+        await app(scope, replay, capture)
+        self.calls.append(Call(scope["method"], path, query, body, status_box.get("status", 0)))
+
+    def _take_fault(self, method: str, path: str) -> Fault | None:
+        with self._lock:
+            for fault in self.faults:
+                if fault.times > 0 and fault.method == method and fault.pattern.search(path):
+                    fault.times -= 1
+                    return fault
+        return None
+
+    def _auth_problem(self, path: str, header: str) -> str | None:
+        if path.startswith("/app/"):
+            if not header.startswith("Bearer "):
+                return "App JWT required"
+            try:
+                claims = jwt.decode(header[7:], self.public_key, algorithms=["RS256"])
+            except jwt.PyJWTError as exc:
+                return f"bad JWT: {exc}"
+            return None if str(claims.get("iss")) == str(self.app_id) else "JWT issuer is not the App"
+        token = header.removeprefix("token ").removeprefix("Bearer ")
+        return None if token in self.tokens else "Bad credentials"
+
+    # -- endpoints -----------------------------------------------------------------------
+    async def access_token(self, request: Request) -> JSONResponse:
+        token = f"ghs_{self._id():036d}"
+        self.tokens.add(token)
+        expires = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return JSONResponse(
+            {"token": token, "expires_at": expires, "permissions": {"checks": "write"}, "repository_selection": "all"},
+            status_code=201,
+        )
+
+    def _api(self, suffix: str) -> str:
+        return f"{self.url}/repos/{self.owner}/{self.name}/{suffix}"
+
+    async def ref(self, request: Request) -> JSONResponse:
+        ref = request.path_params["ref"]
+        try:
+            sha = self.git("rev-parse", "--verify", "--quiet", f"refs/{ref}^{{commit}}").strip()
+        except subprocess.CalledProcessError:
+            return JSONResponse({"message": "Not Found"}, status_code=404)
+        return JSONResponse(
+            {
+                "ref": f"refs/{ref}",
+                "node_id": "REF_" + sha[:8],
+                "url": self._api(f"git/refs/{ref}"),
+                "object": {"type": "commit", "sha": sha, "url": self._api(f"git/commits/{sha}")},
+            }
+        )
+
+    async def tree(self, request: Request) -> JSONResponse:
+        sha = request.path_params["sha"]
+        out = self.git("ls-tree", "-r", "-t", "-l", "-z", "--full-tree", sha)
+        items = []
+        for record in out.split("\0"):
+            if not record:
+                continue
+            meta, _, path = record.partition("\t")
+            mode, kind, obj, size = meta.split()
+            item = {"path": path, "mode": mode, "type": kind, "sha": obj, "url": self._api(f"git/{kind}s/{obj}")}
+            if kind == "blob":
+                item["size"] = int(size)
+            items.append(item)
+        tree_sha = self.git("rev-parse", f"{sha}^{{tree}}").strip()
+        return JSONResponse(
+            {"sha": tree_sha, "url": self._api(f"git/trees/{tree_sha}"), "truncated": False, "tree": items}
+        )
+
+    async def blob(self, request: Request) -> JSONResponse:
+        sha = request.path_params["sha"]
+        data = subprocess.run(["git", "cat-file", "blob", sha], cwd=self.root, capture_output=True, check=True).stdout
+        return JSONResponse(
+            {
+                "sha": sha,
+                "node_id": "BLOB_" + sha[:8],
+                "size": len(data),
+                "url": self._api(f"git/blobs/{sha}"),
+                "content": base64.encodebytes(data).decode(),
+                "encoding": "base64",
+            }
+        )
+
+    def _diff_entries(self, pr: PullRequest) -> list[dict]:
+        base = self.git("merge-base", f"refs/heads/{pr.base}", pr.head_sha).strip()
+        raw = self.git("diff", "--raw", "-z", "-M", "--no-abbrev", base, pr.head_sha).split("\0")
+        entries = []
+        i = 0
+        while i < len(raw) - 1:
+            meta = raw[i]
+            if not meta.startswith(":"):
+                i += 1
+                continue
+            _, _, old_sha, new_sha, status = meta[1:].split(" ")
+            if status[0] == "R":
+                old, new = raw[i + 1], raw[i + 2]
+                i += 3
+            else:
+                old = new = raw[i + 1]
+                i += 2
+            patch = self.git("diff", "--no-color", "-M", base, pr.head_sha, "--", *{old, new})
+            hunks = patch[patch.find("\n@@") + 1 :] if "\n@@" in patch else ""
+            added = sum(1 for line in hunks.splitlines() if line.startswith("+"))
+            removed = sum(1 for line in hunks.splitlines() if line.startswith("-"))
+            kind = {"A": "added", "D": "removed", "M": "modified", "R": "renamed"}.get(status[0], "modified")
+            entry = {
+                "sha": new_sha if kind != "removed" else old_sha,
+                "filename": new,
+                "status": kind,
+                "additions": added,
+                "deletions": removed,
+                "changes": added + removed,
+                "blob_url": f"https://github.com/{self.owner}/{self.name}/blob/{pr.head_sha}/{new}",
+                "raw_url": f"https://github.com/{self.owner}/{self.name}/raw/{pr.head_sha}/{new}",
+                "contents_url": self._api(f"contents/{new}?ref={pr.head_sha}"),
+            }
+            if hunks:
+                entry["patch"] = hunks.rstrip("\n")
+            if kind == "renamed":
+                entry["previous_filename"] = old
+            entries.append(entry)
+        return entries
+
+    def _paged(self, request: Request, items: list) -> JSONResponse:
+        per_page = int(request.query_params.get("per_page", 30))
+        page = int(request.query_params.get("page", 1))
+        chunk = items[(page - 1) * per_page : page * per_page]
+        headers = {}
+        if page * per_page < len(items):
+            headers["link"] = f'<{self.url}{request.url.path}?per_page={per_page}&page={page + 1}>; rel="next"'
+        return JSONResponse(chunk, headers=headers)
+
+    async def pr_files(self, request: Request) -> JSONResponse:
+        pr = self.pulls[request.path_params["number"]]
+        return self._paged(request, self._diff_entries(pr))
+
+    def _pr_json(self, pr: PullRequest) -> dict:
+        data = copy.deepcopy(self._pr_template)
+        data["number"] = pr.number
+        data["state"] = pr.state
+        data["head"]["sha"] = pr.head_sha
+        data["base"]["ref"] = pr.base
+        data["base"]["sha"] = self.git("rev-parse", f"refs/heads/{pr.base}").strip()
+        return data
+
+    async def pull(self, request: Request) -> JSONResponse:
+        pr = self.pulls.get(request.path_params["number"])
+        if pr is None:
+            return JSONResponse({"message": "Not Found"}, status_code=404)
+        return JSONResponse(self._pr_json(pr))
+
+    async def pulls_for_commit(self, request: Request) -> JSONResponse:
+        sha = request.path_params["sha"]
+        return JSONResponse([self._pr_json(pr) for pr in self.pulls.values() if pr.head_sha == sha])
+
+    # -- checks --------------------------------------------------------------------------
+    async def create_check_run(self, request: Request) -> JSONResponse:
+        data = await request.json()
+        run = copy.deepcopy(self._check_template)
+        run_id = self._id()
+        run.update(
+            id=run_id,
+            node_id=f"CR_{run_id}",
+            name=data["name"],
+            head_sha=data["head_sha"],
+            external_id=data.get("external_id", ""),
+            status=data.get("status", "queued"),
+            conclusion=data.get("conclusion"),
+            started_at=data.get("started_at", _now()),
+            completed_at=None,
+            details_url=data.get("details_url"),
+            url=self._api(f"check-runs/{run_id}"),
+            html_url=f"https://github.com/{self.owner}/{self.name}/runs/{run_id}",
+        )
+        run["output"] = {
+            "title": (data.get("output") or {}).get("title"),
+            "summary": (data.get("output") or {}).get("summary"),
+            "text": None,
+            "annotations_count": 0,
+            "annotations_url": self._api(f"check-runs/{run_id}/annotations"),
+        }
+        run["pull_requests"] = []
+        run["annotations"] = []
+        self.check_runs[run_id] = run
+        return JSONResponse(self._public_run(run), status_code=201)
+
+    @staticmethod
+    def _public_run(run: dict) -> dict:
+        return {k: v for k, v in run.items() if k != "annotations"}
+
+    async def update_check_run(self, request: Request) -> JSONResponse:
+        run = self.check_runs.get(request.path_params["check_run_id"])
+        if run is None:
+            return JSONResponse({"message": "Not Found"}, status_code=404)
+        data = await request.json()
+        output = data.get("output") or {}
+        annotations = output.get("annotations") or []
+        if len(annotations) > 50:
+            return JSONResponse({"message": "Only 50 annotations are allowed per request"}, status_code=422)
+        for key in ("status", "conclusion", "completed_at", "details_url"):
+            if key in data:
+                run[key] = data[key]
+        if data.get("conclusion") and "status" not in data:
+            run["status"] = "completed"
+        if output:
+            run["output"]["title"] = output.get("title", run["output"]["title"])
+            run["output"]["summary"] = output.get("summary", run["output"]["summary"])
+            run["annotations"].extend(annotations)
+            run["output"]["annotations_count"] = len(run["annotations"])
+        return JSONResponse(self._public_run(run))
+
+    async def check_runs_for_ref(self, request: Request) -> JSONResponse:
+        ref = request.path_params["ref"]
+        name = request.query_params.get("check_name")
+        runs = [
+            self._public_run(r)
+            for r in self.check_runs.values()
+            if r["head_sha"] == ref and (name is None or r["name"] == name)
+        ]
+        return JSONResponse({"total_count": len(runs), "check_runs": runs})
+
+    # -- reviews -------------------------------------------------------------------------
+    async def reviews_endpoint(self, request: Request) -> JSONResponse:
+        number = request.path_params["number"]
+        if request.method == "GET":
+            return self._paged(request, self.reviews.get(number, []))
+        pr = self.pulls[number]
+        data = await request.json()
+        diff_lines = {}
+        for entry in self._diff_entries(pr):
+            lines = hunk_lines(entry.get("patch", ""))
+            diff_lines[entry["filename"]] = lines.added | lines.context
+        for comment in data.get("comments", []):
+            if comment.get("line") not in diff_lines.get(comment.get("path"), set()):
+                return JSONResponse(
+                    {
+                        "message": "Unprocessable Entity",
+                        "errors": ["Pull request review thread line must be part of the diff"],
+                        "documentation_url": "https://docs.github.com/rest/pulls/reviews#create-a-review-for-a-pull-request",
+                        "status": "422",
+                    },
+                    status_code=422,
+                )
+        review_id = self._id()
+        user = copy.deepcopy(self._comment_template["user"])
+        review = {
+            "id": review_id,
+            "node_id": f"PRR_{review_id}",
+            "user": user,
+            "body": data.get("body", ""),
+            "state": "COMMENTED",
+            "html_url": f"https://github.com/{self.owner}/{self.name}/pull/{number}#pullrequestreview-{review_id}",
+            "pull_request_url": self._api(f"pulls/{number}"),
+            "_links": {"html": {"href": "https://github.com/"}, "pull_request": {"href": self._api(f"pulls/{number}")}},
+            "commit_id": data.get("commit_id") or pr.head_sha,
+            "submitted_at": _now(),
+            "author_association": "NONE",
+        }
+        self.reviews.setdefault(number, []).append(review)
+        for comment in data.get("comments", []):
+            c = copy.deepcopy(self._comment_template)
+            comment_id = self._id()
+            c.update(
+                id=comment_id,
+                node_id=f"PRRC_{comment_id}",
+                pull_request_review_id=review_id,
+                path=comment["path"],
+                line=comment["line"],
+                original_line=comment["line"],
+                side=comment.get("side", "RIGHT"),
+                body=comment["body"],
+                commit_id=review["commit_id"],
+                original_commit_id=review["commit_id"],
+                url=self._api(f"pulls/comments/{comment_id}"),
+            )
+            self.comments.setdefault(number, []).append(c)
+        return JSONResponse(review)
+
+    async def review_comments(self, request: Request) -> JSONResponse:
+        return self._paged(request, self.comments.get(request.path_params["number"], []))
+
+    async def graphql(self, request: Request) -> JSONResponse:
+        data = await request.json()
+        if "minimizeComment" in data.get("query", ""):
+            node_id = data["variables"]["id"]
+            self.minimized.add(node_id)
+            return JSONResponse({"data": {"minimizeComment": {"minimizedComment": {"isMinimized": True}}}})
+        return JSONResponse({"errors": [{"type": "NOT_SUPPORTED", "message": "query not supported by the double"}]})
+
+    # -- views for assertions ------------------------------------------------------------
+    def live_comments(self, number: int) -> list[dict]:
+        return [c for c in self.comments.get(number, []) if c["node_id"] not in self.minimized]
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")

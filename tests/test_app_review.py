@@ -1,0 +1,130 @@
+"""The GitHub App end to end: webhooks in, check runs and reviews out, over real HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.app_harness import Harness
+from tests.gitrepo_factory import Repo
+
+GOOSE = "-- +goose Up\nCREATE TABLE {t} (id int);\n\n-- +goose Down\nDROP TABLE {t};\n"
+M = "db/migrations"
+
+
+@pytest.fixture
+def app(tmp_path: Path, repo: Repo) -> Iterator[Harness]:
+    harness = Harness(tmp_path, repo)
+    yield harness
+    harness.close()
+
+
+def collision(repo: Repo) -> Repo:
+    """main gains 00003 while `feature` adds 00002 without a Down section and edits 00001."""
+    repo.write(f"{M}/00001_users.sql", GOOSE.format(t="users")).commit().branch("feature")
+    repo.write(f"{M}/00002_orders.sql", "-- +goose Up\nCREATE TABLE orders (id int);\n")
+    repo.write(f"{M}/00001_users.sql", GOOSE.format(t="users").replace("id int", "id bigint")).commit()
+    repo.checkout("main").write(f"{M}/00003_tags.sql", GOOSE.format(t="tags")).commit()
+    return repo.checkout("feature")
+
+
+def test_pull_request_gets_check_run_and_review(app: Harness, repo: Repo) -> None:
+    collision(repo)
+    response = app.open(1)
+    assert response.status_code == 202 and response.json()["status"] == "queued"
+    app.settle()
+
+    run = app.check_run()
+    assert (run["name"], run["status"], run["conclusion"]) == ("Migration Guard", "completed", "failure")
+    assert run["output"]["title"] == "3 errors in 2 changed migrations"
+    assert [(a["path"], a["start_line"], a["annotation_level"], a["title"]) for a in run["annotations"]] == [
+        (f"{M}/00001_users.sql", 2, "failure", "deployed-migration-modified"),
+        (f"{M}/00002_orders.sql", 1, "failure", "migration-out-of-order"),
+        (f"{M}/00002_orders.sql", 1, "failure", "missing-rollback"),
+    ]
+    summary = run["output"]["summary"]
+    assert "#### `db/migrations/00002_orders.sql`" in summary
+    assert "[`missing-rollback`](https://docs.example/rules/missing_rollback.py)" in summary
+    assert "- Migrations: goose in `db/migrations`" in summary
+
+    (review,) = app.double.reviews[1]
+    assert review["state"] == "COMMENTED"
+    posted = app.double.requests("POST", r"/pulls/1/reviews$")[0].body
+    assert posted["event"] == "COMMENT" and posted["commit_id"] == app.double.pulls[1].head_sha
+    assert [(c["path"], c["line"], c["side"]) for c in posted["comments"]] == [
+        (f"{M}/00001_users.sql", 2, "RIGHT"),
+        (f"{M}/00002_orders.sql", 1, "RIGHT"),
+        (f"{M}/00002_orders.sql", 1, "RIGHT"),
+    ]
+    body = posted["comments"][1]["body"]
+    assert body.startswith("🛑 **`migration-out-of-order`** (error)")
+    assert "**Fix:** Rebase and rename it to `db/migrations/00004_orders.sql`." in body
+    assert "<!-- migration-guard:fp=" in body
+
+
+def test_second_push_fixes_one_finding_and_adds_another(app: Harness, repo: Repo) -> None:
+    collision(repo)
+    app.open(1)
+    app.settle()
+    first_comments = {c["body"].split("\n")[0] for c in app.double.live_comments(1)}
+    assert len(app.double.live_comments(1)) == 3
+
+    # Fix the missing Down section, add a migration whose Down section is empty.
+    repo.write(f"{M}/00002_orders.sql", GOOSE.format(t="orders"))
+    repo.write(f"{M}/00004_items.sql", "-- +goose Up\nCREATE TABLE items (id int);\n-- +goose Down\n").commit()
+    app.double.push(1, "feature")
+    assert app.send("pull_request", app.pr_event("synchronize", 1)).status_code == 202
+    app.settle()
+
+    second = app.double.requests("POST", r"/pulls/1/reviews$")[1].body
+    assert [(c["path"], c["line"]) for c in second["comments"]] == [(f"{M}/00004_items.sql", 3)]
+    live = app.double.live_comments(1)
+    assert sorted((c["path"], c["line"]) for c in live) == [
+        (f"{M}/00001_users.sql", 2),
+        (f"{M}/00002_orders.sql", 1),
+        (f"{M}/00004_items.sql", 3),
+    ]
+    minimized = [c for c in app.double.comments[1] if c["node_id"] in app.double.minimized]
+    assert [(c["path"], c["body"].split("\n")[0]) for c in minimized] == [
+        (f"{M}/00002_orders.sql", "🛑 **`missing-rollback`** (error)")
+    ]
+    assert first_comments  # the unchanged findings were not posted again:
+    assert len(app.double.comments[1]) == 4
+    runs = sorted(app.double.check_runs.values(), key=lambda r: r["id"])
+    assert [r["conclusion"] for r in runs] == ["failure", "failure"]
+    assert runs[1]["head_sha"] == app.double.pulls[1].head_sha
+
+
+def test_pull_request_without_migrations_is_a_quick_success(app: Harness, repo: Repo) -> None:
+    repo.write("README.md", "hi\n").commit().branch("feature").write("app.py", "print(1)\n").commit()
+    app.open(1)
+    app.settle()
+    run = app.check_run()
+    assert (run["conclusion"], run["output"]["title"]) == ("success", "No migration changed")
+    assert app.double.reviews == {}
+    assert (
+        app.double.requests("GET", r"/git/trees/")
+        == app.double.requests("GET", r"/git/trees/" + run["head_sha"][:0])[:1]
+    )
+
+
+def test_clean_migration_is_a_success_without_review(app: Harness, repo: Repo) -> None:
+    repo.write(f"{M}/00001_users.sql", GOOSE.format(t="users")).commit().branch("feature")
+    repo.write(f"{M}/00002_orders.sql", GOOSE.format(t="orders")).commit()
+    app.open(1)
+    app.settle()
+    run = app.check_run()
+    assert (run["conclusion"], run["output"]["title"]) == ("success", "No problems in 1 changed migration")
+    assert app.double.reviews == {}
+
+
+def test_warnings_only_give_neutral(app: Harness, repo: Repo) -> None:
+    repo.write(".github/migration-guard.yml", "rules:\n  missing-rollback: warning\n")
+    repo.write(f"{M}/00001_users.sql", GOOSE.format(t="users")).commit().branch("feature")
+    repo.write(f"{M}/00002_orders.sql", "-- +goose Up\nSELECT 1;\n").commit()
+    app.open(1)
+    app.settle()
+    run = app.check_run()
+    assert (run["conclusion"], run["output"]["title"]) == ("neutral", "1 warning in 1 changed migration")
