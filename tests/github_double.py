@@ -27,7 +27,7 @@ import jwt
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.diffhunks import hunk_lines
@@ -157,6 +157,8 @@ class GitHubDouble:
             Route("/repos/{owner}/{repo}/git/ref/{ref:path}", self.ref),
             Route("/repos/{owner}/{repo}/git/trees/{sha}", self.tree),
             Route("/repos/{owner}/{repo}/git/blobs/{sha}", self.blob),
+            Route("/repos/{owner}/{repo}/tarball/{ref:path}", self.tarball),
+            Route("/_codeload/{sha}.tar.gz", self.codeload),
             Route("/repos/{owner}/{repo}/check-runs", self.create_check_run, methods=["POST"]),
             Route("/repos/{owner}/{repo}/check-runs/{check_run_id:int}", self.update_check_run, methods=["PATCH"]),
             Route("/graphql", self.graphql, methods=["POST"]),
@@ -194,9 +196,9 @@ class GitHubDouble:
 
         fault = self._take_fault(scope["method"], path)
         if fault is not None:
+            self.calls.append(Call(scope["method"], path, query, body, fault.status))
             if fault.delay:
                 await asyncio.sleep(fault.delay)
-            self.calls.append(Call(scope["method"], path, query, body, fault.status))
             response = JSONResponse(fault.body, status_code=fault.status, headers=fault.headers)
             await response(scope, replay, send)
             return
@@ -217,6 +219,8 @@ class GitHubDouble:
         return None
 
     def _auth_problem(self, path: str, header: str) -> str | None:
+        if path.startswith("/_codeload/"):
+            return None  # like codeload.github.com: the redirect URL itself is the credential
         if path.startswith("/app/"):
             if not header.startswith("Bearer "):
                 return "App JWT required"
@@ -288,6 +292,21 @@ class GitHubDouble:
             }
         )
 
+    async def tarball(self, request: Request) -> Response:
+        sha = self.git("rev-parse", request.path_params["ref"]).strip()
+        return Response(status_code=302, headers={"location": f"{self.url}/_codeload/{sha}.tar.gz"})
+
+    async def codeload(self, request: Request) -> Response:
+        sha = request.path_params["sha"]
+        prefix = f"{self.owner}-{self.name}-{sha[:7]}/"
+        data = subprocess.run(
+            ["git", "archive", "--format=tar.gz", f"--prefix={prefix}", sha],
+            cwd=self.root,
+            capture_output=True,
+            check=True,
+        ).stdout
+        return Response(data, media_type="application/x-gzip")
+
     def _diff_entries(self, pr: PullRequest) -> list[dict]:
         base = self.git("merge-base", f"refs/heads/{pr.base}", pr.head_sha).strip()
         raw = self.git("diff", "--raw", "-z", "-M", "--no-abbrev", base, pr.head_sha).split("\0")
@@ -344,6 +363,7 @@ class GitHubDouble:
     def _pr_json(self, pr: PullRequest) -> dict:
         data = copy.deepcopy(self._pr_template)
         data["number"] = pr.number
+        data["labels"] = []  # the 2019 example predates label fields the current schema requires
         data["state"] = pr.state
         data["head"]["sha"] = pr.head_sha
         data["base"]["ref"] = pr.base

@@ -133,6 +133,10 @@ class RepoApi:
             return base64.b64decode(data.content)
         return data.content.encode("utf-8")
 
+    def archive(self, commit_sha: str) -> bytes:
+        """The commit's files as a gzipped tarball (GitHub redirects to codeload; one API call)."""
+        return self.gh.rest.repos.download_tarball_archive(self.owner, self.name, commit_sha).content
+
     def pulls_for_commit(self, sha: str) -> list[Any]:
         return self.gh.rest.repos.list_pull_requests_associated_with_commit(self.owner, self.name, sha).parsed_data
 

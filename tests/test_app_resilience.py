@@ -1,0 +1,232 @@
+"""The App when GitHub or the repository misbehaves: retries, refusals, crashes, bad config, scale."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.app_harness import APP_ID, SECRET, Harness, free_port, key_pair
+from tests.github_double import wait_for
+from tests.gitrepo_factory import Repo
+from tests.test_app_review import GOOSE, M, collision
+
+
+@pytest.fixture
+def app(tmp_path: Path, repo: Repo) -> Iterator[Harness]:
+    harness = Harness(tmp_path, repo)
+    yield harness
+    harness.close()
+
+
+def test_server_error_then_success(app: Harness, repo: Repo) -> None:
+    collision(repo)
+    app.double.fail("GET", r"/git/trees/", status=502, times=1)
+    app.double.fail("POST", r"/check-runs$", status=503, times=1)
+    app.open(1)
+    app.settle()
+    run = app.check_run()
+    assert run["conclusion"] == "failure" and len(run["annotations"]) == 3
+    statuses = [(c.method, c.status) for c in app.double.requests(pattern=r"/check-runs$")]
+    assert statuses == [("POST", 503), ("POST", 201)]
+    assert [job["state"] for job in app.service.store.job_rows()] == ["done"]
+    assert len(app.double.reviews[1]) == 1
+
+
+def test_rate_limit_honours_retry_after(app: Harness, repo: Repo) -> None:
+    collision(repo)
+    app.double.fail(
+        "GET",
+        r"/pulls/1/files$",
+        status=403,
+        times=1,
+        headers={"retry-after": "1"},
+        body={"message": "You have exceeded a secondary rate limit"},
+    )
+    started = time.monotonic()
+    app.open(1)
+    app.settle()
+    files = app.double.requests("GET", r"/pulls/1/files$")
+    assert [c.status for c in files] == [403, 200]
+    assert time.monotonic() - started >= 1.0
+    assert app.check_run()["conclusion"] == "failure"
+
+
+def test_review_refused_with_422_falls_back_to_the_body(app: Harness, repo: Repo) -> None:
+    collision(repo)
+    app.double.fail(
+        "POST",
+        r"/pulls/1/reviews$",
+        status=422,
+        times=1,
+        body={
+            "message": "Unprocessable Entity",
+            "errors": ["Pull request review thread line must be part of the diff"],
+        },
+    )
+    app.open(1)
+    app.settle()
+    posts = app.double.requests("POST", r"/pulls/1/reviews$")
+    assert [c.status for c in posts] == [422, 200]
+    assert "comments" not in posts[1].body
+    body = posts[1].body["body"]
+    assert body.count("<!-- migration-guard:fp=") == 3
+    assert "`db/migrations/00002_orders.sql` line 1" in body
+    assert app.check_run()["conclusion"] == "failure"
+
+
+def test_job_that_keeps_failing_concludes_its_check_run(app: Harness, repo: Repo) -> None:
+    collision(repo)
+    app.double.fail("GET", r"/pulls/1/files$", status=404, times=10, body={"message": "Not Found"})
+    app.open(1)
+    app.settle()
+    run = app.check_run()
+    assert (run["status"], run["conclusion"]) == ("completed", "failure")
+    assert run["output"]["title"] == "Migration Guard could not finish"
+    assert "after 3 attempts: RequestFailed" in run["output"]["summary"]
+    assert [job["state"] for job in app.service.store.job_rows()] == ["failed"]
+
+
+def test_invalid_configuration_on_the_base_branch_fails_the_check(app: Harness, repo: Repo) -> None:
+    repo.write(".github/migration-guard.yml", "rules:\n  missing-rollbak: off\n")
+    collision(repo)
+    app.open(1)
+    app.settle()
+    run = app.check_run()
+    assert (run["conclusion"], run["output"]["title"]) == ("failure", "Invalid .github/migration-guard.yml")
+    assert "rules: unknown rule 'missing-rollbak'" in run["output"]["summary"]
+    assert app.double.reviews == {}
+
+
+def test_configuration_is_read_from_the_base_branch_only(app: Harness, repo: Repo) -> None:
+    collision(repo)
+    repo.write(".github/migration-guard.yml", "rules:\n  missing-rollback: off\n  migration-out-of-order: off\n")
+    repo.commit("try to switch the check off")
+    app.open(1)
+    app.settle()
+    assert [a["title"] for a in app.check_run()["annotations"]] == [
+        "deployed-migration-modified",
+        "migration-out-of-order",
+        "missing-rollback",
+    ]
+
+
+def test_more_than_50_annotations_are_sent_in_batches(app: Harness, repo: Repo) -> None:
+    repo.write(f"{M}/00001_users.sql", GOOSE.format(t="users")).commit().branch("feature")
+    for n in range(2, 62):
+        repo.write(f"{M}/{n:05d}_t{n}.sql", f"-- +goose Up\nCREATE TABLE t{n} (id int);\n")
+    repo.commit("60 migrations without Down")
+    app.open(1)
+    app.settle()
+    run = app.check_run()
+    assert run["conclusion"] == "failure" and len(run["annotations"]) == 60
+    updates = app.double.requests("PATCH", r"/check-runs/")
+    assert [len(u.body["output"].get("annotations", [])) for u in updates] == [50, 10]
+    assert "conclusion" not in updates[0].body and updates[1].body["conclusion"] == "failure"
+
+
+def test_text_from_files_cannot_mention_anyone_or_break_markdown(app: Harness, repo: Repo) -> None:
+    repo.write(f"{M}/00001_users.sql", GOOSE.format(t="users")).commit().branch("feature")
+    repo.write(f"{M}/00002_ping_@octocat_<b>x.sql", "-- +goose Up\nSELECT 1;\n").commit()
+    app.open(1)
+    app.settle()
+    summary = app.check_run()["output"]["summary"]
+    comment = app.double.requests("POST", r"/pulls/1/reviews$")[0].body["comments"][0]["body"]
+    for text in (summary, comment):
+        assert "@octocat" not in text and "<b>" not in text
+        assert "@\u200boctocat" in text and "&lt;b&gt;" in text
+
+
+def test_large_history_costs_a_handful_of_calls(app: Harness, repo: Repo) -> None:
+    """2,000 migrations on the base: the first event fetches history once, the next costs ~10 calls."""
+    for n in range(1, 2001):
+        repo.write(f"{M}/{n:05d}_t{n}.sql", GOOSE.format(t=f"t{n}"))
+    repo.commit("history").branch("feature")
+    for n in range(2001, 2004):
+        repo.write(f"{M}/{n:05d}_t{n}.sql", GOOSE.format(t=f"t{n}"))
+    repo.commit("three more")
+    app.open(1)
+    app.settle(timeout=120)
+    assert app.check_run()["conclusion"] == "success"
+    # Cold: the history comes in one tarball, the 3 new files one by one.
+    assert len(app.double.requests("GET", r"/tarball/")) == 1
+    assert len(app.double.requests("GET", r"/git/blobs/")) == 3
+    assert len(app.double.calls) <= 14
+
+    app.double.calls.clear()
+    app.send("pull_request", app.pr_event("synchronize", 1))
+    app.settle()
+    assert app.api_calls() == [
+        ("POST", "/repos/octo-org/shop/check-runs"),
+        ("GET", "/repos/octo-org/shop/git/ref/heads/main"),
+        ("GET", f"/repos/octo-org/shop/git/trees/{app.double.git('rev-parse', 'main').strip()}"),
+        ("GET", "/repos/octo-org/shop/pulls/1/files"),
+        ("GET", f"/repos/octo-org/shop/git/trees/{app.double.pulls[1].head_sha}"),
+        ("PATCH", f"/repos/octo-org/shop/check-runs/{max(app.double.check_runs)}"),
+    ]
+
+
+def _serve(tmp: Path, api_url: str, port: int) -> subprocess.Popen:
+    private, _ = key_pair()
+    env = {
+        **os.environ,
+        "GITHUB_APP_ID": str(APP_ID),
+        "GITHUB_PRIVATE_KEY": private,
+        "GITHUB_WEBHOOK_SECRET": SECRET,
+        "GITHUB_API_URL": api_url,
+        "MIGRATION_GUARD_DATABASE_URL": f"sqlite:///{tmp / 'crash.sqlite3'}",
+        "MIGRATION_GUARD_RETRY_BASE_SECONDS": "0.01",
+        "MIGRATION_GUARD_WORKERS": "1",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    wait_for(lambda: _healthy(port), 20, "service to answer /healthz")
+    return proc
+
+
+def _healthy(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=0.5).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def test_crash_between_acknowledgement_and_completion(app: Harness, repo: Repo, tmp_path: Path) -> None:
+    """Killed while the job waits on GitHub; after a restart the same check run completes, one review."""
+    collision(repo)
+    app.close()  # this test runs the service as a real process; only the double stays
+    double = app.double.start()
+    double.open_pr(1, "main", "feature")
+    double.fail("GET", r"/pulls/1/files$", status=200, times=1, delay=30.0, body=[])  # hangs until killed
+    port = free_port()
+    proc = _serve(tmp_path, double.url, port)
+    try:
+        app.url = f"http://127.0.0.1:{port}"
+        app.http = httpx.Client(base_url=app.url, timeout=10)
+        assert app.send("pull_request", app.pr_event("opened", 1)).status_code == 202
+        wait_for(lambda: double.requests("GET", r"/pulls/1/files$"), 10, "the job to reach GitHub")
+        assert [r["status"] for r in double.check_runs.values()] == ["in_progress"]
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+
+        proc = _serve(tmp_path, double.url, port)
+        wait_for(lambda: all(r["status"] == "completed" for r in double.check_runs.values()), 20, "completion")
+        assert len(double.check_runs) == 1
+        run = next(iter(double.check_runs.values()))
+        assert run["conclusion"] == "failure" and len(run["annotations"]) == 3
+        assert len(double.reviews[1]) == 1
+    finally:
+        proc.kill()
+        proc.wait(10)
+        double.stop()
