@@ -9,8 +9,10 @@ the App published on each pull request (so a re-run neither piles up nor repeats
 from __future__ import annotations
 
 import json
+import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.parse_cache import CachedResult, CacheKey, dump_result, key_text, load_result
@@ -129,11 +131,23 @@ class Store:
     def __init__(self, url: str) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self._write_lock = threading.Lock() if self.is_sqlite else None
         if self.is_sqlite:
             self.engine: Engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
             self.engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """A write transaction. SQLite allows one writer: threads of this process queue on a lock
+        instead of spinning in SQLite's busy handler (which sleeps in coarse steps)."""
+        if self._write_lock is None:
+            with self.engine.begin() as db:
+                yield db
+            return
+        with self._write_lock, self.engine.begin() as db:
+            yield db
 
     def create_schema(self) -> None:
         metadata.create_all(self.engine)
@@ -151,7 +165,7 @@ class Store:
         """Record a delivery and its job in one transaction: ``"duplicate"`` or ``"queued"``."""
         now = time.time()
         try:
-            with self.engine.begin() as db:
+            with self._write() as db:
                 db.execute(insert(deliveries).values(id=delivery_id, event=event_name, received_at=now))
                 if spec is not None:
                     db.execute(
@@ -192,7 +206,7 @@ class Store:
             .with_for_update(skip_locked=True)
             .scalar_subquery()
         )
-        with self.engine.begin() as db:
+        with self._write() as db:
             row = db.execute(
                 update(jobs)
                 .where(jobs.c.id == candidate)
@@ -205,11 +219,11 @@ class Store:
 
     def release_all_running(self) -> int:
         """At start-up of a single-process (SQLite) service: whatever was running died with it."""
-        with self.engine.begin() as db:
+        with self._write() as db:
             return db.execute(update(jobs).where(jobs.c.state == RUNNING).values(state=QUEUED, worker=None)).rowcount
 
     def extend_lease(self, job_id: int, worker: str, lease_seconds: float) -> None:
-        with self.engine.begin() as db:
+        with self._write() as db:
             db.execute(
                 update(jobs)
                 .where(jobs.c.id == job_id, jobs.c.worker == worker)
@@ -217,11 +231,11 @@ class Store:
             )
 
     def set_check_run(self, job_id: int, check_run_id: int) -> None:
-        with self.engine.begin() as db:
+        with self._write() as db:
             db.execute(update(jobs).where(jobs.c.id == job_id).values(check_run_id=check_run_id))
 
     def finish_job(self, job_id: int, state: str = DONE, error: str | None = None) -> None:
-        with self.engine.begin() as db:
+        with self._write() as db:
             db.execute(
                 update(jobs)
                 .where(jobs.c.id == job_id)
@@ -229,7 +243,7 @@ class Store:
             )
 
     def retry_job(self, job_id: int, error: str, delay: float) -> None:
-        with self.engine.begin() as db:
+        with self._write() as db:
             db.execute(
                 update(jobs)
                 .where(jobs.c.id == job_id)
@@ -272,7 +286,7 @@ class Store:
             return
         dialect_insert = sqlite_insert if self.is_sqlite else postgresql_insert
         rows = [{key: k, value: v} for k, v in items.items()]
-        with self.engine.begin() as db:
+        with self._write() as db:
             for start in range(0, len(rows), 500):
                 db.execute(dialect_insert(table).on_conflict_do_nothing(), rows[start : start + 500])
 
@@ -287,7 +301,7 @@ class Store:
     ) -> None:
         """``items``: fingerprint -> kind (``comment`` or ``body``)."""
         now = time.time()
-        with self.engine.begin() as db:
+        with self._write() as db:
             if items:
                 db.execute(
                     delete(published).where(
@@ -315,7 +329,7 @@ class Store:
         fps = list(fingerprints)
         if not fps:
             return
-        with self.engine.begin() as db:
+        with self._write() as db:
             db.execute(
                 update(published)
                 .where(published.c.repo == repo, published.c.pr == pr, published.c.fingerprint.in_(fps))
@@ -347,5 +361,7 @@ class StoreParseCache:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the webhook's writes
-    cursor.execute("PRAGMA synchronous=FULL")  # a 202 means the job is on disk
+    # WAL + NORMAL: a committed job survives any crash of the service (the 202 promise); only a
+    # power loss of the machine may lose the last commits. PostgreSQL for more.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()

@@ -13,6 +13,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from bot.store import FAILED, Job, Store
 
@@ -33,7 +34,8 @@ class Workers:
         lease_seconds: float = 120.0,
         max_attempts: int = 5,
         retry_base_seconds: float = 2.0,
-        poll_seconds: float = 1.0,
+        poll_seconds: float = 0.5,
+        wake_event: Any = None,
     ) -> None:
         self.store = store
         self.handlers = handlers
@@ -43,7 +45,7 @@ class Workers:
         self.max_attempts = max_attempts
         self.retry_base_seconds = retry_base_seconds
         self.poll_seconds = poll_seconds
-        self._wake = threading.Event()
+        self._wake = wake_event if wake_event is not None else threading.Event()  # or a multiprocessing.Event
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.identity = f"{socket.gethostname()}:{os.getpid()}"

@@ -6,7 +6,10 @@ import copy
 import hashlib
 import hmac
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -173,3 +176,33 @@ class Harness:
 
     def api_calls(self) -> list[tuple[str, str]]:
         return [(c.method, c.path) for c in self.double.calls]
+
+
+def serve_process(tmp: Path, api_url: str, port: int, workers: int = 1) -> subprocess.Popen:
+    """`migration-guard serve` as its own process, configured for the double."""
+    private, _ = key_pair()
+    env = {
+        **os.environ,
+        "GITHUB_APP_ID": str(APP_ID),
+        "GITHUB_PRIVATE_KEY": private,
+        "GITHUB_WEBHOOK_SECRET": SECRET,
+        "GITHUB_API_URL": api_url,
+        "MIGRATION_GUARD_DATABASE_URL": f"sqlite:///{tmp / 'service.sqlite3'}",
+        "MIGRATION_GUARD_RETRY_BASE_SECONDS": "0.01",
+        "MIGRATION_GUARD_WORKERS": str(workers),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp / "service.log").open("ab"),  # a pipe nobody reads would fill and block the service
+    )
+    wait_for(lambda: _healthy(port), 20, "service to answer /healthz")
+    return proc
+
+
+def _healthy(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=0.5).status_code == 200
+    except httpx.HTTPError:
+        return False

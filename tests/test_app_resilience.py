@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.app_harness import APP_ID, SECRET, Harness, free_port, key_pair
+from tests.app_harness import Harness, free_port, serve_process
 from tests.github_double import wait_for
 from tests.gitrepo_factory import Repo
 from tests.test_app_review import GOOSE, M, collision
@@ -173,35 +170,6 @@ def test_large_history_costs_a_handful_of_calls(app: Harness, repo: Repo) -> Non
     ]
 
 
-def _serve(tmp: Path, api_url: str, port: int) -> subprocess.Popen:
-    private, _ = key_pair()
-    env = {
-        **os.environ,
-        "GITHUB_APP_ID": str(APP_ID),
-        "GITHUB_PRIVATE_KEY": private,
-        "GITHUB_WEBHOOK_SECRET": SECRET,
-        "GITHUB_API_URL": api_url,
-        "MIGRATION_GUARD_DATABASE_URL": f"sqlite:///{tmp / 'crash.sqlite3'}",
-        "MIGRATION_GUARD_RETRY_BASE_SECONDS": "0.01",
-        "MIGRATION_GUARD_WORKERS": "1",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    wait_for(lambda: _healthy(port), 20, "service to answer /healthz")
-    return proc
-
-
-def _healthy(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=0.5).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
 def test_crash_between_acknowledgement_and_completion(app: Harness, repo: Repo, tmp_path: Path) -> None:
     """Killed while the job waits on GitHub; after a restart the same check run completes, one review."""
     collision(repo)
@@ -210,7 +178,7 @@ def test_crash_between_acknowledgement_and_completion(app: Harness, repo: Repo, 
     double.open_pr(1, "main", "feature")
     double.fail("GET", r"/pulls/1/files$", status=200, times=1, delay=30.0, body=[])  # hangs until killed
     port = free_port()
-    proc = _serve(tmp_path, double.url, port)
+    proc = serve_process(tmp_path, double.url, port)
     try:
         app.url = f"http://127.0.0.1:{port}"
         app.http = httpx.Client(base_url=app.url, timeout=10)
@@ -220,7 +188,7 @@ def test_crash_between_acknowledgement_and_completion(app: Harness, repo: Repo, 
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
 
-        proc = _serve(tmp_path, double.url, port)
+        proc = serve_process(tmp_path, double.url, port)
         wait_for(lambda: all(r["status"] == "completed" for r in double.check_runs.values()), 20, "completion")
         assert len(double.check_runs) == 1
         run = next(iter(double.check_runs.values()))
