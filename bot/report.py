@@ -31,7 +31,8 @@ def fingerprint(finding: Finding) -> str:
 
 
 def rule_url(docs_url: str, rule_id: str) -> str:
-    return f"{docs_url}{rule_id.replace('-', '_')}.py"
+    """``docs_url`` is a template: ``{rule}`` is the rule id, ``{module}`` its module name."""
+    return docs_url.format(rule=rule_id, module=rule_id.replace("-", "_"))
 
 
 def _plural(n: int, word: str) -> str:

@@ -15,7 +15,7 @@ from typing import TypeVar
 T = TypeVar("T", int, float)
 
 DEFAULT_DATABASE_URL = "sqlite:///migration-guard.sqlite3"
-DEFAULT_DOCS_URL = "https://github.com/migration-guard/migration-guard/blob/main/rules/"
+DEFAULT_DOCS_URL = "https://github.com/migration-guard/migration-guard/blob/main/rules/{module}.py"
 
 
 class SettingsError(Exception):
@@ -77,8 +77,24 @@ class Settings:
             job_lease_seconds=_number(env, "MIGRATION_GUARD_JOB_LEASE_SECONDS", 120.0, float),
             max_attempts=_number(env, "MIGRATION_GUARD_MAX_ATTEMPTS", 5, int),
             retry_base_seconds=_number(env, "MIGRATION_GUARD_RETRY_BASE_SECONDS", 2.0, float),
-            docs_url=env.get("MIGRATION_GUARD_DOCS_URL", "").strip() or DEFAULT_DOCS_URL,
+            docs_url=_docs_url(env),
         )
+
+
+def _docs_url(env: Mapping[str, str]) -> str:
+    """Where rule links point: ``MIGRATION_GUARD_DOCS_URL`` (a template with ``{rule}``), else the
+    service's own ``/rules/{rule}`` page when ``MIGRATION_GUARD_PUBLIC_URL`` is known, else the source."""
+    explicit = env.get("MIGRATION_GUARD_DOCS_URL", "").strip()
+    if explicit:
+        if "{rule}" not in explicit and "{module}" not in explicit:
+            raise SettingsError("MIGRATION_GUARD_DOCS_URL must contain {rule} or {module}")
+        return explicit
+    public = env.get("MIGRATION_GUARD_PUBLIC_URL", "").strip().rstrip("/")
+    if public:
+        if not public.startswith(("http://", "https://")):
+            raise SettingsError(f"MIGRATION_GUARD_PUBLIC_URL must be an http(s) URL, not {public!r}")
+        return public + "/rules/{rule}"
+    return DEFAULT_DOCS_URL
 
 
 def _number(env: Mapping[str, str], name: str, default: T, kind: type[T]) -> T:

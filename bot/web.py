@@ -1,4 +1,4 @@
-"""The HTTP front door: ``POST /webhook`` and ``GET /healthz``.
+"""The HTTP front door: ``POST /webhook``, ``GET /healthz`` and the rule pages comments link to.
 
 The webhook answer takes milliseconds and makes no GitHub call: verify the signature over the
 raw body, record the delivery and its job in one transaction, wake a worker, answer 202.
@@ -14,11 +14,12 @@ from collections.abc import Callable
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 from bot.store import Store
 from bot.webhooks import job_for, signature_valid
+from rules import RULES
 
 MAX_BODY = 25 * 1024 * 1024  # GitHub caps payloads at 25 MB
 log = logging.getLogger("migration_guard.web")
@@ -70,4 +71,20 @@ def create_app(store: Store, webhook_secret: str, wake: Callable[[], None] = lam
             status_code=200 if reachable else 503,
         )
 
-    return Starlette(routes=[Route("/webhook", webhook, methods=["POST"]), Route("/healthz", healthz)])
+    async def rule_page(request: Request) -> PlainTextResponse:
+        rule = RULES.get(request.path_params["rule"])
+        if rule is None:
+            return PlainTextResponse("No such rule. See /rules for the list.\n", status_code=404)
+        return PlainTextResponse(f"{rule.id} ({rule.severity.label} by default)\n\n{rule.explanation}\n")
+
+    async def rule_list(_request: Request) -> PlainTextResponse:
+        return PlainTextResponse("".join(f"{r.id:<30} {r.severity.label:<8} {r.summary}\n" for r in RULES.values()))
+
+    return Starlette(
+        routes=[
+            Route("/webhook", webhook, methods=["POST"]),
+            Route("/healthz", healthz),
+            Route("/rules", rule_list),
+            Route("/rules/{rule}", rule_page),
+        ]
+    )

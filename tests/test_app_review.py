@@ -128,3 +128,42 @@ def test_warnings_only_give_neutral(app: Harness, repo: Repo) -> None:
     app.settle()
     run = app.check_run()
     assert (run["conclusion"], run["output"]["title"]) == ("neutral", "1 warning in 1 changed migration")
+
+
+def test_findings_off_the_diff_go_into_the_review_body(app: Harness, repo: Repo) -> None:
+    """A deleted deployed migration has no line to comment on: it goes into the review body."""
+    repo.write(f"{M}/00001_users.sql", GOOSE.format(t="users"))
+    repo.write(f"{M}/00002_orders.sql", GOOSE.format(t="orders")).commit().branch("feature")
+    repo.remove(f"{M}/00002_orders.sql")
+    repo.write(f"{M}/00003_items.sql", "-- +goose Up\nCREATE TABLE items (id int);\n").commit()
+    app.open(1)
+    app.settle()
+    posted = app.double.requests("POST", r"/pulls/1/reviews$")[0].body
+    assert [(c["path"], c["line"]) for c in posted["comments"]] == [(f"{M}/00003_items.sql", 1)]
+    assert posted["body"].startswith("**Migration Guard** found 2 new problems (1 commented inline).")
+    assert "- 🛑 `db/migrations/00002_orders.sql` (whole file) · [`deployed-migration-modified`]" in posted["body"]
+
+
+ALEMBIC = """revision = {rev!r}
+down_revision = {parent!r}
+
+
+def upgrade():
+    op.create_table("t{rev}")
+
+
+def downgrade():
+    op.drop_table("t{rev}")
+"""
+
+
+def test_one_line_fix_comes_as_a_suggestion(app: Harness, repo: Repo) -> None:
+    repo.write("alembic/env.py", "").write("alembic/versions/a1.py", ALEMBIC.format(rev="a1", parent=None)).commit()
+    repo.branch("feature").write("alembic/versions/b2.py", ALEMBIC.format(rev="b2", parent="a1")).commit()
+    repo.checkout("main").write("alembic/versions/c3.py", ALEMBIC.format(rev="c3", parent="a1")).commit()
+    repo.checkout("feature")
+    app.open(1)
+    app.settle()
+    (comment,) = app.double.requests("POST", r"/pulls/1/reviews$")[0].body["comments"]
+    assert (comment["path"], comment["line"]) == ("alembic/versions/b2.py", 2)
+    assert "```suggestion\ndown_revision = 'c3'\n```" in comment["body"]
