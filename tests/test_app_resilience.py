@@ -37,15 +37,15 @@ def test_server_error_then_success(app: Harness, repo: Repo) -> None:
     assert len(app.double.reviews[1]) == 1
 
 
-def test_rate_limit_honours_retry_after(app: Harness, repo: Repo) -> None:
+@pytest.mark.parametrize("limit", ["retry-after", "x-ratelimit-reset"])
+def test_rate_limit_waits_as_github_says(app: Harness, repo: Repo, limit: str) -> None:
     collision(repo)
+    if limit == "retry-after":
+        headers = {"retry-after": "1"}
+    else:
+        headers = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(time.time()) + 2)}
     app.double.fail(
-        "GET",
-        r"/pulls/1/files$",
-        status=403,
-        times=1,
-        headers={"retry-after": "1"},
-        body={"message": "You have exceeded a secondary rate limit"},
+        "GET", r"/pulls/1/files$", status=403, times=1, headers=headers, body={"message": "API rate limit exceeded"}
     )
     started = time.monotonic()
     app.open(1)
