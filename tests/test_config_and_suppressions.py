@@ -31,7 +31,7 @@ def feature_without_down(repo: Repo, config: str | None = None, text: str = GOOS
         (
             "paths:\n  - path: db\n    framework: liquibase\n",
             ".github/migration-guard.yml: paths.0.framework: unknown framework 'liquibase'; known: alembic, dbmate, "
-            "django, flyway, golang-migrate, goose, prisma",
+            "django, flyway, golang-migrate, goose, knex, laravel, prisma, rails, sequelize, typeorm",
         ),
         (
             "deployed:\n  branch: a\n  tag: b\n",

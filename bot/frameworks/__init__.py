@@ -13,7 +13,12 @@ from bot.frameworks.django import Django
 from bot.frameworks.flyway import Flyway
 from bot.frameworks.golang_migrate import GolangMigrate
 from bot.frameworks.goose import Goose
+from bot.frameworks.knex import Knex
+from bot.frameworks.laravel import Laravel
 from bot.frameworks.prisma import Prisma
+from bot.frameworks.rails import Rails
+from bot.frameworks.sequelize import Sequelize
+from bot.frameworks.typeorm import TypeOrm
 
 FRAMEWORKS: tuple[Framework, ...] = (
     Django(),
@@ -23,6 +28,11 @@ FRAMEWORKS: tuple[Framework, ...] = (
     GolangMigrate(),
     Dbmate(),
     Goose(),
+    Rails(),
+    Knex(),
+    Sequelize(),
+    TypeOrm(),
+    Laravel(),
 )
 BY_NAME: dict[str, Framework] = {f.name: f for f in FRAMEWORKS}
 

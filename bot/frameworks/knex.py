@@ -1,0 +1,30 @@
+"""Knex: ``migrations/YYYYMMDDHHMMSS_name.{js,ts,cjs,mjs}`` exporting ``up`` and ``down``.
+
+The directory comes from ``migrations.directory`` in a ``knexfile`` when there is one. The
+file name is the migration's identity (``knex_migrations.name``); rollback is ``exports.down``
+/ ``export async function down``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot import treesitter as tsx
+from bot.frameworks.exported_up_down import ExportedUpDownFramework, relative_to
+
+
+class Knex(ExportedUpDownFramework):
+    name = "knex"
+    file_pattern = re.compile(r"^(\d{14})_(.+)\.(?:js|ts|cjs|mjs)$")
+    config_names = ("knexfile.js", "knexfile.ts", "knexfile.cjs", "knexfile.mjs")
+    unrecognised_message = "exports no `up` function: knex cannot run it"
+
+    def configured_directories(self, config_path: str, root: tsx.Node) -> list[str]:
+        found = []
+        for node in tsx.walk(root):
+            if node.type != "pair" or tsx.text(node.child_by_field_name("key")).strip("'\"") != "directory":
+                continue
+            value = node.child_by_field_name("value")
+            values = value.named_children if value is not None and value.type == "array" else [value]
+            found.extend(relative_to(config_path, v) for v in map(tsx.string_value, values) if v)
+        return found

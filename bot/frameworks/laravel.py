@@ -1,0 +1,101 @@
+"""Laravel: ``database/migrations/YYYY_MM_DD_HHMMSS_name.php``.
+
+Identity: the file name (the ``migrations`` table records it); order: the date prefix.
+Rollback: ``down()``; missing, or holding only comments or the generated
+``Schema::table('x', function (Blueprint $table) { // })`` skeleton, means a rollback does nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from bot import treesitter as tsx
+from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure
+from bot.model import Migration, RollbackIssue, RollbackProblem
+from bot.textfile import UnreadableFile
+
+FILE = re.compile(r"^(\d{4})_(\d{2})_(\d{2})_(\d{6})_(.+)\.php$")
+
+
+class Laravel(Framework):
+    name = "laravel"
+
+    def select(self, index: PathIndex, aux: Mapping[str, str]) -> list[Candidate]:
+        return [
+            Candidate(self.name, p, d or ".", strict=True)
+            for p, d, n in index.entries
+            if n.endswith(".php") and FILE.match(n) and base_name(d) == "migrations"
+        ]
+
+    def parse(self, candidate: Candidate, blob_sha: str, text: str) -> ParseResult:
+        matched = FILE.match(base_name(candidate.path))
+        assert matched is not None  # select() only lets matching names through
+        try:
+            root = tsx.parse(text, "php")
+        except UnreadableFile as exc:
+            return failure(candidate, blob_sha, exc.message, exc.line)
+        cls = next(
+            (
+                n
+                for n in tsx.walk(root)
+                if n.type in ("class_declaration", "anonymous_class")
+                and any(c.type == "base_clause" and "Migration" in tsx.text(c) for c in n.children)
+            ),
+            None,
+        )
+        if cls is None:
+            return failure(
+                candidate, blob_sha, "no class extending `Migration`: `php artisan migrate` cannot run it", 1
+            )
+        body = cls.child_by_field_name("body")
+        methods = {
+            tsx.text(m.child_by_field_name("name")): m
+            for m in (body.named_children if body is not None else [])
+            if m.type == "method_declaration"
+        }
+        if "down" not in methods:
+            line = tsx.line(methods["up"]) if "up" in methods else tsx.line(cls)
+            rollback = (RollbackIssue(RollbackProblem.MISSING, line, "has no `down()` method"),)
+        elif _does_nothing(methods["down"].child_by_field_name("body")):
+            rollback = (
+                RollbackIssue(RollbackProblem.EMPTY, tsx.line(methods["down"]), "has a `down()` that does nothing"),
+            )
+        else:
+            rollback = ()
+        version = "".join(matched.groups()[:4])
+        return Migration(
+            framework=self.name,
+            path=candidate.path,
+            blob_sha=blob_sha,
+            key=base_name(candidate.path).removesuffix(".php"),
+            name=matched.group(5),
+            namespace=candidate.namespace,
+            order=(int(version),),
+            key_line=tsx.line(cls),
+            rollback=rollback,
+        )
+
+
+def _does_nothing(body: tsx.Node | None) -> bool:
+    """Only comments, or only ``Schema::table(..., function (...) { /* comments */ })`` skeletons."""
+    if body is None:
+        return True
+    for statement in body.named_children:
+        if statement.type == "comment":
+            continue
+        call = (
+            statement.named_children[0]
+            if statement.type == "expression_statement" and statement.named_children
+            else None
+        )
+        if (
+            call is not None
+            and call.type == "scoped_call_expression"
+            and tsx.text(call.child_by_field_name("name")) == "table"
+        ):
+            closures = [n for n in tsx.walk(call) if n.type in ("anonymous_function", "arrow_function")]
+            if closures and all(tsx.is_empty_body(c.child_by_field_name("body")) for c in closures):
+                continue
+        return False
+    return True

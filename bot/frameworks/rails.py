@@ -1,0 +1,203 @@
+"""Rails (Active Record): ``db/migrate/YYYYMMDDHHMMSS_name.rb``, also ``db/post_migrate/`` and
+multi-database folders ``db/<name>_migrate/``.
+
+Identity and order: the version (leading digits), per database. The class name must match the
+file name, or Rails refuses to run. Rollback: ``change`` reverses itself except for
+irreversible calls outside ``reversible``/``up_only`` blocks; ``up`` needs a ``down`` (without
+one, a rollback silently does nothing); a ``down`` that raises ``ActiveRecord::IrreversibleMigration``
+is an explicit choice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+
+from bot import treesitter as tsx
+from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure
+from bot.model import Migration, RollbackIssue, RollbackProblem
+from bot.textfile import UnreadableFile
+
+FOLDER = re.compile(r"^(?:(.*)/)?db/(migrate|post_migrate|([a-z0-9_]+)_migrate)$")
+FILE = re.compile(r"^(\d+)_([_a-z0-9]*)\.rb$")
+
+#: blocks whose contents are not inverted by ``change``
+_EXEMPT_BLOCKS = {"reversible", "up_only", "revert"}
+
+
+def camelize(snake: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in snake.split("_"))
+
+
+class Rails(Framework):
+    name = "rails"
+
+    def select(self, index: PathIndex, aux: Mapping[str, str]) -> list[Candidate]:
+        found = []
+        for path, directory, name in index.entries:
+            if not name.endswith(".rb") or not FILE.match(name):
+                continue
+            folder = FOLDER.match(directory)
+            if folder is None:
+                continue
+            database = folder.group(3) or "primary"
+            found.append(Candidate(self.name, path, f"{folder.group(1) or '.'}:{database}", strict=True))
+        return found
+
+    def select_in(self, directory: str, index: PathIndex) -> list[Candidate]:
+        return [
+            Candidate(self.name, p, directory, strict=True)
+            for p, _d, n in index.under(directory).entries
+            if FILE.match(n)
+        ]
+
+    def parse(self, candidate: Candidate, blob_sha: str, text: str) -> ParseResult:
+        found = FILE.match(base_name(candidate.path))
+        assert found is not None  # select() only lets matching names through
+        version, snake = found.groups()
+        try:
+            root = tsx.parse(text, "ruby")
+        except UnreadableFile as exc:
+            return failure(candidate, blob_sha, exc.message, exc.line)
+        cls = next(
+            (
+                n
+                for n in tsx.walk(root)
+                if n.type == "class" and "Migration" in tsx.text(n.child_by_field_name("superclass"))
+            ),
+            None,
+        )
+        if cls is None:
+            return failure(candidate, blob_sha, "no class inheriting from `ActiveRecord::Migration`", 1)
+        class_name = tsx.text(cls.child_by_field_name("name")).rsplit("::", 1)[-1]
+        expected = camelize(snake)
+        if class_name.lower() != expected.lower():
+            return failure(
+                candidate,
+                blob_sha,
+                f"class `{class_name}` does not match the file name: Rails expects `{expected}` and refuses to run",
+                tsx.line(cls),
+            )
+        methods = {
+            tsx.text(m.child_by_field_name("name")): m
+            for m in (cls.child_by_field_name("body").named_children if cls.child_by_field_name("body") else [])
+            if m.type == "method"
+        }
+        return Migration(
+            framework=self.name,
+            path=candidate.path,
+            blob_sha=blob_sha,
+            key=str(int(version)),
+            name=snake,
+            namespace=candidate.namespace,
+            order=(int(version),),
+            key_line=tsx.line(cls),
+            rollback=tuple(_rollback(methods, tsx.line(cls))),
+        )
+
+
+def _rollback(methods: dict[str, tsx.Node], class_line: int) -> Iterator[RollbackIssue]:
+    if "down" in methods:
+        down = methods["down"]
+        body = down.child_by_field_name("body")
+        raised = next((c for c in tsx.walk(down) if c.type == "call" and _method(c) == "raise"), None)
+        if raised is not None and "IrreversibleMigration" in tsx.text(raised):
+            yield RollbackIssue(
+                RollbackProblem.DECLARED_IRREVERSIBLE,
+                tsx.line(raised),
+                "raises `ActiveRecord::IrreversibleMigration` in `down`",
+            )
+        elif tsx.is_empty_body(body):
+            yield RollbackIssue(RollbackProblem.EMPTY, tsx.line(down), "has a `down` that does nothing")
+        return
+    if "up" in methods:
+        yield RollbackIssue(
+            RollbackProblem.MISSING,
+            tsx.line(methods["up"]),
+            "has `up` without `down` (a rollback silently does nothing)",
+        )
+        return
+    if "change" in methods:
+        for call, why in _irreversible_calls(methods["change"]):
+            yield RollbackIssue(RollbackProblem.IRREVERSIBLE_OPERATION, tsx.line(call), why)
+
+
+def _method(call: tsx.Node) -> str:
+    return tsx.text(call.child_by_field_name("method"))
+
+
+def _arguments(call: tsx.Node) -> tuple[list[tsx.Node], set[str]]:
+    """Positional arguments and keyword names of a Ruby call."""
+    args = call.child_by_field_name("arguments")
+    positional: list[tsx.Node] = []
+    keywords: set[str] = set()
+    for arg in args.named_children if args is not None else []:
+        if arg.type == "pair":
+            keywords.add(tsx.text(arg.child_by_field_name("key")).strip(":").rstrip(":").strip())
+        elif arg.type == "hash":
+            for pair in arg.named_children:
+                if pair.type == "pair":
+                    keywords.add(tsx.text(pair.child_by_field_name("key")).strip(":").strip())
+        elif arg.type not in ("block_argument", "comment"):
+            positional.append(arg)
+    return positional, keywords
+
+
+def _why_irreversible(name: str, call: tsx.Node, receiver: str | None = None) -> str | None:
+    """Why ``change`` cannot invert this call, or None. ``receiver``: the ``change_table`` block's table."""
+    positional, keywords = _arguments(call)
+    table_block = receiver is not None
+    shown = f"`{receiver}.{name}` in `change_table`" if table_block else f"`{name}`"
+    shift = 0 if table_block else 1  # outside change_table, the first argument is the table
+    has_block = call.child_by_field_name("block") is not None
+    if name == "execute" and not table_block:
+        return "runs `execute` in `change` (raw SQL cannot be inverted; use `reversible` or `up`/`down`)"
+    if name == "change_column" or (table_block and name == "change"):
+        return f"calls {shown} (the previous type is unknown; use `up`/`down`)"
+    default = name == "change_column_default" or (table_block and name == "change_default")
+    if default and not {"from", "to"} <= keywords:
+        return f"calls {shown} without `from:` and `to:`"
+    remove = (name == "remove_column" and not table_block) or (table_block and name == "remove")
+    if remove and len(positional) < 2 + shift and "type" not in keywords:
+        return f"calls {shown} without the column type"
+    if name == "remove_columns" and "type" not in keywords:
+        return "calls `remove_columns` without `type:`"
+    if name == "remove_index" and len(positional) < 1 + shift and "column" not in keywords:
+        return f"calls {shown} without the column"
+    if name == "drop_table" and not table_block and not has_block and not keywords:
+        return "calls `drop_table` without a block describing the table"
+    if name == "remove_foreign_key" and not table_block and len(positional) < 2 and "to_table" not in keywords:
+        return "calls `remove_foreign_key` without the target table"
+    if name in ("remove_reference", "remove_belongs_to", "remove_references") and not keywords:
+        return f"calls {shown} without its options (type, index, foreign key)"
+    return None
+
+
+def _irreversible_calls(change: tsx.Node) -> Iterator[tuple[tsx.Node, str]]:
+    stack = list(reversed(change.children))
+    while stack:
+        node = stack.pop()
+        if node.type == "call" and node.child_by_field_name("receiver") is None:
+            name = _method(node)
+            if name in _EXEMPT_BLOCKS:
+                continue  # the author spelled out both directions (or chose none)
+            why = _why_irreversible(name, node)
+            if why:
+                yield node, why
+            if name == "change_table":
+                yield from _irreversible_in_table_block(node)
+                continue
+        stack.extend(reversed(node.children))
+
+
+def _irreversible_in_table_block(call: tsx.Node) -> Iterator[tuple[tsx.Node, str]]:
+    block = call.child_by_field_name("block")
+    if block is None:
+        return
+    params = block.child_by_field_name("parameters")
+    receiver_name = tsx.text(params.named_children[0]) if params is not None and params.named_children else "t"
+    for node in tsx.walk(block):
+        if node.type == "call" and tsx.text(node.child_by_field_name("receiver")) == receiver_name:
+            why = _why_irreversible(_method(node), node, receiver=receiver_name)
+            if why:
+                yield node, why

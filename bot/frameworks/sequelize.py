@@ -1,0 +1,39 @@
+"""Sequelize (sequelize-cli / umzug): ``migrations/YYYYMMDDHHMMSS-name.{js,cjs,ts}``.
+
+The directory comes from ``'migrations-path'`` in ``.sequelizerc`` when there is one (a string
+or ``path.resolve('db', 'migrations')``). The file name is the identity (``SequelizeMeta``);
+rollback is ``down`` in the exported object.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot import treesitter as tsx
+from bot.frameworks.exported_up_down import ExportedUpDownFramework, relative_to
+
+
+class Sequelize(ExportedUpDownFramework):
+    name = "sequelize"
+    file_pattern = re.compile(r"^(\d{14})-(.+)\.(?:js|cjs|ts)$")
+    config_names = (".sequelizerc",)
+    unrecognised_message = "exports no `up` function: sequelize-cli cannot run it"
+
+    def configured_directories(self, config_path: str, root: tsx.Node) -> list[str]:
+        found = []
+        for node in tsx.walk(root):
+            if node.type != "pair" or tsx.text(node.child_by_field_name("key")).strip("'\"") != "migrations-path":
+                continue
+            value = node.child_by_field_name("value")
+            if value is None:
+                continue
+            literal = tsx.string_value(value)
+            if literal is not None:
+                found.append(relative_to(config_path, literal))
+            elif value.type == "call_expression":  # path.resolve('db', 'migrations') / path.join(...)
+                args = value.child_by_field_name("arguments")
+                parts = [tsx.string_value(a) for a in (args.named_children if args is not None else [])]
+                strings = [p for p in parts if p is not None]
+                if strings:
+                    found.append(relative_to(config_path, "/".join(strings)))
+        return found

@@ -1,0 +1,89 @@
+"""TypeORM: a class implementing ``MigrationInterface`` whose name ends in a 13-digit timestamp.
+
+Files are usually ``<timestamp>-<Name>.ts`` in a ``migrations`` folder (compiled ``.js`` too).
+Identity: the class name (TypeORM records it); order: the timestamp. Rollback:
+``public async down(queryRunner)``; missing or empty means ``migration:revert`` does nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from bot import treesitter as tsx
+from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure
+from bot.jsmodule import class_methods, does_nothing
+from bot.model import Migration, RollbackIssue, RollbackProblem
+from bot.textfile import UnreadableFile
+
+FILE = re.compile(r"^(\d{13})-.+\.(?:ts|js|mts|cts|mjs|cjs)$")
+SOURCE = (".ts", ".js", ".mts", ".cts", ".mjs", ".cjs")
+STAMP = re.compile(r"(\d{13})$")
+
+
+class TypeOrm(Framework):
+    name = "typeorm"
+
+    def select(self, index: PathIndex, aux: Mapping[str, str]) -> list[Candidate]:
+        found = []
+        for path, directory, name in index.entries:
+            if name.endswith(".d.ts") or not name.endswith(SOURCE):
+                continue
+            if FILE.match(name) or base_name(directory) in ("migration", "migrations"):
+                found.append(Candidate(self.name, path, directory or "."))
+        return found
+
+    def parse(self, candidate: Candidate, blob_sha: str, text: str) -> ParseResult:
+        if "MigrationInterface" not in text and not FILE.match(base_name(candidate.path)):
+            return None  # cheap exit for unrelated sources in a `migrations` folder
+        try:
+            root = tsx.parse(text, tsx.language_for(candidate.path) or "typescript")
+        except UnreadableFile as exc:
+            if FILE.match(base_name(candidate.path)) or candidate.strict:
+                return failure(candidate, blob_sha, exc.message, exc.line)
+            return None
+        cls = next((n for n in tsx.walk(root) if n.type in ("class_declaration", "class") and _is_migration(n)), None)
+        if cls is None:
+            return (
+                failure(candidate, blob_sha, "no class implementing `MigrationInterface`", 1)
+                if candidate.strict
+                else None
+            )
+        class_name = tsx.text(cls.child_by_field_name("name"))
+        stamp = STAMP.search(class_name)
+        if stamp is None:
+            return failure(
+                candidate,
+                blob_sha,
+                f"class `{class_name}` must end with a 13-digit timestamp: TypeORM refuses to run it",
+                tsx.line(cls),
+            )
+        methods = class_methods(cls)
+        if "down" not in methods:
+            line = tsx.line(methods["up"]) if "up" in methods else tsx.line(cls)
+            rollback = (RollbackIssue(RollbackProblem.MISSING, line, "has no `down` method"),)
+        elif does_nothing(methods["down"]):
+            rollback = (
+                RollbackIssue(RollbackProblem.EMPTY, tsx.line(methods["down"]), "has a `down` that does nothing"),
+            )
+        else:
+            rollback = ()
+        return Migration(
+            framework=self.name,
+            path=candidate.path,
+            blob_sha=blob_sha,
+            key=class_name,
+            name=class_name[: stamp.start()],
+            namespace=candidate.namespace,
+            order=(int(stamp.group(1)),),
+            key_line=tsx.line(cls),
+            rollback=rollback,
+        )
+
+
+def _is_migration(cls: tsx.Node) -> bool:
+    heritage = " ".join(tsx.text(c) for c in cls.children if c.type == "class_heritage")
+    if "MigrationInterface" in heritage:
+        return True
+    methods = class_methods(cls)
+    return "up" in methods and STAMP.search(tsx.text(cls.child_by_field_name("name"))) is not None
