@@ -1,4 +1,5 @@
-"""Inline suppressions: ``-- migration-guard: ignore <rule> <reason>`` (``#`` in Python).
+"""Inline suppressions: ``-- migration-guard: ignore <rule> <reason>`` (``#`` in Python and Ruby,
+``//`` in JavaScript, TypeScript and PHP).
 
 A suppression names one rule and gives a reason, and covers findings of that rule on its own
 line or the line below it (or the whole file for findings without a line). Suppressions are
@@ -13,6 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bot.sqltext import iter_comments
+from bot.textfile import UnreadableFile
+from bot.treesitter import comments, language_for, parse
 
 MARKER = "migration-guard:"
 
@@ -36,7 +39,13 @@ class BadSuppression:
 
 
 def _comments(path: str, text: str) -> Iterator[tuple[int, str]]:
-    if path.endswith(".py"):
+    language = language_for(path)
+    if language is not None:
+        try:
+            yield from comments(parse(text, language))
+        except UnreadableFile:
+            return
+    elif path.endswith(".py"):
         try:
             for token in tokenize.generate_tokens(io.StringIO(text).readline):
                 if token.type == tokenize.COMMENT:

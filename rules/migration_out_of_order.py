@@ -28,6 +28,11 @@ _CONSEQUENCE = {
     "goose": "goose refuses to migrate (missing migrations) unless run with -allow-missing",
     "dbmate": "dbmate applies it after the newer one, an order nobody tested",
     "prisma": "Prisma applies it after the newer one, an order nobody tested",
+    "rails": "Rails runs it after the newer one (and `schema.rb` changes order), an order nobody tested",
+    "knex": "knex runs it after the newer one, an order nobody tested",
+    "sequelize": "sequelize-cli runs it after the newer one, an order nobody tested",
+    "typeorm": "TypeORM runs it after the newer one, an order nobody tested",
+    "laravel": "`php artisan migrate` runs it after the newer one, an order nobody tested",
 }
 
 
