@@ -7,6 +7,7 @@ the same run, a baseline: the git work alone (``ls-tree`` of both trees and ``ca
 migration blob), the floor any implementation reading the history pays.
 
     python benchmarks/bench_check.py [--django 5000] [--alembic 5000] [--runs 3] [--keep DIR]
+    python benchmarks/bench_check.py --rails 5000      # a 5,000-file Rails db/migrate instead
 """
 
 from __future__ import annotations
@@ -67,6 +68,23 @@ def downgrade() -> None:
 '''
 
 
+RAILS = """class AddField{n}ToThings < ActiveRecord::Migration[7.1]
+  def change
+    add_column :things, :field_{n}, :integer, default: 0
+    add_index :things, :field_{n}
+  end
+end
+"""
+
+
+def rails_files(count: int, extra: bool) -> dict[str, str]:
+    total = count + (3 if extra else 0)
+    return {
+        f"db/migrate/{20200101000000 + n * 100:014d}_add_field{n}_to_things.rb": RAILS.format(n=n)
+        for n in range(1, total + 1)
+    }
+
+
 def rev_id(n: int) -> str:
     return f"{n:012x}"
 
@@ -92,7 +110,7 @@ def files_for(django: int, alembic: int, extra: bool) -> dict[str, str]:
     return files
 
 
-def fast_import(root: Path, django: int, alembic: int) -> None:
+def fast_import(root: Path, django: int, alembic: int, rails: int = 0) -> None:
     """Two commits: main with the history, feature adding 3 Django and 3 Alembic migrations."""
     subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
     stream: list[bytes] = []
@@ -108,8 +126,11 @@ def fast_import(root: Path, django: int, alembic: int) -> None:
             data = text.encode()
             stream.append(f"M 100644 inline {path}\n".encode() + b"data %d\n" % len(data) + data + b"\n")
 
-    base = files_for(django, alembic, extra=False)
-    head = files_for(django, alembic, extra=True)
+    if rails:
+        base, head = rails_files(rails, extra=False), rails_files(rails, extra=True)
+    else:
+        base = files_for(django, alembic, extra=False)
+        head = files_for(django, alembic, extra=True)
     commit("main", base, 1, None, None)
     commit("feature", head, 2, 1, {p: t for p, t in head.items() if p not in base})
     subprocess.run(["git", "fast-import", "--quiet"], cwd=root, input=b"".join(stream), check=True)
@@ -129,6 +150,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--django", type=int, default=5000)
     parser.add_argument("--alembic", type=int, default=5000)
+    parser.add_argument("--rails", type=int, default=0, help="instead: a Rails db/migrate with this many files")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", help="build the repository here and keep it")
     args = parser.parse_args()
@@ -136,10 +158,8 @@ def main() -> None:
     root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="mg-bench-"))
     if not (root / ".git").exists():
         t = time.perf_counter()
-        fast_import(root, args.django, args.alembic)
-        print(
-            f"built {args.django} Django + {args.alembic} Alembic migrations in {time.perf_counter() - t:.1f}s: {root}"
-        )
+        fast_import(root, args.django, args.alembic, args.rails)
+        print(f"built the repository in {time.perf_counter() - t:.1f}s: {root}")
 
     cache = root / ".git" / "migration-guard"
     check = [sys.executable, "-m", "bot.cli", "check", "--base", "main", "--format", "json"]
@@ -147,7 +167,7 @@ def main() -> None:
         "sh",
         "-c",
         "git ls-tree -r main >/dev/null && git ls-tree -r feature | "
-        "awk '/migrations|versions/ {print $3}' | git cat-file --batch >/dev/null",
+        "awk '/migrat|versions/ {print $3}' | git cat-file --batch >/dev/null",
     ]
     env_note = f"python {sys.version.split()[0]}, {os.cpu_count()} cpus"
     rows: dict[str, list[tuple[float, float, int]]] = {
@@ -161,7 +181,8 @@ def main() -> None:
         rows["check, cold"].append(measure(check, root))
         rows["check, warm"].append(measure(check, root))
 
-    print(f"\n{args.django} Django + {args.alembic} Alembic migrations on base, 3 + 3 added ({env_note})")
+    what = f"{args.rails} Rails" if args.rails else f"{args.django} Django + {args.alembic} Alembic"
+    print(f"\n{what} migrations on base, 3 (+ 3) added ({env_note})")
     print(f"{'':36} {'median s':>9} {'min s':>7} {'peak MB':>8} {'exit':>5}")
     for name, samples in rows.items():
         times = [s[0] for s in samples]

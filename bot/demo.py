@@ -1,9 +1,10 @@
 """``migration-guard demo``: a sample repository where two branches collided, then ``check`` on it.
 
-Lets a new user see real findings in seconds without preparing anything: an Alembic project
+Lets a new user see real findings in seconds without preparing anything. An Alembic service
 whose main branch gained a revision while a feature branch added another one on the same
 parent (two heads after the merge) with an empty ``downgrade()``, plus an edit to a revision
-that already ran.
+that already ran; and a Rails app where both branches picked the same timestamp and the
+feature's migration has ``up`` without ``down``.
 """
 
 from __future__ import annotations
@@ -38,6 +39,11 @@ def upgrade() -> None:
 def downgrade() -> None:
 {downgrade}
 '''
+
+
+_RAILS = """class {name} < ActiveRecord::Migration[7.1]
+{body}end
+"""
 
 
 def _revision(rev: str, parent: str | None, message: str, upgrade: str, downgrade: str) -> str:
@@ -88,6 +94,13 @@ def run_demo(directory: str | None) -> int:
             '    op.drop_table("users")',
         ),
     )
+    write(
+        "web/db/migrate/20240101000000_create_accounts.rb",
+        _RAILS.format(
+            name="CreateAccounts",
+            body="  def change\n    create_table :accounts do |t|\n      t.string :name\n    end\n  end\n",
+        ),
+    )
     git("add", "-A")
     git("commit", "-q", "-m", "Create users")
 
@@ -111,8 +124,14 @@ def run_demo(directory: str | None) -> int:
             1,
         ),
     )
+    write(
+        "web/db/migrate/20240301120000_backfill_account_plans.rb",
+        _RAILS.format(
+            name="BackfillAccountPlans", body="  def up\n    execute \"UPDATE accounts SET plan = 'free'\"\n  end\n"
+        ),
+    )
     git("add", "-A")
-    git("commit", "-q", "-m", "Create orders; add users.email")
+    git("commit", "-q", "-m", "Create orders; add users.email; backfill plans")
 
     git("checkout", "-q", "main")
     write(
@@ -125,12 +144,18 @@ def run_demo(directory: str | None) -> int:
             '    op.drop_table("invoices")',
         ),
     )
+    write(
+        "web/db/migrate/20240301120000_add_plan_to_accounts.rb",
+        _RAILS.format(name="AddPlanToAccounts", body="  def change\n    add_column :accounts, :plan, :string\n  end\n"),
+    )
     git("add", "-A")
-    git("commit", "-q", "-m", "Create invoices (merged while feature/orders was open)")
+    git("commit", "-q", "-m", "Create invoices; add accounts.plan (merged while feature/orders was open)")
     git("checkout", "-q", "feature/orders")
 
     print(f"Sample repository: {root}")
-    print("  main:           users -> invoices (merged while the feature branch was open)")
-    print("  feature/orders: users -> orders (empty downgrade), and an edit to the deployed users revision")
+    print("  main:           Alembic users -> invoices; Rails 20240301120000_add_plan_to_accounts")
+    print("                  (both merged while the feature branch was open)")
+    print("  feature/orders: Alembic users -> orders (empty downgrade) and an edit to the deployed users revision;")
+    print("                  Rails 20240301120000_backfill_account_plans (same timestamp, up without down)")
     print(f"\n$ migration-guard check --repo {root} --base main\n", flush=True)
     return main(["check", "--repo", str(root), "--base", "main"])

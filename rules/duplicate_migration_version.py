@@ -23,6 +23,17 @@ ID = "duplicate-migration-version"
 SEVERITY = Severity.ERROR
 SUMMARY = "Two migrations share a version or revision id."
 
+_CONSEQUENCE = {
+    "alembic": "Alembic cannot load a history with two revisions of the same id",
+    "rails": 'Rails refuses to migrate ("Multiple migrations have the version number")',
+    "flyway": 'Flyway refuses to migrate ("Found more than one migration with version")',
+    "golang-migrate": "golang-migrate refuses to start (duplicate migration file)",
+    "goose": "goose refuses to run (duplicate version)",
+    "dbmate": "dbmate treats the second file as already applied and never runs it",
+    "prisma": "Prisma applies them in folder-name order, which nobody chose",
+    "typeorm": "TypeORM refuses to run (duplicate migration names)",
+}
+
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
     groups: dict[tuple[str, str, str], list[Migration]] = defaultdict(list)
@@ -58,7 +69,8 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
                 SEVERITY,
                 m.path,
                 m.key_line,
-                f"{framework} {what} `{key}` of `{m.path}` is also used by {others}.",
+                f"{framework} {what} `{key}` of `{m.path}` is also used by {others}: "
+                f"{_CONSEQUENCE.get(framework, 'the tool cannot tell them apart')}.",
                 fix,
                 framework,
             )

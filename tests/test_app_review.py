@@ -167,3 +167,21 @@ def test_one_line_fix_comes_as_a_suggestion(app: Harness, repo: Repo) -> None:
     (comment,) = app.double.requests("POST", r"/pulls/1/reviews$")[0].body["comments"]
     assert (comment["path"], comment["line"]) == ("alembic/versions/b2.py", 2)
     assert "```suggestion\ndown_revision = 'c3'\n```" in comment["body"]
+
+
+def test_rails_pull_request_through_the_app(app: Harness, repo: Repo) -> None:
+    rails = "class {c} < ActiveRecord::Migration[7.1]\n  def up\n    add_column :users, :{f}, :string\n  end\nend\n"
+    repo.write("db/migrate/20240101000000_add_a_to_users.rb", rails.format(c="AddAToUsers", f="a")).commit()
+    repo.branch("feature").write("db/migrate/20240301000000_add_b_to_users.rb", rails.format(c="AddBToUsers", f="b"))
+    repo.commit()
+    repo.checkout("main").write("db/migrate/20240301000000_add_c_to_users.rb", rails.format(c="AddCToUsers", f="c"))
+    repo.commit()
+    repo.checkout("feature")
+    app.open(1)
+    app.settle()
+    run = app.check_run()
+    assert [(a["path"], a["start_line"], a["title"]) for a in run["annotations"]] == [
+        ("db/migrate/20240301000000_add_b_to_users.rb", 1, "duplicate-migration-version"),
+        ("db/migrate/20240301000000_add_b_to_users.rb", 2, "missing-rollback"),
+    ]
+    assert "- Migrations: rails in `db/migrate`" in run["output"]["summary"]

@@ -56,7 +56,10 @@ def test_rails_class_name_must_match_file_name(repo: Repo) -> None:
     repo.write("db/migrate/20240102000000_add_status.rb", rails("add_state", CHANGE_OK)).commit()
     outcome = repo.check("--base", "main")
     assert outcome.found == [("unparsable-migration", "db/migrate/20240102000000_add_status.rb", 1)]
-    assert "class `AddState` does not match the file name: Rails expects `AddStatus`" in outcome.json["findings"][0]["message"]
+    assert (
+        "class `AddState` does not match the file name: Rails expects `AddStatus`"
+        in outcome.json["findings"][0]["message"]
+    )
 
 
 def test_rails_up_without_down_even_if_a_comment_mentions_it(repo: Repo) -> None:
@@ -79,8 +82,7 @@ def test_rails_up_without_down_even_if_a_comment_mentions_it(repo: Repo) -> None
 def test_rails_irreversible_down_is_a_warning(repo: Repo) -> None:
     rails_app(repo).branch("feature")
     body = (
-        "  def up\n    drop_table :legacy\n  end\n\n"
-        "  def down\n    raise ActiveRecord::IrreversibleMigration\n  end\n"
+        "  def up\n    drop_table :legacy\n  end\n\n  def down\n    raise ActiveRecord::IrreversibleMigration\n  end\n"
     )
     repo.write("db/migrate/20240102000000_drop_legacy.rb", rails("drop_legacy", body)).commit()
     outcome = repo.check("--base", "main")
@@ -126,7 +128,9 @@ def test_rails_irreversible_calls_in_change(repo: Repo) -> None:
 def test_rails_syntax_error_and_suppression(repo: Repo) -> None:
     rails_app(repo).branch("feature")
     repo.write("db/migrate/20240102000000_broken.rb", "class Broken < ActiveRecord::Migration[7.1]\n  def change\n")
-    suppressed = "  # migration-guard: ignore missing-rollback data fix, re-run by hand\n  def up\n    execute 'x'\n  end\n"
+    suppressed = (
+        "  # migration-guard: ignore missing-rollback data fix, re-run by hand\n  def up\n    execute 'x'\n  end\n"
+    )
     repo.write("db/migrate/20240103000000_fix_data.rb", rails("fix_data", suppressed)).commit()
     outcome = repo.check("--base", "main")
     assert [f[:2] for f in outcome.found] == [("unparsable-migration", "db/migrate/20240102000000_broken.rb")]
@@ -168,7 +172,10 @@ def test_knex_generated_skeleton_with_empty_down(repo: Repo) -> None:
 
 
 def test_knex_esm_typescript_and_directory_from_knexfile(repo: Repo) -> None:
-    repo.write("knexfile.ts", "export default {\n  client: 'pg',\n  migrations: { directory: './db/migrations', extension: 'ts' },\n};\n")
+    repo.write(
+        "knexfile.ts",
+        "export default {\n  client: 'pg',\n  migrations: { directory: './db/migrations', extension: 'ts' },\n};\n",
+    )
     repo.write("db/migrations/20240101000000_users.ts", knex("users")).commit().branch("feature")
     repo.write(
         "db/migrations/20240102000000_orders.ts",
@@ -222,10 +229,13 @@ module.exports = {
 
 
 def test_sequelize_generated_skeleton_and_sequelizerc(repo: Repo) -> None:
-    repo.write(".sequelizerc", "const path = require('path');\n\nmodule.exports = {\n  'migrations-path': path.resolve('db', 'migrations'),\n};\n")
-    good = SEQUELIZE_SKELETON.replace("    /**\n     * Add reverting commands here.\n     *\n     * Example:\n     * await", "    await").replace(
-        "     */\n", ""
+    repo.write(
+        ".sequelizerc",
+        "const path = require('path');\n\nmodule.exports = {\n  'migrations-path': path.resolve('db', 'migrations'),\n};\n",
     )
+    good = SEQUELIZE_SKELETON.replace(
+        "    /**\n     * Add reverting commands here.\n     *\n     * Example:\n     * await", "    await"
+    ).replace("     */\n", "")
     repo.write("db/migrations/20240101000000-create-users.js", good).commit().branch("feature")
     repo.write("db/migrations/20240102000000-create-orders.js", SEQUELIZE_SKELETON)
     repo.write(
@@ -241,9 +251,15 @@ def test_sequelize_generated_skeleton_and_sequelizerc(repo: Repo) -> None:
 
 
 def test_sequelize_out_of_order(repo: Repo) -> None:
-    repo.write("migrations/20240101000000-a.js", SEQUELIZE_SKELETON.replace("/**", "await queryInterface.dropTable('x'); /**")).commit()
-    repo.branch("feature").write("migrations/20240102000000-b.js", SEQUELIZE_SKELETON.replace("/**", "await q.x(); /**")).commit()
-    repo.checkout("main").write("migrations/20240103000000-c.js", SEQUELIZE_SKELETON.replace("/**", "await q.y(); /**")).commit()
+    repo.write(
+        "migrations/20240101000000-a.js", SEQUELIZE_SKELETON.replace("/**", "await queryInterface.dropTable('x'); /**")
+    ).commit()
+    repo.branch("feature").write(
+        "migrations/20240102000000-b.js", SEQUELIZE_SKELETON.replace("/**", "await q.x(); /**")
+    ).commit()
+    repo.checkout("main").write(
+        "migrations/20240103000000-c.js", SEQUELIZE_SKELETON.replace("/**", "await q.y(); /**")
+    ).commit()
     repo.checkout("feature")
     assert repo.check("--base", "main").found == [("migration-out-of-order", "migrations/20240102000000-b.js", 1)]
 
@@ -365,7 +381,9 @@ def test_laravel_generated_table_skeleton_has_an_empty_down(repo: Repo) -> None:
     repo.write(f"{d}/2024_01_01_000000_create_flights_table.php", LARAVEL_CREATE).commit().branch("feature")
     repo.write(f"{d}/2024_01_02_000000_add_votes_to_users_table.php", LARAVEL_TABLE_SKELETON)
     old_style = LARAVEL_CREATE.replace("return new class extends Migration", "class CreateTrips extends Migration")
-    old_style = old_style.replace("    public function down(): void\n    {\n        Schema::dropIfExists('flights');\n    }\n", "")
+    old_style = old_style.replace(
+        "    public function down(): void\n    {\n        Schema::dropIfExists('flights');\n    }\n", ""
+    )
     repo.write(f"{d}/2024_01_03_000000_create_trips.php", old_style.replace("};", "}"))
     repo.commit()
     repo.checkout("main").write(f"{d}/2024_01_05_000000_create_seats.php", LARAVEL_CREATE).commit()
