@@ -17,8 +17,10 @@ from collections.abc import Mapping
 
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure, parent_dir
 from bot.model import Migration, RollbackIssue, RollbackProblem
+from bot.operations import MigrationOps
 from bot.pyast import NotALiteral, assignments, does_nothing, first_raise, functions, literal, parse_module
 from bot.pyast import string_tuple as as_strings
+from bot.python_operations import alembic_operations
 from bot.textfile import UnreadableFile
 
 
@@ -54,6 +56,9 @@ class Alembic(Framework):
             for p, _d, n in index.under(directory).entries
             if n.endswith(".py") and n != "__init__.py"
         ]
+
+    def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
+        return alembic_operations(text, dialect)
 
     def parse(self, candidate: Candidate, blob_sha: str, text: str) -> ParseResult:
         try:

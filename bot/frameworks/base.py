@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from bot.model import Migration, ParseFailure, Role, RollbackIssue
+from bot.operations import MigrationOps
+from bot.sql_operations import normalise_dialect, sql_operations
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,13 @@ class Framework:
     def parse(self, candidate: Candidate, blob_sha: str, text: str) -> ParseResult:
         """One file's migration record; ``None`` when the file is not one after all."""
         raise NotImplementedError
+
+    def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
+        """What the migration's forward part does, as schema operations (for the zero-downtime
+        rules). Default: the whole file is SQL run in one transaction when it holds several statements
+        (PostgreSQL runs a multi-statement script in an implicit transaction)."""
+        ops = sql_operations(text, dialect)
+        return MigrationOps(tuple(ops), transactional=len(ops) > 1, dialect=normalise_dialect(dialect))
 
     def link(
         self, migrations: Sequence[Migration], aux: Mapping[str, str], memo: dict[object, Migration]

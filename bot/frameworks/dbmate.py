@@ -17,3 +17,4 @@ class Dbmate(SectionedSqlFramework):
     up_marker = "-- migrate:up"
     down_marker = "-- migrate:down"
     unrecognised_message = "no `-- migrate:up` section: dbmate cannot run this file"
+    no_transaction = re.compile(r"^--\s*migrate:up\b.*\btransaction:\s*false", re.IGNORECASE | re.MULTILINE)

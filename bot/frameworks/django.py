@@ -18,7 +18,9 @@ from dataclasses import replace
 
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure, parent_dir
 from bot.model import Migration, RollbackIssue, RollbackProblem
+from bot.operations import MigrationOps
 from bot.pyast import NotALiteral, argument, assignments, call_name, is_none, literal, parse_module
+from bot.python_operations import django_operations
 from bot.textfile import UnreadableFile
 
 _IRREVERSIBLE = {
@@ -49,6 +51,9 @@ class Django(Framework):
         ]
         index.memo["django"] = found
         return found
+
+    def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
+        return django_operations(text, dialect)
 
     def parse(self, candidate: Candidate, blob_sha: str, text: str) -> ParseResult:
         try:

@@ -17,3 +17,4 @@ class Goose(SectionedSqlFramework):
     up_marker = "-- +goose Up"
     down_marker = "-- +goose Down"
     unrecognised_message = "no `-- +goose Up` annotation: goose cannot run this file"
+    no_transaction = re.compile(r"^--\s*\+goose\s+NO\s+TRANSACTION\b", re.IGNORECASE | re.MULTILINE)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure
 from bot.model import Migration, RollbackIssue, RollbackProblem
+from bot.operations import MigrationOps
+from bot.sql_operations import normalise_dialect, sql_operations
 from bot.sqltext import is_blank_sql
 
 
@@ -64,6 +66,19 @@ class SectionedSqlFramework(Framework):
             for p, d, n in index.entries
             if n.endswith(".sql") and self.file_pattern.match(n)
         ]
+
+    #: a word on the up marker line (dbmate ``transaction:false``) or anywhere (goose) that turns
+    #: the migration's transaction off
+    no_transaction: re.Pattern[str]
+
+    def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
+        sections = split_sections(text, self.marker)
+        up = sections.get("up")
+        if up is None:
+            return MigrationOps(dialect=normalise_dialect(dialect))
+        ops = sql_operations(up.body, dialect, first_line=up.line + 1)
+        transactional = self.no_transaction.search(text) is None
+        return MigrationOps(tuple(ops), transactional=transactional, dialect=normalise_dialect(dialect))
 
     def parse(self, candidate: Candidate, blob_sha: str, text: str) -> ParseResult:
         sections = split_sections(text, self.marker)

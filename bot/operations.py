@@ -1,0 +1,93 @@
+"""What a migration does to the database: one list of schema operations for every front end.
+
+SQL files, ``RunSQL``/``op.execute``/``execute``/``query``/``raw``/``DB::statement`` strings,
+Alembic ``op.*`` calls, Django operations, the Rails DSL and the JS/PHP schema builders all
+become ``Operation`` records with their source lines, so each zero-downtime rule is written
+once, over this list.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Op(enum.StrEnum):
+    CREATE_TABLE = "create-table"
+    DROP_TABLE = "drop-table"
+    RENAME_TABLE = "rename-table"
+    ADD_COLUMN = "add-column"
+    DROP_COLUMN = "drop-column"
+    RENAME_COLUMN = "rename-column"
+    ALTER_COLUMN_TYPE = "alter-column-type"
+    SET_NOT_NULL = "set-not-null"
+    CREATE_INDEX = "create-index"
+    DROP_INDEX = "drop-index"
+    ADD_FOREIGN_KEY = "add-foreign-key"
+    ADD_CHECK = "add-check"
+    ADD_UNIQUE = "add-unique"
+    VALIDATE_CONSTRAINT = "validate-constraint"
+    DATA = "data"  # INSERT/UPDATE/DELETE, RunPython, model calls, bulk_insert ...
+    UNKNOWN = "unknown"  # DDL we could not analyse: said as a notice, never silence
+    OTHER = "other"  # harmless to locks and old code (SET, COMMENT, CREATE FUNCTION ...)
+
+
+SCHEMA_OPS = {
+    Op.CREATE_TABLE,
+    Op.DROP_TABLE,
+    Op.RENAME_TABLE,
+    Op.ADD_COLUMN,
+    Op.DROP_COLUMN,
+    Op.RENAME_COLUMN,
+    Op.ALTER_COLUMN_TYPE,
+    Op.SET_NOT_NULL,
+    Op.CREATE_INDEX,
+    Op.DROP_INDEX,
+    Op.ADD_FOREIGN_KEY,
+    Op.ADD_CHECK,
+    Op.ADD_UNIQUE,
+}
+
+
+@dataclass(frozen=True)
+class Operation:
+    kind: Op
+    line: int
+    table: str | None = None  # normalised: unquoted names lower-cased, "schema.table" kept
+    column: str | None = None
+    new_name: str | None = None
+    end_line: int | None = None
+    concurrently: bool = False
+    not_null: bool = False
+    has_default: bool = False
+    volatile_default: str | None = None  # the volatile function a default calls
+    not_valid: bool = False
+    unique: bool = False
+    using_index: bool = False
+    outside_transaction: bool = False  # e.g. inside Alembic's autocommit_block()
+    detail: str = ""  # what the statement is, for messages ("CREATE INDEX", "add_index", ...)
+    suggestion: str | None = None  # the source line rewritten, when the fix is a local edit
+
+
+@dataclass(frozen=True)
+class MigrationOps:
+    """A migration's ``up`` as operations, and whether it runs inside a transaction."""
+
+    operations: tuple[Operation, ...] = ()
+    transactional: bool = True
+    dialect: str = "postgres"
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def created_tables(self) -> set[str]:
+        return {o.table for o in self.operations if o.kind is Op.CREATE_TABLE and o.table}
+
+    def on_existing_table(self, op: Operation) -> bool:
+        """False for a table this migration created before the operation (no rows, no readers)."""
+        if op.table is None:
+            return True
+        for earlier in self.operations:
+            if earlier is op:
+                return True
+            if earlier.kind is Op.CREATE_TABLE and earlier.table == op.table:
+                return False
+        return True
