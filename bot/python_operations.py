@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from bot.operations import MigrationOps, Op, Operation
 from bot.pyast import NotALiteral, argument, assignments, call_name, functions, literal, parse_module
-from bot.sql_operations import VOLATILE, normalise_dialect, sql_operations
+from bot.sql_operations import normalise_dialect, sql_operations, volatile_call
 from bot.textfile import UnreadableFile
 
 
@@ -139,8 +139,7 @@ def _alembic_call(call: ast.Call, dialect: str, lines: list[str], batch_table: s
             not_null = (nullable is not None and not _truthy(nullable)) or (primary is not None and _truthy(primary))
             default = next((k.value for k in column.keywords if k.arg == "server_default"), None)
             has_default = default is not None and not (isinstance(default, ast.Constant) and default.value is None)
-            text = (_string(default) or "").lower()
-            volatile = next((f"{fn}()" for fn in VOLATILE if f"{fn}(" in text), None)
+            volatile = volatile_call(_string(default))
         return [
             Operation(
                 Op.ADD_COLUMN,

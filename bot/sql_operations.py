@@ -45,6 +45,15 @@ VOLATILE = {
 }
 
 
+_VOLATILE_CALL = re.compile(r"\b(" + "|".join(sorted(VOLATILE, key=len, reverse=True)) + r")\s*\(", re.IGNORECASE)
+
+
+def volatile_call(text: str | None) -> str | None:
+    """The volatile function a default expression written as text calls (``gen_random_uuid()``)."""
+    found = _VOLATILE_CALL.search(text or "")
+    return f"{found.group(1).lower()}()" if found else None
+
+
 def normalise_dialect(name: str | None) -> str:
     return DIALECTS.get((name or "postgres").lower(), (name or "postgres").lower())
 

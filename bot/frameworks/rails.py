@@ -16,6 +16,8 @@ from collections.abc import Iterator, Mapping
 from bot import treesitter as tsx
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure
 from bot.model import Migration, RollbackIssue, RollbackProblem
+from bot.operations import MigrationOps
+from bot.rails_operations import rails_operations
 from bot.textfile import UnreadableFile
 
 FOLDER = re.compile(r"^(?:(.*)/)?db/(migrate|post_migrate|([a-z0-9_]+)_migrate)$")
@@ -50,6 +52,9 @@ class Rails(Framework):
             for p, _d, n in index.under(directory).entries
             if FILE.match(n)
         ]
+
+    def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
+        return rails_operations(text, dialect)
 
     def parse(self, candidate: Candidate, blob_sha: str, text: str) -> ParseResult:
         found = FILE.match(base_name(candidate.path))
