@@ -11,9 +11,14 @@ import re
 
 from bot import treesitter as tsx
 from bot.frameworks.exported_up_down import ExportedUpDownFramework, relative_to
+from bot.js_operations import knex_operations
+from bot.operations import MigrationOps
 
 
 class Knex(ExportedUpDownFramework):
+    def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
+        return knex_operations(path, text, dialect)
+
     name = "knex"
     file_pattern = re.compile(r"^(\d{14})_(.+)\.(?:js|ts|cjs|mjs)$")
     config_names = ("knexfile.js", "knexfile.ts", "knexfile.cjs", "knexfile.mjs")

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from bot import treesitter as tsx
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure
 from bot.model import Migration, RollbackIssue, RollbackProblem
+from bot.operations import MigrationOps
+from bot.php_operations import laravel_operations
 from bot.textfile import UnreadableFile
 
 FILE = re.compile(r"^(\d{4})_(\d{2})_(\d{2})_(\d{6})_(.+)\.php$")
@@ -27,6 +29,9 @@ class Laravel(Framework):
             for p, d, n in index.entries
             if n.endswith(".php") and FILE.match(n) and base_name(d) == "migrations"
         ]
+
+    def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
+        return laravel_operations(text, dialect)
 
     def parse(self, candidate: Candidate, blob_sha: str, text: str) -> ParseResult:
         matched = FILE.match(base_name(candidate.path))

@@ -11,9 +11,14 @@ import re
 
 from bot import treesitter as tsx
 from bot.frameworks.exported_up_down import ExportedUpDownFramework, relative_to
+from bot.js_operations import sequelize_operations
+from bot.operations import MigrationOps
 
 
 class Sequelize(ExportedUpDownFramework):
+    def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
+        return sequelize_operations(path, text, dialect)
+
     name = "sequelize"
     file_pattern = re.compile(r"^(\d{14})-(.+)\.(?:js|cjs|ts)$")
     config_names = (".sequelizerc",)

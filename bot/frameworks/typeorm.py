@@ -12,8 +12,10 @@ from collections.abc import Mapping
 
 from bot import treesitter as tsx
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure
+from bot.js_operations import typeorm_operations
 from bot.jsmodule import class_methods, does_nothing
 from bot.model import Migration, RollbackIssue, RollbackProblem
+from bot.operations import MigrationOps
 from bot.textfile import UnreadableFile
 
 FILE = re.compile(r"^(\d{13})-.+\.(?:ts|js|mts|cts|mjs|cjs)$")
@@ -32,6 +34,9 @@ class TypeOrm(Framework):
             if FILE.match(name) or base_name(directory) in ("migration", "migrations"):
                 found.append(Candidate(self.name, path, directory or "."))
         return found
+
+    def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
+        return typeorm_operations(path, text, dialect)
 
     def parse(self, candidate: Candidate, blob_sha: str, text: str) -> ParseResult:
         if "MigrationInterface" not in text and not FILE.match(base_name(candidate.path)):
