@@ -7,6 +7,7 @@ so a pull request cannot relax its own check.
 
 from __future__ import annotations
 
+import re
 from fnmatch import fnmatchcase
 from typing import Literal
 
@@ -75,6 +76,25 @@ class Config(_Strict):
     ignore_paths: list[str] = Field(
         default_factory=list, description="Globs of paths never checked (`*` also matches `/`)."
     )
+    dialect: Literal["postgres", "postgresql", "mysql", "mariadb", "sqlite", "sqlserver"] = Field(
+        default="postgres", description="SQL dialect of the database (Prisma's comes from migration_lock.toml)."
+    )
+    max_tables_per_migration: int = Field(
+        default=3, ge=1, description="unfocused-migration: how many existing tables one migration may change."
+    )
+    naming_pattern: str | None = Field(
+        default=None, description="migration-naming: a regular expression every new migration's file name must match."
+    )
+
+    @field_validator("naming_pattern")
+    @classmethod
+    def _valid_regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"not a regular expression: {exc}") from None
+        return value
 
     @field_validator("deployed", mode="before")
     @classmethod

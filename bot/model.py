@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bot.config import Config
+    from bot.operations import MigrationOps
 
 
 class Severity(enum.IntEnum):
@@ -184,6 +185,24 @@ class ChangeSet:
     head_ref: RefInfo | None = None
     deployed_ref: RefInfo | None = None
     config: Config | None = None
+    namespace_dialects: Mapping[tuple[str, str], str] = field(default_factory=dict)  # Prisma's provider
+    _operations: dict[str, MigrationOps] = field(default_factory=dict, compare=False, repr=False)
+
+    def operations(self, m: Migration) -> MigrationOps:
+        """What a touched migration does (parsed on first use; history is never analysed)."""
+        if m.path not in self._operations:
+            from bot.frameworks import BY_NAME
+            from bot.operations import MigrationOps
+
+            text = self.texts.get(m.path)
+            dialect = self.namespace_dialects.get((m.framework, m.namespace)) or (
+                self.config.dialect if self.config is not None else "postgres"
+            )
+            if text is None or m.role is not Role.UP:
+                self._operations[m.path] = MigrationOps(dialect=dialect)
+            else:
+                self._operations[m.path] = BY_NAME[m.framework].operations(m.path, text, dialect)
+        return self._operations[m.path]
 
     def touched_migrations(self) -> Iterable[Migration]:
         for m in self.head.migrations:

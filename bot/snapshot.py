@@ -7,11 +7,12 @@ for contents; everything after that is the same code.
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from bot.config import Config
-from bot.model import ChangeSet, ChangeStatus, FileChange, Migration, ParseFailure, RefInfo
+from bot.model import ChangeSet, ChangeStatus, FileChange, Migration, MigrationSet, ParseFailure, RefInfo
 from bot.parse_cache import ParseCache
 from bot.parsing import BlobSource, MigrationParser
 
@@ -61,6 +62,7 @@ def build_changeset(
         deployed.update({f.path: f for f in found.failures})
 
     texts = {p: t for p in touched if (t := parser.text(head_tree[p])) is not None}
+    dialects = _prisma_dialects(head, touched, head_tree, parser)
     changes = tuple(_with_whitespace_flag(c, parser, deployed) for c in changes)
     changeset = ChangeSet(
         head=head,
@@ -75,8 +77,34 @@ def build_changeset(
         head_ref=head_ref,
         deployed_ref=deployed_ref,
         config=config,
+        namespace_dialects=dialects,
     )
     return changeset, parser
+
+
+_PRISMA_PROVIDERS = {"postgresql": "postgres", "mysql": "mysql", "sqlite": "sqlite", "sqlserver": "tsql",
+                     "cockroachdb": "postgres"}  # fmt: skip
+
+
+def _prisma_dialects(
+    head: MigrationSet, touched: frozenset[str], tree: Mapping[str, str], parser: MigrationParser
+) -> dict[tuple[str, str], str]:
+    """Prisma's SQL dialect per migrations folder, from ``provider`` in ``migration_lock.toml``."""
+    found: dict[tuple[str, str], str] = {}
+    for m in head.migrations:
+        if m.framework != "prisma" or m.path not in touched or ("prisma", m.namespace) in found:
+            continue
+        lock = f"{m.namespace}/migration_lock.toml" if m.namespace != "." else "migration_lock.toml"
+        text = parser.text(tree[lock]) if lock in tree else None
+        if text is None:
+            continue
+        try:
+            provider = tomllib.loads(text).get("provider", "")
+        except tomllib.TOMLDecodeError:
+            continue
+        if isinstance(provider, str) and provider in _PRISMA_PROVIDERS:
+            found[("prisma", m.namespace)] = _PRISMA_PROVIDERS[provider]
+    return found
 
 
 def _with_whitespace_flag(

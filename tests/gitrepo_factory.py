@@ -38,6 +38,10 @@ class Outcome:
         """(rule, path, line) of every finding, in report order."""
         return [(f["rule"], f["path"], f["line"]) for f in self.json["findings"]]
 
+    def found_for(self, *rules: str) -> list[tuple[str, str, int | None]]:
+        """Like ``found``, for the given rules only (other rules may rightly fire on the same text)."""
+        return [f for f in self.found if f[0] in rules]
+
     def finding(self, rule: str) -> dict:
         matches = [f for f in self.json["findings"] if f["rule"] == rule]
         assert len(matches) == 1, matches

@@ -185,8 +185,9 @@ def test_console_script_runs_without_traceback(repo: Repo) -> None:
 def test_rules_and_explain(capsys) -> None:
     assert main(["rules"]) == 0
     listing = capsys.readouterr().out
-    assert "missing-rollback             error" in listing
-    assert "unused-suppression           notice" in listing
+    rows = {line.split()[0]: line.split()[1] for line in listing.splitlines()}
+    assert rows["missing-rollback"] == "error" and rows["unused-suppression"] == "notice"
+    assert rows["require-concurrent-index-creation"] == "warning" and len(rows) == 27
     assert main(["explain", "nope"]) == 2
     assert capsys.readouterr().err == "migration-guard: error: unknown rule 'nope' (see `migration-guard rules`)\n"
 

@@ -86,8 +86,11 @@ def test_rails_irreversible_down_is_a_warning(repo: Repo) -> None:
     )
     repo.write("db/migrate/20240102000000_drop_legacy.rb", rails("drop_legacy", body)).commit()
     outcome = repo.check("--base", "main")
-    assert outcome.found == [("missing-rollback", "db/migrate/20240102000000_drop_legacy.rb", 7)]
-    assert outcome.json["findings"][0]["severity"] == "warning" and outcome.code == 0
+    assert outcome.found == [
+        ("ban-drop-table", "db/migrate/20240102000000_drop_legacy.rb", 3),
+        ("missing-rollback", "db/migrate/20240102000000_drop_legacy.rb", 7),
+    ]
+    assert outcome.finding("missing-rollback")["severity"] == "warning" and outcome.code == 0
 
 
 def test_rails_irreversible_calls_in_change(repo: Repo) -> None:
@@ -114,7 +117,8 @@ def test_rails_irreversible_calls_in_change(repo: Repo) -> None:
     repo.write("db/migrate/20240102000000_rework_orders.rb", rails("rework_orders", body)).commit()
     outcome = repo.check("--base", "main")
     path = "db/migrate/20240102000000_rework_orders.rb"
-    assert [(f["line"], f["message"].split(": it ", 1)[1]) for f in outcome.json["findings"]] == [
+    rollback = [f for f in outcome.json["findings"] if f["rule"] == "missing-rollback"]
+    assert [(f["line"], f["message"].split(": it ", 1)[1]) for f in rollback] == [
         (4, "calls `remove_column` without the column type."),
         (11, "calls `change_column_default` without `from:` and `to:`."),
         (12, "calls `remove_index` without the column."),
@@ -122,7 +126,7 @@ def test_rails_irreversible_calls_in_change(repo: Repo) -> None:
         (15, "calls `t.remove` in `change_table` without the column type."),
         (16, "calls `t.change` in `change_table` (the previous type is unknown; use `up`/`down`)."),
     ]
-    assert {f["path"] for f in outcome.json["findings"]} == {path}
+    assert {f["path"] for f in rollback} == {path}
 
 
 def test_rails_syntax_error_and_suppression(repo: Repo) -> None:
@@ -246,8 +250,10 @@ def test_sequelize_generated_skeleton_and_sequelizerc(repo: Repo) -> None:
     )
     repo.commit()
     outcome = repo.check("--base", "main")
-    assert outcome.found == [("missing-rollback", "db/migrations/20240102000000-create-orders.js", 9)]
-    assert outcome.json["findings"][0]["framework"] == "sequelize"
+    assert outcome.found_for("missing-rollback") == [
+        ("missing-rollback", "db/migrations/20240102000000-create-orders.js", 9)
+    ]
+    assert outcome.finding("missing-rollback")["framework"] == "sequelize"
 
 
 def test_sequelize_out_of_order(repo: Repo) -> None:
@@ -389,14 +395,14 @@ def test_laravel_generated_table_skeleton_has_an_empty_down(repo: Repo) -> None:
     repo.checkout("main").write(f"{d}/2024_01_05_000000_create_seats.php", LARAVEL_CREATE).commit()
     repo.checkout("feature")
     outcome = repo.check("--base", "main")
-    assert outcome.found == [
+    assert outcome.found_for("migration-out-of-order", "missing-rollback") == [
         ("migration-out-of-order", f"{d}/2024_01_02_000000_add_votes_to_users_table.php", 7),
         ("missing-rollback", f"{d}/2024_01_02_000000_add_votes_to_users_table.php", 22),
         ("migration-out-of-order", f"{d}/2024_01_03_000000_create_trips.php", 7),
         ("missing-rollback", f"{d}/2024_01_03_000000_create_trips.php", 12),
     ]
-    messages = [f["message"] for f in outcome.json["findings"]]
-    assert "has a `down()` that does nothing" in messages[1] and "has no `down()` method" in messages[3]
+    messages = [f["message"] for f in outcome.json["findings"] if f["rule"] == "missing-rollback"]
+    assert "has a `down()` that does nothing" in messages[0] and "has no `down()` method" in messages[1]
     assert "`database/migrations/2024_01_05_000001_add_votes_to_users_table.php`" in outcome.json["findings"][0]["help"]
 
 

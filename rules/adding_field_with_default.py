@@ -1,0 +1,39 @@
+"""A column added to an existing table with a volatile default.
+
+Lock: a default that must be computed per row (`random()`, `gen_random_uuid()`,
+`clock_timestamp()`, `nextval()` ...) makes PostgreSQL rewrite the whole table under an ACCESS
+EXCLUSIVE lock: no reads, no writes, for as long as the rewrite takes. (A constant default, and
+`now()` / `CURRENT_TIMESTAMP`, which are evaluated once, are stored in the catalog since
+PostgreSQL 11 and do not rewrite.)
+
+Safe alternative: add the column without a default (or with a constant one), set the volatile
+default for new rows with `ALTER COLUMN ... SET DEFAULT`, and backfill existing rows in batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from bot.model import ChangeSet, Finding, Severity
+from bot.operations import Op
+from rules._operations import each_operation, finding, where
+
+ID = "adding-field-with-default"
+SEVERITY = Severity.WARNING
+SUMMARY = "A column with a volatile default rewrites the whole table under an exclusive lock."
+
+
+def check(cs: ChangeSet) -> Iterator[Finding]:
+    for m, _ops, op in each_operation(cs, {Op.ADD_COLUMN}, dialects={"postgres", "mysql"}):
+        if not op.volatile_default:
+            continue
+        yield finding(
+            ID,
+            SEVERITY,
+            m,
+            op,
+            f"Adding `{op.column or 'a column'}` with the volatile default `{op.volatile_default}` rewrites "
+            f"{where(op)} row by row under an ACCESS EXCLUSIVE lock: no reads or writes until it finishes.",
+            "Add the column without the default, then `SET DEFAULT` for new rows and backfill existing rows in batches.",
+            suggestion=False,
+        )

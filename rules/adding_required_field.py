@@ -1,0 +1,42 @@
+"""A NOT NULL column without a default added to an existing table.
+
+What goes wrong: PostgreSQL and SQLite must fill the new column for every existing row; with no
+default there is nothing to fill it with, so the statement fails as soon as the table has a
+row ("column contains null values"): the deploy stops in production, which has rows, while it
+passed on the empty test database. Old code still running during the deploy would also fail
+to insert rows that lack the new column.
+
+Safe alternative: add the column with a default (PostgreSQL 11+ stores a constant default
+without rewriting the table), or add it nullable, backfill in batches, then add a
+`CHECK (col IS NOT NULL) NOT VALID` constraint, `VALIDATE` it, and set NOT NULL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from bot.model import ChangeSet, Finding, Severity
+from bot.operations import Op
+from rules._operations import each_operation, finding, where
+
+ID = "adding-required-field"
+SEVERITY = Severity.ERROR
+SUMMARY = "A NOT NULL column without a default on an existing table fails when the table has rows."
+
+
+def check(cs: ChangeSet) -> Iterator[Finding]:
+    for m, _ops, op in each_operation(cs, {Op.ADD_COLUMN}, dialects={"postgres", "sqlite", "tsql"}):
+        if not op.not_null or op.has_default:
+            continue
+        column = f"`{op.column}`" if op.column else "the column"
+        yield finding(
+            ID,
+            SEVERITY,
+            m,
+            op,
+            f"{column} is added to {where(op)} as NOT NULL without a default: the statement fails on any "
+            "existing row, and old code inserting without it breaks.",
+            "Give it a default, or add it nullable, backfill, then enforce NOT NULL "
+            "(CHECK ... NOT VALID, VALIDATE, SET NOT NULL).",
+            suggestion=False,
+        )

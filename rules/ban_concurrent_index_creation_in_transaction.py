@@ -1,0 +1,43 @@
+"""PostgreSQL: a concurrent index operation inside a transactional migration.
+
+What goes wrong: `CREATE INDEX CONCURRENTLY` and `DROP INDEX CONCURRENTLY` refuse to run inside
+a transaction block ("cannot run inside a transaction block"). Most tools wrap each migration
+in a transaction, so the migration fails at deploy time, often after the other statements of
+the same migration already ran elsewhere (or rolled back), leaving environments inconsistent.
+
+Safe alternative: turn the transaction off for that migration and keep the concurrent
+statement alone in it: `disable_ddl_transaction!` (Rails), `autocommit_block()` (Alembic),
+`atomic = False` (Django), `-- +goose NO TRANSACTION` (goose), `-- migrate:up transaction:false`
+(dbmate), `exports.config = { transaction: false }` (Knex), `transaction = false` (TypeORM),
+`$withinTransaction = false` (Laravel). A plain SQL file with several statements runs them in
+one implicit transaction, so the concurrent statement needs a file of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from bot.model import ChangeSet, Finding, Severity
+from bot.operations import Op
+from rules._operations import NO_TRANSACTION_FIX, NO_TRANSACTION_SQL, each_operation, finding, what
+
+ID = "ban-concurrent-index-creation-in-transaction"
+SEVERITY = Severity.ERROR
+SUMMARY = "A CONCURRENTLY index operation inside a transactional migration fails at deploy time."
+
+
+def check(cs: ChangeSet) -> Iterator[Finding]:
+    kinds = {Op.CREATE_INDEX, Op.DROP_INDEX}
+    for m, ops, op in each_operation(cs, kinds, dialects={"postgres"}, existing_tables_only=False):
+        if not op.concurrently or not ops.transactional or op.outside_transaction:
+            continue
+        yield finding(
+            ID,
+            SEVERITY,
+            m,
+            op,
+            f"{what(op)} `CONCURRENTLY` runs inside this migration's transaction: PostgreSQL refuses "
+            '("cannot run inside a transaction block") and the deploy fails.',
+            NO_TRANSACTION_FIX.get(m.framework, NO_TRANSACTION_SQL),
+            suggestion=False,
+        )

@@ -1,0 +1,36 @@
+"""A column dropped from an existing table.
+
+What goes wrong: the old code still running during a rolling deploy may still read or write the
+column (ORMs often select every column they know), and fails once the drop commits; a rollback
+of the code cannot bring the data back.
+
+Safe alternative (contract step): first deploy code that no longer uses the column (Rails:
+`self.ignored_columns += ["col"]`; Django: remove the field in a release before the migration
+with `SeparateDatabaseAndState`), then drop the column in a later migration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from bot.model import ChangeSet, Finding, Severity
+from bot.operations import Op
+from rules._operations import each_operation, finding, where
+
+ID = "ban-drop-column"
+SEVERITY = Severity.WARNING
+SUMMARY = "Dropping a column breaks old code that still uses it, and its data cannot come back."
+
+
+def check(cs: ChangeSet) -> Iterator[Finding]:
+    for m, _ops, op in each_operation(cs, {Op.DROP_COLUMN}):
+        yield finding(
+            ID,
+            SEVERITY,
+            m,
+            op,
+            f"Dropping `{op.column or 'a column'}` from {where(op)} breaks old code that still reads or writes it "
+            "during the deploy, and the data is gone.",
+            "Ship code that ignores the column first (Rails `ignored_columns`), then drop it in a later migration.",
+            suggestion=False,
+        )

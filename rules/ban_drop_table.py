@@ -1,0 +1,33 @@
+"""A table dropped.
+
+What goes wrong: the old code still running during a rolling deploy may query the table and
+fails once the drop commits; the data cannot be restored by rolling back the code.
+
+Safe alternative: first deploy code that no longer uses the table, keep a backup (or rename it
+to `*_deprecated` for a release), then drop it in a later migration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from bot.model import ChangeSet, Finding, Severity
+from bot.operations import Op
+from rules._operations import each_operation, finding, where
+
+ID = "ban-drop-table"
+SEVERITY = Severity.WARNING
+SUMMARY = "Dropping a table breaks old code that still uses it, and its data cannot come back."
+
+
+def check(cs: ChangeSet) -> Iterator[Finding]:
+    for m, _ops, op in each_operation(cs, {Op.DROP_TABLE}):
+        yield finding(
+            ID,
+            SEVERITY,
+            m,
+            op,
+            f"Dropping {where(op)} breaks old code that still queries it during the deploy, and its data is gone.",
+            "Ship code that no longer uses the table first, keep a backup, then drop it in a later migration.",
+            suggestion=False,
+        )

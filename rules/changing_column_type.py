@@ -1,0 +1,43 @@
+"""A column's type changed on an existing table.
+
+Lock: most type changes rewrite the table and its indexes under an ACCESS EXCLUSIVE lock
+(PostgreSQL), or copy the table (MySQL `ALGORITHM=COPY`): no reads or writes until done. Old
+code still running during the deploy may also write values the new type rejects. (Some changes
+are catalog-only, e.g. widening a `varchar` or `varchar` to `text` in PostgreSQL.)
+
+Safe alternative: add a new column of the new type, write to both (trigger or application),
+backfill in batches, switch reads, then drop the old column in a later deploy. On MySQL, state
+`ALGORITHM=INPLACE, LOCK=NONE` so the change fails fast instead of copying under a lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from bot.model import ChangeSet, Finding, Severity
+from bot.operations import Op
+from rules._operations import each_operation, finding, what, where
+
+ID = "changing-column-type"
+SEVERITY = Severity.WARNING
+SUMMARY = "Changing a column's type usually rewrites the table under an exclusive lock."
+
+
+def check(cs: ChangeSet) -> Iterator[Finding]:
+    for m, ops, op in each_operation(cs, {Op.ALTER_COLUMN_TYPE}):
+        mysql = ops.dialect == "mysql"
+        yield finding(
+            ID,
+            SEVERITY,
+            m,
+            op,
+            f"{what(op)} on `{op.column or 'a column'}` of {where(op)} "
+            + (
+                "may copy the table (ALGORITHM=COPY) under a lock."
+                if mysql
+                else "rewrites the table under an ACCESS EXCLUSIVE lock unless the change is catalog-only."
+            ),
+            "State `ALGORITHM=INPLACE, LOCK=NONE` so MySQL refuses a blocking copy."
+            if mysql
+            else "Add a new column, write both, backfill, switch reads, then drop the old column later.",
+        )

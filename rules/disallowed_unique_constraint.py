@@ -1,0 +1,34 @@
+"""PostgreSQL: a UNIQUE (or PRIMARY KEY) constraint added to an existing table by building its index.
+
+Lock: `ADD CONSTRAINT ... UNIQUE (col)` builds the unique index under an ACCESS EXCLUSIVE lock:
+no reads or writes for the whole build.
+
+Safe alternative: `CREATE UNIQUE INDEX CONCURRENTLY idx ON t (col)` in one migration, then
+`ALTER TABLE t ADD CONSTRAINT c UNIQUE USING INDEX idx` (instant) in the next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from bot.model import ChangeSet, Finding, Severity
+from bot.operations import Op
+from rules._operations import each_operation, finding, what, where
+
+ID = "disallowed-unique-constraint"
+SEVERITY = Severity.WARNING
+SUMMARY = "PostgreSQL: ADD UNIQUE builds its index under an ACCESS EXCLUSIVE lock."
+
+
+def check(cs: ChangeSet) -> Iterator[Finding]:
+    for m, _ops, op in each_operation(cs, {Op.ADD_UNIQUE}, dialects={"postgres"}):
+        if op.using_index:
+            continue
+        yield finding(
+            ID,
+            SEVERITY,
+            m,
+            op,
+            f"{what(op)} on {where(op)} builds a unique index under an ACCESS EXCLUSIVE lock: reads and writes wait.",
+            "Build it with `CREATE UNIQUE INDEX CONCURRENTLY`, then `ADD CONSTRAINT ... UNIQUE USING INDEX`.",
+        )

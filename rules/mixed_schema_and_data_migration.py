@@ -1,0 +1,45 @@
+"""Schema changes and data changes in one migration.
+
+What goes wrong: a data change (UPDATE/INSERT/DELETE, Django `RunPython`, Rails model calls and
+`update_all`, Alembic `bulk_insert`) inside the same transaction as DDL holds the DDL's locks for
+as long as the data change runs, on every row it touches; if it fails, the schema change rolls
+back with it (or, without a transaction, half of it stays). Neither can be re-run or rolled
+back alone.
+
+Safe alternative: one migration for the schema change, another (or a background job) for the
+data, batched, so each can be deployed, retried and rolled back on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from bot.model import ChangeSet, Finding, Role, Severity
+from bot.operations import SCHEMA_OPS, Op
+
+ID = "mixed-schema-and-data-migration"
+SEVERITY = Severity.WARNING
+SUMMARY = "A migration changes both the schema and the data."
+
+
+def check(cs: ChangeSet) -> Iterator[Finding]:
+    for m in cs.touched_migrations():
+        if m.role is not Role.UP:
+            continue
+        ops = cs.operations(m).operations
+        schema = [o for o in ops if o.kind in SCHEMA_OPS]
+        data = [o for o in ops if o.kind is Op.DATA]
+        if not schema or not data:
+            continue
+        first = data[0]
+        yield Finding(
+            ID,
+            SEVERITY,
+            m.path,
+            first.line,
+            f"`{m.path}` changes the schema (`{schema[0].detail}`, line {schema[0].line}) and the data "
+            f"(`{first.detail}`) in one migration: the data change holds the schema locks, and neither can be "
+            "retried or rolled back alone.",
+            "Move the data change into its own migration (or a batched background job).",
+            m.framework,
+        )

@@ -1,0 +1,38 @@
+"""A column renamed on an existing table.
+
+What goes wrong: during a rolling deploy the old code keeps running next to the new one; the
+moment the rename commits, every query of the old code that names the column fails. The rename
+itself is instant, the outage lasts until the last old instance is gone (and comes back on a
+rollback).
+
+Safe alternative (expand/contract): add the new column, write to both, backfill, switch reads
+to the new column, deploy, then drop the old column in a later release. Rails: `ignored_columns`
+while the code changes; Django: `db_column=` to keep the database name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from bot.model import ChangeSet, Finding, Severity
+from bot.operations import Op
+from rules._operations import each_operation, finding, where
+
+ID = "renaming-column"
+SEVERITY = Severity.ERROR
+SUMMARY = "Renaming a column breaks the old code still running during a rolling deploy."
+
+
+def check(cs: ChangeSet) -> Iterator[Finding]:
+    for m, _ops, op in each_operation(cs, {Op.RENAME_COLUMN}):
+        old, new = op.column or "the column", op.new_name or "its new name"
+        yield finding(
+            ID,
+            SEVERITY,
+            m,
+            op,
+            f"Renaming `{old}` of {where(op)} to `{new}` breaks every query of the old code still running during "
+            "the deploy.",
+            f"Expand/contract: add `{new}`, write both, backfill, switch reads, deploy, then drop `{old}` later.",
+            suggestion=False,
+        )

@@ -1,0 +1,38 @@
+"""A table renamed.
+
+What goes wrong: the old code still running during a rolling deploy queries the old name and
+fails from the moment the rename commits until the last old instance stops.
+
+Safe alternative (expand/contract): create the new table (or a view with the new name over the
+old table), write to both, backfill, switch reads, deploy, then drop the old table later. In
+PostgreSQL, renaming the table and leaving a view under the old name keeps simple old queries
+working during the switch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from bot.model import ChangeSet, Finding, Severity
+from bot.operations import Op
+from rules._operations import each_operation, finding, where
+
+ID = "renaming-table"
+SEVERITY = Severity.ERROR
+SUMMARY = "Renaming a table breaks the old code still running during a rolling deploy."
+
+
+def check(cs: ChangeSet) -> Iterator[Finding]:
+    for m, _ops, op in each_operation(cs, {Op.RENAME_TABLE}):
+        yield finding(
+            ID,
+            SEVERITY,
+            m,
+            op,
+            f"Renaming {where(op)}"
+            + (f" to `{op.new_name}`" if op.new_name else "")
+            + " breaks every query of the old code still running during the deploy.",
+            "Expand/contract: create the new table (or a view under the old name), write both, backfill, switch "
+            "reads, then drop the old one later.",
+            suggestion=False,
+        )

@@ -1,0 +1,40 @@
+"""PostgreSQL: an index built on an existing table without `CONCURRENTLY`.
+
+Lock: `CREATE INDEX` takes a SHARE lock on the table for the whole build: every INSERT,
+UPDATE and DELETE waits (reads continue). On a large table the build takes minutes, and so
+does the write outage; requests pile up behind the lock until the deploy times out.
+
+Safe alternative: `CREATE INDEX CONCURRENTLY` builds the index while writes continue (two table
+scans, no blocking lock). It cannot run inside a transaction, so it goes in a migration of its
+own with the transaction off (`algorithm: :concurrently` + `disable_ddl_transaction!` in Rails,
+`postgresql_concurrently=True` in an `autocommit_block()` in Alembic, `AddIndexConcurrently` with
+`atomic = False` in Django, `concurrently: true` in Sequelize). If it fails it leaves an INVALID
+index: drop it and retry. Tables created in the same migration are exempt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from bot.model import ChangeSet, Finding, Severity
+from bot.operations import Op
+from rules._operations import CONCURRENT_FIX, SQL_CONCURRENT_FIX, each_operation, finding, what, where
+
+ID = "require-concurrent-index-creation"
+SEVERITY = Severity.WARNING
+SUMMARY = "PostgreSQL: CREATE INDEX on an existing table without CONCURRENTLY blocks writes while it builds."
+
+
+def check(cs: ChangeSet) -> Iterator[Finding]:
+    for m, _ops, op in each_operation(cs, {Op.CREATE_INDEX}, dialects={"postgres"}):
+        if op.concurrently:
+            continue
+        yield finding(
+            ID,
+            SEVERITY,
+            m,
+            op,
+            f"{what(op)} on {where(op)} without `CONCURRENTLY` takes a SHARE lock: every write to {where(op)} "
+            "waits until the index is built.",
+            CONCURRENT_FIX.get(m.framework, SQL_CONCURRENT_FIX),
+        )

@@ -1,0 +1,35 @@
+"""PostgreSQL: an index dropped without `CONCURRENTLY`.
+
+Lock: `DROP INDEX` takes an ACCESS EXCLUSIVE lock on the index's table: reads and writes wait,
+and the drop itself waits behind any long-running query, queueing everything after it.
+
+Safe alternative: `DROP INDEX CONCURRENTLY` (outside a transaction: a migration of its own with
+the transaction off; `algorithm: :concurrently` in Rails, `postgresql_concurrently=True` in
+Alembic, `RemoveIndexConcurrently` in Django).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from bot.model import ChangeSet, Finding, Severity
+from bot.operations import Op
+from rules._operations import CONCURRENT_FIX, SQL_CONCURRENT_FIX, each_operation, finding, what
+
+ID = "require-concurrent-index-deletion"
+SEVERITY = Severity.WARNING
+SUMMARY = "PostgreSQL: DROP INDEX without CONCURRENTLY locks the table against reads and writes."
+
+
+def check(cs: ChangeSet) -> Iterator[Finding]:
+    for m, _ops, op in each_operation(cs, {Op.DROP_INDEX}, dialects={"postgres"}):
+        if op.concurrently:
+            continue
+        yield finding(
+            ID,
+            SEVERITY,
+            m,
+            op,
+            f"{what(op)} without `CONCURRENTLY` takes an ACCESS EXCLUSIVE lock on the table: reads and writes wait.",
+            CONCURRENT_FIX.get(m.framework, SQL_CONCURRENT_FIX),
+        )

@@ -1,0 +1,35 @@
+"""A schema statement Migration Guard could not analyse.
+
+What goes wrong: the zero-downtime rules can only judge statements they understand. A DDL
+statement that the SQL parser keeps as an opaque command, or SQL built at run time (string
+formatting, interpolation), is not checked for locks; rather than pass it silently, this says
+so.
+
+Safe alternative: review the statement's locks by hand; prefer literal SQL in migrations; if it
+is safe, suppress the notice with a reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from bot.model import ChangeSet, Finding, Severity
+from bot.operations import Op
+from rules._operations import each_operation, finding
+
+ID = "sql-not-analysed"
+SEVERITY = Severity.NOTICE
+SUMMARY = "A schema statement could not be analysed for locks; review it by hand."
+
+
+def check(cs: ChangeSet) -> Iterator[Finding]:
+    for m, ops, op in each_operation(cs, {Op.UNKNOWN}, existing_tables_only=False):
+        yield finding(
+            ID,
+            SEVERITY,
+            m,
+            op,
+            f"Could not analyse `{op.detail}` ({ops.dialect}): its locks and compatibility were not checked.",
+            "Review its locks by hand, or write it as literal SQL the parser understands.",
+            suggestion=False,
+        )
