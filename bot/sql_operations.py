@@ -254,7 +254,7 @@ def _alter_action(
         if kind == "COLUMN":
             return [op(Op.DROP_COLUMN, column=_ident(t), detail="DROP COLUMN") for t in action.args.get("tables") or []]
         return [op(Op.OTHER, detail=f"DROP {kind}")]
-    return [op(Op.OTHER, detail=action.key.upper())]
+    return [op(Op.UNKNOWN, detail=f"ALTER TABLE ... {action.key.upper()}")]
 
 
 _WORDS = re.compile(r"[A-Za-z_]+|\"[^\"]*\"|`[^`]*`|[.(]")

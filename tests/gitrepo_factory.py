@@ -97,6 +97,30 @@ class Repo:
         self.git("checkout", "-q", name)
         return self
 
+    def findings(self, base: str = "main", config: str | None = None) -> list:
+        """The engine's findings (with suggestions), as the App sees them."""
+        from bot.config import Config, parse_config
+        from bot.engine import run
+        from bot.gitrepo import GitRepo
+        from bot.snapshot import build_changeset
+
+        git = GitRepo(self.root)
+        head, base_sha = git.resolve("HEAD"), git.resolve(base)
+        assert head and base_sha
+        cfg = parse_config(config, "config") if config else Config()
+        merge_base = git.merge_base(base_sha, head)
+        assert merge_base
+        base_tree = git.tree(base_sha)
+        cs, _ = build_changeset(
+            source=git,
+            config=cfg,
+            head_tree=git.tree(head),
+            base_tree=base_tree,
+            deployed_tree=base_tree,
+            changes=git.changes(merge_base, head),
+        )
+        return list(run(cs, cfg).findings)
+
     def check(self, *args: str, fmt: str = "json") -> Outcome:
         """Run ``migration-guard check`` in-process, as the console script would."""
         out, err = io.StringIO(), io.StringIO()
