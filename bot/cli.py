@@ -196,7 +196,7 @@ def _check(args: argparse.Namespace) -> int:
         head_ref=RefInfo(args.head, head),
         deployed_ref=RefInfo(deployed_name, deployed),
     )
-    result = run(changeset, config)
+    result = run(changeset, config, parallel=True)
     _emit(result, args)
     return EXIT_FINDINGS if result.failed else EXIT_OK
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 class Op(enum.StrEnum):
@@ -78,16 +79,19 @@ class MigrationOps:
     dialect: str = "postgres"
     notes: tuple[str, ...] = field(default_factory=tuple)
 
-    def created_tables(self) -> set[str]:
-        return {o.table for o in self.operations if o.kind is Op.CREATE_TABLE and o.table}
+    @cached_property
+    def _positions(self) -> tuple[dict[int, int], dict[str, int]]:
+        """Index of each operation, and where each table is first created (one pass, not one per question)."""
+        index = {id(o): i for i, o in enumerate(self.operations)}
+        created: dict[str, int] = {}
+        for i, o in enumerate(self.operations):
+            if o.kind is Op.CREATE_TABLE and o.table and o.table not in created:
+                created[o.table] = i
+        return index, created
 
     def on_existing_table(self, op: Operation) -> bool:
         """False for a table this migration created before the operation (no rows, no readers)."""
         if op.table is None:
             return True
-        for earlier in self.operations:
-            if earlier is op:
-                return True
-            if earlier.kind is Op.CREATE_TABLE and earlier.table == op.table:
-                return False
-        return True
+        index, created = self._positions
+        return not (op.table in created and created[op.table] < index.get(id(op), len(self.operations)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
@@ -79,8 +80,13 @@ def _ident(node: exp.Expression | str | None) -> str:
     return str(node).lower()
 
 
+@lru_cache(maxsize=16)
+def _dialect(name: str) -> Dialect:
+    return Dialect.get_or_raise(name)
+
+
 def split_statements(sql: str, dialect: str) -> list[list[Token]]:
-    tokens = Dialect.get_or_raise(dialect).tokenize(sql)
+    tokens = _dialect(dialect).tokenize(sql)
     chunks: list[list[Token]] = [[]]
     for token in tokens:
         if token.token_type == TokenType.SEMICOLON:
@@ -99,21 +105,55 @@ def sql_operations(sql: str, dialect: str = "postgres", first_line: int = 1) -> 
     except TokenError as exc:
         return [Operation(Op.UNKNOWN, first_line, detail=f"SQL that could not be tokenized ({exc})")]
     source_lines = sql.splitlines()
-    parser_dialect = Dialect.get_or_raise(dialect)
+    parser = _dialect(dialect).parser(error_level=ErrorLevel.RAISE)  # reset by every parse() call
     operations: list[Operation] = []
     for chunk in chunks:
         line = chunk[0].line + offset
         end_line = chunk[-1].line + offset
+        data = _data_statement(chunk, line, end_line)
+        if data is not None:  # DML needs no syntax tree (and a 10,000-row INSERT is costly to build)
+            operations.append(data)
+            continue
         text = sql[chunk[0].start : chunk[-1].end + 1]
         single_line = source_lines[chunk[0].line - 1] if chunk[0].line == chunk[-1].line else None
         try:
-            parsed = parser_dialect.parser(error_level=ErrorLevel.RAISE).parse(chunk, sql)
+            parsed = parser.parse(chunk, sql)
             expression = next((e for e in parsed if e is not None), None)
         except (ParseError, TokenError, ValueError, KeyError, AttributeError, IndexError, TypeError):
             expression = None
         ops = _classify(expression, text, dialect, line, end_line, single_line)
         operations.extend(ops)
     return operations
+
+
+_DML = {TokenType.INSERT: "INSERT", TokenType.UPDATE: "UPDATE", TokenType.DELETE: "DELETE", TokenType.MERGE: "MERGE"}
+_QUERY = {TokenType.SELECT, TokenType.WITH, TokenType.VALUES}
+
+
+def _data_statement(chunk: list[Token], line: int, end_line: int) -> Operation | None:
+    """INSERT/UPDATE/DELETE/MERGE (a data change on the named table) and queries, from tokens."""
+    first = chunk[0].token_type
+    if first in _QUERY:
+        if any(t.token_type in _DML for t in chunk[:64]):
+            return None  # WITH ... UPDATE: let the parser say which table
+        return Operation(Op.OTHER, line, end_line=end_line, detail="SELECT")
+    if first not in _DML:
+        return None
+    skip = {TokenType.INTO, TokenType.FROM, TokenType.ONLY, TokenType.IGNORE}
+    names: list[str] = []
+    for token in chunk[1:8]:
+        if token.token_type in skip and not names:
+            continue
+        if token.token_type == TokenType.DOT:
+            continue
+        if token.token_type in (TokenType.VAR, TokenType.IDENTIFIER) or token.text.isidentifier():
+            names.append(token.text if token.token_type == TokenType.IDENTIFIER else token.text.lower())
+            if len(chunk) > chunk.index(token) + 1 and chunk[chunk.index(token) + 1].token_type == TokenType.DOT:
+                continue
+        break
+    if len(names) > 1 and names[-2] == "public":
+        names = names[-1:]
+    return Operation(Op.DATA, line, end_line=end_line, table=".".join(names) or None, detail=_DML[first])
 
 
 def _classify(
@@ -197,7 +237,7 @@ def _alter_action(
             for call in default.find_all(exp.Func):
                 name = (call.sql_name() if not isinstance(call, exp.Anonymous) else call.name).lower()
                 if name in VOLATILE:
-                    volatile = call.sql(dialect=dialect).lower()
+                    volatile = "gen_random_uuid()" if name == "uuid" and dialect == "postgres" else f"{name}()"
                     break
         ops = [
             op(

@@ -59,6 +59,8 @@ def _comments(path: str, text: str) -> Iterator[tuple[int, str]]:
 def find_suppressions(path: str, text: str, known_rules: set[str]) -> tuple[list[Suppression], list[BadSuppression]]:
     good: list[Suppression] = []
     bad: list[BadSuppression] = []
+    if MARKER not in text:
+        return good, bad  # the common case: no need to find the comments at all
     for line, comment in _comments(path, text):
         body = comment.strip()
         if not body.startswith(MARKER):

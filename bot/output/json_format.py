@@ -30,4 +30,5 @@ def render(result: Result) -> str:
             "notices": result.count(Severity.NOTICE),
         },
     }
-    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    # One compact line: the format is for machines (pipe it through `jq` to read it).
+    return json.dumps(payload, ensure_ascii=False) + "\n"

@@ -1,0 +1,101 @@
+"""Zero-downtime analysis of plain PostgreSQL migrations, side by side with squawk in one run.
+
+Corpus: 2,000 Flyway files of 10 statements each, and single files of 5,000, 10,000 and 20,000
+statements (to show growth). For each, the wall time of squawk (``pip install squawk-cli``) and
+of ``migration-guard check`` on a git repository whose change adds those files (parse cache
+off, so every file is read and analysed), and the ratio.
+
+    python benchmarks/bench_squawk.py [--files 2000] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+STATEMENTS = [
+    "ALTER TABLE users_{n} ADD COLUMN note_{n} text;",
+    "CREATE INDEX idx_users_{n}_email ON users_{n} (email);",
+    "ALTER TABLE users_{n} ALTER COLUMN email SET NOT NULL;",
+    "UPDATE users_{n} SET note_{n} = 'x' WHERE id < 100;",
+    "ALTER TABLE orders_{n} ADD CONSTRAINT fk_{n} FOREIGN KEY (user_id) REFERENCES users_{n} (id);",
+    "CREATE TABLE audit_{n} (id bigint PRIMARY KEY, payload jsonb NOT NULL, created_at timestamptz DEFAULT now());",
+    "ALTER TABLE users_{n} RENAME COLUMN name TO full_name;",
+    "ALTER TABLE users_{n} ADD COLUMN token_{n} uuid DEFAULT gen_random_uuid();",
+    "DROP INDEX IF EXISTS idx_old_{n};",
+    "ALTER TABLE users_{n} ALTER COLUMN email TYPE varchar(320);",
+]
+
+
+def statements(count: int, seed: int) -> str:
+    return "\n".join(STATEMENTS[i % len(STATEMENTS)].format(n=seed * 100000 + i) for i in range(count)) + "\n"
+
+
+def git(root: Path, *args: str) -> None:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@b", "GIT_COMMITTER_NAME": "b",
+           "GIT_COMMITTER_EMAIL": "b@b"}  # fmt: skip
+    subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
+
+
+def repository(root: Path, files: dict[str, str]) -> list[Path]:
+    """A repository whose branch adds ``files``; returns their paths for squawk."""
+    root.mkdir(parents=True)
+    git(root, "init", "-q", "-b", "main")
+    (root / "README").write_text("x\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "start")
+    git(root, "checkout", "-q", "-b", "feature")
+    paths = []
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        paths.append(path)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "migrations")
+    return paths
+
+
+def timed(argv: list[str], cwd: Path) -> tuple[float, int]:
+    start = time.perf_counter()
+    done = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start, done.returncode
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--files", type=int, default=2000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    squawk = shutil.which("squawk") or str(Path(sys.executable).parent / "squawk")
+    if not Path(squawk).exists():
+        raise SystemExit("squawk is not installed: pip install squawk-cli")
+    tmp = Path(tempfile.mkdtemp(prefix="mg-bench-squawk-"))
+    check = [sys.executable, "-m", "bot.cli", "check", "--base", "main", "--format", "json", "--no-cache"]
+    cases = {
+        f"{args.files} files x 10 statements": {
+            f"db/migration/V{n}__step_{n}.sql": statements(10, n) for n in range(1, args.files + 1)
+        },
+        **{f"1 file x {count} statements": {"db/migration/V1__big.sql": statements(count, 1)} for count in (5000, 10000, 20000)},
+    }
+    print(f"{'':34} {'squawk s':>9} {'guard s':>9} {'ratio':>7}")
+    for name, files in cases.items():
+        root = tmp / name.replace(" ", "_")
+        paths = repository(root, files)
+        rel = [str(p.relative_to(root)) for p in paths]
+        squawk_times = [timed([squawk, "--reporter", "gcc", *rel], root)[0] for _ in range(args.runs)]
+        guard_times = [timed(check, root)[0] for _ in range(args.runs)]
+        s, g = statistics.median(squawk_times), statistics.median(guard_times)
+        print(f"{name:34} {s:9.2f} {g:9.2f} {g / s:6.2f}x")
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
