@@ -33,12 +33,13 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from bot.parse_cache import CachedResult, CacheKey, dump_result, key_text, load_result
 
@@ -99,6 +100,14 @@ published = Table(
 )
 
 QUEUED, RUNNING, DONE, FAILED, SUPERSEDED = "queued", "running", "done", "failed", "superseded"
+SCHEMA_LOCK_KEY = 0x6D67_7363  # "mgsc": the advisory lock that serialises schema creation
+
+
+def sqlalchemy_url(url: str) -> str:
+    """``postgresql://`` means psycopg 3 (the driver we ship), not SQLAlchemy's psycopg2 default."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
 
 
 @dataclass(frozen=True)
@@ -136,7 +145,7 @@ class Store:
             self.engine: Engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
-            self.engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+            self.engine = create_engine(sqlalchemy_url(url), pool_pre_ping=True, pool_size=5, max_overflow=5)
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
@@ -150,7 +159,19 @@ class Store:
             yield db
 
     def create_schema(self) -> None:
-        metadata.create_all(self.engine)
+        """Create missing tables; on PostgreSQL under an advisory lock, so replicas starting
+        together do not race on ``CREATE TABLE``."""
+        if self.is_sqlite:
+            for attempt in range(5):  # two processes may both see a table missing; the loser retries
+                try:
+                    metadata.create_all(self.engine)
+                    return
+                except OperationalError as exc:
+                    if "already exists" not in str(exc) or attempt == 4:
+                        raise
+        with self.engine.begin() as db:
+            db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+            metadata.create_all(db)
 
     def ping(self) -> bool:
         try:

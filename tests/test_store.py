@@ -1,0 +1,120 @@
+"""The job store on SQLite and on a real PostgreSQL (``MIGRATION_GUARD_TEST_POSTGRES_URL``)."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.store import JobSpec, Store, sqlalchemy_url
+
+POSTGRES = os.environ.get("MIGRATION_GUARD_TEST_POSTGRES_URL")
+
+
+def postgres_schema_url() -> Iterator[str]:
+    """A fresh schema per test on the shared server, dropped afterwards."""
+    if not POSTGRES:
+        pytest.skip("MIGRATION_GUARD_TEST_POSTGRES_URL is not set (CI sets it): PostgreSQL store tests skipped")
+    schema = f"mg_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(sqlalchemy_url(POSTGRES))
+    with admin.begin() as db:
+        db.execute(text(f"CREATE SCHEMA {schema}"))
+    separator = "&" if "?" in POSTGRES else "?"
+    yield f"{POSTGRES}{separator}options=-csearch_path%3D{schema}"
+    with admin.begin() as db:
+        db.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    else:
+        yield from postgres_schema_url()
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    s = Store(store_url)
+    s.create_schema()
+    yield s
+    s.engine.dispose()
+
+
+def spec(n: int = 1) -> JobSpec:
+    return JobSpec("review", f"o/r#{n}", {"number": n})
+
+
+def test_deliveries_are_recorded_once(store: Store) -> None:
+    assert store.record_delivery("d1", "pull_request", spec()) == "queued"
+    assert store.record_delivery("d1", "pull_request", spec()) == "duplicate"
+    assert store.job_counts() == {"queued": 1}
+
+
+def test_a_newer_request_supersedes_a_queued_one(store: Store) -> None:
+    store.record_delivery("d1", "pull_request", spec())
+    store.record_delivery("d2", "pull_request", spec())
+    store.record_delivery("d3", "pull_request", spec(2))
+    assert store.job_counts() == {"queued": 2, "superseded": 1}
+    assert [j.payload["number"] for j in iter(lambda: store.claim_job("w", 30), None)] == [1, 2]
+
+
+def test_concurrent_claims_take_each_job_once(store: Store) -> None:
+    for n in range(40):
+        store.record_delivery(f"d{n}", "pull_request", spec(n))
+    claimed: list[int] = []
+    lock = threading.Lock()
+
+    def worker(name: str) -> None:
+        while (job := store.claim_job(name, 30)) is not None:
+            with lock:
+                claimed.append(job.id)
+
+    threads = [threading.Thread(target=worker, args=(f"w{i}",)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(claimed) == sorted(set(claimed)) and len(claimed) == 40
+
+
+def test_a_job_whose_lease_ran_out_is_claimed_again(store: Store) -> None:
+    store.record_delivery("d1", "pull_request", spec())
+    first = store.claim_job("dead-worker", 0.2)
+    assert first is not None and store.claim_job("other", 30) is None
+    store.set_check_run(first.id, 99)
+    time.sleep(0.3)
+    again = store.claim_job("other", 30)
+    assert again is not None and (again.id, again.attempts, again.check_run_id) == (first.id, 2, 99)
+
+
+def test_schema_setup_is_safe_when_replicas_start_together(store_url: str) -> None:
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            s = Store(store_url)
+            s.create_schema()
+            s.engine.dispose()
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
+def test_caches_are_content_addressed(store: Store) -> None:
+    store.put_blobs({"a" * 40: b"one"})
+    store.put_blobs({"a" * 40: b"one", "b" * 40: b"two"})
+    assert store.get_blobs(["a" * 40, "b" * 40, "c" * 40]) == {"a" * 40: b"one", "b" * 40: b"two"}
