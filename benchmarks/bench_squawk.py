@@ -83,7 +83,10 @@ def main() -> None:
         f"{args.files} files x 10 statements": {
             f"db/migration/V{n}__step_{n}.sql": statements(10, n) for n in range(1, args.files + 1)
         },
-        **{f"1 file x {count} statements": {"db/migration/V1__big.sql": statements(count, 1)} for count in (5000, 10000, 20000)},
+        **{
+            f"1 file x {count} statements": {"db/migration/V1__big.sql": statements(count, 1)}
+            for count in (5000, 10000, 20000)
+        },
     }
     print(f"{'':34} {'squawk s':>9} {'guard s':>9} {'ratio':>7}")
     for name, files in cases.items():

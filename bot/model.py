@@ -156,6 +156,18 @@ class MigrationSet:
 
 
 @dataclass(frozen=True)
+class OpenPrMigration:
+    """A migration another open pull request adds (the App's index; for cross-PR collisions)."""
+
+    pr: int
+    framework: str
+    namespace: str
+    key: str
+    parents: tuple[str, ...]
+    path: str
+
+
+@dataclass(frozen=True)
 class RefInfo:
     """A ref as the user named it and the commit it resolved to, for reports."""
 
@@ -186,6 +198,7 @@ class ChangeSet:
     deployed_ref: RefInfo | None = None
     config: Config | None = None
     namespace_dialects: Mapping[tuple[str, str], str] = field(default_factory=dict)  # Prisma's provider
+    other_prs: tuple[OpenPrMigration, ...] = ()  # what other open pull requests add (App only)
     _operations: dict[str, MigrationOps] = field(default_factory=dict, compare=False, repr=False)
 
     def operations(self, m: Migration) -> MigrationOps:

@@ -7,14 +7,17 @@ safe to repeat (the check run is reused, the review only carries what is not pub
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from bot.engine import run
 from bot.github.client import GitHubApp, RepoApi
 from bot.github.pr_snapshot import PullRequestRef, SnapshotError, take_snapshot
+from bot.model import ChangeSet, OpenPrMigration, Role
 from bot.publish import finish_check_run, publish_review, start_check_run
 from bot.report import CheckReport, check_report, checked_from, plan_review, simple_report
 from bot.settings import Settings
-from bot.store import Job, Store
+from bot.store import Job, JobSpec, OpenPr, Store
+from bot.webhooks import REVIEW
 
 log = logging.getLogger("migration_guard.review")
 
@@ -58,6 +61,7 @@ def run_review(job: Job, app: GitHubApp, store: Store, settings: Settings) -> No
         return
 
     if snapshot.changeset is None:
+        store.forget_pr(api.full_name, number)  # touches no migration (any more): no collisions to track
         publish_review(api, store, number, head_sha, plan_review([], {}, settings.docs_url), job.attempts > 1)
         finish_check_run(
             api,
@@ -70,7 +74,7 @@ def run_review(job: Job, app: GitHubApp, store: Store, settings: Settings) -> No
         )
         return
 
-    cs = snapshot.changeset
+    cs = replace(snapshot.changeset, other_prs=tuple(store.migrations_of_other_prs(api.full_name, base_ref, number)))
     assert snapshot.config is not None
     result = run(cs, snapshot.config)
     report: CheckReport = check_report(
@@ -79,7 +83,53 @@ def run_review(job: Job, app: GitHubApp, store: Store, settings: Settings) -> No
     plan = plan_review(result.findings, {c.path: c for c in cs.changes}, settings.docs_url)
     publish_review(api, store, number, head_sha, plan, reconcile=job.attempts > 1)
     finish_check_run(api, check_run_id, report)
+    remember(store, api.full_name, p["installation_id"], number, base_ref, head_sha, cs)
     log.info("%s#%s at %s: %s", api.full_name, number, head_sha[:12], report.title)
+
+
+def remember(store: Store, repo: str, installation_id: int, number: int, base_ref: str, head_sha: str,
+             cs: ChangeSet) -> None:  # fmt: skip
+    """Index what this pull request adds, for the other open pull requests' collision checks."""
+    added = cs.added_paths()
+    store.remember_pr(
+        OpenPr(repo, number, installation_id, base_ref, head_sha),
+        [
+            OpenPrMigration(number, m.framework, m.namespace, m.key, m.parents, m.path)
+            for m in cs.touched_migrations()
+            if m.role is Role.UP and m.path in added
+        ],
+    )
+
+
+def forget_pull_request(job: Job, store: Store) -> None:
+    p = job.payload
+    store.forget_pr(f"{p['owner']}/{p['repo']}", p["number"])
+
+
+def recheck_open_pull_requests(job: Job, store: Store, spacing: float = 0.5) -> None:
+    """The base branch moved: re-review every open pull request against it that touches migrations,
+    spaced out so a busy repository does not spend its rate limit in one burst."""
+    p = job.payload
+    repo = f"{p['owner']}/{p['repo']}"
+    for i, pr in enumerate(store.open_prs_on(repo, p["branch"])):
+        if pr.head_sha == p.get("after"):
+            continue
+        store.enqueue(
+            JobSpec(
+                REVIEW,
+                f"{repo}#{pr.pr}",
+                {
+                    "installation_id": pr.installation_id,
+                    "owner": p["owner"],
+                    "repo": p["repo"],
+                    "number": pr.pr,
+                    "head_sha": pr.head_sha,
+                    "base_ref": pr.base_ref,
+                    "reason": f"base branch {p['branch']} moved",
+                },
+            ),
+            delay=i * spacing,
+        )
 
 
 def _pull_request_of(api: RepoApi, head_sha: str, number: int | None) -> tuple[int, str] | None:

@@ -41,6 +41,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from bot.model import OpenPrMigration
 from bot.parse_cache import CachedResult, CacheKey, dump_result, key_text, load_result
 
 metadata = MetaData()
@@ -99,6 +100,54 @@ published = Table(
     Column("updated_at", Float, nullable=False),
 )
 
+open_prs = Table(
+    "open_prs",
+    metadata,
+    Column("repo", String(300), primary_key=True),
+    Column("pr", Integer, primary_key=True),
+    Column("installation_id", BigInteger, nullable=False),
+    Column("base_ref", String(300), nullable=False),
+    Column("head_sha", String(64), nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+pr_migrations = Table(
+    "pr_migrations",
+    metadata,
+    Column("repo", String(300), nullable=False, index=True),
+    Column("pr", Integer, nullable=False),
+    Column("framework", String(50), nullable=False),
+    Column("namespace", String(500), nullable=False),
+    Column("key", String(500), nullable=False),
+    Column("parents", Text, nullable=False),  # JSON list
+    Column("path", Text, nullable=False),
+)
+
+waivers = Table(
+    "waivers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("repo", String(300), nullable=False, index=True),
+    Column("pr", Integer, nullable=False),
+    Column("rule", String(100), nullable=False),
+    Column("path", Text, nullable=False),  # "*" for every file
+    Column("reason", Text, nullable=False),
+    Column("author", String(200), nullable=False),
+    Column("head_sha", String(64), nullable=False),
+    Column("blobs", Text, nullable=False),  # JSON path -> blob SHA when waived: a later edit ends it
+    Column("created_at", Float, nullable=False),
+)
+
+deployed_refs = Table(
+    "deployed_refs",
+    metadata,
+    Column("repo", String(300), primary_key=True),
+    Column("environment", String(300), primary_key=True),
+    Column("sha", String(64), nullable=False),
+    Column("ref", String(300)),
+    Column("updated_at", Float, nullable=False),
+)
+
 QUEUED, RUNNING, DONE, FAILED, SUPERSEDED = "queued", "running", "done", "failed", "superseded"
 SCHEMA_LOCK_KEY = 0x6D67_7363  # "mgsc": the advisory lock that serialises schema creation
 
@@ -126,6 +175,26 @@ class Job:
     payload: dict[str, Any]
     attempts: int  # including the current one
     check_run_id: int | None
+
+
+@dataclass(frozen=True)
+class OpenPr:
+    repo: str
+    pr: int
+    installation_id: int
+    base_ref: str
+    head_sha: str
+
+
+@dataclass(frozen=True)
+class Waiver:
+    id: int
+    rule: str
+    path: str
+    reason: str
+    author: str
+    head_sha: str
+    blobs: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -310,6 +379,119 @@ class Store:
         with self._write() as db:
             for start in range(0, len(rows), 500):
                 db.execute(dialect_insert(table).on_conflict_do_nothing(), rows[start : start + 500])
+
+    def enqueue(self, spec: JobSpec, delay: float = 0.0) -> None:
+        """A job asked for by another job (not by a webhook): same supersede rule."""
+        now = time.time()
+        with self._write() as db:
+            db.execute(
+                update(jobs)
+                .where(jobs.c.dedupe_key == spec.dedupe_key, jobs.c.state == QUEUED)
+                .values(state=SUPERSEDED, finished_at=now)
+            )
+            db.execute(
+                insert(jobs).values(
+                    kind=spec.kind,
+                    dedupe_key=spec.dedupe_key,
+                    payload=json.dumps(spec.payload),
+                    state=QUEUED,
+                    attempts=0,
+                    run_after=now + delay,
+                    created_at=now,
+                )
+            )
+
+    # -- open pull requests and what they add ----------------------------------------------
+    def remember_pr(self, pr: OpenPr, migrations: Iterable[OpenPrMigration]) -> None:
+        now = time.time()
+        rows = [
+            {"repo": pr.repo, "pr": pr.pr, "framework": m.framework, "namespace": m.namespace, "key": m.key,
+             "parents": json.dumps(list(m.parents)), "path": m.path}
+            for m in migrations
+        ]  # fmt: skip
+        with self._write() as db:
+            db.execute(delete(open_prs).where(open_prs.c.repo == pr.repo, open_prs.c.pr == pr.pr))
+            db.execute(delete(pr_migrations).where(pr_migrations.c.repo == pr.repo, pr_migrations.c.pr == pr.pr))
+            db.execute(
+                insert(open_prs).values(
+                    repo=pr.repo,
+                    pr=pr.pr,
+                    installation_id=pr.installation_id,
+                    base_ref=pr.base_ref,
+                    head_sha=pr.head_sha,
+                    updated_at=now,
+                )
+            )
+            if rows:
+                db.execute(insert(pr_migrations), rows)
+
+    def forget_pr(self, repo: str, pr: int) -> None:
+        with self._write() as db:
+            db.execute(delete(open_prs).where(open_prs.c.repo == repo, open_prs.c.pr == pr))
+            db.execute(delete(pr_migrations).where(pr_migrations.c.repo == repo, pr_migrations.c.pr == pr))
+
+    def open_prs_on(self, repo: str, base_ref: str) -> list[OpenPr]:
+        with self.engine.connect() as db:
+            rows = db.execute(
+                select(open_prs).where(open_prs.c.repo == repo, open_prs.c.base_ref == base_ref).order_by(open_prs.c.pr)
+            )
+            return [OpenPr(r.repo, r.pr, r.installation_id, r.base_ref, r.head_sha) for r in rows]
+
+    def migrations_of_other_prs(self, repo: str, base_ref: str, pr: int) -> list[OpenPrMigration]:
+        with self.engine.connect() as db:
+            rows = db.execute(
+                select(pr_migrations)
+                .join(open_prs, (open_prs.c.repo == pr_migrations.c.repo) & (open_prs.c.pr == pr_migrations.c.pr))
+                .where(pr_migrations.c.repo == repo, open_prs.c.base_ref == base_ref, pr_migrations.c.pr != pr)
+                .order_by(pr_migrations.c.pr, pr_migrations.c.path)
+            )
+            return [
+                OpenPrMigration(r.pr, r.framework, r.namespace, r.key, tuple(json.loads(r.parents)), r.path)
+                for r in rows
+            ]
+
+    # -- waivers -------------------------------------------------------------------------------
+    def add_waiver(self, repo: str, pr: int, rule: str, path: str, reason: str, author: str, head_sha: str,
+                   blobs: Mapping[str, str]) -> None:  # fmt: skip
+        with self._write() as db:
+            db.execute(
+                delete(waivers).where(waivers.c.repo == repo, waivers.c.pr == pr, waivers.c.rule == rule,
+                                      waivers.c.path == path)
+            )  # fmt: skip
+            db.execute(
+                insert(waivers).values(repo=repo, pr=pr, rule=rule, path=path, reason=reason, author=author,
+                                       head_sha=head_sha, blobs=json.dumps(dict(blobs)), created_at=time.time())
+            )  # fmt: skip
+
+    def remove_waiver(self, repo: str, pr: int, rule: str, path: str | None) -> int:
+        condition = (waivers.c.repo == repo) & (waivers.c.pr == pr) & (waivers.c.rule == rule)
+        if path is not None:
+            condition = condition & (waivers.c.path == path)
+        with self._write() as db:
+            return db.execute(delete(waivers).where(condition)).rowcount
+
+    def waivers_for(self, repo: str, pr: int) -> list[Waiver]:
+        with self.engine.connect() as db:
+            rows = db.execute(select(waivers).where(waivers.c.repo == repo, waivers.c.pr == pr).order_by(waivers.c.id))
+            return [Waiver(r.id, r.rule, r.path, r.reason, r.author, r.head_sha, json.loads(r.blobs)) for r in rows]
+
+    # -- deployed refs ---------------------------------------------------------------------
+    def deployed_sha(self, repo: str, environment: str) -> tuple[str, str | None] | None:
+        with self.engine.connect() as db:
+            row = db.execute(
+                select(deployed_refs.c.sha, deployed_refs.c.ref).where(
+                    deployed_refs.c.repo == repo, deployed_refs.c.environment == environment
+                )
+            ).first()
+        return (row.sha, row.ref) if row else None
+
+    def set_deployed(self, repo: str, environment: str, sha: str, ref: str | None) -> None:
+        with self._write() as db:
+            db.execute(
+                delete(deployed_refs).where(deployed_refs.c.repo == repo, deployed_refs.c.environment == environment)
+            )
+            db.execute(insert(deployed_refs).values(repo=repo, environment=environment, sha=sha, ref=ref,
+                                                    updated_at=time.time()))  # fmt: skip
 
     # -- what was published on a pull request --------------------------------------------
     def published_for(self, repo: str, pr: int) -> dict[str, Published]:

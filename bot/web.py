@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 from bot.store import Store
-from bot.webhooks import job_for, signature_valid
+from bot.webhooks import BASE_MOVED, job_for, signature_valid
 from rules import RULES
 
 MAX_BODY = 25 * 1024 * 1024  # GitHub caps payloads at 25 MB
@@ -49,6 +49,10 @@ def create_app(store: Store, webhook_secret: str, wake: Callable[[], None] = lam
         if not isinstance(payload, dict):
             return JSONResponse({"error": "body is not a JSON object"}, status_code=400)
         spec = job_for(event_name, payload)
+        if spec is not None and spec.kind == BASE_MOVED:
+            repo = f"{spec.payload['owner']}/{spec.payload['repo']}"
+            if not await run_in_threadpool(store.open_prs_on, repo, spec.payload["branch"]):
+                spec = None  # no open pull request with migrations targets this branch
         if spec is None:
             return JSONResponse({"status": "ignored", "event": event_name}, status_code=200)
         outcome = await run_in_threadpool(store.record_delivery, delivery, event_name, spec)

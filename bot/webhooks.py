@@ -14,6 +14,8 @@ from typing import Any
 from bot.store import JobSpec
 
 REVIEW = "review"
+FORGET = "forget"
+BASE_MOVED = "base_moved"
 PR_ACTIONS = {"opened", "synchronize", "reopened", "ready_for_review"}
 
 
@@ -59,6 +61,14 @@ def _review(
 
 
 def on_pull_request(payload: dict[str, Any]) -> JobSpec | None:
+    if payload.get("action") == "closed":
+        where = _repo(payload)
+        number = (payload.get("pull_request") or {}).get("number") or payload.get("number")
+        if where is None or number is None:
+            return None
+        owner, name, installation = where
+        return JobSpec(FORGET, f"{owner}/{name}#{number}:closed",
+                       {"installation_id": installation, "owner": owner, "repo": name, "number": number})  # fmt: skip
     if payload.get("action") not in PR_ACTIONS:
         return None
     pr = payload.get("pull_request") or {}
@@ -95,10 +105,24 @@ def on_check_suite(payload: dict[str, Any]) -> JobSpec | None:
     return _rerequest(payload, payload.get("check_suite") or {}, "check_suite")
 
 
+def on_push(payload: dict[str, Any]) -> JobSpec | None:
+    """A push to a branch: open pull requests against it may now collide (filtered in the web layer)."""
+    ref = payload.get("ref") or ""
+    where = _repo(payload)
+    if where is None or not ref.startswith("refs/heads/") or payload.get("deleted"):
+        return None
+    owner, name, installation = where
+    branch = ref.removeprefix("refs/heads/")
+    return JobSpec(BASE_MOVED, f"{owner}/{name}@{branch}",
+                   {"installation_id": installation, "owner": owner, "repo": name, "branch": branch,
+                    "after": payload.get("after")})  # fmt: skip
+
+
 HANDLERS: dict[str, Callable[[dict[str, Any]], JobSpec | None]] = {
     "pull_request": on_pull_request,
     "check_run": on_check_run,
     "check_suite": on_check_suite,
+    "push": on_push,
 }
 
 

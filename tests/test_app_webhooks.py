@@ -94,10 +94,18 @@ def test_events_not_handled_get_200(app: Harness, event: str, fixture: tuple[str
     assert jobs(app) == []
 
 
-@pytest.mark.parametrize("action", ["labeled", "closed"])
-def test_pull_request_actions_not_handled_get_200(app: Harness, action: str) -> None:
-    response = app.send("pull_request", app.pr_event(action, 1))
+def test_pull_request_actions_not_handled_get_200(app: Harness) -> None:
+    response = app.send("pull_request", app.pr_event("labeled", 1))
     assert response.status_code == 200 and jobs(app) == []
+
+
+def test_closed_pull_request_is_forgotten(app: Harness) -> None:
+    app.send("pull_request", app.pr_event("opened", 1))
+    app.settle()
+    assert [pr.pr for pr in app.service.store.open_prs_on("octo-org/shop", "main")] == [1]
+    assert app.send("pull_request", app.pr_event("closed", 1)).status_code == 202
+    app.settle()
+    assert app.service.store.open_prs_on("octo-org/shop", "main") == []
 
 
 @pytest.mark.parametrize("action", ["opened", "synchronize", "reopened", "ready_for_review"])
