@@ -187,7 +187,7 @@ def test_rules_and_explain(capsys) -> None:
     listing = capsys.readouterr().out
     rows = {line.split()[0]: line.split()[1] for line in listing.splitlines()}
     assert rows["missing-rollback"] == "error" and rows["unused-suppression"] == "notice"
-    assert rows["require-concurrent-index-creation"] == "warning" and len(rows) == 27
+    assert rows["require-concurrent-index-creation"] == "warning" and len(rows) == 28
     assert main(["explain", "nope"]) == 2
     assert capsys.readouterr().err == "migration-guard: error: unknown rule 'nope' (see `migration-guard rules`)\n"
 

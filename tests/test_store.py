@@ -103,7 +103,7 @@ def test_schema_setup_is_safe_when_replicas_start_together(store_url: str) -> No
             s = Store(store_url)
             s.create_schema()
             s.engine.dispose()
-        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+        except BaseException as exc:  # collected for the assertion
             errors.append(exc)
 
     threads = [threading.Thread(target=start) for _ in range(4)]
