@@ -9,6 +9,7 @@ the App published on each pull request (so a re-run neither piles up nor repeats
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -236,8 +237,9 @@ class Store:
                     metadata.create_all(self.engine)
                     return
                 except OperationalError as exc:
-                    if "already exists" not in str(exc) or attempt == 4:
+                    if ("already exists" not in str(exc) and "locked" not in str(exc)) or attempt == 4:
                         raise
+                    time.sleep(0.1)
         with self.engine.begin() as db:
             db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
             metadata.create_all(db)
@@ -563,7 +565,12 @@ class StoreParseCache:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the webhook's writes
+    for _ in range(50):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the webhook's writes
+            break
+        except sqlite3.OperationalError:  # another process is switching it at this moment
+            time.sleep(0.05)
     # WAL + NORMAL: a committed job survives any crash of the service (the 202 promise); only a
     # power loss of the machine may lose the last commits. PostgreSQL for more.
     cursor.execute("PRAGMA synchronous=NORMAL")
