@@ -101,6 +101,13 @@ def remember(store: Store, repo: str, installation_id: int, number: int, base_re
     )
 
 
+def record_deployment(job: Job, store: Store) -> None:
+    """``deployment_status`` success: remember the commit, then re-check open pull requests."""
+    p = job.payload
+    repo = f"{p['owner']}/{p['repo']}"
+    store.set_deployed(repo, p["environment"], p["sha"], p.get("ref"))
+
+
 def forget_pull_request(job: Job, store: Store) -> None:
     p = job.payload
     store.forget_pr(f"{p['owner']}/{p['repo']}", p["number"])

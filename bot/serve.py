@@ -20,12 +20,19 @@ from typing import Any
 
 from starlette.applications import Starlette
 
+from bot.commands import run_command
 from bot.github.client import GitHubApp
-from bot.review_job import conclude_failed, forget_pull_request, recheck_open_pull_requests, run_review
+from bot.review_job import (
+    conclude_failed,
+    forget_pull_request,
+    recheck_open_pull_requests,
+    record_deployment,
+    run_review,
+)
 from bot.settings import Settings
 from bot.store import Store
 from bot.web import create_app
-from bot.webhooks import BASE_MOVED, FORGET, REVIEW
+from bot.webhooks import BASE_MOVED, COMMAND, DEPLOYMENT, FORGET, REVIEW
 from bot.worker import Workers
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s"
@@ -58,6 +65,8 @@ def build_workers(settings: Settings, store: Store, wake_event: Any = None, coun
             REVIEW: lambda job: run_review(job, github, store, settings),
             FORGET: lambda job: forget_pull_request(job, store),
             BASE_MOVED: lambda job: recheck_open_pull_requests(job, store),
+            COMMAND: lambda job: run_command(job, github, store, settings),
+            DEPLOYMENT: lambda job: record_deployment(job, store),
         },
         lambda job, reason: conclude_failed(job, github, store, settings, reason),
         count=settings.workers if count is None else count,

@@ -14,6 +14,8 @@ from typing import Any
 from bot.store import JobSpec
 
 REVIEW = "review"
+COMMAND = "command"
+DEPLOYMENT = "deployment"
 FORGET = "forget"
 BASE_MOVED = "base_moved"
 PR_ACTIONS = {"opened", "synchronize", "reopened", "ready_for_review"}
@@ -118,11 +120,67 @@ def on_push(payload: dict[str, Any]) -> JobSpec | None:
                     "after": payload.get("after")})  # fmt: skip
 
 
+def _command(payload: dict[str, Any], number: int | None, kind: str) -> JobSpec | None:
+    """A new comment whose first line starts with ``/migrations`` (edits are not run again; bots are ignored)."""
+    comment = payload.get("comment") or {}
+    user = comment.get("user") or {}
+    line = (comment.get("body") or "").strip().splitlines()[0:1]
+    if payload.get("action") != "created" or number is None or not line or not line[0].startswith("/migrations"):
+        return None
+    if (
+        user.get("type") == "Bot"
+        or (user.get("login") or "").endswith("[bot]")
+        or comment.get("performed_via_github_app")
+    ):
+        return None
+    where = _repo(payload)
+    if where is None:
+        return None
+    owner, name, installation = where
+    return JobSpec(
+        COMMAND,
+        f"{owner}/{name}#{number}:comment:{comment.get('id')}",
+        {"installation_id": installation, "owner": owner, "repo": name, "number": number, "comment_id": comment.get("id"),
+         "kind": kind, "author": user.get("login", ""), "line": line[0]},
+    )  # fmt: skip
+
+
+def on_issue_comment(payload: dict[str, Any]) -> JobSpec | None:
+    issue = payload.get("issue") or {}
+    if not issue.get("pull_request"):
+        return None  # a comment on an issue, not on a pull request
+    return _command(payload, issue.get("number"), "issue")
+
+
+def on_review_comment(payload: dict[str, Any]) -> JobSpec | None:
+    return _command(payload, (payload.get("pull_request") or {}).get("number"), "review")
+
+
+def on_deployment_status(payload: dict[str, Any]) -> JobSpec | None:
+    """A successful deployment moves what counts as deployed for its environment."""
+    status = payload.get("deployment_status") or {}
+    deployment = payload.get("deployment") or {}
+    where = _repo(payload)
+    if where is None or status.get("state") != "success" or not deployment.get("sha"):
+        return None
+    owner, name, installation = where
+    environment = deployment.get("environment") or status.get("environment") or ""
+    return JobSpec(
+        DEPLOYMENT,
+        f"{owner}/{name}:deployed:{environment}",
+        {"installation_id": installation, "owner": owner, "repo": name, "environment": environment,
+         "sha": deployment["sha"], "ref": deployment.get("ref")},
+    )  # fmt: skip
+
+
 HANDLERS: dict[str, Callable[[dict[str, Any]], JobSpec | None]] = {
     "pull_request": on_pull_request,
     "check_run": on_check_run,
     "check_suite": on_check_suite,
     "push": on_push,
+    "issue_comment": on_issue_comment,
+    "pull_request_review_comment": on_review_comment,
+    "deployment_status": on_deployment_status,
 }
 
 

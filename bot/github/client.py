@@ -71,16 +71,17 @@ class GitHubApp:
             return self._installations[installation_id]
 
     def repo(self, installation_id: int, owner: str, name: str) -> RepoApi:
-        return RepoApi(self.installation(installation_id), owner, name)
+        return RepoApi(self.installation(installation_id), owner, name, installation_id)
 
 
 class RepoApi:
     """Every REST and GraphQL call the App makes on one repository."""
 
-    def __init__(self, gh: GitHub, owner: str, name: str) -> None:
+    def __init__(self, gh: GitHub, owner: str, name: str, installation_id: int = 0) -> None:
         self.gh = gh
         self.owner = owner
         self.name = name
+        self.installation_id = installation_id
 
     @property
     def full_name(self) -> str:
@@ -163,6 +164,50 @@ class RepoApi:
 
     def reviews(self, number: int) -> list[Any]:
         return list(self._pages(self.gh.rest.pulls.list_reviews, pull_number=number))
+
+    # -- conversation (slash commands) -------------------------------------------------------
+    def react(self, comment_id: int, kind: str, content: str) -> None:
+        """``kind``: ``issue`` (PR conversation) or ``review`` (a review thread)."""
+        if kind == "review":
+            self.gh.rest.reactions.create_for_pull_request_review_comment(
+                self.owner,
+                self.name,
+                comment_id,
+                data={"content": content},  # type: ignore[arg-type]
+            )
+        else:
+            self.gh.rest.reactions.create_for_issue_comment(
+                self.owner, self.name, comment_id, data={"content": content}
+            )  # type: ignore[arg-type]
+
+    def reply(self, number: int, comment_id: int, kind: str, body: str) -> None:
+        if kind == "review":
+            self.gh.rest.pulls.create_reply_for_review_comment(
+                self.owner, self.name, number, comment_id, data={"body": body}
+            )
+        else:
+            self.gh.rest.issues.create_comment(self.owner, self.name, number, data={"body": body})
+
+    def permission(self, username: str) -> str:
+        """``admin``, ``maintain``, ``write``, ``triage``, ``read`` or ``none``."""
+        try:
+            data = self.gh.rest.repos.get_collaborator_permission_level(self.owner, self.name, username).parsed_data
+        except RequestFailed as exc:
+            if exc.response.status_code == 404:
+                return "none"
+            raise
+        return data.role_name or data.permission
+
+    # -- deployments -------------------------------------------------------------------------
+    def newest_successful_deployment(self, environment: str, scan: int = 10) -> tuple[str, str] | None:
+        """(commit SHA, ref) of the newest deployment to ``environment`` whose latest status is success."""
+        deployments = self.gh.rest.repos.list_deployments(self.owner, self.name, environment=environment, per_page=scan)
+        for deployment in deployments.parsed_data:
+            statuses = self.gh.rest.repos.list_deployment_statuses(self.owner, self.name, deployment.id, per_page=1)
+            latest = statuses.parsed_data[0] if statuses.parsed_data else None
+            if latest is not None and latest.state == "success":
+                return deployment.sha, deployment.ref
+        return None
 
     def minimize_comment(self, node_id: str) -> None:
         self.gh.graphql.request(
