@@ -169,6 +169,11 @@ def _check(args: argparse.Namespace) -> int:
         deployed_name, option = args.deployed_ref, "--deployed-ref"
     elif config.deployed is not None:
         option = "deployed"
+        if config.deployed.environment:
+            raise UsageError(
+                f"deployed.environment {config.deployed.environment!r} is resolved by the GitHub App from GitHub "
+                "deployments; locally, pass --deployed-ref"
+            )
         if config.deployed.tag:
             tag = repo.newest_tag(config.deployed.tag)
             if tag is None:

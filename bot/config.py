@@ -50,17 +50,19 @@ class PathEntry(_Strict):
 
 
 class DeployedRef(_Strict):
-    """Which commit counts as deployed: exactly one of ``ref``, ``branch`` or ``tag`` (a glob)."""
+    """Which commit counts as deployed: exactly one of ``ref``, ``branch``, ``tag`` (a glob, newest
+    matching tag) or ``environment`` (the newest successful GitHub deployment to it; App only)."""
 
     ref: str | None = None
     branch: str | None = None
     tag: str | None = None
+    environment: str | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> DeployedRef:
-        given = [k for k in ("ref", "branch", "tag") if getattr(self, k)]
+        given = [k for k in ("ref", "branch", "tag", "environment") if getattr(self, k)]
         if len(given) != 1:
-            raise ValueError("give exactly one of ref, branch or tag")
+            raise ValueError("give exactly one of ref, branch, tag or environment")
         return self
 
 

@@ -13,6 +13,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot import markdown as md
 from bot.model import ChangeSet, FileChange, Finding, Severity
@@ -79,7 +80,13 @@ def checked_from(cs: ChangeSet, notes: Iterable[str] = ()) -> Checked:
     )
 
 
-def check_report(findings: Sequence[Finding], migrations_checked: int, checked: Checked, docs_url: str) -> CheckReport:
+def check_report(
+    findings: Sequence[Finding],
+    migrations_checked: int,
+    checked: Checked,
+    docs_url: str,
+    waived: Sequence[tuple[Finding, Any]] = (),
+) -> CheckReport:
     errors = sum(f.severity is Severity.ERROR for f in findings)
     warnings = sum(f.severity is Severity.WARNING for f in findings)
     notices = sum(f.severity is Severity.NOTICE for f in findings)
@@ -104,6 +111,14 @@ def check_report(findings: Sequence[Finding], migrations_checked: int, checked: 
             lines.append(
                 f"- {ICON[f.severity]} **{where}** · [{md.code(f.rule)}]({rule_url(docs_url, f.rule)}): "
                 f"{md.message(f.message)} *Fix:* {md.message(f.help)}"
+            )
+    if waived:
+        lines += ["", f"#### Waived ({len(waived)})"]
+        for f, waiver in waived:
+            where = f"line {f.line}" if f.line is not None else "whole file"
+            lines.append(
+                f"- {md.code(f.path)} ({where}) · {md.code(f.rule)}: {md.message(f.message)} "
+                f"*Waived by {md.text(waiver.author)}:* {md.text(waiver.reason)}"
             )
     lines += ["", "<details><summary>What was checked</summary>", ""]
     if checked.locations:

@@ -7,16 +7,17 @@ safe to repeat (the check run is reused, the review only carries what is not pub
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 
 from bot.engine import run
 from bot.github.client import GitHubApp, RepoApi
 from bot.github.pr_snapshot import PullRequestRef, SnapshotError, take_snapshot
-from bot.model import ChangeSet, OpenPrMigration, Role
+from bot.model import ChangeSet, Finding, OpenPrMigration, Role
 from bot.publish import finish_check_run, publish_review, start_check_run
 from bot.report import CheckReport, check_report, checked_from, plan_review, simple_report
 from bot.settings import Settings
-from bot.store import Job, JobSpec, OpenPr, Store
+from bot.store import Job, JobSpec, OpenPr, Store, Waiver
 from bot.webhooks import REVIEW
 
 log = logging.getLogger("migration_guard.review")
@@ -77,14 +78,41 @@ def run_review(job: Job, app: GitHubApp, store: Store, settings: Settings) -> No
     cs = replace(snapshot.changeset, other_prs=tuple(store.migrations_of_other_prs(api.full_name, base_ref, number)))
     assert snapshot.config is not None
     result = run(cs, snapshot.config)
+    findings, waived = apply_waivers(result.findings, store.waivers_for(api.full_name, number), cs)
     report: CheckReport = check_report(
-        result.findings, result.migrations_checked, checked_from(cs, snapshot.notes), settings.docs_url
+        findings, result.migrations_checked, checked_from(cs, snapshot.notes), settings.docs_url, waived
     )
-    plan = plan_review(result.findings, {c.path: c for c in cs.changes}, settings.docs_url)
+    plan = plan_review(findings, {c.path: c for c in cs.changes}, settings.docs_url)
     publish_review(api, store, number, head_sha, plan, reconcile=job.attempts > 1)
     finish_check_run(api, check_run_id, report)
     remember(store, api.full_name, p["installation_id"], number, base_ref, head_sha, cs)
     log.info("%s#%s at %s: %s", api.full_name, number, head_sha[:12], report.title)
+
+
+def apply_waivers(
+    findings: Sequence[Finding], waivers: Sequence[Waiver], cs: ChangeSet
+) -> tuple[list[Finding], list[tuple[Finding, Waiver]]]:
+    """Split findings into those that stand and those a waiver covers. A waiver covers a finding of
+    its rule on its path (or every path) only while the file is the one it was given for."""
+    current = {c.path: c.new_blob or c.old_blob or "" for c in cs.changes}
+    kept: list[Finding] = []
+    waived: list[tuple[Finding, Waiver]] = []
+    for finding in findings:
+        cover = next(
+            (
+                w
+                for w in waivers
+                if w.rule == finding.rule
+                and w.path in ("*", finding.path)
+                and w.blobs.get(finding.path) == current.get(finding.path)
+            ),
+            None,
+        )
+        if cover is None:
+            kept.append(finding)
+        else:
+            waived.append((finding, cover))
+    return kept, waived
 
 
 def remember(store: Store, repo: str, installation_id: int, number: int, base_ref: str, head_sha: str,

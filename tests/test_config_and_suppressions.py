@@ -35,7 +35,7 @@ def feature_without_down(repo: Repo, config: str | None = None, text: str = GOOS
         ),
         (
             "deployed:\n  branch: a\n  tag: b\n",
-            ".github/migration-guard.yml: deployed: give exactly one of ref, branch or tag",
+            ".github/migration-guard.yml: deployed: give exactly one of ref, branch, tag or environment",
         ),
         ("rules: [\n", ".github/migration-guard.yml: line 2: expected the node content, but found '<stream end>'"),
         ("- a\n- b\n", ".github/migration-guard.yml: must be a mapping of settings, not list"),

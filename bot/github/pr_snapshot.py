@@ -170,7 +170,7 @@ def take_snapshot(api: RepoApi, store: Store, pr: PullRequestRef) -> Snapshot:
     head_tree, head_truncated = api.tree(pr.head_sha)
     deployed_tree, deployed = base_tree, RefInfo(pr.base_ref, base_sha)
     if config.deployed is not None:
-        deployed_tree, deployed = _deployed(api, config, base_tree, RefInfo(pr.base_ref, base_sha), snapshot)
+        deployed_tree, deployed = _deployed(api, config, base_tree, RefInfo(pr.base_ref, base_sha), snapshot, store)
     changeset, _parser = build_changeset(
         source=source,
         config=config,
@@ -205,9 +205,24 @@ def _touches_migrations(
 
 
 def _deployed(
-    api: RepoApi, config: Config, base_tree: dict[str, str], base: RefInfo, snapshot: Snapshot
+    api: RepoApi, config: Config, base_tree: dict[str, str], base: RefInfo, snapshot: Snapshot, store: Store
 ) -> tuple[dict[str, str], RefInfo]:
     assert config.deployed is not None
+    if config.deployed.environment:
+        environment = config.deployed.environment
+        known = store.deployed_sha(api.full_name, environment)  # kept fresh by deployment_status events
+        if known is None:
+            found = api.newest_successful_deployment(environment)
+            if found is not None:
+                store.set_deployed(api.full_name, environment, found[0], found[1])
+                known = found
+        if known is None:
+            snapshot.notes.append(
+                f"No successful deployment to `{environment}` was found; the base branch counted as deployed."
+            )
+            return base_tree, base
+        tree, _truncated = api.tree(known[0])
+        return tree, RefInfo(f"{environment} (deployment of {known[1] or known[0][:12]})", known[0])
     name = config.deployed.ref or config.deployed.branch or config.deployed.tag or ""
     if config.deployed.tag and any(ch in name for ch in "*?["):
         snapshot.notes.append(
