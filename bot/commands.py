@@ -83,6 +83,13 @@ def run_command(job: Job, app: GitHubApp, store: Store, settings: Settings) -> N
     api.react(comment_id, kind, "+1")
 
 
+def give_up_command(job: Job, app: GitHubApp, reason: str) -> None:
+    p = job.payload
+    api = app.repo(p["installation_id"], p["owner"], p["repo"])
+    api.reply(p["number"], p["comment_id"], p["kind"], f"@{p['author']} Sorry, that command failed: {md.text(reason)}")
+    api.react(p["comment_id"], p["kind"], "confused")
+
+
 def _execute(command: Command, api: RepoApi, store: Store, number: int, author: str) -> str:
     if command.name == "help":
         return HELP

@@ -20,7 +20,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 
-from bot.commands import run_command
+from bot.commands import give_up_command, run_command
 from bot.github.client import GitHubApp
 from bot.review_job import (
     conclude_failed,
@@ -30,7 +30,7 @@ from bot.review_job import (
     run_review,
 )
 from bot.settings import Settings
-from bot.store import Store
+from bot.store import Job, Store
 from bot.web import create_app
 from bot.webhooks import BASE_MOVED, COMMAND, DEPLOYMENT, FORGET, REVIEW
 from bot.worker import Workers
@@ -68,13 +68,21 @@ def build_workers(settings: Settings, store: Store, wake_event: Any = None, coun
             COMMAND: lambda job: run_command(job, github, store, settings),
             DEPLOYMENT: lambda job: record_deployment(job, store),
         },
-        lambda job, reason: conclude_failed(job, github, store, settings, reason),
+        lambda job, reason: give_up(job, github, store, settings, reason),
         count=settings.workers if count is None else count,
         lease_seconds=settings.job_lease_seconds,
         max_attempts=settings.max_attempts,
         retry_base_seconds=settings.retry_base_seconds,
         wake_event=wake_event,
     )
+
+
+def give_up(job: Job, github: GitHubApp, store: Store, settings: Settings, reason: str) -> None:
+    """A job failed for good: leave nothing hanging (a check run in progress, a command unanswered)."""
+    if job.kind == REVIEW:
+        conclude_failed(job, github, store, settings, reason)
+    elif job.kind == COMMAND:
+        give_up_command(job, github, reason)
 
 
 def build_service(settings: Settings) -> Service:

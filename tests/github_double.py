@@ -87,6 +87,10 @@ class GitHubDouble:
         self.reviews: dict[int, list[dict]] = {}
         self.comments: dict[int, list[dict]] = {}
         self.minimized: set[str] = set()
+        self.reactions: list[tuple[str, int, str]] = []  # (kind, comment id, content)
+        self.conversation: dict[int, list[dict]] = {}  # issue comments the App posted, per PR
+        self.permissions: dict[str, str] = {}  # login -> role name (default: read)
+        self.deployments: list[dict] = []  # newest first: {"id", "sha", "ref", "environment", "state"}
         self._ids = 1000
         self._lock = threading.Lock()
         self._server: uvicorn.Server | None = None
@@ -162,6 +166,17 @@ class GitHubDouble:
             Route("/repos/{owner}/{repo}/check-runs", self.create_check_run, methods=["POST"]),
             Route("/repos/{owner}/{repo}/check-runs/{check_run_id:int}", self.update_check_run, methods=["PATCH"]),
             Route("/graphql", self.graphql, methods=["POST"]),
+            Route("/repos/{owner}/{repo}/issues/comments/{comment_id:int}/reactions", self.reaction, methods=["POST"]),
+            Route("/repos/{owner}/{repo}/pulls/comments/{comment_id:int}/reactions", self.reaction, methods=["POST"]),
+            Route("/repos/{owner}/{repo}/issues/{number:int}/comments", self.issue_comment, methods=["POST"]),
+            Route(
+                "/repos/{owner}/{repo}/pulls/{number:int}/comments/{comment_id:int}/replies",
+                self.review_reply,
+                methods=["POST"],
+            ),
+            Route("/repos/{owner}/{repo}/collaborators/{user}/permission", self.permission),
+            Route("/repos/{owner}/{repo}/deployments", self.list_deployments),
+            Route("/repos/{owner}/{repo}/deployments/{deployment_id:int}/statuses", self.deployment_statuses),
         ]
         app = Starlette(routes=routes)
         double = self
@@ -513,6 +528,79 @@ class GitHubDouble:
             self.minimized.add(node_id)
             return JSONResponse({"data": {"minimizeComment": {"minimizedComment": {"isMinimized": True}}}})
         return JSONResponse({"errors": [{"type": "NOT_SUPPORTED", "message": "query not supported by the double"}]})
+
+    # -- conversation ----------------------------------------------------------------------
+    def _user(self, login: str = "migration-guard[bot]", kind: str = "Bot") -> dict:
+        user = copy.deepcopy(self._comment_template["user"])
+        user.update(login=login, type=kind)
+        return user
+
+    async def reaction(self, request: Request) -> JSONResponse:
+        data = await request.json()
+        kind = "review" if "/pulls/" in request.url.path else "issue"
+        self.reactions.append((kind, request.path_params["comment_id"], data["content"]))
+        return JSONResponse(
+            {
+                "id": self._id(),
+                "node_id": "REA",
+                "user": self._user(),
+                "content": data["content"],
+                "created_at": _now(),
+            },
+            status_code=201,
+        )
+
+    async def issue_comment(self, request: Request) -> JSONResponse:
+        data = await request.json()
+        number = request.path_params["number"]
+        comment_id = self._id()
+        comment = {
+            "id": comment_id, "node_id": f"IC_{comment_id}", "url": self._api(f"issues/comments/{comment_id}"),
+            "html_url": f"https://github.com/{self.owner}/{self.name}/pull/{number}#issuecomment-{comment_id}",
+            "user": self._user(), "created_at": _now(), "updated_at": _now(), "issue_url": self._api(f"issues/{number}"),
+            "body": data["body"], "author_association": "NONE",
+        }  # fmt: skip
+        self.conversation.setdefault(number, []).append(comment)
+        return JSONResponse(comment, status_code=201)
+
+    async def review_reply(self, request: Request) -> JSONResponse:
+        data = await request.json()
+        number = request.path_params["number"]
+        c = copy.deepcopy(self._comment_template)
+        comment_id = self._id()
+        c.update(id=comment_id, node_id=f"PRRC_{comment_id}", body=data["body"],
+                 in_reply_to_id=request.path_params["comment_id"])  # fmt: skip
+        self.conversation.setdefault(number, []).append(c)
+        return JSONResponse(c, status_code=201)
+
+    async def permission(self, request: Request) -> JSONResponse:
+        login = request.path_params["user"]
+        role = self.permissions.get(login, "read")
+        legacy = {"maintain": "write", "triage": "read"}.get(role, role)
+        user = {**self._user(login, "User"), "role_name": role}
+        return JSONResponse({"permission": legacy, "role_name": role, "user": user})
+
+    async def list_deployments(self, request: Request) -> JSONResponse:
+        environment = request.query_params.get("environment")
+        items = []
+        for d in self.deployments:
+            if environment and d["environment"] != environment:
+                continue
+            items.append({
+                "url": self._api(f"deployments/{d['id']}"), "id": d["id"], "node_id": f"DE_{d['id']}", "sha": d["sha"],
+                "ref": d["ref"], "task": "deploy", "payload": {}, "environment": d["environment"], "description": None,
+                "creator": self._user("deployer", "User"), "created_at": _now(), "updated_at": _now(),
+                "statuses_url": self._api(f"deployments/{d['id']}/statuses"), "repository_url": self._api(""),
+            })  # fmt: skip
+        return JSONResponse(items)
+
+    async def deployment_statuses(self, request: Request) -> JSONResponse:
+        d = next(d for d in self.deployments if d["id"] == request.path_params["deployment_id"])
+        return JSONResponse([{
+            "url": self._api(f"deployments/{d['id']}/statuses/1"), "id": d["id"] * 10, "node_id": "DS", "state": d["state"],
+            "creator": self._user("deployer", "User"), "created_at": _now(), "updated_at": _now(),
+            "deployment_url": self._api(f"deployments/{d['id']}"), "repository_url": self._api(""),
+        }])  # fmt: skip
 
     # -- views for assertions ------------------------------------------------------------
     def live_comments(self, number: int) -> list[dict]:
