@@ -178,7 +178,9 @@ class Harness:
         return [(c.method, c.path) for c in self.double.calls]
 
 
-def serve_process(tmp: Path, api_url: str, port: int, workers: int = 1) -> subprocess.Popen:
+def serve_process(
+    tmp: Path, api_url: str, port: int, workers: int = 1, database_url: str | None = None, lease: float = 120.0
+) -> subprocess.Popen:
     """`migration-guard serve` as its own process, configured for the double."""
     private, _ = key_pair()
     env = {
@@ -187,7 +189,8 @@ def serve_process(tmp: Path, api_url: str, port: int, workers: int = 1) -> subpr
         "GITHUB_PRIVATE_KEY": private,
         "GITHUB_WEBHOOK_SECRET": SECRET,
         "GITHUB_API_URL": api_url,
-        "MIGRATION_GUARD_DATABASE_URL": f"sqlite:///{tmp / 'service.sqlite3'}",
+        "MIGRATION_GUARD_DATABASE_URL": database_url or f"sqlite:///{tmp / 'service.sqlite3'}",
+        "MIGRATION_GUARD_JOB_LEASE_SECONDS": str(lease),
         "MIGRATION_GUARD_RETRY_BASE_SECONDS": "0.01",
         "MIGRATION_GUARD_WORKERS": str(workers),
     }
@@ -195,7 +198,7 @@ def serve_process(tmp: Path, api_url: str, port: int, workers: int = 1) -> subpr
         [sys.executable, "-m", "bot.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=(tmp / "service.log").open("ab"),  # a pipe nobody reads would fill and block the service
+        stderr=(tmp / f"service-{port}.log").open("ab"),  # a pipe nobody reads would fill and block the service
     )
     wait_for(lambda: _healthy(port), 20, "service to answer /healthz")
     return proc
