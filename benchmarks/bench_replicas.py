@@ -21,10 +21,10 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.app_harness import APP_ID, NAME, OWNER, Harness, free_port, key_pair, serve_process  # noqa: E402
-from tests.github_double import GitHubDouble, example, wait_for  # noqa: E402
-from tests.gitrepo_factory import Repo  # noqa: E402
-from tests.test_store import postgres_schema_url  # noqa: E402
+from tests.app_harness import APP_ID, NAME, OWNER, Harness, free_port, key_pair, serve_process
+from tests.github_double import GitHubDouble, example, wait_for
+from tests.gitrepo_factory import Repo
+from tests.test_store import postgres_schema_url
 
 GOOSE = "-- +goose Up\nCREATE TABLE {t} (id int);\n\n-- +goose Down\nDROP TABLE {t};\n"
 
@@ -91,7 +91,11 @@ def base_push_cost(open_prs: int, latency: float, tmp: Path) -> float:
         push["installation"] = {"id": 77, "node_id": "x"}
         before = len(double.calls)
         sender.send("push", push)
-        wait_for(lambda: sum(r["status"] == "completed" for r in double.check_runs.values()) >= 2 * open_prs, 300, "re-checks")
+        wait_for(
+            lambda: sum(r["status"] == "completed" for r in double.check_runs.values()) >= 2 * open_prs,
+            300,
+            "re-checks",
+        )
         time.sleep(1.0)
         return (len(double.calls) - before) / open_prs
     finally:
