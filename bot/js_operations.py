@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot import treesitter as tsx
+from bot.dialects import analyse_sql, normalise_dialect, volatile_call
 from bot.jsmodule import class_methods, exported_functions
 from bot.operations import MigrationOps, Op, Operation
-from bot.sql_operations import normalise_dialect, sql_operations, volatile_call
 from bot.textfile import UnreadableFile
 
 KNEX_TYPES = {
@@ -80,7 +80,7 @@ def _sql_arg(call: tsx.Node, dialect: str) -> list[Operation]:
     sql = _str(args[0]) if args else None
     if sql is None:
         return [Operation(Op.UNKNOWN, tsx.line(call), detail="SQL built at run time")]
-    return sql_operations(sql, dialect, first_line=tsx.line(args[0]))
+    return analyse_sql(sql, dialect, first_line=tsx.line(args[0]))
 
 
 def _calls(fn: tsx.Node) -> list[tsx.Node]:

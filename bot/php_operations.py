@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot import treesitter as tsx
+from bot.dialects import analyse_sql, normalise_dialect, volatile_call
 from bot.operations import MigrationOps, Op, Operation
-from bot.sql_operations import normalise_dialect, sql_operations, volatile_call
 from bot.textfile import UnreadableFile
 
 COLUMN_TYPES = {
@@ -103,7 +103,7 @@ def _static_call(call: tsx.Node, dialect: str) -> list[Operation]:
         sql = tsx.string_value(args[0]) if args else None
         if sql is None:
             return [Operation(Op.UNKNOWN, line, detail=f"{detail} of SQL built at run time")]
-        return sql_operations(sql, dialect, first_line=tsx.line(args[0]))
+        return analyse_sql(sql, dialect, first_line=tsx.line(args[0]))
     return []
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from bot.dialects import analyse_sql, normalise_dialect, volatile_call
 from bot.operations import MigrationOps, Op, Operation
 from bot.pyast import NotALiteral, argument, assignments, call_name, functions, literal, parse_module
-from bot.sql_operations import normalise_dialect, sql_operations, volatile_call
 from bot.textfile import UnreadableFile
 
 
@@ -35,7 +35,7 @@ def _truthy(node: ast.expr | None) -> bool:
 
 
 def _sql(text: str, node: ast.expr, dialect: str, outside: bool = False) -> list[Operation]:
-    ops = sql_operations(text, dialect, first_line=node.lineno)
+    ops = analyse_sql(text, dialect, first_line=node.lineno)
     return [_mark(o, outside) for o in ops] if outside else ops
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot import treesitter as tsx
+from bot.dialects import analyse_sql, normalise_dialect, volatile_call
 from bot.operations import MigrationOps, Op, Operation
-from bot.sql_operations import normalise_dialect, sql_operations, volatile_call
 from bot.textfile import UnreadableFile
 
 COLUMN_TYPES = {
@@ -188,11 +188,11 @@ def _execute(call: tsx.Node, positional: list[tsx.Node], dialect: str, heredocs:
         if body is None or any(c.type == "interpolation" for c in body.named_children):
             return [Operation(Op.UNKNOWN, line, detail="execute of SQL built at run time")]
         content = "".join(tsx.text(c) for c in body.named_children if c.type == "heredoc_content")
-        return sql_operations(content, dialect, first_line=tsx.line(body))
+        return analyse_sql(content, dialect, first_line=tsx.line(body))
     sql = tsx.string_value(arg)
     if sql is None:
         return [Operation(Op.UNKNOWN, line, detail="execute of SQL built at run time")]
-    return sql_operations(sql, dialect, first_line=line)
+    return analyse_sql(sql, dialect, first_line=line)
 
 
 def _table_block(call: tsx.Node, block: tsx.Node, lines: list[str]) -> list[Operation]:

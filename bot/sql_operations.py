@@ -18,45 +18,8 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ErrorLevel, ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
 
+from bot.dialects import VOLATILE, normalise_dialect, volatile_call  # noqa: F401 (re-exported)
 from bot.operations import Op, Operation
-
-DIALECTS = {
-    "postgres": "postgres",
-    "postgresql": "postgres",
-    "cockroachdb": "postgres",
-    "mysql": "mysql",
-    "mariadb": "mysql",
-    "sqlite": "sqlite",
-    "sqlserver": "tsql",
-    "tsql": "tsql",
-    "oracle": "oracle",
-}
-
-VOLATILE = {
-    "random",
-    "gen_random_uuid",
-    "uuid_generate_v1",
-    "uuid_generate_v1mc",
-    "uuid_generate_v4",
-    "clock_timestamp",
-    "timeofday",
-    "nextval",
-    "setseed",
-    "uuid",  # MySQL
-}
-
-
-_VOLATILE_CALL = re.compile(r"\b(" + "|".join(sorted(VOLATILE, key=len, reverse=True)) + r")\s*\(", re.IGNORECASE)
-
-
-def volatile_call(text: str | None) -> str | None:
-    """The volatile function a default expression written as text calls (``gen_random_uuid()``)."""
-    found = _VOLATILE_CALL.search(text or "")
-    return f"{found.group(1).lower()}()" if found else None
-
-
-def normalise_dialect(name: str | None) -> str:
-    return DIALECTS.get((name or "postgres").lower(), (name or "postgres").lower())
 
 
 def table_name(node: exp.Expression | None) -> str | None:

@@ -20,7 +20,6 @@ from bot.model import Migration, RollbackIssue, RollbackProblem
 from bot.operations import MigrationOps
 from bot.pyast import NotALiteral, assignments, does_nothing, first_raise, functions, literal, parse_module
 from bot.pyast import string_tuple as as_strings
-from bot.python_operations import alembic_operations
 from bot.textfile import UnreadableFile
 
 
@@ -58,6 +57,8 @@ class Alembic(Framework):
         ]
 
     def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
+        from bot.python_operations import alembic_operations  # sqlglot loads only when a migration is analysed
+
         return alembic_operations(text, dialect)
 
     def parse(self, candidate: Candidate, blob_sha: str, text: str) -> ParseResult:

@@ -20,7 +20,6 @@ from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, ba
 from bot.model import Migration, RollbackIssue, RollbackProblem
 from bot.operations import MigrationOps
 from bot.pyast import NotALiteral, argument, assignments, call_name, is_none, literal, parse_module
-from bot.python_operations import django_operations
 from bot.textfile import UnreadableFile
 
 _IRREVERSIBLE = {
@@ -53,6 +52,8 @@ class Django(Framework):
         return found
 
     def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
+        from bot.python_operations import django_operations  # sqlglot loads only when a migration is analysed
+
         return django_operations(text, dialect)
 
     def parse(self, candidate: Candidate, blob_sha: str, text: str) -> ParseResult:

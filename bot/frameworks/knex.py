@@ -11,12 +11,13 @@ import re
 
 from bot import treesitter as tsx
 from bot.frameworks.exported_up_down import ExportedUpDownFramework, relative_to
-from bot.js_operations import knex_operations
 from bot.operations import MigrationOps
 
 
 class Knex(ExportedUpDownFramework):
     def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
+        from bot.js_operations import knex_operations  # sqlglot loads only when a migration is analysed
+
         return knex_operations(path, text, dialect)
 
     name = "knex"

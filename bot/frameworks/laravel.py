@@ -14,7 +14,6 @@ from bot import treesitter as tsx
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure
 from bot.model import Migration, RollbackIssue, RollbackProblem
 from bot.operations import MigrationOps
-from bot.php_operations import laravel_operations
 from bot.textfile import UnreadableFile
 
 FILE = re.compile(r"^(\d{4})_(\d{2})_(\d{2})_(\d{6})_(.+)\.php$")
@@ -31,6 +30,8 @@ class Laravel(Framework):
         ]
 
     def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
+        from bot.php_operations import laravel_operations  # sqlglot loads only when a migration is analysed
+
         return laravel_operations(text, dialect)
 
     def parse(self, candidate: Candidate, blob_sha: str, text: str) -> ParseResult:

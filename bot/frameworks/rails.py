@@ -17,7 +17,6 @@ from bot import treesitter as tsx
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure
 from bot.model import Migration, RollbackIssue, RollbackProblem
 from bot.operations import MigrationOps
-from bot.rails_operations import rails_operations
 from bot.textfile import UnreadableFile
 
 FOLDER = re.compile(r"^(?:(.*)/)?db/(migrate|post_migrate|([a-z0-9_]+)_migrate)$")
@@ -54,6 +53,8 @@ class Rails(Framework):
         ]
 
     def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
+        from bot.rails_operations import rails_operations  # sqlglot loads only when a migration is analysed
+
         return rails_operations(text, dialect)
 
     def parse(self, candidate: Candidate, blob_sha: str, text: str) -> ParseResult:

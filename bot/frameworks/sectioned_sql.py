@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure
 from bot.model import Migration, RollbackIssue, RollbackProblem
 from bot.operations import MigrationOps
-from bot.sql_operations import normalise_dialect, sql_operations
 from bot.sqltext import is_blank_sql
 
 
@@ -72,6 +71,8 @@ class SectionedSqlFramework(Framework):
     no_transaction: re.Pattern[str]
 
     def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
+        from bot.sql_operations import normalise_dialect, sql_operations  # sqlglot loads only when needed
+
         sections = split_sections(text, self.marker)
         up = sections.get("up")
         if up is None:

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 
 from bot import treesitter as tsx
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure
-from bot.js_operations import typeorm_operations
 from bot.jsmodule import class_methods, does_nothing
 from bot.model import Migration, RollbackIssue, RollbackProblem
 from bot.operations import MigrationOps
@@ -36,6 +35,8 @@ class TypeOrm(Framework):
         return found
 
     def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
+        from bot.js_operations import typeorm_operations  # sqlglot loads only when a migration is analysed
+
         return typeorm_operations(path, text, dialect)
 
     def parse(self, candidate: Candidate, blob_sha: str, text: str) -> ParseResult:
