@@ -159,6 +159,7 @@ class GitHubDouble:
             Route("/repos/{owner}/{repo}/commits/{sha}/pulls", self.pulls_for_commit),
             Route("/repos/{owner}/{repo}/commits/{ref:path}/check-runs", self.check_runs_for_ref),
             Route("/repos/{owner}/{repo}/git/ref/{ref:path}", self.ref),
+            Route("/repos/{owner}/{repo}/git/matching-refs/{ref:path}", self.matching_refs),
             Route("/repos/{owner}/{repo}/git/trees/{sha}", self.tree),
             Route("/repos/{owner}/{repo}/git/blobs/{sha}", self.blob),
             Route("/repos/{owner}/{repo}/tarball/{ref:path}", self.tarball),
@@ -274,6 +275,17 @@ class GitHubDouble:
                 "object": {"type": "commit", "sha": sha, "url": self._api(f"git/commits/{sha}")},
             }
         )
+
+    async def matching_refs(self, request: Request) -> JSONResponse:
+        prefix = request.path_params["ref"]
+        out = self.git("for-each-ref", "--format=%(refname) %(objectname)", f"refs/{prefix.rsplit('/', 1)[0]}/")
+        items = []
+        for line in out.splitlines():
+            ref, sha = line.split()
+            if ref.startswith(f"refs/{prefix}"):
+                items.append({"ref": ref, "node_id": "REF", "url": self._api(f"git/{ref}"),
+                              "object": {"type": "commit", "sha": sha, "url": self._api(f"git/commits/{sha}")}})  # fmt: skip
+        return JSONResponse(items)
 
     async def tree(self, request: Request) -> JSONResponse:
         sha = request.path_params["sha"]

@@ -144,3 +144,25 @@ def test_deployed_environment_from_github_deployments(tmp_path: Path, repo: Repo
         assert [a["title"] for a in latest["annotations"]] == ["deployed-migration-modified"]
     finally:
         app.close()
+
+
+def test_deployed_tag_pattern_picks_the_newest_release(tmp_path: Path, repo: Repo) -> None:
+    repo.write(".github/migration-guard.yml", "deployed:\n  tag: 'v*'\n")
+    repo.write(f"{M}/00001_users.sql", GOOSE.format(t="users")).commit("v1.9")
+    repo.git("tag", "v1.9")
+    repo.write(f"{M}/00002_orders.sql", GOOSE.format(t="orders")).commit("v1.10")
+    repo.git("tag", "v1.10")
+    repo.write(f"{M}/00003_tags.sql", GOOSE.format(t="tags")).commit("unreleased").branch("feature")
+    repo.write(f"{M}/00002_orders.sql", GOOSE.format(t="orders").replace("id int", "id bigint"))
+    repo.write(f"{M}/00003_tags.sql", GOOSE.format(t="tags").replace("id int", "id bigint")).commit()
+    app = Harness(tmp_path, repo)
+    try:
+        app.open(1)
+        app.settle()
+        run = app.check_run()
+        assert [(a["path"], a["title"]) for a in run["annotations"]] == [
+            (f"{M}/00002_orders.sql", "deployed-migration-modified")  # in v1.10; 00003 is not released yet
+        ]
+        assert "- Deployed: `v1.10`" in run["output"]["summary"]
+    finally:
+        app.close()

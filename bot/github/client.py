@@ -10,7 +10,9 @@ is visible in one place (and counted by the tests).
 from __future__ import annotations
 
 import base64
+import fnmatch
 import logging
+import re
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -117,6 +119,20 @@ class RepoApi:
                 return None
             raise
         return obj.sha
+
+    def newest_tag(self, pattern: str) -> tuple[str, str] | None:
+        """(tag, commit SHA) of the highest-versioned tag matching a glob such as ``v*`` (one call).
+
+        Tags are ordered by the numbers in their names (``v1.10`` after ``v1.9``): release tags are
+        versions, and reading every tag's date would cost a call per tag. Annotated tags point at
+        a tag object; ``tree`` accepts its SHA as well as a commit's."""
+        prefix = re.split(r"[*?\[]", pattern, maxsplit=1)[0]
+        refs = self.gh.rest.git.list_matching_refs(self.owner, self.name, f"tags/{prefix}").parsed_data
+        names = [(r.ref.removeprefix("refs/tags/"), r.object_.sha) for r in refs]
+        matching = [(n, sha) for n, sha in names if fnmatch.fnmatchcase(n, pattern)]
+        if not matching:
+            return None
+        return max(matching, key=lambda item: [int(x) if x.isdigit() else x for x in re.split(r"(\d+)", item[0])])
 
     def tree(self, commit_sha: str) -> tuple[dict[str, str], bool]:
         """path -> blob SHA of a commit (one call, recursive), and whether GitHub truncated it."""

@@ -225,10 +225,13 @@ def _deployed(
         return tree, RefInfo(f"{environment} (deployment of {known[1] or known[0][:12]})", known[0])
     name = config.deployed.ref or config.deployed.branch or config.deployed.tag or ""
     if config.deployed.tag and any(ch in name for ch in "*?["):
-        snapshot.notes.append(
-            f"`deployed.tag: {name}` patterns are resolved by the CLI only so far; the base branch counted as deployed."
-        )
-        return base_tree, base
+        newest = api.newest_tag(name)
+        if newest is None:
+            snapshot.notes.append(f"No tag matches `{name}`; the base branch counted as deployed.")
+            return base_tree, base
+        name, sha = newest
+        tree, _truncated = api.tree(sha)
+        return tree, RefInfo(name, sha)
     sha = api.branch_sha(name) or api.tag_sha(name)
     if sha is None:
         snapshot.notes.append(f"The deployed ref `{name}` does not exist; the base branch counted as deployed.")
