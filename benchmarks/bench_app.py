@@ -119,8 +119,8 @@ def main() -> None:
 
         n = int(args.rate * args.seconds)
         handled = json.dumps(app.pr_event("synchronize", 1)).encode()
-        ignored = json.dumps(example("push", "with-installation.payload.json")).encode()
-        base = asyncio.run(load(app.url, [("push", ignored)] * n, args.rate))
+        ignored = json.dumps(example("installation", "created.payload.json")).encode()
+        base = asyncio.run(load(app.url, [("installation", ignored)] * n, args.rate))
         acks = asyncio.run(load(app.url, [("pull_request", handled)] * n, args.rate))
         print("(handled events left jobs behind; the load ends without waiting for them)", file=sys.stderr)
     finally:

@@ -13,6 +13,7 @@ import contextlib
 import ctypes
 import logging
 import multiprocessing
+import os
 import signal
 import sys
 from dataclasses import dataclass
@@ -51,8 +52,8 @@ class Service:
     web: Starlette
 
 
-def open_store(settings: Settings) -> Store:
-    store = Store(settings.database_url)
+def open_store(settings: Settings, checkpoints: bool = True) -> Store:
+    store = Store(settings.database_url, checkpoints=checkpoints)
     store.create_schema()
     return store
 
@@ -104,6 +105,8 @@ def _die_with_parent() -> None:
 
 def _worker_main(settings: Settings, wake_event: Any) -> None:
     _die_with_parent()
+    with contextlib.suppress(OSError):
+        os.nice(5)  # the webhook answer is what GitHub waits for: on a busy machine the front door wins
     _configure_logging()
     store = Store(settings.database_url)
     workers = build_workers(settings, store, wake_event=wake_event, count=1)
@@ -117,7 +120,7 @@ def serve(host: str, port: int) -> None:
 
     _configure_logging()
     settings = Settings.from_env()
-    store = open_store(settings)
+    store = open_store(settings, checkpoints=False)
     if store.is_sqlite:
         store.release_all_running()
     context = multiprocessing.get_context("spawn")

@@ -207,13 +207,17 @@ class Published:
 
 
 class Store:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, checkpoints: bool = True) -> None:
+        """``checkpoints=False`` (SQLite, the webhook process): never pay for a WAL checkpoint while
+        GitHub waits for an answer; the worker processes' commits checkpoint instead."""
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         self._write_lock = threading.Lock() if self.is_sqlite else None
         if self.is_sqlite:
             self.engine: Engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            if not checkpoints:
+                event.listen(self.engine, "connect", _no_autocheckpoint)
         else:
             self.engine = create_engine(sqlalchemy_url(url), pool_pre_ping=True, pool_size=5, max_overflow=5)
 
@@ -561,6 +565,12 @@ class StoreParseCache:
 
     def put_many(self, items: Mapping[CacheKey, CachedResult]) -> None:
         self.store._put_immutable(parsed, "k", "v", {key_text(k): dump_result(v) for k, v in items.items()})
+
+
+def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
+    cursor.close()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
