@@ -264,23 +264,7 @@ class Store:
             with self._write() as db:
                 db.execute(insert(deliveries).values(id=delivery_id, event=event_name, received_at=now))
                 if spec is not None:
-                    db.execute(
-                        update(jobs)
-                        .where(jobs.c.dedupe_key == spec.dedupe_key, jobs.c.state == QUEUED)
-                        .values(state=SUPERSEDED, finished_at=now)
-                    )
-                    db.execute(
-                        insert(jobs).values(
-                            kind=spec.kind,
-                            dedupe_key=spec.dedupe_key,
-                            payload=json.dumps(spec.payload),
-                            state=QUEUED,
-                            attempts=0,
-                            run_after=now,
-                            delivery_id=delivery_id,
-                            created_at=now,
-                        )
-                    )
+                    _queue(db, spec, now, run_after=now, delivery_id=delivery_id)
         except IntegrityError:
             return "duplicate"
         return "queued"
@@ -390,22 +374,7 @@ class Store:
         """A job asked for by another job (not by a webhook): same supersede rule."""
         now = time.time()
         with self._write() as db:
-            db.execute(
-                update(jobs)
-                .where(jobs.c.dedupe_key == spec.dedupe_key, jobs.c.state == QUEUED)
-                .values(state=SUPERSEDED, finished_at=now)
-            )
-            db.execute(
-                insert(jobs).values(
-                    kind=spec.kind,
-                    dedupe_key=spec.dedupe_key,
-                    payload=json.dumps(spec.payload),
-                    state=QUEUED,
-                    attempts=0,
-                    run_after=now + delay,
-                    created_at=now,
-                )
-            )
+            _queue(db, spec, now, run_after=now + delay)
 
     # -- open pull requests and what they add ----------------------------------------------
     def remember_pr(self, pr: OpenPr, migrations: Iterable[OpenPrMigration]) -> None:
@@ -565,6 +534,27 @@ class StoreParseCache:
 
     def put_many(self, items: Mapping[CacheKey, CachedResult]) -> None:
         self.store._put_immutable(parsed, "k", "v", {key_text(k): dump_result(v) for k, v in items.items()})
+
+
+def _queue(db: Connection, spec: JobSpec, now: float, run_after: float, delivery_id: str | None = None) -> None:
+    """Insert a job; a queued job with the same dedupe key is superseded (bursts collapse to one)."""
+    db.execute(
+        update(jobs)
+        .where(jobs.c.dedupe_key == spec.dedupe_key, jobs.c.state == QUEUED)
+        .values(state=SUPERSEDED, finished_at=now)
+    )
+    db.execute(
+        insert(jobs).values(
+            kind=spec.kind,
+            dedupe_key=spec.dedupe_key,
+            payload=json.dumps(spec.payload),
+            state=QUEUED,
+            attempts=0,
+            run_after=run_after,
+            delivery_id=delivery_id,
+            created_at=now,
+        )
+    )
 
 
 def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
