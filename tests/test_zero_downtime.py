@@ -389,3 +389,9 @@ def test_naming_pattern_from_configuration(repo: Repo) -> None:
     repo.write(f"{M}/00003_AddThing.sql", goose("SELECT 1;")).commit()
     found = [(r, p) for r, p, _l in repo.check("--base", "main").found if r == "migration-naming"]
     assert found == [("migration-naming", f"{M}/00003_AddThing.sql")]
+
+
+def test_text_report_shows_the_suggested_line(repo: Repo) -> None:
+    sql_change(repo, "CREATE INDEX idx_users_email ON users (email);")
+    out = repo.check("--base", "main", fmt="text").out
+    assert "        suggested line: CREATE INDEX CONCURRENTLY idx_users_email ON users (email);\n" in out

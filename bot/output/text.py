@@ -23,6 +23,8 @@ def render(result: Result, colour: bool = False) -> str:
                 f"  {where:>4}  {paint(f.severity.label, _COLOUR[f.severity]):<7}  {paint(f.rule, '1')}  {f.message}"
             )
             lines.append(f"        {paint('fix:', '2')} {f.help}")
+            if f.suggestion is not None:
+                lines.append(f"        {paint('suggested line:', '2')} {f.suggestion.strip()}")
         lines.append("")
     errors, warnings, notices = (result.count(s) for s in (Severity.ERROR, Severity.WARNING, Severity.NOTICE))
     checked = result.migrations_checked
