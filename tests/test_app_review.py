@@ -68,8 +68,8 @@ def test_second_push_fixes_one_finding_and_adds_another(app: Harness, repo: Repo
     collision(repo)
     app.open(1)
     app.settle()
-    first_comments = {c["body"].split("\n")[0] for c in app.double.live_comments(1)}
-    assert len(app.double.live_comments(1)) == 3
+    first = {c["node_id"]: c["body"] for c in app.double.live_comments(1)}
+    assert len(first) == 3
 
     # Fix the missing Down section, add a migration whose Down section is empty.
     repo.write(f"{M}/00002_orders.sql", GOOSE.format(t="orders"))
@@ -90,8 +90,9 @@ def test_second_push_fixes_one_finding_and_adds_another(app: Harness, repo: Repo
     assert [(c["path"], c["body"].split("\n")[0]) for c in minimized] == [
         (f"{M}/00002_orders.sql", "🛑 **`missing-rollback`** (error)")
     ]
-    assert first_comments  # the unchanged findings were not posted again:
+    # The two unchanged findings keep their first comments (not posted again): 3 + 1 comments in all.
     assert len(app.double.comments[1]) == 4
+    assert {c["node_id"] for c in live} - set(first) == {app.double.comments[1][-1]["node_id"]}
     runs = sorted(app.double.check_runs.values(), key=lambda r: r["id"])
     assert [r["conclusion"] for r in runs] == ["failure", "failure"]
     assert runs[1]["head_sha"] == app.double.pulls[1].head_sha
