@@ -45,7 +45,7 @@ def _analyse(job: tuple[str, str, str, str]) -> MigrationOps:
 
 def prefetch_operations(cs: ChangeSet) -> None:
     """Compute the operations of every touched migration up front, on every CPU."""
-    todo = [m for m in cs.touched_migrations() if m.role is Role.UP and m.path in cs.texts]
+    todo = [m for m in cs.judged_migrations() if m.role is Role.UP and m.path in cs.texts]
     workers = min(os.cpu_count() or 1, 8)
     if len(todo) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return
@@ -72,6 +72,8 @@ def run(cs: ChangeSet, config: Config, parallel: bool = False) -> Result:
 
     suppressions: list[Suppression] = []
     for path, text in sorted(cs.texts.items()):
+        if path in cs.rerun_paths:
+            continue  # a deployed migration's edit is reported as such; its content is not judged
         good, bad = find_suppressions(path, text, set(RULES))
         suppressions.extend(good)
         raw.extend(

@@ -200,6 +200,7 @@ class ChangeSet:
     namespace_dialects: Mapping[tuple[str, str], str] = field(default_factory=dict)  # Prisma's provider
     other_prs: tuple[OpenPrMigration, ...] = ()  # what other open pull requests add (App only)
     _operations: dict[str, MigrationOps] = field(default_factory=dict, compare=False, repr=False)
+    _derived: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
 
     def operations(self, m: Migration) -> MigrationOps:
         """What a touched migration does (parsed on first use; history is never analysed)."""
@@ -220,6 +221,37 @@ class ChangeSet:
     def touched_migrations(self) -> Iterable[Migration]:
         for m in self.head.migrations:
             if m.path in self.touched:
+                yield m
+
+    @property
+    def rerun_paths(self) -> frozenset[str]:
+        """Head-side paths of changed files that were forward migrations at the deployed ref.
+
+        Such a file will not run again where it already ran, so only its edit is reported
+        (``deployed-migration-modified``); no rule re-judges what it does.
+        """
+        found = self._derived.get("rerun")
+        if found is None:
+            found = frozenset(
+                c.path
+                for c in self.changes
+                if c.status in (ChangeStatus.MODIFIED, ChangeStatus.RENAMED)
+                and c.old_path is not None
+                and isinstance(before := self.deployed_migrations.get(c.old_path), Migration)
+                and before.role is Role.UP
+            )
+            self._derived["rerun"] = found
+        return found
+
+    def judged_migrations(self) -> Iterable[Migration]:
+        """Touched migrations whose content will run: added ones and edits of undeployed ones.
+
+        Content rules (zero-downtime, rollback, naming, focus) read these; history rules
+        (ordering, collisions, parents) still read every touched migration.
+        """
+        skip = self.rerun_paths
+        for m in self.touched_migrations():
+            if m.path not in skip:
                 yield m
 
     def added_paths(self) -> frozenset[str]:

@@ -16,7 +16,7 @@ def each_operation(
 ) -> Iterator[tuple[Migration, MigrationOps, Operation]]:
     """Operations of the given kinds in touched forward migrations; by default only on tables the
     migration did not create itself (a new table has no rows and no readers)."""
-    for m in cs.touched_migrations():
+    for m in cs.judged_migrations():
         if m.role is not Role.UP:
             continue
         ops = cs.operations(m)

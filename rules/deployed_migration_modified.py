@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from bot.model import ChangeSet, ChangeStatus, Finding, Migration, Role, Severity
+from bot.model import ChangeSet, ChangeStatus, FileChange, Finding, Migration, Role, Severity
 
 ID = "deployed-migration-modified"
 SEVERITY = Severity.ERROR
@@ -38,6 +38,8 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
         if change.status is ChangeStatus.ADDED or change.old_path is None:
             continue
         before = cs.deployed_migrations.get(change.old_path)
+        if before is None:
+            before = _unrecognised_then(cs, change)
         if before is None:
             continue
         if isinstance(before, Migration) and before.role is not Role.UP:
@@ -86,6 +88,16 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
                 "framework's squash tooling after every environment has run it.",
                 framework,
             )
+
+
+def _unrecognised_then(cs: ChangeSet, change: FileChange) -> Migration | None:
+    """A file that existed at the deployed ref without being recognised as a migration (a dbmate
+    file before its `-- migrate:up` annotation) and is a migration now: its version may already
+    be recorded as applied, so the edit is an edit of a deployed file."""
+    if change.status is not ChangeStatus.MODIFIED or change.old_path not in cs.deployed_paths:
+        return None
+    now = cs.head.by_path().get(change.path)
+    return now if now is not None and now.role is Role.UP and now.order is not None else None
 
 
 def _identity_survives(cs: ChangeSet, new_path: str, before: Migration | object) -> bool:

@@ -29,7 +29,7 @@ _HAS_VERSION = re.compile(r"^[VU]?\d")
 def check(cs: ChangeSet) -> Iterator[Finding]:
     pattern = re.compile(cs.config.naming_pattern) if cs.config is not None and cs.config.naming_pattern else None
     added = cs.added_paths()
-    for m in cs.touched_migrations():
+    for m in cs.judged_migrations():
         if m.role is not Role.UP or m.path not in added:
             continue
         file_name = m.path.rsplit("/", 1)[-1]

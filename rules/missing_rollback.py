@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from bot.model import ChangeSet, Finding, Migration, Role, RollbackProblem, Severity
+from bot.model import ChangeSet, ChangeStatus, Finding, Migration, Role, RollbackProblem, Severity
 
 ID = "missing-rollback"
 SEVERITY = Severity.ERROR
@@ -46,7 +46,7 @@ _HELP = {
 def check(cs: ChangeSet) -> Iterator[Finding]:
     ups = {(m.framework, m.namespace, m.key): m for m in cs.head.migrations if m.role is Role.UP}
     judged: set[str] = set()
-    for m in cs.touched_migrations():
+    for m in cs.judged_migrations():
         up: Migration | None = m
         if m.role in (Role.DOWN, Role.UNDO):
             up = ups.get((m.framework, m.namespace, m.key))  # an edited down file: judge its migration
@@ -65,3 +65,32 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
                 _HELP[issue.problem],
                 up.framework,
             )
+    yield from _deleted_rollback_files(cs, ups, judged)
+
+
+def _deleted_rollback_files(
+    cs: ChangeSet, ups: dict[tuple[str, str, str], Migration], judged: set[str]
+) -> Iterator[Finding]:
+    """A deleted `.down.` or `U` file whose forward migration stays: its rollback is gone, even
+    when the forward migration itself already ran and is not touched."""
+    base = cs.base.by_path()
+    for change in cs.changes:
+        if change.status is not ChangeStatus.DELETED or change.old_path is None:
+            continue
+        gone = cs.deployed_migrations.get(change.old_path) or base.get(change.old_path)
+        if not isinstance(gone, Migration) or gone.role not in (Role.DOWN, Role.UNDO):
+            continue
+        up = ups.get((gone.framework, gone.namespace, gone.key))
+        if up is None or up.path in judged:
+            continue
+        judged.add(up.path)
+        kind = "rollback" if gone.role is Role.DOWN else "undo migration"
+        yield Finding(
+            ID,
+            SEVERITY if gone.role is Role.DOWN else Severity.NOTICE,
+            up.path,
+            None,
+            f"`{up.path}` cannot be rolled back any more: this change deletes its {kind} `{change.old_path}`.",
+            f"Restore `{change.old_path}`.",
+            up.framework,
+        )

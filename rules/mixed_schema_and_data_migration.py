@@ -23,7 +23,7 @@ SUMMARY = "A migration changes both the schema and the data."
 
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
-    for m in cs.touched_migrations():
+    for m in cs.judged_migrations():
         if m.role is not Role.UP:
             continue
         ops = cs.operations(m).operations

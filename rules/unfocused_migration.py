@@ -22,7 +22,7 @@ SUMMARY = "One migration changes more existing tables than the configured maximu
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
     limit = cs.config.max_tables_per_migration if cs.config is not None else 3
-    for m in cs.touched_migrations():
+    for m in cs.judged_migrations():
         if m.role is not Role.UP:
             continue
         ops = cs.operations(m)

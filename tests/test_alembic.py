@@ -83,9 +83,19 @@ def test_a_merge_revision_that_joins_the_heads_is_fine(repo: Repo) -> None:
 
     outcome = repo.check("--base", "main")
 
-    # The merge revision's empty downgrade is a real (if harmless) finding; no heads problem.
-    assert [f[0] for f in outcome.found] == ["missing-rollback"]
-    assert outcome.found[0][1] == f"{VERSIONS}/4d_merge.py"
+    # `alembic merge` writes `pass` on both sides: empty on both sides is reversible; no heads problem.
+    assert outcome.code == 0
+    assert outcome.found == []
+
+
+def test_an_empty_downgrade_beside_a_real_upgrade_is_still_missing(repo: Repo) -> None:
+    project(repo)
+    repo.branch("feature")
+    repo.write(f"{VERSIONS}/2b_orders.py", revision("2b", "1a", downgrade="    pass")).commit("orders")
+
+    outcome = repo.check("--base", "main")
+
+    assert outcome.found_for("missing-rollback") == [("missing-rollback", f"{VERSIONS}/2b_orders.py", 27)]  # `def downgrade`
 
 
 def test_revision_in_the_same_line_of_history_has_no_heads_problem(repo: Repo) -> None:

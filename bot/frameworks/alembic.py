@@ -10,6 +10,7 @@ raises is an explicit choice.
 
 from __future__ import annotations
 
+import ast
 import configparser
 import posixpath
 import re
@@ -113,7 +114,8 @@ class Alembic(Framework):
             rollback.append(
                 RollbackIssue(RollbackProblem.DECLARED_IRREVERSIBLE, raised.lineno, "`downgrade()` raises on purpose")
             )
-        elif does_nothing(downgrade.body):
+        elif does_nothing(downgrade.body) and not _upgrade_does_nothing(defs.get("upgrade")):
+            # an empty downgrade reverses an empty upgrade (`alembic merge` writes both as `pass`)
             rollback.append(
                 RollbackIssue(RollbackProblem.EMPTY, downgrade.lineno, "has a `downgrade()` that does nothing")
             )
@@ -130,6 +132,10 @@ class Alembic(Framework):
             branch_labels=values["branch_labels"],
             rollback=tuple(rollback),
         )
+
+
+def _upgrade_does_nothing(upgrade: ast.FunctionDef | ast.AsyncFunctionDef | None) -> bool:
+    return upgrade is not None and does_nothing(upgrade.body)
 
 
 def _slug(path: str, revision: str) -> str:

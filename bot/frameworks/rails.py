@@ -113,7 +113,8 @@ def _rollback(methods: dict[str, tsx.Node], class_line: int) -> Iterator[Rollbac
                 tsx.line(raised),
                 "raises `ActiveRecord::IrreversibleMigration` in `down`",
             )
-        elif tsx.is_empty_body(body):
+        elif tsx.is_empty_body(body) and not ("up" in methods and tsx.is_empty_body(methods["up"].child_by_field_name("body"))):
+            # `def up; end` / `def down; end`: nothing to reverse
             yield RollbackIssue(RollbackProblem.EMPTY, tsx.line(down), "has a `down` that does nothing")
         return
     if "up" in methods:

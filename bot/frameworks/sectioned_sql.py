@@ -46,7 +46,7 @@ def section_rollback(sections: dict[str, Section], down_marker: str) -> tuple[Ro
     down = sections.get("down")
     if down is None:
         return (RollbackIssue(RollbackProblem.MISSING, up.line if up else 1, f"has no `{down_marker}` section"),)
-    if is_blank_sql(down.body):
+    if is_blank_sql(down.body) and not (up is not None and is_blank_sql(up.body)):
         return (RollbackIssue(RollbackProblem.EMPTY, down.line, f"has an empty `{down_marker}` section"),)
     return ()
 

@@ -1,0 +1,135 @@
+"""Precision on real shapes: judge only what will run, read what the files say, never pass in silence.
+
+Each test is a shape seen in a real repository's history; both sides are asserted (the finding
+that must stay, and the false one that must not come back).
+"""
+
+from __future__ import annotations
+
+from tests.gitrepo_factory import Repo
+from tests.test_alembic import VERSIONS, project
+from tests.test_code_frameworks import rails
+
+# -- 1. empty on both sides is reversible -------------------------------------------------
+
+
+def test_rails_empty_up_and_down_is_reversible_but_empty_down_after_real_up_is_not(repo: Repo) -> None:
+    repo.write("db/migrate/20240101000000_create_orders.rb", rails("create_orders", "  def change\n  end\n"))
+    repo.commit().branch("feature")
+    nothing = "db/migrate/20240102000000_placeholder.rb"
+    real = "db/migrate/20240103000000_add_status.rb"
+    repo.write(nothing, rails("placeholder", "  def up\n  end\n\n  def down\n  end\n"))
+    repo.write(real, rails("add_status", "  def up\n    add_column :orders, :status, :string\n  end\n\n  def down\n  end\n"))
+    repo.commit()
+
+    assert repo.check("--base", "main").found_for("missing-rollback") == [("missing-rollback", real, 6)]
+
+
+def test_dbmate_empty_up_and_down_is_reversible(repo: Repo) -> None:
+    repo.write("db/migrations/20240101000000_a.sql", "-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 1;\n")
+    repo.commit().branch("feature")
+    repo.write("db/migrations/20240102000000_noop.sql", "-- migrate:up\n\n-- migrate:down\n\n").commit()
+    assert repo.check("--base", "main").found == []
+
+
+# -- 2. a deployed migration that a change edits is reported as edited, and only that -----
+
+SWEPT_BEFORE = '''revision = "2b"
+down_revision = "1a"
+
+from alembic import op
+import sqlalchemy as sa
+
+
+def upgrade():
+    op.add_column("orders", sa.Column("status", sa.String(), nullable=False))
+    op.create_index("ix_orders_status", "orders", ["status"])
+    op.execute("UPDATE orders SET status = 'new'")
+
+
+def downgrade():
+    pass
+'''
+
+
+def test_a_reformatting_sweep_of_deployed_migrations_gives_one_finding_per_file(repo: Repo) -> None:
+    """`black`, `isort` or `# frozen_string_literal: true` over old files: they will not run again."""
+    project(repo)
+    repo.write(f"{VERSIONS}/2b_orders.py", SWEPT_BEFORE)
+    old_rails = "db/migrate/20240101000000_add_status.rb"
+    repo.write(old_rails, rails("add_status", "  def up\n    remove_column :orders, :status\n  end\n"))
+    repo.commit("old history").branch("feature")
+    swept = "# ruff: noqa\n" + SWEPT_BEFORE.replace("def upgrade():", "def upgrade() -> None:")
+    repo.write(f"{VERSIONS}/2b_orders.py", swept)
+    repo.write(old_rails, "# frozen_string_literal: true\n\n" + (repo.root / old_rails).read_text())
+    repo.commit("sweep")
+
+    outcome = repo.check("--base", "main")
+
+    assert outcome.found == [
+        ("deployed-migration-modified", old_rails, 1),
+        ("deployed-migration-modified", f"{VERSIONS}/2b_orders.py", 1),
+    ]
+
+
+def test_an_undeployed_edit_is_still_judged_in_full(repo: Repo) -> None:
+    """The other side: with `--deployed-ref` before the migration, its content is judged."""
+    project(repo)
+    repo.git("branch", "production")
+    repo.write(f"{VERSIONS}/2b_orders.py", SWEPT_BEFORE).commit("orders").branch("feature")
+    repo.write(f"{VERSIONS}/2b_orders.py", SWEPT_BEFORE.replace("ix_orders_status", "ix_status")).commit()
+
+    found = {f[0] for f in repo.check("--base", "main", "--deployed-ref", "production").found}
+
+    assert {"missing-rollback", "adding-required-field", "require-concurrent-index-creation"} <= found
+    assert "deployed-migration-modified" not in found
+
+
+def test_suppressions_in_a_swept_deployed_file_are_not_reported_unused(repo: Repo) -> None:
+    path = "db/migrations/20240101000000_users.sql"
+    text = (
+        "-- migrate:up\n-- migration-guard: ignore ban-drop-column old columns\n"
+        "ALTER TABLE users DROP COLUMN legacy;\n-- migrate:down\nSELECT 1;\n"
+    )
+    repo.write(path, text).commit().branch("feature")
+    repo.write(path, text.replace("SELECT 1;", "SELECT 1; -- nothing")).commit()
+    assert repo.check("--base", "main").found == [("deployed-migration-modified", path, 5)]
+
+
+# -- 3. the rollback of a deployed migration cannot disappear in silence ------------------
+
+
+def test_deleting_the_down_file_of_a_deployed_golang_migrate_migration(repo: Repo) -> None:
+    repo.write("db/1_init.up.sql", "CREATE TABLE t (id int);\n")
+    repo.write("db/1_init.down.sql", "DROP TABLE t;\n").commit().branch("feature")
+    repo.remove("db/1_init.down.sql").commit()
+
+    outcome = repo.check("--base", "main")
+
+    assert outcome.found == [("missing-rollback", "db/1_init.up.sql", None)]
+    f = outcome.finding("missing-rollback")
+    assert "deletes its rollback `db/1_init.down.sql`" in f["message"] and outcome.code == 1
+
+
+def test_deleting_a_deployed_migration_with_its_down_file_is_one_deletion(repo: Repo) -> None:
+    repo.write("db/1_init.up.sql", "CREATE TABLE t (id int);\n")
+    repo.write("db/1_init.down.sql", "DROP TABLE t;\n").commit().branch("feature")
+    repo.remove("db/1_init.down.sql").remove("db/1_init.up.sql").commit()
+    assert repo.check("--base", "main").found == [("deployed-migration-modified", "db/1_init.up.sql", None)]
+
+
+def test_deleting_a_flyway_undo_file_of_a_deployed_migration(repo: Repo) -> None:
+    repo.write("sql/V1__init.sql", "CREATE TABLE t (id int);\n")
+    repo.write("sql/U1__init.sql", "DROP TABLE t;\n").commit().branch("feature")
+    repo.remove("sql/U1__init.sql").commit()
+    outcome = repo.check("--base", "main")
+    assert outcome.found == [("missing-rollback", "sql/V1__init.sql", None)]
+    assert "deletes its undo migration `sql/U1__init.sql`" in outcome.finding("missing-rollback")["message"]
+
+
+def test_annotating_a_deployed_dbmate_file_is_an_edit_of_a_deployed_file(repo: Repo) -> None:
+    path = "db/migrations/20240101000000_users.sql"
+    repo.write("db/migrations/20231201000000_first.sql", "-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 1;\n")
+    repo.write(path, "CREATE TABLE users (id int);\n").commit().branch("feature")
+    repo.write(path, "-- migrate:up\nCREATE TABLE users (id int);\n-- migrate:down\nDROP TABLE users;\n").commit()
+    assert repo.check("--base", "main").found == [("deployed-migration-modified", path, 1)]
