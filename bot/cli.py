@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bot import __version__
 from bot.config import DEFAULT_PATH, Config, ConfigError, parse_config
+from bot.detect import unmatched_paths
 from bot.engine import Result, run
 from bot.gitrepo import GitError, GitRepo
 from bot.model import RefInfo
@@ -187,12 +188,20 @@ def _check(args: argparse.Namespace) -> int:
     if merge_base is None:
         raise UsageError(f"--base {base_name} and --head {args.head} share no history")
 
+    head_tree = repo.tree(head)
+    unmatched = unmatched_paths(config, head_tree)
+    if unmatched:
+        raise ConfigError(
+            f"{args.config or DEFAULT_PATH}: paths: `{unmatched[0]}` matches no directory at {args.head}"
+            " (a typo here would switch detection off)"
+        )
+
     cache = None if args.no_cache else SqliteParseCache(repo.git_dir() / "migration-guard" / "parse-cache.sqlite3")
     base_tree = repo.tree(base)
     changeset, _parser = build_changeset(
         source=repo,
         config=config,
-        head_tree=repo.tree(head),
+        head_tree=head_tree,
         base_tree=base_tree,
         deployed_tree=base_tree if deployed == base else repo.tree(deployed),
         changes=repo.changes(merge_base, head),

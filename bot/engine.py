@@ -10,9 +10,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from bot.config import Config
+from bot.coverage import Coverage, coverage_of
 from bot.model import ChangeSet, Finding, Role, Severity
 from bot.operations import MigrationOps
 from bot.suppressions import Suppression, find_suppressions
@@ -24,6 +25,7 @@ class Result:
     findings: tuple[Finding, ...]
     suppressed: tuple[tuple[Finding, Suppression], ...]
     migrations_checked: int
+    coverage: Coverage = field(default_factory=Coverage)
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)
@@ -127,4 +129,4 @@ def run(cs: ChangeSet, config: Config, parallel: bool = False) -> Result:
     checked = len(
         {m.path for m in cs.touched_migrations()} | {f.path for f in cs.head.failures if f.path in cs.touched}
     )
-    return Result(tuple(dict.fromkeys(final)), tuple(suppressed), checked)
+    return Result(tuple(dict.fromkeys(final)), tuple(suppressed), checked, coverage_of(cs))

@@ -199,6 +199,7 @@ class ChangeSet:
     config: Config | None = None
     namespace_dialects: Mapping[tuple[str, str], str] = field(default_factory=dict)  # Prisma's provider
     other_prs: tuple[OpenPrMigration, ...] = ()  # what other open pull requests add (App only)
+    notes: tuple[str, ...] = ()  # what the reader must know about what was (not) checked
     _operations: dict[str, MigrationOps] = field(default_factory=dict, compare=False, repr=False)
     _derived: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
 

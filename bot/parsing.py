@@ -12,7 +12,7 @@ from collections.abc import Collection, Iterable, Mapping
 from typing import Protocol
 
 from bot.config import Config
-from bot.detect import aux_wanted, candidate_chains
+from bot.detect import aux_wanted, candidate_chains, ignored_migrations
 from bot.frameworks import BY_NAME, Candidate
 from bot.frameworks.base import PathIndex, failure, parent_dir
 from bot.model import Migration, MigrationSet, ParseFailure
@@ -89,6 +89,16 @@ class MigrationParser:
         migrations.sort(key=lambda m: m.path)
         failures.sort(key=lambda f: f.path)
         return MigrationSet(tuple(migrations), tuple(failures))
+
+    def ignored_migrations(self, tree: Mapping[str, str], paths: Iterable[str]) -> list[str]:
+        """Changed paths that ``ignore_paths`` keeps from being checked as migrations."""
+        if not self.config.ignore_paths:
+            return []
+        index = PathIndex(tree)
+        aux_paths = aux_wanted(index, self.config)
+        texts = self.texts(tree[p] for p in aux_paths)
+        aux = {p: t for p in aux_paths if isinstance(t := texts[tree[p]], str)}
+        return ignored_migrations(index, aux, self.config, [p for p in paths if p in tree])
 
     def _link(self, migrations: list[Migration], aux: Mapping[str, str]) -> list[Migration]:
         by_framework: dict[str, list[Migration]] = defaultdict(list)

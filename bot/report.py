@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot import markdown as md
+from bot.coverage import coverage_of
 from bot.model import ChangeSet, FileChange, Finding, Severity
 from rules import RULES
 
@@ -60,15 +61,13 @@ class Checked:
     head_sha: str
     deployed: str | None = None
     deployed_sha: str | None = None
-    locations: tuple[tuple[str, str], ...] = ()  # (framework, directory)
+    locations: tuple[tuple[str, str, int], ...] = ()  # (framework, directory, migrations at the head)
     notes: tuple[str, ...] = ()
 
 
 def checked_from(cs: ChangeSet, notes: Iterable[str] = ()) -> Checked:
-    locations = sorted(
-        {(m.framework, m.path.rpartition("/")[0] or ".") for m in cs.head.migrations}
-        | {(f.framework, f.path.rpartition("/")[0] or ".") for f in cs.head.failures}
-    )
+    coverage = coverage_of(cs)
+    locations = [(loc.framework, loc.directory, loc.migrations) for loc in coverage.locations]
     return Checked(
         base=cs.base_ref.name if cs.base_ref else "?",
         base_sha=cs.base_ref.sha if cs.base_ref else "?",
@@ -76,7 +75,7 @@ def checked_from(cs: ChangeSet, notes: Iterable[str] = ()) -> Checked:
         deployed=cs.deployed_ref.name if cs.deployed_ref else None,
         deployed_sha=cs.deployed_ref.sha if cs.deployed_ref else None,
         locations=tuple(locations),
-        notes=tuple(notes),
+        notes=(*notes, *coverage.notes),
     )
 
 
@@ -123,8 +122,8 @@ def check_report(
     lines += ["", "<details><summary>What was checked</summary>", ""]
     if checked.locations:
         grouped: dict[str, list[str]] = defaultdict(list)
-        for framework, directory in checked.locations:
-            grouped[framework].append(md.code(directory))
+        for framework, directory, count in checked.locations:
+            grouped[framework].append(f"{md.code(directory)} ({_plural(count, 'migration')})")
         lines.append("- Migrations: " + "; ".join(f"{fw} in {', '.join(dirs)}" for fw, dirs in grouped.items()))
     lines.append(f"- Base: {md.code(checked.base)} at {md.code(checked.base_sha[:12])}")
     if checked.deployed:

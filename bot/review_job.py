@@ -69,8 +69,11 @@ def run_review(job: Job, app: GitHubApp, store: Store, settings: Settings) -> No
             check_run_id,
             simple_report(
                 "success",
-                "No migration changed",
-                "This pull request changes no migration file, so there is nothing to check.",
+                "No migration checked: ignore_paths skips every changed migration"
+                if any(n.startswith("`ignore_paths` skips every") for n in snapshot.notes)
+                else "No migration changed",
+                "This pull request changes no migration file, so there is nothing to check."
+                + "".join(f"\n\n{note}" for note in snapshot.notes),
             ),
         )
         return

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from bot.config import Config
+from bot.detect import ignored_note
 from bot.model import ChangeSet, ChangeStatus, FileChange, Migration, MigrationSet, ParseFailure, RefInfo
 from bot.parse_cache import ParseCache
 from bot.parsing import BlobSource, MigrationParser
@@ -62,6 +63,10 @@ def build_changeset(
         deployed.update({f.path: f for f in found.failures})
 
     texts = {p: t for p in touched if (t := parser.text(head_tree[p])) is not None}
+    notes: tuple[str, ...] = ()
+    ignored = parser.ignored_migrations(head_tree, [c.path for c in changes if c.status is not ChangeStatus.DELETED])
+    if ignored:
+        notes = (ignored_note(ignored, len(touched)),)
     dialects = _prisma_dialects(head, touched, head_tree, parser)
     changes = tuple(_with_whitespace_flag(c, parser, deployed) for c in changes)
     changeset = ChangeSet(
@@ -78,6 +83,7 @@ def build_changeset(
         deployed_ref=deployed_ref,
         config=config,
         namespace_dialects=dialects,
+        notes=notes,
     )
     return changeset, parser
 

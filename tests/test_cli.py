@@ -29,7 +29,11 @@ def test_text_report(repo: Repo) -> None:
     outcome = collision(repo).check("--base", "main", fmt="text")
     assert outcome.code == 1
     assert outcome.err == ""
-    assert outcome.out == snapshot("""\
+    base = repo.git("rev-parse", "main").strip()[:12]
+    assert outcome.out.replace(base, "<main>") == snapshot("""\
+Checked: goose in db/migrations (2 migrations)
+Against: base main (<main>), also counted as deployed
+
 db/migrations/00002_orders.sql
      1  error    migration-out-of-order  `db/migrations/00002_orders.sql` (version 2) sorts before `db/migrations/00003_tags.sql` (version 3), already on main: goose refuses to migrate (missing migrations) unless run with -allow-missing.
         fix: Rebase and rename it to `db/migrations/00004_orders.sql`.
@@ -42,7 +46,8 @@ db/migrations/00002_orders.sql
 
 def test_json_contract(repo: Repo) -> None:
     outcome = collision(repo).check("--base", "main")
-    assert outcome.json == snapshot(
+    base = repo.git("rev-parse", "main").strip()
+    assert json.loads(outcome.out.replace(base, "<main>")) == snapshot(
         {
             "findings": [
                 {
@@ -66,7 +71,16 @@ def test_json_contract(repo: Repo) -> None:
                     "framework": "goose",
                 },
             ],
-            "summary": {"migrations_checked": 1, "errors": 2, "warnings": 0, "notices": 0},
+            "summary": {
+                "migrations_checked": 1,
+                "errors": 2,
+                "warnings": 0,
+                "notices": 0,
+                "checked": [{"framework": "goose", "directory": "db/migrations", "migrations": 2}],
+                "base": {"ref": "main", "sha": "<main>"},
+                "deployed": {"ref": "main", "sha": "<main>"},
+                "notes": [],
+            },
         }
     )
 
@@ -106,13 +120,16 @@ def test_no_error_findings_exit_zero(repo: Repo) -> None:
     repo.write("db/migrations/00002_orders.sql", GOOSE.format(t="orders")).commit()
     outcome = repo.check("--base", "main", fmt="text")
     assert outcome.code == 0
-    assert outcome.out == "1 changed migration checked: no problems found.\n"
+    assert outcome.out.splitlines()[0] == "Checked: goose in db/migrations (2 migrations)"
+    assert outcome.out.endswith("\n\n1 changed migration checked: no problems found.\n")
 
 
 def test_repository_without_migrations(repo: Repo) -> None:
     repo.write("README.md", "hello\n").commit().branch("feature").write("app.py", "print(1)\n").commit()
     outcome = repo.check("--base", "main", fmt="text")
-    assert (outcome.code, outcome.out) == (0, "No migration changed: nothing to check.\n")
+    assert outcome.code == 0
+    assert outcome.out.splitlines()[0] == "Checked: no migration directory found"
+    assert outcome.out.endswith("\n\nNo migration changed: nothing to check.\n")
 
 
 def test_empty_repository(repo: Repo) -> None:

@@ -79,7 +79,7 @@ def test_suppression_with_reason_silences_the_finding(repo: Repo) -> None:
     feature_without_down(repo, text=text)
     outcome = repo.check("--base", "main", fmt="text")
     assert outcome.code == 0
-    assert outcome.out == "1 changed migration checked: no problems found.\n1 finding suppressed inline.\n"
+    assert outcome.out.endswith("\n\n1 changed migration checked: no problems found.\n1 finding suppressed inline.\n")
 
 
 def test_unused_and_invalid_suppressions(repo: Repo) -> None:

@@ -133,3 +133,52 @@ def test_annotating_a_deployed_dbmate_file_is_an_edit_of_a_deployed_file(repo: R
     repo.write(path, "CREATE TABLE users (id int);\n").commit().branch("feature")
     repo.write(path, "-- migrate:up\nCREATE TABLE users (id int);\n-- migrate:down\nDROP TABLE users;\n").commit()
     assert repo.check("--base", "main").found == [("deployed-migration-modified", path, 1)]
+
+
+# -- 8. never green in silence -------------------------------------------------------------
+
+
+def test_a_paths_entry_that_matches_no_directory_is_a_configuration_error(repo: Repo) -> None:
+    repo.write(".github/migration-guard.yml", "paths:\n  - path: db/migrate\n    framework: rails\n")
+    repo.write("db/migrations/20240101000000_a.sql", "-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 1;\n")
+    repo.commit().branch("feature")
+    repo.write("db/migrations/20240102000000_b.sql", "-- migrate:up\nSELECT 1;\n").commit()
+
+    outcome = repo.check("--base", "main")
+
+    assert outcome.code == 2 and outcome.out == ""
+    assert outcome.err == (
+        "migration-guard: error: .github/migration-guard.yml: paths: `db/migrate` matches no directory at HEAD"
+        " (a typo here would switch detection off)\n"
+    )
+
+
+def test_ignore_paths_that_swallow_every_changed_migration_say_so(repo: Repo) -> None:
+    repo.write(".github/migration-guard.yml", "ignore_paths: ['db/*']\n")
+    repo.write("db/migrations/20240101000000_a.sql", "-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 1;\n")
+    repo.commit().branch("feature")
+    repo.write("db/migrations/20240102000000_b.sql", "-- migrate:up\nDROP TABLE users;\n").commit()
+
+    summary = repo.check("--base", "main").json["summary"]
+    assert summary["notes"] == [
+        "`ignore_paths` skips every changed migration (`db/migrations/20240102000000_b.sql`): nothing was checked."
+    ]
+    text = repo.check("--base", "main", fmt="text").out
+    assert "Note: ignore_paths skips every changed migration (db/migrations/20240102000000_b.sql)" in text
+
+
+def test_the_json_summary_says_what_was_checked_against_which_refs(repo: Repo) -> None:
+    repo.write("db/knex/20240101000000_a.js", "exports.up = k => k.raw('SELECT 1');\nexports.down = k => k.raw('SELECT 1');\n")
+    repo.write("knexfile.js", "module.exports = { migrations: { directory: './db/knex' } };\n")
+    repo.commit()
+    repo.git("branch", "production")
+    repo.branch("feature")
+    repo.write("db/knex/20240102000000_b.js", "exports.up = k => k.raw('SELECT 1');\nexports.down = k => k.raw('SELECT 1');\n")
+    repo.commit()
+
+    summary = repo.check("--base", "main", "--deployed-ref", "production").json["summary"]
+
+    sha = repo.git("rev-parse", "main").strip()
+    assert summary["checked"] == [{"framework": "knex", "directory": "db/knex", "migrations": 2}]
+    assert summary["base"] == {"ref": "main", "sha": sha}
+    assert summary["deployed"] == {"ref": "production", "sha": sha}

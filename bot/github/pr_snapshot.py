@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from bot.config import DEFAULT_PATH, Config, ConfigError, parse_config
-from bot.detect import aux_wanted, candidate_chains
+from bot.detect import aux_wanted, candidate_chains, ignored_migrations, ignored_note
 from bot.diffhunks import hunk_lines
 from bot.frameworks.base import PathIndex
 from bot.github.client import RepoApi
@@ -164,7 +164,10 @@ def take_snapshot(api: RepoApi, store: Store, pr: PullRequestRef) -> Snapshot:
 
     entries = api.pull_request_files(pr.number)
     changes = file_changes(entries, base_tree)
-    if not _touches_migrations(changes, base_tree, config, source):
+    touches, ignored = _touches_migrations(changes, base_tree, config, source)
+    if not touches:
+        if ignored:
+            snapshot.notes.append(ignored_note(ignored, 0))
         return snapshot
 
     head_tree, head_truncated = api.tree(pr.head_sha)
@@ -201,7 +204,9 @@ def _touches_migrations(
     blobs = source.read_blobs(base_tree[p] for p in aux_paths)
     aux = {p: blobs[base_tree[p]].decode("utf-8", "replace") for p in aux_paths}
     chains = candidate_chains(index, aux, config)
-    return any(path in chains for path in changed)
+    if any(path in chains for path in changed):
+        return True, []
+    return False, ignored_migrations(index, aux, config, changed)
 
 
 def _deployed(

@@ -5,10 +5,15 @@ from __future__ import annotations
 import json
 
 from bot.engine import Result
-from bot.model import Severity
+from bot.model import RefInfo, Severity
+
+
+def _ref(ref: RefInfo | None) -> dict[str, str] | None:
+    return {"ref": ref.name, "sha": ref.sha} if ref is not None else None
 
 
 def render(result: Result) -> str:
+    cov = result.coverage
     payload = {
         "findings": [
             {
@@ -28,6 +33,13 @@ def render(result: Result) -> str:
             "errors": result.count(Severity.ERROR),
             "warnings": result.count(Severity.WARNING),
             "notices": result.count(Severity.NOTICE),
+            "checked": [
+                {"framework": loc.framework, "directory": loc.directory, "migrations": loc.migrations}
+                for loc in cov.locations
+            ],
+            "base": _ref(cov.base),
+            "deployed": _ref(cov.deployed),
+            "notes": list(cov.notes),
         },
     }
     # One compact line: the format is for machines (pipe it through `jq` to read it).

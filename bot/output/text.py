@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from itertools import groupby
 
+from bot.coverage import describe_locations
 from bot.engine import Result
 from bot.model import Severity
 
@@ -14,7 +15,17 @@ def render(result: Result, colour: bool = False) -> str:
     def paint(text: str, code: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if colour else text
 
-    lines: list[str] = []
+    lines: list[str] = [paint("Checked: " + describe_locations(result.coverage), "2")]
+    cov = result.coverage
+    if cov.base is not None:
+        refs = f"base {cov.base.name} ({cov.base.sha[:12]})"
+        if cov.deployed is not None and cov.deployed.sha == cov.base.sha:
+            refs += ", also counted as deployed"
+        elif cov.deployed is not None:
+            refs += f", deployed {cov.deployed.name} ({cov.deployed.sha[:12]})"
+        lines.append(paint(f"Against: {refs}", "2"))
+    lines += [paint(f"Note: {note.replace('`', '')}", "2") for note in cov.notes]
+    lines.append("")
     for path, group in groupby(result.findings, key=lambda f: f.path):
         lines.append(paint(path, "1"))
         for f in group:
