@@ -69,7 +69,7 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
                 None,
                 f"`{change.old_path}` already ran at {deployed_name}; this change renames it to `{change.path}`"
                 + (
-                    f" ({framework} identifies it by its revision id, which is unchanged, so only its history moves)."
+                    f" ({_IDENTITY.get(framework, 'its identity')} is unchanged, so only its history moves)."
                     if renamed
                     else ": databases record it under its old name and would run it again as a new migration."
                 ),
@@ -100,9 +100,21 @@ def _unrecognised_then(cs: ChangeSet, change: FileChange) -> Migration | None:
     return now if now is not None and now.role is Role.UP and now.order is not None else None
 
 
+_IDENTITY = {
+    "alembic": "Alembic identifies it by its revision id, which",
+    "django": "Django records it as (app label, migration name), which",
+}
+
+
 def _identity_survives(cs: ChangeSet, new_path: str, before: Migration | object) -> bool:
-    """An Alembic revision keeps its identity through a file rename when its id is unchanged."""
-    if not isinstance(before, Migration) or before.framework != "alembic":
+    """An Alembic revision keeps its identity through a file rename when its id is unchanged; a
+    Django migration when its app label and name are (an app folder moved, its label kept)."""
+    if not isinstance(before, Migration) or before.framework not in _IDENTITY:
         return False
     after = cs.head.by_path().get(new_path)
-    return after is not None and after.key == before.key and after.parents == before.parents
+    if after is None or after.framework != before.framework or after.key != before.key:
+        return False
+    if before.framework == "alembic":
+        return after.parents == before.parents
+    at_base = cs.base.by_path().get(before.path)  # linked there: its label, not its folder
+    return at_base is not None and at_base.namespace == after.namespace

@@ -9,6 +9,7 @@ from __future__ import annotations
 from tests.gitrepo_factory import Repo
 from tests.test_alembic import VERSIONS, project
 from tests.test_code_frameworks import rails
+from tests.test_django import migration, shop
 
 # -- 1. empty on both sides is reversible -------------------------------------------------
 
@@ -182,3 +183,62 @@ def test_the_json_summary_says_what_was_checked_against_which_refs(repo: Repo) -
     assert summary["checked"] == [{"framework": "knex", "directory": "db/knex", "migrations": 2}]
     assert summary["base"] == {"ref": "main", "sha": sha}
     assert summary["deployed"] == {"ref": "production", "sha": sha}
+
+
+# -- 6. Django labels and moves ------------------------------------------------------------
+
+
+def test_a_dependency_on_a_third_party_app_is_not_a_missing_parent(repo: Repo) -> None:
+    """A lone app (no apps.py label, no self-dependency) must not become `taggit` because it also
+    has a migration called like one of taggit's."""
+    shop(repo, "shop/tags")
+    repo.write("shop/tags/migrations/0003_taggeditem_add_unique_index.py", migration([]))
+    repo.commit().branch("feature")
+    repo.write("shop/orders/__init__.py", "").write("shop/orders/migrations/__init__.py", "")
+    repo.write(
+        "shop/orders/migrations/0001_initial.py",
+        migration(
+            [
+                ("tags", "0001_initial"),
+                ("taggit", "0003_taggeditem_add_unique_index"),
+                ("auth", "0012_alter_user_first_name_max_length"),
+            ]
+        ),
+    )
+    repo.commit()
+
+    outcome = repo.check("--base", "main")
+
+    assert outcome.found_for("migration-parent-missing") == []
+
+
+def test_a_missing_parent_inside_the_project_is_still_an_error(repo: Repo) -> None:
+    shop(repo).branch("feature")
+    path = "shop/orders/migrations/0002_order_note.py"
+    repo.write(path, migration([("orders", "0001_initial"), ("orders", "0001_inital")])).commit()
+    assert repo.check("--base", "main").found_for("migration-parent-missing") == [
+        ("migration-parent-missing", path, 8)  # `dependencies = [`
+    ]
+
+
+def test_moving_an_app_folder_that_keeps_its_label_is_a_notice(repo: Repo) -> None:
+    shop(repo, "shop/orders", label="orders")
+    repo.write("shop/orders/migrations/0002_order_note.py", migration([("orders", "0001_initial")])).commit()
+    repo.branch("feature")
+    for name in ("__init__.py", "apps.py", "migrations/__init__.py", "migrations/0001_initial.py",
+                 "migrations/0002_order_note.py"):  # fmt: skip
+        repo.move(f"shop/orders/{name}", f"apps/orders/{name}")
+    repo.commit("move the app")
+
+    outcome = repo.check("--base", "main")
+
+    assert outcome.code == 0
+    assert {(f["rule"], f["severity"]) for f in outcome.json["findings"]} == {("deployed-migration-modified", "notice")}
+    assert "(app label, migration name)" in outcome.json["findings"][0]["message"]
+
+
+def test_renaming_a_deployed_django_migration_is_still_an_error(repo: Repo) -> None:
+    shop(repo, "shop/orders", label="orders").branch("feature")
+    repo.move("shop/orders/migrations/0001_initial.py", "shop/orders/migrations/0001_create_orders.py").commit()
+    f = repo.check("--base", "main").finding("deployed-migration-modified")
+    assert f["severity"] == "error" and "run it again" in f["message"]

@@ -126,6 +126,13 @@ class Django(Framework):
         return linked
 
 
+#: Django's own apps: a dependency on them never names a folder of the project
+_CONTRIB = frozenset(
+    {"admin", "auth", "contenttypes", "sessions", "sites", "messages", "staticfiles", "flatpages", "redirects",
+     "postgres", "gis", "humanize", "sitemaps", "syndication", "admindocs"}
+)  # fmt: skip
+
+
 def infer_labels(migrations: Sequence[Migration], aux: Mapping[str, str]) -> dict[str, str]:
     """App folder -> app label: ``apps.py``, then the app's own dependencies, then other apps'."""
     names_by_folder: dict[str, set[str]] = {}
@@ -154,14 +161,22 @@ def infer_labels(migrations: Sequence[Migration], aux: Mapping[str, str]) -> dic
     for folder, counter in votes.items():
         labels[folder] = counter.most_common(1)[0][0]
         decided.add(folder)
-    # Other apps depend on it under a label no folder has claimed.
+    # Other apps depend on it under a label no folder has claimed. Only where that cannot be a
+    # third-party or contrib app (`('auth', '0012_...')`, `('taggit', '0003_...')`): a name every
+    # app has (`0001_initial`) or a folder other migrations already depend on by its own name
+    # proves nothing.
     known = set(labels.values())
+    referenced = {p.partition(":")[0] for m in migrations for p in m.parents}
     for m in migrations:
         for parent in m.parents:
             label, _, name = parent.partition(":")
-            if label in known:
+            if label in known or label in _CONTRIB or name == "0001_initial":
                 continue
-            owners = [f for f, names in names_by_folder.items() if f not in decided and name in names]
+            owners = [
+                f
+                for f, names in names_by_folder.items()
+                if f not in decided and name in names and labels[f] not in referenced
+            ]
             if len(owners) == 1:
                 labels[owners[0]] = label
                 decided.add(owners[0])
