@@ -131,7 +131,9 @@ def _schema_call(call: tsx.Node, dialect: str, lines: list[str], heredocs: list[
                 volatile_default=volatile,
             )
         ]
-    if name in ("remove_column", "remove_columns"):
+    if name == "remove_column":  # remove_column(table, column, type = nil, **options)
+        return [op(Op.DROP_COLUMN, column=column)]
+    if name == "remove_columns":  # remove_columns(table, *columns, type: nil)
         return [op(Op.DROP_COLUMN, column=_name(p)) for p in positional[1:]] or [op(Op.DROP_COLUMN)]
     if name == "rename_column":
         return [op(Op.RENAME_COLUMN, column=column, new_name=_name(positional[2]) if len(positional) > 2 else None)]

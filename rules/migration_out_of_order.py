@@ -61,6 +61,13 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
                 m.key_line,
                 f"`{m.path}` (version {m.key}) sorts before `{top.path}` (version {top.key}), "
                 f"already on {cs.branch_name}: {_CONSEQUENCE.get(m.framework, 'it would run out of order')}.",
-                f"Rebase and rename it to `{proposed_path(m, top, steps)}`.",
+                _rename_help(m, top, steps),
                 m.framework,
             )
+
+
+def _rename_help(m: Migration, top: Migration, steps: int) -> str:
+    try:
+        return f"Rebase and rename it to `{proposed_path(m, top, steps)}`."
+    except ValueError:  # a name without a version (knex runs any file name, in name order)
+        return f"Rebase and rename it so that its name sorts after `{top.path.rpartition('/')[2]}`."

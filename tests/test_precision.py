@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from tests.gitrepo_factory import Repo
 from tests.test_alembic import VERSIONS, project
-from tests.test_code_frameworks import rails
+from tests.test_code_frameworks import CHANGE_OK, rails
 from tests.test_django import migration, shop
 
 # -- 1. empty on both sides is reversible -------------------------------------------------
@@ -242,3 +242,52 @@ def test_renaming_a_deployed_django_migration_is_still_an_error(repo: Repo) -> N
     repo.move("shop/orders/migrations/0001_initial.py", "shop/orders/migrations/0001_create_orders.py").commit()
     f = repo.check("--base", "main").finding("deployed-migration-modified")
     assert f["severity"] == "error" and "run it again" in f["message"]
+
+
+# -- 5. Rails and Knex layouts as their tools load them --------------------------------------
+
+
+def test_rails_engine_migrations_with_a_scope_are_migrations(repo: Repo) -> None:
+    rails_app_repo = repo.write("db/migrate/20240101000000_create_orders.rb", rails("create_orders", CHANGE_OK))
+    rails_app_repo.commit().branch("feature")
+    engine = "db/migrate/20240102000000_create_active_storage_tables.active_storage.rb"
+    repo.write(engine, rails("create_active_storage_tables", "  def up\n    create_table :blobs\n  end\n")).commit()
+    assert repo.check("--base", "main").found == [("missing-rollback", engine, 2)]
+
+
+def test_a_ruby_file_without_a_version_in_db_migrate_is_reported(repo: Repo) -> None:
+    repo.write("db/migrate/20240101000000_create_orders.rb", rails("create_orders", CHANGE_OK))
+    repo.commit().branch("feature")
+    repo.write("db/migrate/add_status_to_orders.rb", rails("add_status_to_orders", CHANGE_OK)).commit()
+    outcome = repo.check("--base", "main")
+    assert outcome.found == [("unparsable-migration", "db/migrate/add_status_to_orders.rb", 1)]
+    assert "Rails never runs this file" in outcome.json["findings"][0]["message"]
+
+
+def test_remove_column_with_a_type_drops_the_column_not_the_type(repo: Repo) -> None:
+    repo.write("db/migrate/20240101000000_create_orders.rb", rails("create_orders", CHANGE_OK))
+    repo.commit().branch("feature")
+    path = "db/migrate/20240102000000_remove_status.rb"
+    repo.write(path, rails("remove_status", "  def change\n    remove_column :orders, :status, :string\n  end\n"))
+    repo.commit()
+    f = repo.check("--base", "main").finding("ban-drop-column")
+    assert f["line"] == 3 and "Dropping `status` from `orders`" in f["message"]
+
+
+KNEX_UP = "exports.up = (knex) => knex.raw('SELECT 1');\nexports.down = (knex) => knex.raw('SELECT 1');\n"
+
+
+def test_knex_runs_every_file_of_its_directory_in_name_order(repo: Repo) -> None:
+    repo.write("knexfile.js", "module.exports = { migrations: { directory: 'db/knex_migrations' } };\n")
+    repo.write("db/knex_migrations/2026-08-01-0000-init.js", KNEX_UP)
+    repo.write("db/knex_migrations/2026-08-20-0000-add-owner.js", KNEX_UP).commit().branch("feature")
+    repo.write("db/knex_migrations/2026-08-10-0000-add-status.js", KNEX_UP.replace("exports.down", "// no"))
+    repo.commit()
+
+    outcome = repo.check("--base", "main")
+
+    path = "db/knex_migrations/2026-08-10-0000-add-status.js"
+    assert outcome.found == [("migration-out-of-order", path, 1), ("missing-rollback", path, 1)]
+    assert outcome.json["summary"]["checked"] == [
+        {"framework": "knex", "directory": "db/knex_migrations", "migrations": 3}
+    ]

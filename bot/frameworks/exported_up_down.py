@@ -28,6 +28,14 @@ class ExportedUpDownFramework(Framework):
     def aux_wanted(self, index: PathIndex) -> list[str]:
         return [p for p, _d, n in index.entries if n in self.config_names]
 
+    def guessed_name(self, name: str) -> bool:
+        """In a directory no configuration names, which file names are taken for this tool's."""
+        return True
+
+    def order_of(self, name: str, matched: re.Match[str]) -> tuple[int, ...]:
+        """The order the tool runs its migrations in: the timestamp by default."""
+        return (int(matched.group(1)),)
+
     def configured_directories(self, config_path: str, root: tsx.Node) -> list[str]:
         """Migration directories a configuration file names (relative to the repository)."""
         raise NotImplementedError
@@ -53,7 +61,7 @@ class ExportedUpDownFramework(Framework):
                 continue
             if directory in configured:
                 found.append(Candidate(self.name, path, directory, strict=True))
-            elif base_name(directory) == self.default_directory:
+            elif base_name(directory) == self.default_directory and self.guessed_name(name):
                 found.append(Candidate(self.name, path, directory or "."))
         return found
 
@@ -86,7 +94,7 @@ class ExportedUpDownFramework(Framework):
             key=stem,
             name=matched.group(2),
             namespace=candidate.namespace,
-            order=(int(matched.group(1)),),
+            order=self.order_of(name, matched),
             key_line=1,
             rollback=rollback,
         )

@@ -13,6 +13,8 @@ from bot import treesitter as tsx
 from bot.frameworks.exported_up_down import ExportedUpDownFramework, relative_to
 from bot.operations import MigrationOps
 
+_GENERATED = re.compile(r"^\d{14}_")
+
 
 class Knex(ExportedUpDownFramework):
     def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
@@ -21,9 +23,20 @@ class Knex(ExportedUpDownFramework):
         return knex_operations(path, text, dialect)
 
     name = "knex"
-    file_pattern = re.compile(r"^(\d{14})_(.+)\.(?:js|ts|cjs|mjs)$")
+    #: knex loads every file with a known extension in its directory, whatever the name, and runs
+    #: them in file-name order (`db/knex_migrations/2026-08-20-0000-add-owner.js` is a migration)
+    file_pattern = re.compile(r"^((?:\d{14}_)?)(.+)(?<!\.d)\.(?:js|ts|cjs|mjs)$")
     config_names = ("knexfile.js", "knexfile.ts", "knexfile.cjs", "knexfile.mjs")
     unrecognised_message = "exports no `up` function: knex cannot run it"
+
+    def guessed_name(self, name: str) -> bool:
+        """Outside a knexfile's directory only the generator's `YYYYMMDDHHMMSS_name` tells knex's
+        files from sequelize-cli's (`YYYYMMDDHHMMSS-name`) or anyone's."""
+        return bool(_GENERATED.match(name))
+
+    def order_of(self, name: str, matched: re.Match[str]) -> tuple[int, ...]:
+        """File-name order, as knex sorts (a tuple of code points compares like the string)."""
+        return tuple(ord(c) for c in name)
 
     def configured_directories(self, config_path: str, root: tsx.Node) -> list[str]:
         found = []

@@ -20,7 +20,8 @@ from bot.operations import MigrationOps
 from bot.textfile import UnreadableFile
 
 FOLDER = re.compile(r"^(?:(.*)/)?db/(migrate|post_migrate|([a-z0-9_]+)_migrate)$")
-FILE = re.compile(r"^(\d+)_([_a-z0-9]*)\.rb$")
+#: Rails' MIGRATION_FILENAME_REGEX: `<version>_<name>[.<scope>].rb` (engines copy theirs with a scope)
+FILE = re.compile(r"^(\d+)_([_a-z0-9]*)\.?([_a-z0-9]*)?\.rb$")
 
 #: blocks whose contents are not inverted by ``change``
 _EXEMPT_BLOCKS = {"reversible", "up_only", "revert"}
@@ -36,8 +37,8 @@ class Rails(Framework):
     def select(self, index: PathIndex, aux: Mapping[str, str]) -> list[Candidate]:
         found = []
         for path, directory, name in index.entries:
-            if not name.endswith(".rb") or not FILE.match(name):
-                continue
+            if not name.endswith(".rb"):
+                continue  # a file Rails never runs but that is still a .rb file is reported by parse
             folder = FOLDER.match(directory)
             if folder is None:
                 continue
@@ -49,7 +50,7 @@ class Rails(Framework):
         return [
             Candidate(self.name, p, directory, strict=True)
             for p, _d, n in index.under(directory).entries
-            if FILE.match(n)
+            if n.endswith(".rb")
         ]
 
     def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
@@ -59,8 +60,14 @@ class Rails(Framework):
 
     def parse(self, candidate: Candidate, blob_sha: str, text: str) -> ParseResult:
         found = FILE.match(base_name(candidate.path))
-        assert found is not None  # select() only lets matching names through
-        version, snake = found.groups()
+        if found is None:
+            return failure(
+                candidate,
+                blob_sha,
+                "the file name has no `<version>_<name>.rb` form: Rails never runs this file",
+                1,
+            )
+        version, snake = found.group(1), found.group(2)
         try:
             root = tsx.parse(text, "ruby")
         except UnreadableFile as exc:
