@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from bot.diffhunks import hunk_lines
+from bot.frameworks import MIGRATION_FILE_GLOBS
 from bot.model import ChangeStatus, FileChange
 
 
@@ -21,6 +22,11 @@ class GitError(Exception):
 
 
 _ENV = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+
+
+#: only files some framework can run are diffed: a pull request that also rewrites a 50 MB
+#: fixture costs nothing more, and rename detection never reads unrelated blobs
+_PATHSPEC = tuple(f":(glob)**/{glob}" for glob in MIGRATION_FILE_GLOBS)
 
 
 class GitRepo:
@@ -121,7 +127,7 @@ class GitRepo:
 
     def changes(self, old: str, new: str) -> list[FileChange]:
         """Files changed from ``old`` to ``new`` (renames detected), with the lines they touch."""
-        raw = self._git_bytes("diff", "--raw", "-z", "-M", "--no-abbrev", "--no-ext-diff", old, new)
+        raw = self._git_bytes("diff", "--raw", "-z", "-M", "--no-abbrev", "--no-ext-diff", old, new, "--", *_PATHSPEC)
         fields = raw.split(b"\0")
         entries: list[tuple[str, str, str, str, str | None]] = []
         i = 0
@@ -170,7 +176,7 @@ class GitRepo:
 
     def _patches(self, old: str, new: str) -> dict[str, str]:
         """Per head-side path, the ``-U0`` patch text (hunks only)."""
-        text = self._git("diff", "-U0", "--no-color", "-M", "--no-ext-diff", old, new)
+        text = self._git("diff", "-U0", "--no-color", "-M", "--no-ext-diff", old, new, "--", *_PATHSPEC)
         patches: dict[str, list[str]] = {}
         current: list[str] | None = None
         for line in text.splitlines():

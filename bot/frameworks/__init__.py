@@ -35,5 +35,7 @@ FRAMEWORKS: tuple[Framework, ...] = (
     Laravel(),
 )
 BY_NAME: dict[str, Framework] = {f.name: f for f in FRAMEWORKS}
+#: every file name any framework can run: what a diff needs to read
+MIGRATION_FILE_GLOBS: tuple[str, ...] = tuple(sorted({g for f in FRAMEWORKS for g in f.file_globs}))
 
-__all__ = ["BY_NAME", "FRAMEWORKS", "Candidate", "Framework"]
+__all__ = ["BY_NAME", "FRAMEWORKS", "MIGRATION_FILE_GLOBS", "Candidate", "Framework"]

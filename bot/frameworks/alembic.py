@@ -25,6 +25,8 @@ from bot.textfile import UnreadableFile
 
 
 class Alembic(Framework):
+    #: the only files it can run (a diff reads nothing else)
+    file_globs: tuple[str, ...] = ("*.py",)
     name = "alembic"
     unrecognised_message = "no module-level `revision = '...'`: Alembic cannot load this revision file"
 

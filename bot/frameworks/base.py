@@ -58,6 +58,8 @@ class Framework:
     """Base class: adapters override what they need."""
 
     name: str = ""
+    #: shell globs of the file names this tool can run; diffs and blob reads stay within them
+    file_globs: tuple[str, ...] = ()
     #: what a file in a directory of this framework lacks when ``parse`` did not recognise it
     unrecognised_message: str | None = None
 

@@ -29,6 +29,8 @@ _IRREVERSIBLE = {
 
 
 class Django(Framework):
+    #: the only files it can run (a diff reads nothing else)
+    file_globs: tuple[str, ...] = ("*.py",)
     name = "django"
     unrecognised_message = "no `class Migration`: Django refuses to load the app's migrations (BadMigrationError)"
 

@@ -21,6 +21,8 @@ from bot.textfile import UnreadableFile
 
 
 class ExportedUpDownFramework(Framework):
+    #: the only files it can run (a diff reads nothing else)
+    file_globs: tuple[str, ...] = ("*.js", "*.ts", "*.cjs", "*.mjs")
     file_pattern: re.Pattern[str]  # group 1: the timestamp, group 2: the name
     config_names: tuple[str, ...] = ()
     default_directory = "migrations"

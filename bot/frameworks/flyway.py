@@ -21,6 +21,8 @@ REPEATABLE = re.compile(r"^R__(.+)\.sql$")
 
 
 class Flyway(Framework):
+    #: the only files it can run (a diff reads nothing else)
+    file_globs: tuple[str, ...] = ("*.sql",)
     name = "flyway"
 
     def select(self, index: PathIndex, aux: Mapping[str, str]) -> list[Candidate]:

@@ -20,6 +20,8 @@ FILE = re.compile(r"^(\d{4})_(\d{2})_(\d{2})_(\d{6})_(.+)\.php$")
 
 
 class Laravel(Framework):
+    #: the only files it can run (a diff reads nothing else)
+    file_globs: tuple[str, ...] = ("*.php",)
     name = "laravel"
 
     def select(self, index: PathIndex, aux: Mapping[str, str]) -> list[Candidate]:

@@ -17,6 +17,8 @@ FOLDER = re.compile(r"^(\d{8,})_(.+)$")
 
 
 class Prisma(Framework):
+    #: the only files it can run (a diff reads nothing else)
+    file_globs: tuple[str, ...] = ("*.sql",)
     name = "prisma"
 
     def select(self, index: PathIndex, aux: Mapping[str, str]) -> list[Candidate]:

@@ -32,6 +32,8 @@ def camelize(snake: str) -> str:
 
 
 class Rails(Framework):
+    #: the only files it can run (a diff reads nothing else)
+    file_globs: tuple[str, ...] = ("*.rb",)
     name = "rails"
 
     def select(self, index: PathIndex, aux: Mapping[str, str]) -> list[Candidate]:

@@ -53,6 +53,8 @@ def section_rollback(sections: dict[str, Section], down_marker: str) -> tuple[Ro
 
 class SectionedSqlFramework(Framework):
     """A tool whose migrations are ``<version>_<name>.sql`` files with annotated up/down sections."""
+    #: the only files it can run (a diff reads nothing else)
+    file_globs: tuple[str, ...] = ("*.sql",)
 
     file_pattern: re.Pattern[str] = re.compile(r"^(\d+)_(.*)\.sql$")
     marker: re.Pattern[str]

@@ -23,6 +23,8 @@ STAMP = re.compile(r"(\d{13})$")
 
 
 class TypeOrm(Framework):
+    #: the only files it can run (a diff reads nothing else)
+    file_globs: tuple[str, ...] = ("*.ts", "*.js", "*.mts", "*.cts", "*.mjs", "*.cjs")
     name = "typeorm"
 
     def select(self, index: PathIndex, aux: Mapping[str, str]) -> list[Candidate]:
