@@ -7,7 +7,16 @@ from collections.abc import Iterator
 
 from bot.dialects import analyse_sql, normalise_dialect, volatile_call
 from bot.operations import MigrationOps, Op, Operation
-from bot.pyast import NotALiteral, argument, assignments, call_name, functions, literal, parse_module
+from bot.pyast import (
+    NotALiteral,
+    argument,
+    assignments,
+    call_name,
+    functions,
+    inline_constants,
+    literal,
+    parse_module,
+)
 from bot.textfile import UnreadableFile
 
 
@@ -34,8 +43,8 @@ def _truthy(node: ast.expr | None) -> bool:
         return True
 
 
-def _sql(text: str, node: ast.expr, dialect: str, outside: bool = False) -> list[Operation]:
-    ops = analyse_sql(text, dialect, first_line=node.lineno)
+def _sql(text: str, node: ast.expr, dialect: str, lines: list[str], outside: bool = False) -> list[Operation]:
+    ops = analyse_sql(text, dialect, first_line=node.lineno, host_lines=lines)
     return [_mark(o, outside) for o in ops] if outside else ops
 
 
@@ -62,7 +71,7 @@ def _single_line_suggestion(lines: list[str], call: ast.Call, addition: str) -> 
 def alembic_operations(text: str, dialect: str) -> MigrationOps:
     dialect = normalise_dialect(dialect)
     try:
-        module = parse_module(text)
+        module = inline_constants(parse_module(text))
     except UnreadableFile:
         return MigrationOps(dialect=dialect)
     upgrade = functions(module.body).get("upgrade")
@@ -101,6 +110,26 @@ def _alembic_block(
                     batch_table = batch_tables.get(owner.id) if owner.id != "op" else None
                     for op in _alembic_call(node, dialect, lines, batch_table):
                         yield _mark(op, outside) if outside else op
+                elif node.func.attr == "execute" and node.args:
+                    for op in _connection_execute(node, dialect, lines):
+                        yield _mark(op, outside) if outside else op
+
+
+_CORE_DML = {"update", "insert", "delete"}
+
+
+def _connection_execute(call: ast.Call, dialect: str, lines: list[str]) -> list[Operation]:
+    """`op.get_bind().execute(...)`, `conn.execute(...)`, `session.execute(...)`: literal SQL is
+    analysed; SQLAlchemy Core `table.update()/insert()/delete()` is a data change; a select or
+    anything else reads only."""
+    argument_node = call.args[0]
+    sql = _string(argument_node)
+    if sql is not None:
+        return _sql(sql, argument_node, dialect, lines)
+    for node in ast.walk(argument_node):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _CORE_DML:
+            return [Operation(Op.DATA, call.lineno, detail=f"execute({node.func.attr}())")]
+    return []
 
 
 def _alembic_call(call: ast.Call, dialect: str, lines: list[str], batch_table: str | None) -> list[Operation]:
@@ -228,7 +257,7 @@ def _alembic_call(call: ast.Call, dialect: str, lines: list[str], batch_table: s
         sql = _string(argument(call, 0, "sqltext"))
         if sql is None:
             return [Operation(Op.UNKNOWN, line, detail="op.execute() of SQL built at run time")]
-        return _sql(sql, call.args[0] if call.args else call, dialect)
+        return _sql(sql, call.args[0] if call.args else call, dialect, lines)
     if name == "bulk_insert":
         return [Operation(Op.DATA, line, detail=detail)]
     return []
@@ -243,12 +272,13 @@ _FIELD_INDEXED = {"ForeignKey", "OneToOneField"}
 def django_operations(text: str, dialect: str) -> MigrationOps:
     dialect = normalise_dialect(dialect)
     try:
-        module = parse_module(text)
+        module = inline_constants(parse_module(text))
     except UnreadableFile:
         return MigrationOps(dialect=dialect)
     cls = next((s for s in module.body if isinstance(s, ast.ClassDef) and s.name == "Migration"), None)
     if cls is None:
         return MigrationOps(dialect=dialect)
+    lines = text.splitlines()
     names = assignments(cls.body)
     atomic = True
     if "atomic" in names:
@@ -261,11 +291,11 @@ def django_operations(text: str, dialect: str) -> MigrationOps:
     if operations is not None and isinstance(operations.value, ast.List | ast.Tuple):
         for element in operations.value.elts:
             if isinstance(element, ast.Call):
-                ops.extend(_django_operation(element, dialect))
+                ops.extend(_django_operation(element, dialect, lines))
     return MigrationOps(tuple(ops), transactional=atomic, dialect=dialect)
 
 
-def _django_operation(call: ast.Call, dialect: str) -> list[Operation]:
+def _django_operation(call: ast.Call, dialect: str, lines: list[str]) -> list[Operation]:
     name = call_name(call) or ""
     line = call.lineno
 
@@ -278,7 +308,7 @@ def _django_operation(call: ast.Call, dialect: str) -> list[Operation]:
         if isinstance(database, ast.List | ast.Tuple):
             for element in database.elts:
                 if isinstance(element, ast.Call):
-                    found.extend(_django_operation(element, dialect))
+                    found.extend(_django_operation(element, dialect, lines))
         return found
     if name == "CreateModel":
         return [Operation(Op.CREATE_TABLE, line, table=model(0, "name"), detail=name)]
@@ -376,7 +406,7 @@ def _django_operation(call: ast.Call, dialect: str) -> list[Operation]:
             if text is None:
                 found.append(Operation(Op.UNKNOWN, line, detail="RunSQL of SQL built at run time"))
             else:
-                found.extend(_sql(text, part, dialect))
+                found.extend(_sql(text, part, dialect, lines))
         return found
     if name == "RunPython":
         return [Operation(Op.DATA, line, detail="RunPython")]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from bot import treesitter as tsx
 from bot.dialects import analyse_sql, normalise_dialect, volatile_call
@@ -75,7 +75,8 @@ def rails_operations(text: str, dialect: str) -> MigrationOps:
     if forward is None:
         return MigrationOps(transactional=transactional, dialect=dialect)
     lines = text.splitlines()
-    heredocs = [n for n in tsx.walk(forward) if n.type == "heredoc_body"]
+    heredocs = Heredocs([n for n in tsx.walk(root) if n.type == "heredoc_body"], {}, lines)
+    heredocs.constants.update(_string_constants(root, heredocs))
     ops: list[Operation] = []
     skip: set[int] = set()
     for node in tsx.walk(forward):
@@ -103,7 +104,7 @@ def _rooted_at_constant(call: tsx.Node) -> bool:
     return node is not None and node.type in ("constant", "scope_resolution") and tsx.text(node) != "ActiveRecord"
 
 
-def _schema_call(call: tsx.Node, dialect: str, lines: list[str], heredocs: list[tsx.Node]) -> list[Operation]:
+def _schema_call(call: tsx.Node, dialect: str, lines: list[str], heredocs: Heredocs) -> list[Operation]:
     name = _method(call)
     line = tsx.line(call)
     positional, keywords = _args(call)
@@ -180,21 +181,65 @@ def _schema_call(call: tsx.Node, dialect: str, lines: list[str], heredocs: list[
     return []
 
 
-def _execute(call: tsx.Node, positional: list[tsx.Node], dialect: str, heredocs: list[tsx.Node]) -> list[Operation]:
+@dataclass
+class Heredocs:
+    """The file's heredoc bodies (tree-sitter puts them after the statement that opens them) and
+    its string constants (`SQL = <<~SQL ... SQL`, `INDEX = "CREATE INDEX ..."`)."""
+
+    bodies: list[tsx.Node]
+    constants: dict[str, tuple[str, int]]
+    lines: list[str]  # the file's lines, where a suggestion for embedded SQL must fit
+
+
+#: methods that keep a string's SQL as it is (`<<~SQL.squish`, `"...".freeze`)
+_STRING_METHODS = {"squish", "strip", "freeze", "chomp", "strip_heredoc", "dup", "squish!", "strip!"}
+
+
+def sql_literal(node: tsx.Node, heredocs: Heredocs) -> tuple[str, int] | None:
+    """The SQL text a node holds and its first line, when it is known before the migration runs."""
+    if node.type == "call" and _method(node) in _STRING_METHODS:
+        receiver = node.child_by_field_name("receiver")
+        return sql_literal(receiver, heredocs) if receiver is not None else None
+    if node.type == "heredoc_beginning":
+        body = next((h for h in heredocs.bodies if h.start_point[0] >= node.start_point[0]), None)
+        if body is None or any(c.type == "interpolation" for c in body.named_children):
+            return None
+        content = "".join(tsx.text(c) for c in body.named_children if c.type == "heredoc_content")
+        return content, tsx.line(body)
+    if node.type == "constant":
+        return heredocs.constants.get(tsx.text(node))
+    if node.type == "parenthesized_statements" and len(node.named_children) == 1:
+        return sql_literal(node.named_children[0], heredocs)
+    value = tsx.string_value(node)
+    return (value, tsx.line(node)) if value is not None else None
+
+
+def _string_constants(root: tsx.Node, heredocs: Heredocs) -> dict[str, tuple[str, int]]:
+    found: dict[str, tuple[str, int]] = {}
+    for node in tsx.walk(root):
+        if node.type != "assignment":
+            continue
+        left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+        if left is None or right is None or left.type != "constant":
+            continue
+        value = sql_literal(right, heredocs)
+        if value is not None:
+            found[tsx.text(left)] = value
+    return found
+
+
+def _execute(call: tsx.Node, positional: list[tsx.Node], dialect: str, heredocs: Heredocs) -> list[Operation]:
     line = tsx.line(call)
     if not positional:
         return []
-    arg = positional[0]
-    if arg.type == "heredoc_beginning":
-        body = next((h for h in heredocs if h.start_point[0] >= arg.start_point[0]), None)
-        if body is None or any(c.type == "interpolation" for c in body.named_children):
-            return [Operation(Op.UNKNOWN, line, detail="execute of SQL built at run time")]
-        content = "".join(tsx.text(c) for c in body.named_children if c.type == "heredoc_content")
-        return analyse_sql(content, dialect, first_line=tsx.line(body))
-    sql = tsx.string_value(arg)
-    if sql is None:
+    found = sql_literal(positional[0], heredocs)
+    if found is None:
         return [Operation(Op.UNKNOWN, line, detail="execute of SQL built at run time")]
-    return analyse_sql(sql, dialect, first_line=line)
+    sql, first_line = found
+    ops = analyse_sql(sql, dialect, first_line=first_line, host_lines=heredocs.lines)
+    if positional[0].type == "constant":  # defined elsewhere: report it where it runs
+        ops = [replace(o, line=line, end_line=None, suggestion=None) for o in ops]
+    return ops
 
 
 def _table_block(call: tsx.Node, block: tsx.Node, lines: list[str]) -> list[Operation]:

@@ -9,6 +9,7 @@ DDL that stays opaque becomes an ``UNKNOWN`` operation ("could not analyse"), ne
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -20,6 +21,10 @@ from sqlglot.tokens import Token, TokenType
 
 from bot.dialects import VOLATILE, normalise_dialect, volatile_call  # noqa: F401 (re-exported)
 from bot.operations import Op, Operation
+
+# sqlglot logs "Falling back to parsing as a 'Command'" for every statement it cannot model; we
+# report those statements ourselves (sql-not-analysed), so its own warnings never reach stderr.
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 
 def table_name(node: exp.Expression | None) -> str | None:

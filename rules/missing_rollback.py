@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from bot.model import ChangeSet, ChangeStatus, Finding, Migration, Role, RollbackProblem, Severity
+from bot.operations import Op
 
 ID = "missing-rollback"
 SEVERITY = Severity.ERROR
@@ -54,6 +55,8 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
             continue
         judged.add(up.path)
         for issue in up.rollback:
+            if issue.problem is RollbackProblem.EMPTY and _only_changes_data(cs, up):
+                continue
             yield Finding(
                 ID,
                 _SEVERITY.get(issue.problem, SEVERITY),
@@ -66,6 +69,14 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
                 up.framework,
             )
     yield from _deleted_rollback_files(cs, ups, judged)
+
+
+def _only_changes_data(cs: ChangeSet, m: Migration) -> bool:
+    """A backfill (`UPDATE ...`) whose down part is empty rolls back by leaving the data as it is,
+    which is what its author meant (Django says it with `RunPython.noop`): not a missing rollback.
+    Anything else in the up part (schema, SQL we could not read) keeps the finding."""
+    ops = cs.operations(m).operations
+    return bool(ops) and all(o.kind in (Op.DATA, Op.OTHER) for o in ops) and any(o.kind is Op.DATA for o in ops)
 
 
 def _deleted_rollback_files(

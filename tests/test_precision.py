@@ -291,3 +291,121 @@ def test_knex_runs_every_file_of_its_directory_in_name_order(repo: Repo) -> None
     assert outcome.json["summary"]["checked"] == [
         {"framework": "knex", "directory": "db/knex_migrations", "migrations": 3}
     ]
+
+
+# -- 4. read the constants -------------------------------------------------------------------
+
+DJANGO_CONSTANTS = '''from django.db import migrations
+
+INDEX_SQL = (
+    "CREATE INDEX shop_order_created_idx "
+    "ON shop_order (created)"
+)
+DROP_SQL = "DROP INDEX shop_order_created_idx"
+RENAME = f"ALTER TABLE shop_order RENAME COLUMN total TO amount"
+COMMON = [migrations.RunSQL(INDEX_SQL, DROP_SQL)]
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+
+    operations = COMMON + [
+        migrations.SeparateDatabaseAndState(database_operations=[migrations.RunSQL(RENAME, migrations.RunSQL.noop)]),
+    ]
+'''
+
+
+def test_django_sql_in_module_constants_is_analysed(repo: Repo) -> None:
+    repo.write("shop/migrations/__init__.py", "")
+    repo.write("shop/migrations/0001_initial.py", migration([]))
+    repo.commit().branch("feature")
+    repo.write("shop/migrations/0002_sql.py", DJANGO_CONSTANTS).commit()
+
+    found = repo.check("--base", "main").found
+
+    assert found == [
+        ("require-concurrent-index-creation", "shop/migrations/0002_sql.py", 4),
+        ("renaming-column", "shop/migrations/0002_sql.py", 8),
+    ]
+
+
+def test_sql_really_built_at_run_time_is_still_said(repo: Repo) -> None:
+    repo.write("shop/migrations/__init__.py", "")
+    repo.write("shop/migrations/0001_initial.py", migration([]))
+    repo.commit().branch("feature")
+    text = DJANGO_CONSTANTS.replace('DROP_SQL = "DROP INDEX shop_order_created_idx"', 'DROP_SQL = "DROP INDEX x"\nTABLE = input()')
+    text = text.replace("RENAME = f\"ALTER TABLE shop_order", "RENAME = f\"ALTER TABLE {TABLE}")
+    repo.write("shop/migrations/0002_sql.py", text).commit()
+
+    found = repo.check("--base", "main").found_for("sql-not-analysed", "renaming-column")
+
+    assert found == [("sql-not-analysed", "shop/migrations/0002_sql.py", 17)]
+
+
+ALEMBIC_CONSTANTS = '''revision = "2b"
+down_revision = "1a"
+
+from alembic import op
+import sqlalchemy as sa
+
+ADD = "ALTER TABLE orders ADD COLUMN token uuid NOT NULL"
+BACKFILL = sa.text("UPDATE orders SET status = 'new' WHERE status IS NULL")
+
+
+def upgrade():
+    op.execute(ADD + " DEFAULT gen_random_uuid()")
+
+
+def downgrade():
+    op.drop_column("orders", "token")
+'''
+
+
+def test_alembic_sql_in_constants_and_concatenation_is_analysed(repo: Repo) -> None:
+    project(repo).branch("feature")
+    repo.write(f"{VERSIONS}/2b_orders.py", ALEMBIC_CONSTANTS).commit()
+    assert repo.check("--base", "main").found == [("adding-field-with-default", f"{VERSIONS}/2b_orders.py", 12)]  # assembled there
+
+
+def test_an_alembic_backfill_with_an_empty_downgrade_is_not_a_missing_rollback(repo: Repo) -> None:
+    project(repo).branch("feature")
+    backfill = ALEMBIC_CONSTANTS.replace('op.execute(ADD + " DEFAULT gen_random_uuid()")', "op.execute(BACKFILL)")
+    backfill = backfill.replace('op.drop_column("orders", "token")', "pass")
+    repo.write(f"{VERSIONS}/2b_orders.py", backfill).commit()
+    assert repo.check("--base", "main").found == []
+    schema = ALEMBIC_CONSTANTS.replace('op.drop_column("orders", "token")', "pass")
+    repo.write(f"{VERSIONS}/2b_orders.py", schema).commit()
+    assert repo.check("--base", "main").found_for("missing-rollback") == [
+        ("missing-rollback", f"{VERSIONS}/2b_orders.py", 15)
+    ]
+
+
+def test_rails_heredoc_with_squish_and_sql_constants_are_literal_sql(repo: Repo) -> None:
+    repo.write("db/migrate/20240101000000_create_orders.rb", rails("create_orders", CHANGE_OK))
+    repo.commit().branch("feature")
+    path = "db/migrate/20240102000000_index_orders.rb"
+    body = (
+        '  INDEX = "CREATE INDEX index_orders_on_status ON orders (status)".freeze\n\n'
+        "  def up\n    execute <<~SQL.squish\n      ALTER TABLE orders RENAME COLUMN total TO amount\n    SQL\n"
+        "    execute INDEX\n  end\n\n  def down\n    raise ActiveRecord::IrreversibleMigration\n  end\n"
+    )
+    repo.write(path, rails("index_orders", body)).commit()
+
+    found = repo.check("--base", "main").found
+
+    assert ("sql-not-analysed", path, 5) not in found
+    assert [f for f in found if f[0] != "missing-rollback"] == [
+        ("renaming-column", path, 6),
+        ("require-concurrent-index-creation", path, 8),
+    ]
+
+
+def test_a_suggestion_for_sql_inside_python_rewrites_the_python_line(repo: Repo) -> None:
+    project(repo).branch("feature")
+    text = ALEMBIC_CONSTANTS.replace(
+        'op.execute(ADD + " DEFAULT gen_random_uuid()")', 'op.execute("CREATE INDEX ix_orders_status ON orders (status)")'
+    )
+    repo.write(f"{VERSIONS}/2b_orders.py", text).commit()
+    (finding,) = [f for f in repo.findings() if f.rule == "require-concurrent-index-creation"]
+    assert finding.line == 12
+    assert finding.suggestion == '    op.execute("CREATE INDEX CONCURRENTLY ix_orders_status ON orders (status)")'
