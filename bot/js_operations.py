@@ -77,10 +77,11 @@ def _object(node: tsx.Node | None) -> dict[str, str]:
 
 def _sql_arg(call: tsx.Node, dialect: str) -> list[Operation]:
     args = _args(call)
-    sql = _str(args[0]) if args else None
-    if sql is None:
+    found = tsx.constant_string(args[0]) if args else None
+    if found is None:
         return [Operation(Op.UNKNOWN, tsx.line(call), detail="SQL built at run time")]
-    return analyse_sql(sql, dialect, first_line=tsx.line(args[0]))
+    sql, where = found
+    return analyse_sql(sql, dialect, first_line=tsx.line(where))
 
 
 def _calls(fn: tsx.Node) -> list[tsx.Node]:

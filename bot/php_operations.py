@@ -100,10 +100,11 @@ def _static_call(call: tsx.Node, dialect: str) -> list[Operation]:
         if name == "table" and len(args) > 1:
             return _blueprint(table, args[1])
     if scope == "DB" and name in ("statement", "unprepared"):
-        sql = tsx.string_value(args[0]) if args else None
-        if sql is None:
+        found = tsx.constant_string(args[0]) if args else None
+        if found is None:
             return [Operation(Op.UNKNOWN, line, detail=f"{detail} of SQL built at run time")]
-        return analyse_sql(sql, dialect, first_line=tsx.line(args[0]))
+        sql, where = found
+        return analyse_sql(sql, dialect, first_line=tsx.line(where))
     return []
 
 

@@ -8,7 +8,7 @@ wheels; parsers are built once per language and thread.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import tree_sitter as ts
 
@@ -125,3 +125,60 @@ def is_empty_body(body: Node | None) -> bool:
     if body is None:
         return True
     return all(child.type == "comment" for child in body.named_children)
+
+
+def _root(node: Node) -> Node:
+    while node.parent is not None:
+        node = node.parent
+    return node
+
+
+def _bound_once(root: Node, types: tuple[str, ...], name_of: Callable[[Node], str | None], name: str) -> Node | None:
+    """The value bound to ``name`` when exactly one binding of that name exists in the file."""
+    found = [n for n in walk(root) if n.type in types and name_of(n) == name]
+    return found[0] if len(found) == 1 else None
+
+
+def constant_string(node: Node | None, depth: int = 0) -> tuple[str, Node] | None:
+    """The SQL text an argument holds when it is known before the migration runs, and the node
+    where that text is written: a literal, a JS template without substitutions, `+` (JS) or `.`
+    (PHP) concatenation of such, a JS name bound once (`const SQL = '...'`), a PHP class constant
+    (`self::SQL`) or a variable assigned once. Anything else is really built at run time."""
+    if node is None or depth > 20:
+        return None
+    if node.type in ("argument", "parenthesized_expression") and len(node.named_children) == 1:
+        return constant_string(node.named_children[0], depth + 1)
+    value = string_value(node)
+    if value is None and node.type == "template_string" and not any(
+        c.type == "template_substitution" for c in node.named_children
+    ):
+        value = text(node)[1:-1]
+    if value is not None:
+        return value, node
+    if node.type == "binary_expression":
+        operator = node.child_by_field_name("operator")
+        left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+        if operator is not None and text(operator) in ("+", ".") and left is not None and right is not None:
+            a, b = constant_string(left, depth + 1), constant_string(right, depth + 1)
+            if a is not None and b is not None:
+                return a[0] + b[0], node
+        return None
+    root = _root(node)
+    if node.type == "identifier":  # JavaScript / TypeScript
+        declarator = _bound_once(
+            root, ("variable_declarator",), lambda n: text(n.child_by_field_name("name")) or None, text(node)
+        )
+        value_node = declarator.child_by_field_name("value") if declarator is not None else None
+        return constant_string(value_node, depth + 1)
+    if node.type == "class_constant_access_expression" and text(node.named_children[0]) in ("self", "static"):
+        element = _bound_once(
+            root, ("const_element",), lambda n: text(n.named_children[0]) if n.named_children else None,
+            text(node.named_children[-1]),
+        )  # fmt: skip
+        return constant_string(element.named_children[-1], depth + 1) if element is not None else None
+    if node.type == "variable_name":  # PHP
+        assignment = _bound_once(
+            root, ("assignment_expression",), lambda n: text(n.child_by_field_name("left")), text(node)
+        )
+        return constant_string(assignment.child_by_field_name("right"), depth + 1) if assignment is not None else None
+    return None

@@ -409,3 +409,37 @@ def test_a_suggestion_for_sql_inside_python_rewrites_the_python_line(repo: Repo)
     (finding,) = [f for f in repo.findings() if f.rule == "require-concurrent-index-creation"]
     assert finding.line == 12
     assert finding.suggestion == '    op.execute("CREATE INDEX CONCURRENTLY ix_orders_status ON orders (status)")'
+
+
+def test_knex_and_laravel_sql_in_constants_is_analysed_and_interpolation_is_not(repo: Repo) -> None:
+    repo.write("knexfile.js", "module.exports = { migrations: { directory: 'db/knex' } };\n")
+    repo.write("db/knex/20240101000000_init.js", KNEX_UP)
+    repo.write("database/migrations/2024_01_01_000000_init.php", "<?php\n")
+    repo.commit().branch("feature")
+    knex = "db/knex/20240102000000_index.js"
+    repo.write(
+        knex,
+        "const SQL = 'CREATE INDEX a ON b (c)';\n"
+        'const RENAME = "ALTER TABLE b " + `RENAME COLUMN x TO y`;\n'
+        "exports.up = async (knex) => {\n  await knex.raw(SQL);\n  await knex.raw(RENAME);\n"
+        "  await knex.raw(`DROP TABLE ${name}`);\n};\nexports.down = async () => {};\n",
+    )
+    laravel = "database/migrations/2024_01_02_000000_index.php"
+    repo.write(
+        laravel,
+        "<?php\nreturn new class extends Migration {\n  const SQL = 'CREATE INDEX a ON b (c)';\n"
+        "  public function up() {\n    $sql = 'ALTER TABLE b RENAME COLUMN x TO y';\n"
+        "    DB::statement(self::SQL);\n    DB::statement($sql);\n  }\n"
+        "  public function down() { DB::statement('DROP INDEX a'); }\n};\n",
+    )
+    repo.commit()
+
+    found = [f for f in repo.check("--base", "main").found if f[0] != "missing-rollback"]
+
+    assert found == [
+        ("require-concurrent-index-creation", laravel, 3),
+        ("renaming-column", laravel, 5),
+        ("require-concurrent-index-creation", knex, 1),
+        ("renaming-column", knex, 2),
+        ("sql-not-analysed", knex, 6),
+    ]
