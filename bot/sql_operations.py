@@ -184,6 +184,23 @@ def _classify(
     return [op(Op.OTHER, detail=node.key.upper())]
 
 
+_SERIAL_TYPES = {exp.DataType.Type.SERIAL, exp.DataType.Type.BIGSERIAL, exp.DataType.Type.SMALLSERIAL}
+#: what ``volatile_default`` says for a stored generated column
+GENERATED_STORED = "GENERATED ALWAYS AS (...) STORED"
+#: sqlglot's names for volatile functions it models as its own expressions
+_SQLGLOT_NAMES = {"rand": "random"}
+
+
+def _volatile_in(default: exp.Expression, dialect: str) -> str | None:
+    """The first volatile function a default calls, however deep (`md5(random()::text)`)."""
+    for call in default.find_all(exp.Func):
+        name = (call.sql_name() if not isinstance(call, exp.Anonymous) else call.name).lower()
+        name = _SQLGLOT_NAMES.get(name, name)
+        if name in VOLATILE:
+            return "gen_random_uuid()" if name == "uuid" and dialect == "postgres" else f"{name}()"
+    return None
+
+
 def _alter_action(
     action: exp.Expression,
     table: str | None,
@@ -200,21 +217,24 @@ def _alter_action(
         constraints = [c.args.get("kind") for c in action.args.get("constraints") or []]
         not_null = any(isinstance(c, exp.NotNullColumnConstraint) and not c.args.get("allow_null") for c in constraints)
         default = next((c for c in constraints if isinstance(c, exp.DefaultColumnConstraint)), None)
-        volatile = None
-        if default is not None:
-            for call in default.find_all(exp.Func):
-                name = (call.sql_name() if not isinstance(call, exp.Anonymous) else call.name).lower()
-                if name in VOLATILE:
-                    volatile = "gen_random_uuid()" if name == "uuid" and dialect == "postgres" else f"{name}()"
-                    break
+        volatile = _volatile_in(default, dialect) if default is not None else None
+        computed = next((c for c in constraints if isinstance(c, exp.ComputedColumnConstraint)), None)
+        kind = action.args.get("kind")
+        serial = isinstance(kind, exp.DataType) and kind.this in _SERIAL_TYPES
+        if serial:  # `serial` is `DEFAULT nextval(...)`: every existing row gets its own value
+            volatile = volatile or "nextval()"
+        if computed is not None and computed.args.get("persisted") is not False:
+            volatile = volatile or GENERATED_STORED  # computed and stored for every existing row
         ops = [
             op(
                 Op.ADD_COLUMN,
                 column=_ident(action.this),
                 not_null=not_null,
-                has_default=default is not None,
+                has_default=default is not None or serial or computed is not None,
                 volatile_default=volatile,
-                detail="ADD COLUMN",
+                detail=f"ADD COLUMN ... {kind.this.value.lower()}"
+                if serial and isinstance(kind, exp.DataType)
+                else "ADD COLUMN",
             )
         ]
         if any(isinstance(c, exp.Reference) for c in constraints):
@@ -222,6 +242,16 @@ def _alter_action(
         if any(isinstance(c, exp.UniqueColumnConstraint | exp.PrimaryKeyColumnConstraint) for c in constraints):
             ops.append(op(Op.ADD_UNIQUE, column=_ident(action.this), detail="ADD COLUMN ... UNIQUE"))
         return ops
+    if isinstance(action, exp.ModifyColumn):  # MySQL MODIFY / CHANGE COLUMN: a new definition, type included
+        renamed = action.args.get("rename_from")
+        column = (
+            _ident(renamed)
+            if renamed is not None
+            else _ident(action.this.this if isinstance(action.this, exp.ColumnDef) else action.this)
+        )
+        return [
+            op(Op.ALTER_COLUMN_TYPE, column=column, detail="CHANGE COLUMN" if renamed is not None else "MODIFY COLUMN")
+        ]
     if isinstance(action, exp.AlterColumn):
         column = _ident(action.this)
         if action.args.get("dtype") is not None:

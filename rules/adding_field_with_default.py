@@ -27,12 +27,17 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
     for m, _ops, op in each_operation(cs, {Op.ADD_COLUMN}, dialects={"postgres", "mysql"}):
         if not op.volatile_default:
             continue
+        what = (
+            "as a stored generated column"
+            if op.volatile_default.startswith("GENERATED")
+            else f"with the volatile default `{op.volatile_default}`"
+        )
         yield finding(
             ID,
             SEVERITY,
             m,
             op,
-            f"Adding `{op.column or 'a column'}` with the volatile default `{op.volatile_default}` rewrites "
+            f"Adding `{op.column or 'a column'}` {what} rewrites "
             f"{where(op)} row by row under an ACCESS EXCLUSIVE lock: no reads or writes until it finishes.",
             "Add the column without the default, then `SET DEFAULT` for new rows and backfill existing rows in batches.",
             suggestion=False,

@@ -6,10 +6,13 @@ that must stay, and the false one that must not come back).
 
 from __future__ import annotations
 
+import pytest
+
 from tests.gitrepo_factory import Repo
 from tests.test_alembic import VERSIONS, project
 from tests.test_code_frameworks import CHANGE_OK, rails
 from tests.test_django import migration, shop
+from tests.test_zero_downtime import M, rules_found, sql_change
 
 # -- 1. empty on both sides is reversible -------------------------------------------------
 
@@ -443,3 +446,47 @@ def test_knex_and_laravel_sql_in_constants_is_analysed_and_interpolation_is_not(
         ("renaming-column", knex, 2),
         ("sql-not-analysed", knex, 6),
     ]
+
+
+# -- 7. SQL details ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("ALTER TABLE users ADD COLUMN token text DEFAULT md5(random()::text);", [("adding-field-with-default", 2)]),
+        ("ALTER TABLE users ADD COLUMN r float DEFAULT random();", [("adding-field-with-default", 2)]),
+        ("ALTER TABLE users ADD COLUMN seq bigserial;", [("adding-field-with-default", 2)]),
+        ("ALTER TABLE users ADD COLUMN seq serial NOT NULL;", [("adding-field-with-default", 2)]),
+        (
+            'ALTER TABLE users ADD COLUMN "fullName" text GENERATED ALWAYS AS (first || last) STORED NOT NULL;',
+            [("adding-field-with-default", 2)],
+        ),
+        ("ALTER TABLE users ADD COLUMN created timestamptz DEFAULT now();", []),
+        ("ALTER TABLE users ADD COLUMN n int NOT NULL;", [("adding-required-field", 2)]),
+        ("ALTER TABLE users ALTER COLUMN id TYPE bigint;", [("changing-column-type", 2)]),
+    ],
+)
+def test_volatile_defaults_serials_and_generated_columns(repo: Repo, sql: str, expected: list) -> None:
+    assert rules_found(sql_change(repo, sql)) == expected
+
+
+def test_stored_generated_column_message_keeps_the_quoted_name(repo: Repo) -> None:
+    sql_change(repo, 'ALTER TABLE "Users" ADD COLUMN "fullName" text GENERATED ALWAYS AS (a || b) STORED NOT NULL;')
+    f = repo.check("--base", "main").finding("adding-field-with-default")
+    assert f["message"].startswith("Adding `fullName` as a stored generated column rewrites `Users` row by row")
+
+
+def test_mysql_modify_and_change_column_are_type_changes_with_mysql_advice(repo: Repo) -> None:
+    sql = "ALTER TABLE users MODIFY COLUMN id bigint NOT NULL;\nALTER TABLE users CHANGE COLUMN name full_name text;"
+    outcome = sql_change(repo, sql, config="dialect: mysql\n").check("--base", "main")
+    assert outcome.found_for("changing-column-type") == [
+        ("changing-column-type", f"{M}/00002_rework_users.sql", 2),
+        ("changing-column-type", f"{M}/00002_rework_users.sql", 3),
+    ]
+    assert all("ALGORITHM=INPLACE, LOCK=NONE" in f["help"] for f in outcome.json["findings"])
+
+
+def test_the_parser_s_own_warnings_never_reach_stderr(repo: Repo) -> None:
+    outcome = sql_change(repo, "ALTER TYPE \"DocumentStatus\" ADD VALUE 'CANCELLED';").check("--base", "main")
+    assert outcome.err == ""
