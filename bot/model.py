@@ -57,6 +57,7 @@ class RollbackIssue:
     line: int | None
     detail: str
     path: str | None = None  # where the fix goes when it is another file (a `.down.` or `U` file)
+    help: str = ""  # the fix in the framework's own terms (its down construct, how it declares irreversible)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from typing import Protocol
 from bot.model import Migration, ParseFailure, Role, RollbackIssue, RollbackProblem
 
 #: bump when an adapter's output changes, so old entries are not reused
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"  # bump whenever what a parser returns changes
 
 CacheKey = tuple[str, str, str, bool, str]  # framework, path, namespace, strict, blob sha
 CachedResult = Migration | ParseFailure | None
@@ -57,7 +57,7 @@ def dump_result(result: CachedResult) -> str:
                 result.parents_line,
                 list(result.branch_labels),
                 list(result.replaces),
-                [[r.problem.value, r.line, r.detail, r.path] for r in result.rollback],
+                [[r.problem.value, r.line, r.detail, r.path, r.help] for r in result.rollback],
             ]
         }
     )
@@ -85,7 +85,7 @@ def load_result(text: str) -> CachedResult:
         parents_line=parents_line,
         branch_labels=tuple(labels),
         replaces=tuple(replaces),
-        rollback=tuple(RollbackIssue(RollbackProblem(p), line, d, rp) for p, line, d, rp in rollback),
+        rollback=tuple(RollbackIssue(RollbackProblem(p), line, d, rp, h) for p, line, d, rp, h in rollback),
     )
 
 

@@ -33,9 +33,8 @@ _SEVERITY = {
 }
 _HELP = {
     RollbackProblem.MISSING: "Write the down part that reverses this migration.",
-    RollbackProblem.EMPTY: "Fill in the reverse operations, or raise to declare the migration irreversible.",
-    RollbackProblem.IRREVERSIBLE_OPERATION: "Pass a reverse (`reverse_code=` / `reverse_sql=`); use "
-    "`migrations.RunPython.noop` / `migrations.RunSQL.noop` when nothing needs undoing.",
+    RollbackProblem.EMPTY: "Write the operations that reverse this migration.",
+    RollbackProblem.IRREVERSIBLE_OPERATION: "Make every step of the forward part reversible.",
     RollbackProblem.DECLARED_IRREVERSIBLE: "Irreversible on purpose: make sure the deploy plan has a forward fix.",
     RollbackProblem.BY_DESIGN: "Prisma has no down migrations; write one with `prisma migrate diff ... --script` "
     "and keep it beside the migration for emergencies.",
@@ -65,7 +64,7 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
                 f"`{up.path}` cannot be rolled back: it {issue.detail}."
                 if issue.problem is not RollbackProblem.DECLARED_IRREVERSIBLE
                 else f"`{up.path}` is declared irreversible: {issue.detail}.",
-                _HELP[issue.problem],
+                issue.help or _HELP[issue.problem],
                 up.framework,
             )
     yield from _deleted_rollback_files(cs, ups, judged)

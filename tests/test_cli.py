@@ -38,7 +38,7 @@ db/migrations/00002_orders.sql
      1  error    migration-out-of-order  `db/migrations/00002_orders.sql` (version 2) sorts before `db/migrations/00003_tags.sql` (version 3), already on main: goose refuses to migrate (missing migrations) unless run with -allow-missing.
         fix: Rebase and rename it to `db/migrations/00004_orders.sql`.
      1  error    missing-rollback  `db/migrations/00002_orders.sql` cannot be rolled back: it has no `-- +goose Down` section.
-        fix: Write the down part that reverses this migration.
+        fix: Add a `-- +goose Down` section with the SQL that reverses the up section.
 
 1 changed migration checked: 2 errors, 0 warnings, 0 notices.
 """)
@@ -67,7 +67,7 @@ def test_json_contract(repo: Repo) -> None:
                     "line": 1,
                     "end_line": 1,
                     "message": "`db/migrations/00002_orders.sql` cannot be rolled back: it has no `-- +goose Down` section.",
-                    "help": "Write the down part that reverses this migration.",
+                    "help": "Add a `-- +goose Down` section with the SQL that reverses the up section.",
                     "framework": "goose",
                 },
             ],

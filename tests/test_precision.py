@@ -503,3 +503,32 @@ def test_the_parser_s_own_warnings_never_reach_stderr(repo: Repo) -> None:
     )
     assert done.returncode == 0 and "1 changed migration checked" in done.stdout
     assert done.stderr == ""
+
+
+# -- 9. fix text fits the framework ------------------------------------------------------------
+
+
+def test_rollback_advice_names_each_framework_s_own_construct(repo: Repo) -> None:
+    repo.write("db/migrate/20240101000000_create_orders.rb", rails("create_orders", CHANGE_OK))
+    repo.write("db/sql/1_init.up.sql", "CREATE TABLE t (id int);\n").write("db/sql/1_init.down.sql", "DROP TABLE t;\n")
+    repo.commit().branch("feature")
+    repo.write(
+        "db/migrate/20240102000000_change_status.rb",
+        rails("change_status", "  def change\n    change_column :orders, :status, :text\n  end\n"),
+    )
+    repo.write("db/sql/2_more.up.sql", "ALTER TABLE t ADD COLUMN c int;\n").write("db/sql/2_more.down.sql", "\n")
+    repo.write("db/sql/3_other.up.sql", "ALTER TABLE t ADD COLUMN d int;\n")
+    repo.commit()
+
+    helps = {(f["framework"], f["path"]): f["help"] for f in repo.check("--base", "main").json["findings"]
+             if f["rule"] == "missing-rollback"}  # fmt: skip
+
+    assert "reversible do |dir|" in helps[("rails", "db/migrate/20240102000000_change_status.rb")]
+    assert helps[("golang-migrate", "db/sql/2_more.down.sql")] == (
+        "Write the SQL that reverses the `.up.` file in this `.down.` file."
+    )
+    assert helps[("golang-migrate", "db/sql/3_other.up.sql")] == (
+        "Add `3_other.down.sql` with the SQL that reverses it."
+    )
+    for text in helps.values():
+        assert "reverse_code" not in text and "raise" not in text

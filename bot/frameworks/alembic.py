@@ -110,6 +110,7 @@ class Alembic(Framework):
                     RollbackProblem.MISSING,
                     upgrade.lineno if upgrade else names["revision"].line,
                     "has no `downgrade()` function",
+                    help='Write `downgrade()` with the operations that reverse `upgrade()`; if it cannot be reversed, make it `raise NotImplementedError(...)` so a rollback stops loudly.',
                 )
             )
         elif (raised := first_raise(downgrade.body)) is not None:
@@ -119,7 +120,9 @@ class Alembic(Framework):
         elif does_nothing(downgrade.body) and not _upgrade_does_nothing(defs.get("upgrade")):
             # an empty downgrade reverses an empty upgrade (`alembic merge` writes both as `pass`)
             rollback.append(
-                RollbackIssue(RollbackProblem.EMPTY, downgrade.lineno, "has a `downgrade()` that does nothing")
+                RollbackIssue(
+                    RollbackProblem.EMPTY, downgrade.lineno, "has a `downgrade()` that does nothing", help='Write `downgrade()` with the operations that reverse `upgrade()`; if it cannot be reversed, make it `raise NotImplementedError(...)` so a rollback stops loudly.'
+                )
             )
         return Migration(
             framework=self.name,

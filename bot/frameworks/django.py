@@ -97,7 +97,15 @@ class Django(Framework):
                 if isinstance(node, ast.Call) and (name := call_name(node)) in _IRREVERSIBLE:
                     position, keyword, what = _IRREVERSIBLE[name]
                     if is_none(argument(node, position, keyword)):
-                        rollback.append(RollbackIssue(RollbackProblem.IRREVERSIBLE_OPERATION, node.lineno, what))
+                        rollback.append(
+                            RollbackIssue(
+                                RollbackProblem.IRREVERSIBLE_OPERATION,
+                                node.lineno,
+                                what,
+                                help="Pass a reverse (`reverse_code=` / `reverse_sql=`); use `migrations.RunPython.noop` "
+                                "/ `migrations.RunSQL.noop` when nothing needs undoing.",
+                            )
+                        )
         stem = base_name(candidate.path).removesuffix(".py")
         return Migration(
             framework=self.name,

@@ -42,7 +42,13 @@ class GolangMigrate(Framework):
         }
         if direction == "down":
             empty = is_blank_sql(text)
-            issue = RollbackIssue(RollbackProblem.EMPTY, 1, "has an empty `.down.` file", candidate.path)
+            issue = RollbackIssue(
+                RollbackProblem.EMPTY,
+                1,
+                "has an empty `.down.` file",
+                candidate.path,
+                help="Write the SQL that reverses the `.up.` file in this `.down.` file.",
+            )
             return Migration(role=Role.DOWN, rollback=(issue,) if empty else (), **common)
         return Migration(order=(int(version),), key_line=1, **common)
 
@@ -53,6 +59,9 @@ class GolangMigrate(Framework):
             migrations,
             Role.DOWN,
             lambda m: RollbackIssue(
-                RollbackProblem.MISSING, 1, f"has no `{base_name(m.path).replace('.up.', '.down.')}`"
+                RollbackProblem.MISSING,
+                1,
+                f"has no `{base_name(m.path).replace('.up.', '.down.')}`",
+                help=f"Add `{base_name(m.path).replace('.up.', '.down.')}` with the SQL that reverses it.",
             ),
         )

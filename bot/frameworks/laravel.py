@@ -64,10 +64,12 @@ class Laravel(Framework):
         }
         if "down" not in methods:
             line = tsx.line(methods["up"]) if "up" in methods else tsx.line(cls)
-            rollback = (RollbackIssue(RollbackProblem.MISSING, line, "has no `down()` method"),)
+            rollback = (RollbackIssue(RollbackProblem.MISSING, line, "has no `down()` method", help='Write `down()` reversing `up()` (`Schema::dropIfExists`, `$table->dropColumn`, ...).'),)
         elif _does_nothing(methods["down"].child_by_field_name("body")):
             rollback = (
-                RollbackIssue(RollbackProblem.EMPTY, tsx.line(methods["down"]), "has a `down()` that does nothing"),
+                RollbackIssue(
+                    RollbackProblem.EMPTY, tsx.line(methods["down"]), "has a `down()` that does nothing", help='Write `down()` reversing `up()` (`Schema::dropIfExists`, `$table->dropColumn`, ...).'
+                ),
             )
         else:
             rollback = ()

@@ -124,18 +124,25 @@ def _rollback(methods: dict[str, tsx.Node], class_line: int) -> Iterator[Rollbac
             )
         elif tsx.is_empty_body(body) and not ("up" in methods and tsx.is_empty_body(methods["up"].child_by_field_name("body"))):
             # `def up; end` / `def down; end`: nothing to reverse
-            yield RollbackIssue(RollbackProblem.EMPTY, tsx.line(down), "has a `down` that does nothing")
+            yield RollbackIssue(RollbackProblem.EMPTY, tsx.line(down), "has a `down` that does nothing", help='Write `down` reversing `up`; if it cannot be reversed, `raise ActiveRecord::IrreversibleMigration` in it.')
         return
     if "up" in methods:
         yield RollbackIssue(
             RollbackProblem.MISSING,
             tsx.line(methods["up"]),
             "has `up` without `down` (a rollback silently does nothing)",
+            help='Write `down` reversing `up`; if it cannot be reversed, `raise ActiveRecord::IrreversibleMigration` in it.',
         )
         return
     if "change" in methods:
         for call, why in _irreversible_calls(methods["change"]):
-            yield RollbackIssue(RollbackProblem.IRREVERSIBLE_OPERATION, tsx.line(call), why)
+            yield RollbackIssue(
+                RollbackProblem.IRREVERSIBLE_OPERATION,
+                tsx.line(call),
+                why,
+                help="Give Rails what it needs to invert the call (the column type, the `from:`/`to:` values, the "
+                "table block), or move it into `reversible do |dir| ... end` or `up`/`down`.",
+            )
 
 
 def _method(call: tsx.Node) -> str:

@@ -45,9 +45,23 @@ def section_rollback(sections: dict[str, Section], down_marker: str) -> tuple[Ro
     up = sections.get("up")
     down = sections.get("down")
     if down is None:
-        return (RollbackIssue(RollbackProblem.MISSING, up.line if up else 1, f"has no `{down_marker}` section"),)
+        return (
+            RollbackIssue(
+                RollbackProblem.MISSING,
+                up.line if up else 1,
+                f"has no `{down_marker}` section",
+                help=f"Add a `{down_marker}` section with the SQL that reverses the up section.",
+            ),
+        )
     if is_blank_sql(down.body) and not (up is not None and is_blank_sql(up.body)):
-        return (RollbackIssue(RollbackProblem.EMPTY, down.line, f"has an empty `{down_marker}` section"),)
+        return (
+            RollbackIssue(
+                RollbackProblem.EMPTY,
+                down.line,
+                f"has an empty `{down_marker}` section",
+                help=f"Write the SQL that reverses the up section under `{down_marker}`.",
+            ),
+        )
     return ()
 
 

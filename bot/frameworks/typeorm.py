@@ -69,10 +69,12 @@ class TypeOrm(Framework):
         methods = class_methods(cls)
         if "down" not in methods:
             line = tsx.line(methods["up"]) if "up" in methods else tsx.line(cls)
-            rollback = (RollbackIssue(RollbackProblem.MISSING, line, "has no `down` method"),)
+            rollback = (RollbackIssue(RollbackProblem.MISSING, line, "has no `down` method", help='Write `public async down(queryRunner: QueryRunner)` with the queries that reverse `up`.'),)
         elif does_nothing(methods["down"]):
             rollback = (
-                RollbackIssue(RollbackProblem.EMPTY, tsx.line(methods["down"]), "has a `down` that does nothing"),
+                RollbackIssue(
+                    RollbackProblem.EMPTY, tsx.line(methods["down"]), "has a `down` that does nothing", help='Write `public async down(queryRunner: QueryRunner)` with the queries that reverse `up`.'
+                ),
             )
         else:
             rollback = ()
