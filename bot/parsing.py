@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
+from fnmatch import fnmatchcase
 from typing import Protocol
 
 from bot.config import Config
@@ -24,6 +25,33 @@ class BlobSource(Protocol):
     def read_blobs(self, shas: Iterable[str]) -> dict[str, bytes]:
         """Contents of the given blobs; every SHA asked for must be answered."""
         ...
+
+
+def _strays(
+    index: PathIndex, tree: Mapping[str, str], claimed: set[tuple[str, str]], known: set[str]
+) -> list[ParseFailure]:
+    """Files beside a tool's migrations, named like SQL, that the tool never runs (`seed.sql` in a
+    golang-migrate directory, `V1_users.sql` with one underscore for Flyway)."""
+    wanted = {d: BY_NAME[fw] for fw, d in claimed if BY_NAME[fw].stray_globs}
+    found: list[ParseFailure] = []
+    if not wanted:
+        return found
+    for path, directory, name in index.entries:
+        adapter = wanted.get(directory)
+        if adapter is None or path in known or not any(fnmatchcase(name, g) for g in adapter.stray_globs):
+            continue
+        if adapter.runs_as_other_file(name):
+            continue
+        found.append(
+            ParseFailure(
+                adapter.name,
+                path,
+                tree[path],
+                1,
+                f"the name is not {adapter.name_form}: {adapter.name} never runs this file",
+            )
+        )
+    return found
 
 
 class MigrationParser:
@@ -85,6 +113,8 @@ class MigrationParser:
                     failures.append(failure(option, tree[path], adapter.unrecognised_message, 1))
                     break
         if only is None:
+            known = {m.path for m in migrations} | {f.path for f in failures}
+            failures.extend(_strays(index, tree, claimed_dirs, known))
             migrations = self._link(migrations, aux)
         migrations.sort(key=lambda m: m.path)
         failures.sort(key=lambda f: f.path)

@@ -532,3 +532,24 @@ def test_rollback_advice_names_each_framework_s_own_construct(repo: Repo) -> Non
     )
     for text in helps.values():
         assert "reverse_code" not in text and "raise" not in text
+
+
+def test_sql_files_a_tool_never_runs_are_reported_beside_its_migrations(repo: Repo) -> None:
+    repo.write("db/sql/1_init.up.sql", "CREATE TABLE t (id int);\n").write("db/sql/1_init.down.sql", "DROP TABLE t;\n")
+    repo.write("flyway/V1__init.sql", "CREATE TABLE f (id int);\n")
+    repo.commit().branch("feature")
+    repo.write("db/sql/2_add_c.sql", "ALTER TABLE t ADD COLUMN c int;\n")  # no .up.: never run
+    repo.write("flyway/V2_add_c.sql", "ALTER TABLE f ADD COLUMN c int;\n")  # one underscore: ignored by Flyway
+    repo.write("flyway/afterMigrate.sql", "ANALYZE;\n")  # a callback: Flyway runs it
+    repo.write("docs/example.sql", "SELECT 1;\n")  # no migrations here
+    repo.commit()
+
+    outcome = repo.check("--base", "main")
+
+    assert outcome.found == [
+        ("unparsable-migration", "db/sql/2_add_c.sql", 1),
+        ("unparsable-migration", "flyway/V2_add_c.sql", 1),
+    ]
+    messages = [f["message"] for f in outcome.json["findings"]]
+    assert "golang-migrate never runs this file" in messages[0]
+    assert "flyway never runs this file" in messages[1]

@@ -60,6 +60,15 @@ class Framework:
     name: str = ""
     #: shell globs of the file names this tool can run; diffs and blob reads stay within them
     file_globs: tuple[str, ...] = ()
+    #: files in a directory holding its migrations that look like SQL but that the tool never runs
+    #: (a misnamed file passes every check in silence; it is reported instead)
+    stray_globs: tuple[str, ...] = ()
+    #: the file name the tool needs, for that report
+    name_form: str = ""
+
+    def runs_as_other_file(self, name: str) -> bool:
+        """A stray-looking file the tool does use otherwise (Flyway's `afterMigrate.sql` callbacks)."""
+        return False
     #: what a file in a directory of this framework lacks when ``parse`` did not recognise it
     unrecognised_message: str | None = None
 

@@ -17,12 +17,19 @@ from bot.sqltext import is_blank_sql
 from bot.versions import canonical_version, version_parts
 
 VERSIONED = re.compile(r"^([VU])(\d+(?:[._]\d+)*)__(.+)\.sql$")
+#: SQL callbacks Flyway runs around its commands (`beforeMigrate.sql`, `afterEachMigrate__x.sql`)
+CALLBACK = re.compile(r"^(before|after)[A-Z][A-Za-z]*(__.*)?\.sql$")
 REPEATABLE = re.compile(r"^R__(.+)\.sql$")
 
 
 class Flyway(Framework):
     #: the only files it can run (a diff reads nothing else)
     file_globs: tuple[str, ...] = ("*.sql",)
+    stray_globs = ("*.sql",)
+    name_form = "`V<version>__<description>.sql` (or `U`, `R__`)"
+
+    def runs_as_other_file(self, name: str) -> bool:
+        return bool(CALLBACK.match(name))
     name = "flyway"
 
     def select(self, index: PathIndex, aux: Mapping[str, str]) -> list[Candidate]:

@@ -19,6 +19,8 @@ FILE = re.compile(r"^(\d+)_(.+)\.(up|down)\.([A-Za-z0-9]+)$")
 class GolangMigrate(Framework):
     #: the only files it can run (a diff reads nothing else)
     file_globs: tuple[str, ...] = ("*.up.*", "*.down.*")
+    stray_globs = ("*.sql",)
+    name_form = "`<version>_<title>.up.sql` / `.down.sql`"
     name = "golang-migrate"
 
     def select(self, index: PathIndex, aux: Mapping[str, str]) -> list[Candidate]:

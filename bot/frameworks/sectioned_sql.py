@@ -69,6 +69,8 @@ class SectionedSqlFramework(Framework):
     """A tool whose migrations are ``<version>_<name>.sql`` files with annotated up/down sections."""
     #: the only files it can run (a diff reads nothing else)
     file_globs: tuple[str, ...] = ("*.sql",)
+    stray_globs = ("*.sql",)
+    name_form = "`<version>_<name>.sql`"
 
     file_pattern: re.Pattern[str] = re.compile(r"^(\d+)_(.*)\.sql$")
     marker: re.Pattern[str]
