@@ -79,3 +79,40 @@ def _in_host(o: Operation, sql_lines: Sequence[str], first_line: int, host_lines
     if not original or host.count(original) != 1:
         return None
     return host.replace(original, rewritten)
+
+
+#: how database names appear in code that branches on the adapter (`adapter_name == "SQLServer"`,
+#: `url.startswith("mysql")`, `bind.dialect.name == "postgresql"`)
+_DIALECT_WORDS = (
+    ("postgis", "postgres"), ("postgres", "postgres"), ("mysql", "mysql"), ("trilogy", "mysql"),
+    ("mariadb", "mysql"), ("sqlite", "sqlite"), ("sqlserver", "tsql"), ("mssql", "tsql"), ("oracle", "oracle"),
+)  # fmt: skip
+_ADAPTER_WORDS = ("adapter", "dialect", "url", "engine", "driver", "connection", "bind", "vendor", "database")
+
+
+def branch_dialects(condition: str) -> tuple[frozenset[str], bool] | None:
+    """The databases a condition in migration code selects, and whether it excludes them instead
+    (`!=`, `not`, `unless`), when the condition is about the database adapter; else ``None``."""
+    lowered = condition.lower()
+    if not any(w in lowered for w in _ADAPTER_WORDS):
+        return None
+    named = frozenset(d for word, d in _DIALECT_WORDS if word in lowered)
+    if not named:
+        return None
+    negated = "!=" in condition or "!~" in condition or lowered.lstrip().startswith(("not ", "!"))
+    return named, negated
+
+
+def branch_constraint(named: frozenset[str], taken: bool) -> str:
+    """One branch's condition as a string: `mysql|sqlite` (runs only there) or `!tsql` (never there)."""
+    return ("" if taken else "!") + "|".join(sorted(named))
+
+
+def runs_on(constraints: Sequence[str], dialect: str) -> bool:
+    """Whether code under these branch constraints runs on ``dialect`` (all must hold)."""
+    for constraint in constraints:
+        excluded = constraint.startswith("!")
+        names = set(constraint.lstrip("!").split("|"))
+        if (dialect in names) == excluded:
+            return False
+    return True

@@ -58,6 +58,7 @@ class RollbackIssue:
     detail: str
     path: str | None = None  # where the fix goes when it is another file (a `.down.` or `U` file)
     help: str = ""  # the fix in the framework's own terms (its down construct, how it declares irreversible)
+    only_on: tuple[str, ...] = ()  # adapter branches it sits in (`bot.dialects.runs_on`); empty: everywhere
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,7 @@ def dump_result(result: CachedResult) -> str:
                 result.parents_line,
                 list(result.branch_labels),
                 list(result.replaces),
-                [[r.problem.value, r.line, r.detail, r.path, r.help] for r in result.rollback],
+                [[r.problem.value, r.line, r.detail, r.path, r.help, list(r.only_on)] for r in result.rollback],
             ]
         }
     )
@@ -85,7 +85,9 @@ def load_result(text: str) -> CachedResult:
         parents_line=parents_line,
         branch_labels=tuple(labels),
         replaces=tuple(replaces),
-        rollback=tuple(RollbackIssue(RollbackProblem(p), line, d, rp, h) for p, line, d, rp, h in rollback),
+        rollback=tuple(
+            RollbackIssue(RollbackProblem(p), line, d, rp, h, tuple(on)) for p, line, d, rp, h, on in rollback
+        ),
     )
 
 

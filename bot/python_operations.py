@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from bot.dialects import analyse_sql, normalise_dialect, volatile_call
+from bot.dialects import analyse_sql, branch_dialects, normalise_dialect, volatile_call
 from bot.operations import MigrationOps, Op, Operation
 from bot.pyast import (
     NotALiteral,
@@ -86,6 +86,11 @@ def _alembic_block(
     body: list[ast.stmt], dialect: str, lines: list[str], outside: bool, batch_tables: dict[str, str]
 ) -> Iterator[Operation]:
     for stmt in body:
+        if isinstance(stmt, ast.If) and (decided := branch_dialects(ast.unparse(stmt.test))) is not None:
+            named, negated = decided  # `if bind.dialect.name == "mysql":` runs on one database only
+            taken = (dialect in named) != negated
+            yield from _alembic_block(stmt.body if taken else stmt.orelse, dialect, lines, outside, batch_tables)
+            continue
         if isinstance(stmt, ast.With):
             inner_outside = outside
             inner_batch = dict(batch_tables)

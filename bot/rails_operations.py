@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from bot import treesitter as tsx
-from bot.dialects import analyse_sql, normalise_dialect, volatile_call
+from bot.dialects import analyse_sql, normalise_dialect, runs_on, volatile_call
 from bot.operations import MigrationOps, Op, Operation
+from bot.ruby_branches import branch_constraints
 from bot.textfile import UnreadableFile
 
 COLUMN_TYPES = {
@@ -82,6 +83,8 @@ def rails_operations(text: str, dialect: str) -> MigrationOps:
     for node in tsx.walk(forward):
         if node.type != "call" or node.id in skip:
             continue
+        if not runs_on(branch_constraints(node, forward), dialect):
+            continue  # a branch for another database adapter
         receiver = node.child_by_field_name("receiver")
         if receiver is None:
             ops.extend(_schema_call(node, dialect, lines, heredocs))

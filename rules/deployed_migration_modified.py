@@ -103,12 +103,14 @@ def _unrecognised_then(cs: ChangeSet, change: FileChange) -> Migration | None:
 _IDENTITY = {
     "alembic": "Alembic identifies it by its revision id, which",
     "django": "Django records it as (app label, migration name), which",
+    "prisma": "Prisma records it by its folder name, which",
 }
 
 
 def _identity_survives(cs: ChangeSet, new_path: str, before: Migration | object) -> bool:
     """An Alembic revision keeps its identity through a file rename when its id is unchanged; a
-    Django migration when its app label and name are (an app folder moved, its label kept)."""
+    Django migration when its app label and name are (an app folder moved, its label kept); a
+    Prisma migration when its folder name is (`_prisma_migrations.migration_name`)."""
     if not isinstance(before, Migration) or before.framework not in _IDENTITY:
         return False
     after = cs.head.by_path().get(new_path)
@@ -116,5 +118,7 @@ def _identity_survives(cs: ChangeSet, new_path: str, before: Migration | object)
         return False
     if before.framework == "alembic":
         return after.parents == before.parents
+    if before.framework == "prisma":  # a migrations folder moved (`prisma/migrations`), names kept
+        return after.name == before.name
     at_base = cs.base.by_path().get(before.path)  # linked there: its label, not its folder
     return at_base is not None and at_base.namespace == after.namespace

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from bot.dialects import runs_on
 from bot.model import ChangeSet, ChangeStatus, Finding, Migration, Role, RollbackProblem, Severity
 from bot.operations import Op
 
@@ -56,6 +57,8 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
         for issue in up.rollback:
             if issue.problem is RollbackProblem.EMPTY and _only_changes_data(cs, up):
                 continue
+            if issue.only_on and not runs_on(issue.only_on, cs.operations(up).dialect):
+                continue  # in a branch for another database adapter
             yield Finding(
                 ID,
                 _SEVERITY.get(issue.problem, SEVERITY),

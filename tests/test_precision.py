@@ -553,3 +553,59 @@ def test_sql_files_a_tool_never_runs_are_reported_beside_its_migrations(repo: Re
     messages = [f["message"] for f in outcome.json["findings"]]
     assert "golang-migrate never runs this file" in messages[0]
     assert "flyway never runs this file" in messages[1]
+
+
+# -- code that runs on another database adapter only -------------------------------------------
+
+DOORKEEPER = """  def change
+    create_table :oauth_access_tokens do |t|
+      t.string :refresh_token
+    end
+
+    if ActiveRecord::Base.connection.adapter_name == "SQLServer"
+      execute <<~SQL.squish
+        CREATE UNIQUE NONCLUSTERED INDEX index_on_refresh_token ON oauth_access_tokens(refresh_token)
+        WHERE refresh_token IS NOT NULL
+      SQL
+    else
+      add_index :orders, :refresh_token, unique: true
+    end
+  end
+"""
+
+
+def test_a_branch_for_another_rails_adapter_is_not_judged(repo: Repo) -> None:
+    """doorkeeper's generated migration: its SQL Server branch never runs on PostgreSQL."""
+    repo.write("db/migrate/20240101000000_create_orders.rb", rails("create_orders", CHANGE_OK))
+    repo.commit().branch("feature")
+    path = "db/migrate/20240102000000_create_doorkeeper_tables.rb"
+    repo.write(path, rails("create_doorkeeper_tables", DOORKEEPER)).commit()
+
+    assert repo.check("--base", "main").found == [("require-concurrent-index-creation", path, 13)]
+    repo.write(".github/migration-guard.yml", "dialect: sqlserver\n").commit()
+    assert [f[0] for f in repo.check("--base", "main").found] == ["missing-rollback"]  # its `execute` in `change`
+
+
+ALEMBIC_BRANCHES = '''revision = "2b"
+down_revision = "1a"
+
+from alembic import op
+
+
+def upgrade():
+    url = str(op.get_bind().engine.url)
+    if url.startswith("mysql"):
+        op.create_foreign_key("files_ibfk_3", "files", "solutions", ["solution_id"], ["id"])
+    elif url.startswith("postgres"):
+        op.create_foreign_key("files_fkey", "files", "solutions", ["solution_id"], ["id"])
+
+
+def downgrade():
+    op.drop_constraint("files_fkey", "files", type_="foreignkey")
+'''
+
+
+def test_an_alembic_branch_for_another_dialect_is_not_judged(repo: Repo) -> None:
+    project(repo).branch("feature")
+    repo.write(f"{VERSIONS}/2b_files.py", ALEMBIC_BRANCHES).commit()
+    assert repo.check("--base", "main").found == [("adding-foreign-key-constraint", f"{VERSIONS}/2b_files.py", 12)]

@@ -1,6 +1,6 @@
 """Prisma Migrate: ``<migrations>/<timestamp>_<name>/migration.sql`` beside ``migration_lock.toml``.
 
-Order and identity: the timestamp of the folder name. Prisma checksums every applied
+Order: the folder name, as Prisma sorts; identity: its leading timestamp. Prisma checksums every applied
 migration, so an edit after deployment fails ``prisma migrate deploy``. Prisma has no down
 migrations by design: a missing rollback is only a notice, with the way to write one.
 """
@@ -13,7 +13,9 @@ from collections.abc import Mapping
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, parent_dir
 from bot.model import Migration, RollbackIssue, RollbackProblem
 
-FOLDER = re.compile(r"^(\d{8,})_(.+)$")
+#: `prisma migrate dev` writes a 14-digit timestamp; any `<digits>_<name>` folder is applied, in
+#: folder-name order (`01_init`, `02_add_tag` as some projects write them by hand)
+FOLDER = re.compile(r"^(\d+)_(.+)$")
 
 
 class Prisma(Framework):
@@ -52,7 +54,7 @@ class Prisma(Framework):
             key=stamp,
             name=folder,
             namespace=candidate.namespace,
-            order=(int(stamp),),
+            order=tuple(ord(c) for c in folder),  # folder-name order, as Prisma sorts
             key_line=1,
             rollback=(
                 RollbackIssue(

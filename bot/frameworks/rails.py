@@ -17,6 +17,7 @@ from bot import treesitter as tsx
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure
 from bot.model import Migration, RollbackIssue, RollbackProblem
 from bot.operations import MigrationOps
+from bot.ruby_branches import branch_constraints
 from bot.textfile import UnreadableFile
 
 FOLDER = re.compile(r"^(?:(.*)/)?db/(migrate|post_migrate|([a-z0-9_]+)_migrate)$")
@@ -140,6 +141,7 @@ def _rollback(methods: dict[str, tsx.Node], class_line: int) -> Iterator[Rollbac
                 RollbackProblem.IRREVERSIBLE_OPERATION,
                 tsx.line(call),
                 why,
+                only_on=branch_constraints(call, methods["change"]),
                 help="Give Rails what it needs to invert the call (the column type, the `from:`/`to:` values, the "
                 "table block), or move it into `reversible do |dir| ... end` or `up`/`down`.",
             )
