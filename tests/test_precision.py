@@ -609,3 +609,24 @@ def test_an_alembic_branch_for_another_dialect_is_not_judged(repo: Repo) -> None
     project(repo).branch("feature")
     repo.write(f"{VERSIONS}/2b_files.py", ALEMBIC_BRANCHES).commit()
     assert repo.check("--base", "main").found == [("adding-foreign-key-constraint", f"{VERSIONS}/2b_files.py", 12)]
+
+
+def test_prisma_folders_with_short_numbers_and_a_moved_migrations_folder(repo: Repo) -> None:
+    lock = 'provider = "postgresql"\n'
+    repo.write("db/postgresql/migrations/migration_lock.toml", lock)
+    repo.write("db/postgresql/migrations/01_init/migration.sql", "CREATE TABLE t (id int);\n")
+    repo.commit().branch("feature")
+    repo.move("db/postgresql/migrations/migration_lock.toml", "prisma/migrations/migration_lock.toml")
+    repo.move("db/postgresql/migrations/01_init/migration.sql", "prisma/migrations/01_init/migration.sql")
+    repo.write("prisma/migrations/02_add_tag/migration.sql", "CREATE INDEX t_id ON t (id);\n").commit()
+
+    outcome = repo.check("--base", "main")
+
+    assert [(f["rule"], f["severity"], f["path"]) for f in outcome.json["findings"]] == [
+        ("deployed-migration-modified", "notice", "prisma/migrations/01_init/migration.sql"),
+        ("missing-rollback", "notice", "prisma/migrations/02_add_tag/migration.sql"),
+        ("require-concurrent-index-creation", "warning", "prisma/migrations/02_add_tag/migration.sql"),
+    ]
+    assert outcome.json["summary"]["checked"] == [
+        {"framework": "prisma", "directory": "prisma/migrations", "migrations": 2}
+    ]
