@@ -47,7 +47,7 @@ def test_pull_request_gets_check_run_and_review(app: Harness, repo: Repo) -> Non
     summary = run["output"]["summary"]
     assert "#### `db/migrations/00002_orders.sql`" in summary
     assert "[`missing-rollback`](https://docs.example/rules/missing_rollback.py)" in summary
-    assert "- Migrations: goose in `db/migrations`" in summary
+    assert "- Migrations: goose in `db/migrations` (2 migrations)" in summary
 
     (review,) = app.double.reviews[1]
     assert review["state"] == "COMMENTED"
@@ -186,3 +186,32 @@ def test_rails_pull_request_through_the_app(app: Harness, repo: Repo) -> None:
         ("db/migrate/20240301000000_add_b_to_users.rb", 2, "missing-rollback"),
     ]
     assert "- Migrations: rails in `db/migrate`" in run["output"]["summary"]
+
+
+def test_ignore_paths_that_skip_every_changed_migration_say_so_in_the_check(app: Harness, repo: Repo) -> None:
+    repo.write(".github/migration-guard.yml", "ignore_paths: ['db/*']\n")
+    repo.write(f"{M}/00001_users.sql", GOOSE.format(t="users")).commit().branch("feature")
+    repo.write(f"{M}/00002_orders.sql", "-- +goose Up\nDROP TABLE users;\n").commit()
+    app.open(1)
+    app.settle()
+
+    run = app.check_run()
+
+    assert (run["conclusion"], run["output"]["title"]) == (
+        "success",
+        "No migration checked: ignore_paths skips every changed migration",
+    )
+    assert "`db/migrations/00002_orders.sql`" in run["output"]["summary"]
+
+
+def test_a_paths_entry_that_matches_nothing_fails_the_check(app: Harness, repo: Repo) -> None:
+    repo.write(".github/migration-guard.yml", "paths:\n  - path: db/migrate\n    framework: rails\n")
+    repo.write(f"{M}/00001_users.sql", GOOSE.format(t="users")).commit().branch("feature")
+    repo.write(f"{M}/00002_orders.sql", "-- +goose Up\nDROP TABLE users;\n").commit()
+    app.open(1)
+    app.settle()
+
+    run = app.check_run()
+
+    assert (run["conclusion"], run["output"]["title"]) == ("failure", "Invalid .github/migration-guard.yml")
+    assert "paths: `db/migrate` matches no directory on `main`" in run["output"]["summary"]

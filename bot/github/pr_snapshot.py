@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from bot.config import DEFAULT_PATH, Config, ConfigError, parse_config
-from bot.detect import aux_wanted, candidate_chains, ignored_migrations, ignored_note
+from bot.detect import aux_wanted, candidate_chains, ignored_migrations, ignored_note, unmatched_paths
 from bot.diffhunks import hunk_lines
 from bot.frameworks.base import PathIndex
 from bot.github.client import RepoApi
@@ -160,6 +160,10 @@ def take_snapshot(api: RepoApi, store: Store, pr: PullRequestRef) -> Snapshot:
         except ConfigError as exc:
             snapshot.config_error = str(exc)
             return snapshot
+    unmatched = unmatched_paths(config, base_tree)
+    if unmatched:  # a typo there would switch detection off and pass every pull request
+        snapshot.config_error = f"{DEFAULT_PATH}: paths: `{unmatched[0]}` matches no directory on `{pr.base_ref}`"
+        return snapshot
     snapshot.config = config
 
     entries = api.pull_request_files(pr.number)
