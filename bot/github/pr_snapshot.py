@@ -200,8 +200,9 @@ def take_snapshot(api: RepoApi, store: Store, pr: PullRequestRef) -> Snapshot:
 
 def _touches_migrations(
     changes: list[FileChange], base_tree: dict[str, str], config: Config, source: ApiBlobSource
-) -> bool:
-    """Could any changed path be a migration? Paths and ``alembic.ini`` only: no head tree needed if not."""
+) -> tuple[bool, list[str]]:
+    """Could any changed path be a migration? Paths and ``alembic.ini`` only: no head tree needed if not.
+    Also the changed paths that would be migrations but for ``ignore_paths`` (said, never silent)."""
     changed = {c.path for c in changes} | {c.old_path for c in changes if c.old_path}
     index = PathIndex(set(base_tree) | changed)
     aux_paths = [p for p in aux_wanted(index, config) if p in base_tree and p.endswith(".ini")]
