@@ -27,7 +27,9 @@ def test_rails_empty_up_and_down_is_reversible_but_empty_down_after_real_up_is_n
     nothing = "db/migrate/20240102000000_placeholder.rb"
     real = "db/migrate/20240103000000_add_status.rb"
     repo.write(nothing, rails("placeholder", "  def up\n  end\n\n  def down\n  end\n"))
-    repo.write(real, rails("add_status", "  def up\n    add_column :orders, :status, :string\n  end\n\n  def down\n  end\n"))
+    repo.write(
+        real, rails("add_status", "  def up\n    add_column :orders, :status, :string\n  end\n\n  def down\n  end\n")
+    )
     repo.commit()
 
     assert repo.check("--base", "main").found_for("missing-rollback") == [("missing-rollback", real, 6)]
@@ -42,7 +44,7 @@ def test_dbmate_empty_up_and_down_is_reversible(repo: Repo) -> None:
 
 # -- 2. a deployed migration that a change edits is reported as edited, and only that -----
 
-SWEPT_BEFORE = '''revision = "2b"
+SWEPT_BEFORE = """revision = "2b"
 down_revision = "1a"
 
 from alembic import op
@@ -57,7 +59,7 @@ def upgrade():
 
 def downgrade():
     pass
-'''
+"""
 
 
 def test_a_reformatting_sweep_of_deployed_migrations_gives_one_finding_per_file(repo: Repo) -> None:
@@ -176,12 +178,16 @@ def test_ignore_paths_that_swallow_every_changed_migration_say_so(repo: Repo) ->
 
 
 def test_the_json_summary_says_what_was_checked_against_which_refs(repo: Repo) -> None:
-    repo.write("db/knex/20240101000000_a.js", "exports.up = k => k.raw('SELECT 1');\nexports.down = k => k.raw('SELECT 1');\n")
+    repo.write(
+        "db/knex/20240101000000_a.js", "exports.up = k => k.raw('SELECT 1');\nexports.down = k => k.raw('SELECT 1');\n"
+    )
     repo.write("knexfile.js", "module.exports = { migrations: { directory: './db/knex' } };\n")
     repo.commit()
     repo.git("branch", "production")
     repo.branch("feature")
-    repo.write("db/knex/20240102000000_b.js", "exports.up = k => k.raw('SELECT 1');\nexports.down = k => k.raw('SELECT 1');\n")
+    repo.write(
+        "db/knex/20240102000000_b.js", "exports.up = k => k.raw('SELECT 1');\nexports.down = k => k.raw('SELECT 1');\n"
+    )
     repo.commit()
 
     summary = repo.check("--base", "main", "--deployed-ref", "production").json["summary"]
@@ -284,6 +290,17 @@ def test_remove_column_with_a_type_drops_the_column_not_the_type(repo: Repo) -> 
 KNEX_UP = "exports.up = (knex) => knex.raw('SELECT 1');\nexports.down = (knex) => knex.raw('SELECT 1');\n"
 
 
+def test_sequelize_runs_every_file_of_its_directory(repo: Repo) -> None:
+    repo.write(".sequelizerc", "module.exports = { 'migrations-path': 'db/seq' };\n")
+    up = "module.exports = {\n  up: async (q) => q.sequelize.query('SELECT 1'),\n  down: async () => {},\n};\n"
+    repo.write("db/seq/001-init.js", up).commit().branch("feature")
+    repo.write("db/seq/002-add-index.js", up.replace("SELECT 1", "CREATE INDEX i ON t (c)")).commit()
+    assert repo.check("--base", "main").found_for("require-concurrent-index-creation", "missing-rollback") == [
+        ("require-concurrent-index-creation", "db/seq/002-add-index.js", 2),
+        ("missing-rollback", "db/seq/002-add-index.js", 3),
+    ]
+
+
 def test_knex_runs_every_file_of_its_directory_in_name_order(repo: Repo) -> None:
     repo.write("knexfile.js", "module.exports = { migrations: { directory: 'db/knex_migrations' } };\n")
     repo.write("db/knex_migrations/2026-08-01-0000-init.js", KNEX_UP)
@@ -302,7 +319,7 @@ def test_knex_runs_every_file_of_its_directory_in_name_order(repo: Repo) -> None
 
 # -- 4. read the constants -------------------------------------------------------------------
 
-DJANGO_CONSTANTS = '''from django.db import migrations
+DJANGO_CONSTANTS = """from django.db import migrations
 
 INDEX_SQL = (
     "CREATE INDEX shop_order_created_idx "
@@ -319,7 +336,7 @@ class Migration(migrations.Migration):
     operations = COMMON + [
         migrations.SeparateDatabaseAndState(database_operations=[migrations.RunSQL(RENAME, migrations.RunSQL.noop)]),
     ]
-'''
+"""
 
 
 def test_django_sql_in_module_constants_is_analysed(repo: Repo) -> None:
@@ -336,12 +353,33 @@ def test_django_sql_in_module_constants_is_analysed(repo: Repo) -> None:
     ]
 
 
+def test_django_operations_spread_from_a_list_and_database_operations_by_name(repo: Repo) -> None:
+    repo.write("shop/migrations/__init__.py", "")
+    repo.write("shop/migrations/0001_initial.py", migration([]))
+    repo.commit().branch("feature")
+    text = DJANGO_CONSTANTS.replace(
+        "operations = COMMON + [",
+        "DATABASE = [migrations.RunSQL(RENAME, migrations.RunSQL.noop)]\n\n    operations = [*COMMON,",
+    )
+    text = text.replace(
+        "database_operations=[migrations.RunSQL(RENAME, migrations.RunSQL.noop)]", "database_operations=DATABASE"
+    )
+    repo.write("shop/migrations/0002_sql.py", text).commit()
+
+    assert [f[0] for f in repo.check("--base", "main").found] == [
+        "require-concurrent-index-creation",
+        "renaming-column",
+    ]
+
+
 def test_sql_really_built_at_run_time_is_still_said(repo: Repo) -> None:
     repo.write("shop/migrations/__init__.py", "")
     repo.write("shop/migrations/0001_initial.py", migration([]))
     repo.commit().branch("feature")
-    text = DJANGO_CONSTANTS.replace('DROP_SQL = "DROP INDEX shop_order_created_idx"', 'DROP_SQL = "DROP INDEX x"\nTABLE = input()')
-    text = text.replace("RENAME = f\"ALTER TABLE shop_order", "RENAME = f\"ALTER TABLE {TABLE}")
+    text = DJANGO_CONSTANTS.replace(
+        'DROP_SQL = "DROP INDEX shop_order_created_idx"', 'DROP_SQL = "DROP INDEX x"\nTABLE = input()'
+    )
+    text = text.replace('RENAME = f"ALTER TABLE shop_order', 'RENAME = f"ALTER TABLE {TABLE}')
     repo.write("shop/migrations/0002_sql.py", text).commit()
 
     found = repo.check("--base", "main").found_for("sql-not-analysed", "renaming-column")
@@ -349,7 +387,7 @@ def test_sql_really_built_at_run_time_is_still_said(repo: Repo) -> None:
     assert found == [("sql-not-analysed", "shop/migrations/0002_sql.py", 17)]
 
 
-ALEMBIC_CONSTANTS = '''revision = "2b"
+ALEMBIC_CONSTANTS = """revision = "2b"
 down_revision = "1a"
 
 from alembic import op
@@ -365,13 +403,15 @@ def upgrade():
 
 def downgrade():
     op.drop_column("orders", "token")
-'''
+"""
 
 
 def test_alembic_sql_in_constants_and_concatenation_is_analysed(repo: Repo) -> None:
     project(repo).branch("feature")
     repo.write(f"{VERSIONS}/2b_orders.py", ALEMBIC_CONSTANTS).commit()
-    assert repo.check("--base", "main").found == [("adding-field-with-default", f"{VERSIONS}/2b_orders.py", 12)]  # assembled there
+    assert repo.check("--base", "main").found == [
+        ("adding-field-with-default", f"{VERSIONS}/2b_orders.py", 12)
+    ]  # assembled there
 
 
 def test_an_alembic_backfill_with_an_empty_downgrade_is_not_a_missing_rollback(repo: Repo) -> None:
@@ -410,7 +450,8 @@ def test_rails_heredoc_with_squish_and_sql_constants_are_literal_sql(repo: Repo)
 def test_a_suggestion_for_sql_inside_python_rewrites_the_python_line(repo: Repo) -> None:
     project(repo).branch("feature")
     text = ALEMBIC_CONSTANTS.replace(
-        'op.execute(ADD + " DEFAULT gen_random_uuid()")', 'op.execute("CREATE INDEX ix_orders_status ON orders (status)")'
+        'op.execute(ADD + " DEFAULT gen_random_uuid()")',
+        'op.execute("CREATE INDEX ix_orders_status ON orders (status)")',
     )
     repo.write(f"{VERSIONS}/2b_orders.py", text).commit()
     (finding,) = [f for f in repo.findings() if f.rule == "require-concurrent-index-creation"]
@@ -586,7 +627,7 @@ def test_a_branch_for_another_rails_adapter_is_not_judged(repo: Repo) -> None:
     assert [f[0] for f in repo.check("--base", "main").found] == ["missing-rollback"]  # its `execute` in `change`
 
 
-ALEMBIC_BRANCHES = '''revision = "2b"
+ALEMBIC_BRANCHES = """revision = "2b"
 down_revision = "1a"
 
 from alembic import op
@@ -602,7 +643,7 @@ def upgrade():
 
 def downgrade():
     op.drop_constraint("files_fkey", "files", type_="foreignkey")
-'''
+"""
 
 
 def test_an_alembic_branch_for_another_dialect_is_not_judged(repo: Repo) -> None:

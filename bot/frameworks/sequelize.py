@@ -13,6 +13,8 @@ from bot import treesitter as tsx
 from bot.frameworks.exported_up_down import ExportedUpDownFramework, relative_to
 from bot.operations import MigrationOps
 
+_GENERATED = re.compile(r"^\d{14}-")
+
 
 class Sequelize(ExportedUpDownFramework):
     def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
@@ -21,9 +23,19 @@ class Sequelize(ExportedUpDownFramework):
         return sequelize_operations(path, text, dialect)
 
     name = "sequelize"
-    file_pattern = re.compile(r"^(\d{14})-(.+)\.(?:js|cjs|ts)$")
+    #: sequelize-cli (umzug) loads every `.js/.cjs/.ts` file of its migrations-path, whatever the
+    #: name, in file-name order
+    file_pattern = re.compile(r"^((?:\d{14}-)?)(.+)(?<!\.d)\.(?:js|cjs|ts)$")
     config_names = (".sequelizerc",)
     unrecognised_message = "exports no `up` function: sequelize-cli cannot run it"
+
+    def guessed_name(self, name: str) -> bool:
+        """Outside `.sequelizerc`'s directory only the generator's `YYYYMMDDHHMMSS-name` is taken."""
+        return bool(_GENERATED.match(name))
+
+    def order_of(self, name: str, matched: re.Match[str]) -> tuple[int, ...]:
+        """File-name order, as umzug sorts (code points compare like the string)."""
+        return tuple(ord(c) for c in name)
 
     def configured_directories(self, config_path: str, root: tsx.Node) -> list[str]:
         found = []
