@@ -14,6 +14,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bot.isolation import Limits
+
 DEFAULT_PATH = ".github/migration-guard.yml"
 
 SeverityName = Literal["error", "warning", "notice", "off"]
@@ -66,6 +68,17 @@ class DeployedRef(_Strict):
         return self
 
 
+class AnalysisLimits(_Strict):
+    """How much one migration may cost to analyse; past it, it is reported as not analysed."""
+
+    seconds: float = Field(default=5.0, gt=0, le=300, description="Wall time for one migration's analysis.")
+    max_bytes: int = Field(default=1_000_000, ge=1_000, description="Migrations larger than this are not parsed.")
+    max_depth: int = Field(default=200, ge=10, le=2_000, description="Deeper bracket nesting is not parsed.")
+
+    def as_limits(self) -> Limits:
+        return Limits(self.seconds, self.max_bytes, self.max_depth)
+
+
 class Config(_Strict):
     paths: list[PathEntry] = Field(
         default_factory=list,
@@ -84,6 +97,7 @@ class Config(_Strict):
     max_tables_per_migration: int = Field(
         default=3, ge=1, description="unfocused-migration: how many existing tables one migration may change."
     )
+    limits: AnalysisLimits = Field(default_factory=AnalysisLimits, description="Bounds on analysing one migration.")
     naming_pattern: str | None = Field(
         default=None, description="migration-naming: a regular expression every new migration's file name must match."
     )

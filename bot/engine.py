@@ -7,15 +7,13 @@ and rule, which the JSON contract promises.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 
 from bot.config import Config
 from bot.coverage import Coverage, coverage_of
+from bot.isolation import SHARED, Job, Limits, analyse_all
 from bot.model import ChangeSet, Finding, Role, Severity
-from bot.operations import MigrationOps
 from bot.suppressions import Suppression, find_suppressions
 from rules import RULES, invalid_suppression, unused_suppression
 
@@ -35,38 +33,30 @@ class Result:
         return any(f.severity is Severity.ERROR for f in self.findings)
 
 
-PARALLEL_FROM = 200  # touched migrations; below this, forking costs more than it saves
+PARALLEL_FROM = 50  # judged migrations; below this one analysing process is enough
 
 
-def _analyse(job: tuple[str, str, str, str]) -> MigrationOps:
-    from bot.frameworks import BY_NAME
-
-    framework, path, text, dialect = job
-    return BY_NAME[framework].operations(path, text, dialect)
-
-
-def prefetch_operations(cs: ChangeSet) -> None:
-    """Compute the operations of every touched migration up front, on every CPU."""
+def prefetch_operations(cs: ChangeSet, limits: Limits, parallel: bool, deadline: float | None) -> None:
+    """Analyse every judged migration up front in child processes (see ``bot.isolation``): one
+    child, or one per CPU (at most 8) for a large change when ``parallel``."""
     todo = [m for m in cs.judged_migrations() if m.role is Role.UP and m.path in cs.texts]
-    workers = min(os.cpu_count() or 1, 8)
-    if len(todo) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return
     jobs = []
     for m in todo:
         dialect = cs.namespace_dialects.get((m.framework, m.namespace)) or (
             cs.config.dialect if cs.config else "postgres"
         )
-        jobs.append((m.framework, m.path, cs.texts[m.path], dialect))
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        for m, ops in zip(todo, pool.map(_analyse, jobs, chunksize=max(1, len(jobs) // (workers * 4))), strict=True):
-            cs._operations[m.path] = ops
+        jobs.append(Job(m.framework, m.path, cs.texts[m.path], dialect))
+    workers = min(os.cpu_count() or 1, 8) if parallel and len(jobs) >= PARALLEL_FROM else 1
+    for m, ops in zip(todo, analyse_all(jobs, limits, workers, deadline), strict=True):
+        cs._operations[m.path] = ops
 
 
-def run(cs: ChangeSet, config: Config, parallel: bool = False) -> Result:
-    """``parallel``: analyse many touched migrations in forked processes (the CLI; the App's
-    workers are processes already and must not fork from their threads)."""
-    if parallel:
-        prefetch_operations(cs)
+def run(cs: ChangeSet, config: Config, parallel: bool = False, deadline: float | None = None) -> Result:
+    """``parallel``: analyse a large change on several processes (the CLI). ``deadline``
+    (``time.monotonic()``): after it, migrations not yet analysed are reported as such."""
+    limits = config.limits.as_limits()
+    SHARED.configure(limits, deadline)
+    prefetch_operations(cs, limits, parallel, deadline)
     raw: list[Finding] = []
     for rule in RULES.values():
         if rule.check is not None:

@@ -208,7 +208,6 @@ class ChangeSet:
     def operations(self, m: Migration) -> MigrationOps:
         """What a touched migration does (parsed on first use; history is never analysed)."""
         if m.path not in self._operations:
-            from bot.frameworks import BY_NAME
             from bot.operations import MigrationOps
 
             text = self.texts.get(m.path)
@@ -217,8 +216,10 @@ class ChangeSet:
             )
             if text is None or m.role is not Role.UP:
                 self._operations[m.path] = MigrationOps(dialect=dialect)
-            else:
-                self._operations[m.path] = BY_NAME[m.framework].operations(m.path, text, dialect)
+            else:  # untrusted text: analysed in a child process, under the configured limits
+                from bot.isolation import SHARED, Job
+
+                self._operations[m.path] = SHARED.analyse(Job(m.framework, m.path, text, dialect))
         return self._operations[m.path]
 
     def touched_migrations(self) -> Iterable[Migration]:

@@ -27,6 +27,16 @@ class BlobSource(Protocol):
         ...
 
 
+def _parse_safely(candidate: Candidate, sha: str, text: str) -> CachedResult:
+    """An adapter's parse; a failure of its parser costs that file (reported), never the run."""
+    try:
+        return BY_NAME[candidate.framework].parse(candidate, sha, text)
+    except RecursionError:
+        return failure(candidate, sha, "nested too deeply to be read", 1)
+    except Exception as exc:
+        return failure(candidate, sha, f"could not be read ({type(exc).__name__}: {exc})"[:300], 1)
+
+
 def _strays(
     index: PathIndex, tree: Mapping[str, str], claimed: set[tuple[str, str]], known: set[str]
 ) -> list[ParseFailure]:
@@ -184,7 +194,7 @@ class MigrationParser:
             if isinstance(text, UnreadableFile):
                 fresh[key] = failure(candidate, sha, text.message, text.line)
             else:
-                fresh[key] = BY_NAME[framework].parse(candidate, sha, text)
+                fresh[key] = _parse_safely(candidate, sha, text)
         self.stats["parsed"] += len(fresh)
         self._results.update(fresh)
         if self.cache is not None:

@@ -23,6 +23,8 @@ def parse_module(text: str) -> ast.Module:
         raise UnreadableFile(f"Python syntax error: {exc.msg}", exc.lineno) from None
     except ValueError as exc:  # e.g. source code string cannot contain null bytes
         raise UnreadableFile(f"Python source cannot be parsed: {exc}") from None
+    except (RecursionError, MemoryError):  # e.g. a 100,000-term expression
+        raise UnreadableFile("Python source nested too deeply to be read") from None
 
 
 @dataclass(frozen=True)

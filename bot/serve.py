@@ -127,7 +127,7 @@ def serve(host: str, port: int) -> None:
     wake_event = context.Event()
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})  # children inherit: sigwait
     processes = [
-        context.Process(target=_worker_main, args=(settings, wake_event), name=f"worker-{n}", daemon=True)
+        context.Process(target=_worker_main, args=(settings, wake_event), name=f"worker-{n}", daemon=False)
         for n in range(settings.workers)
     ]
     for process in processes:

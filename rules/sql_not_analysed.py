@@ -29,7 +29,12 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
             SEVERITY,
             m,
             op,
-            f"Could not analyse `{op.detail}` ({ops.dialect}): its locks and compatibility were not checked.",
+            f"Could not analyse {_what(op.detail)} ({ops.dialect}): its locks and compatibility were not checked.",
             "Review its locks by hand, or write it as literal SQL the parser understands.",
             suggestion=False,
         )
+
+
+def _what(detail: str) -> str:
+    """`CREATE UNIQUE NONCLUSTERED` as code; a whole migration with its reason as words."""
+    return detail if detail.startswith("this migration (") else f"`{detail}`"
