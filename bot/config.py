@@ -7,7 +7,6 @@ so a pull request cannot relax its own check.
 
 from __future__ import annotations
 
-import re
 from fnmatch import fnmatchcase
 from typing import Literal
 
@@ -15,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot.isolation import Limits
+from bot.safe_regex import UnsafePattern, compile_pattern
 
 DEFAULT_PATH = ".github/migration-guard.yml"
 
@@ -106,10 +106,12 @@ class Config(_Strict):
     @classmethod
     def _valid_regex(cls, value: str | None) -> str | None:
         if value is not None:
+            if len(value) > 1_000:
+                raise ValueError("longer than 1,000 characters")
             try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"not a regular expression: {exc}") from None
+                compile_pattern(value)
+            except UnsafePattern as exc:
+                raise ValueError(str(exc)) from None
         return value
 
     @field_validator("deployed", mode="before")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from bot import safe_regex
 from bot.model import ChangeSet, Finding, Role, Severity
 
 ID = "migration-naming"
@@ -27,20 +28,20 @@ _HAS_VERSION = re.compile(r"^[VU]?\d")
 
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
-    pattern = re.compile(cs.config.naming_pattern) if cs.config is not None and cs.config.naming_pattern else None
+    pattern = cs.config.naming_pattern if cs.config is not None and cs.config.naming_pattern else None
     added = cs.added_paths()
     for m in cs.judged_migrations():
         if m.role is not Role.UP or m.path not in added:
             continue
         file_name = m.path.rsplit("/", 1)[-1]
         part = m.path.rsplit("/", 2)[-2] if m.framework == "prisma" else file_name
-        if pattern is not None and not pattern.search(file_name if m.framework != "prisma" else part):
+        if pattern is not None and not safe_regex.search(pattern, file_name if m.framework != "prisma" else part):
             yield Finding(
                 ID,
                 SEVERITY,
                 m.path,
                 1,
-                f"`{part}` does not match the configured `naming_pattern` `{pattern.pattern}`.",
+                f"`{part}` does not match the configured `naming_pattern` `{pattern}`.",
                 "Rename it to follow the team's pattern.",
                 m.framework,
             )

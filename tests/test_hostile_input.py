@@ -1,0 +1,141 @@
+"""Hostile input: migrations written to crash or hang the parser, patterns written to backtrack.
+
+Each input is the exact shape reported against the service; the check must finish with a
+finding that says why a migration was not analysed, and still judge every other migration.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import bot.isolation
+from bot.operations import MigrationOps
+from tests.gitrepo_factory import GIT_ENV, Repo
+
+M = "db/migrations"
+ROOT = Path(__file__).parent.parent
+
+
+def goose(sql: str) -> str:
+    return f"-- +goose Up\n{sql}\n-- +goose Down\nSELECT 1;\n"
+
+
+DEEP_VIEW = "CREATE VIEW v AS SELECT * FROM " + "(SELECT * FROM " * 20_000 + "a" + ") x" * 20_000 + ";"
+JOINS = "CREATE VIEW w AS SELECT 1 FROM a " + "JOIN b u " * 24 + "JOIN c o ON o.x = u.id;"
+INDEX = "CREATE INDEX i ON a (id);"
+
+
+def hostile(repo: Repo, config: str | None = None, **files: str) -> Repo:
+    if config is not None:
+        repo.write(".github/migration-guard.yml", config)
+    repo.write(f"{M}/00001_a.sql", goose("CREATE TABLE a (id int);")).commit().branch("feature")
+    for name, sql in files.items():
+        repo.write(f"{M}/{name}.sql", goose(sql))
+    repo.write(f"{M}/00009_index.sql", goose(INDEX))
+    return repo.commit()
+
+
+def cli(repo: Repo, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "check", "--repo", str(repo.root), "--base", "main", "--no-cache", *args],
+        capture_output=True,
+        text=True,
+        env=GIT_ENV,
+        cwd=ROOT,
+    )
+
+
+def test_a_view_nested_20000_levels_is_reported_not_a_segfault(repo: Repo) -> None:
+    hostile(repo, **{"00002_deep": DEEP_VIEW})
+
+    done = cli(repo, "--format", "json")
+
+    assert done.returncode == 0 and done.stderr == ""
+    import json
+
+    found = [(f["rule"], f["path"], f["line"], f["message"]) for f in json.loads(done.stdout)["findings"]]
+    assert found == [
+        (
+            "sql-not-analysed",
+            f"{M}/00002_deep.sql",
+            1,
+            "Could not analyse this migration (brackets nested over 200 levels deep; the limit is 200) "
+            "(postgres): its locks and compatibility were not checked.",
+        ),
+        (
+            "require-concurrent-index-creation",
+            f"{M}/00009_index.sql",
+            2,
+            "`CREATE INDEX` on `a` without `CONCURRENTLY` takes a SHARE lock: every write to `a` waits until the "
+            "index is built.",
+        ),
+    ]
+
+
+def test_joins_that_make_the_parser_backtrack_are_stopped_at_the_budget(repo: Repo) -> None:
+    hostile(repo, "limits:\n  seconds: 0.5\n", **{"00002_joins": JOINS})
+
+    outcome = repo.check("--base", "main")
+
+    assert outcome.code == 0
+    assert outcome.found == [
+        ("sql-not-analysed", f"{M}/00002_joins.sql", 1),
+        ("require-concurrent-index-creation", f"{M}/00009_index.sql", 2),
+    ]
+    assert "its analysis took longer than 0.5 s and was stopped" in outcome.json["findings"][0]["message"]
+
+
+def test_a_parser_that_crashes_costs_its_migration_only(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A native crash (here a real SIGSEGV in the analysing process) is reported; the next
+    migration is analysed by a fresh process."""
+    real = bot.isolation._analyse_here
+
+    def crashing(job: bot.isolation.Job) -> MigrationOps:
+        if "crash-me" in job.text:
+            os.kill(os.getpid(), signal.SIGSEGV)
+        return real(job)
+
+    monkeypatch.setattr(bot.isolation, "_analyse_here", crashing)
+    bot.isolation.SHARED.close()
+    hostile(repo, **{"00002_crash": "-- crash-me\nCREATE TABLE b (id int);"})
+
+    outcome = repo.check("--base", "main")
+
+    assert outcome.code == 0
+    assert outcome.found == [
+        ("sql-not-analysed", f"{M}/00002_crash.sql", 1),
+        ("require-concurrent-index-creation", f"{M}/00009_index.sql", 2),
+    ]
+    assert "the parser crashed (SIGSEGV)" in outcome.json["findings"][0]["message"]
+
+
+def test_an_oversized_migration_is_not_parsed(repo: Repo) -> None:
+    hostile(repo, "limits:\n  max_bytes: 2000\n", **{"00002_big": "SELECT 1;\n" * 500})
+    outcome = repo.check("--base", "main")
+    assert outcome.found[0][:2] == ("sql-not-analysed", f"{M}/00002_big.sql")
+    assert "5,0" in outcome.json["findings"][0]["message"] and "the limit is 2,000" in outcome.json["findings"][0]["message"]
+
+
+def test_a_backtracking_naming_pattern_is_matched_in_linear_time(repo: Repo) -> None:
+    """`^\\d+_([a-z0-9]+_?)+\\.sql$` against a 34-character name took minutes with Python's engine."""
+    hostile(repo, "naming_pattern: '^\\d+_([a-z0-9]+_?)+\\.sql$'\n")
+    repo.write(f"{M}/00003_{'a' * 25}!.sql", goose("SELECT 1;")).commit()
+    outcome = repo.check("--base", "main")
+    assert ("migration-naming", f"{M}/00003_{'a' * 25}!.sql", 1) in outcome.found
+
+
+def test_a_pattern_the_linear_engine_cannot_run_is_a_configuration_error(repo: Repo) -> None:
+    hostile(repo, "naming_pattern: '^(\\d+)_\\1\\.sql$'\n")
+    outcome = repo.check("--base", "main")
+    assert outcome.code == 2
+    assert outcome.err.startswith(
+        "migration-guard: error: .github/migration-guard.yml: naming_pattern: not a pattern the linear-time "
+        "matcher accepts (invalid escape sequence: \\1)"
+    )
+    assert outcome.err.count("\n") == 1
