@@ -7,6 +7,7 @@ safe to repeat (the check run is reused, the review only carries what is not pub
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -24,6 +25,7 @@ log = logging.getLogger("migration_guard.review")
 
 
 def run_review(job: Job, app: GitHubApp, store: Store, settings: Settings) -> None:
+    started = time.monotonic()
     p = job.payload
     api = app.repo(p["installation_id"], p["owner"], p["repo"])
     head_sha: str = p["head_sha"]
@@ -80,7 +82,9 @@ def run_review(job: Job, app: GitHubApp, store: Store, settings: Settings) -> No
 
     cs = replace(snapshot.changeset, other_prs=tuple(store.migrations_of_other_prs(api.full_name, base_ref, number)))
     assert snapshot.config is not None
-    result = run(cs, snapshot.config)
+    # A deadline bounds the analysis: a pull request full of slow migrations ends with them reported
+    # as not analysed instead of holding a worker (and, lease after lease, every worker) forever.
+    result = run(cs, snapshot.config, deadline=started + settings.review_deadline_seconds)
     findings, waived = apply_waivers(result.findings, store.waivers_for(api.full_name, number), cs)
     report: CheckReport = check_report(
         findings, result.migrations_checked, checked_from(cs, snapshot.notes), settings.docs_url, waived

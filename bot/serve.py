@@ -16,6 +16,8 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,8 +105,11 @@ def _die_with_parent() -> None:
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
 
 
-def _worker_main(settings: Settings, wake_event: Any) -> None:
+def _worker_main(settings: Settings, wake_event: Any, parent: int) -> None:
     _die_with_parent()
+    if os.getppid() != parent:  # the parent died before the death signal was armed: do not linger
+        os._exit(0)
+    threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True, name="orphan-watch").start()
     with contextlib.suppress(OSError):
         os.nice(5)  # the webhook answer is what GitHub waits for: on a busy machine the front door wins
     _configure_logging()
@@ -115,6 +120,71 @@ def _worker_main(settings: Settings, wake_event: Any) -> None:
     workers.stop()
 
 
+def _exit_when_orphaned(parent: int) -> None:
+    """Belt and braces where the death signal is not available (not Linux): poll the parent."""
+    while True:
+        time.sleep(2)
+        if os.getppid() != parent:
+            os._exit(0)
+
+
+class Supervisor:
+    """Keeps ``count`` worker processes alive: one that dies (signal, segfault, OOM kill) is
+    replaced within a second; ``alive()`` feeds ``/healthz``."""
+
+    def __init__(self, settings: Settings, wake_event: Any, count: int) -> None:
+        self.settings, self.wake_event, self.count = settings, wake_event, count
+        self.context = multiprocessing.get_context("spawn")
+        self.processes: list[Any] = []
+        self.restarts = 0
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+
+    def _spawn(self, n: int) -> Any:
+        # Not daemonic: a worker starts its own analysing process; it still dies with this one
+        # (parent-death signal, orphan watch) and is stopped and joined in ``stop``.
+        process = self.context.Process(
+            target=_worker_main, args=(self.settings, self.wake_event, os.getpid()), name=f"worker-{n}", daemon=False
+        )
+        process.start()
+        return process
+
+    def start(self) -> None:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})  # children inherit: sigwait
+        try:
+            self.processes = [self._spawn(n) for n in range(self.count)]
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+        threading.Thread(target=self._watch, daemon=True, name="supervisor").start()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(1.0):
+            with self._lock:
+                for n, process in enumerate(self.processes):
+                    if process.exitcode is not None and not self._stop.is_set():
+                        logging.getLogger("migration_guard.serve").warning(
+                            "worker-%s exited (%s); starting a new one", n, process.exitcode
+                        )
+                        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+                        try:
+                            self.processes[n] = self._spawn(n)
+                        finally:
+                            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+                        self.restarts += 1
+
+    def alive(self) -> int:
+        with self._lock:
+            return sum(1 for p in self.processes if p.is_alive())
+
+    def stop(self) -> None:
+        self._stop.set()
+        with self._lock:
+            for process in self.processes:
+                process.terminate()
+            for process in self.processes:
+                process.join(10)
+
+
 def serve(host: str, port: int) -> None:
     import uvicorn
 
@@ -123,21 +193,11 @@ def serve(host: str, port: int) -> None:
     store = open_store(settings, checkpoints=False)
     if store.is_sqlite:
         store.release_all_running()
-    context = multiprocessing.get_context("spawn")
-    wake_event = context.Event()
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})  # children inherit: sigwait
-    processes = [
-        context.Process(target=_worker_main, args=(settings, wake_event), name=f"worker-{n}", daemon=False)
-        for n in range(settings.workers)
-    ]
-    for process in processes:
-        process.start()
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
-    web = create_app(store, settings.webhook_secret, wake_event.set)
+    wake_event = multiprocessing.get_context("spawn").Event()
+    supervisor = Supervisor(settings, wake_event, settings.workers)
+    supervisor.start()
+    web = create_app(store, settings.webhook_secret, wake_event.set, supervisor.alive)
     try:
         uvicorn.run(web, host=host, port=port, log_level="info", access_log=False)
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.join(10)
+        supervisor.stop()

@@ -25,7 +25,14 @@ MAX_BODY = 25 * 1024 * 1024  # GitHub caps payloads at 25 MB
 log = logging.getLogger("migration_guard.web")
 
 
-def create_app(store: Store, webhook_secret: str, wake: Callable[[], None] = lambda: None) -> Starlette:
+def create_app(
+    store: Store,
+    webhook_secret: str,
+    wake: Callable[[], None] = lambda: None,
+    workers_alive: Callable[[], int | None] = lambda: None,
+) -> Starlette:
+    """``workers_alive``: how many worker processes live (``None`` when workers are threads here)."""
+
     async def webhook(request: Request) -> JSONResponse:
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
@@ -65,15 +72,17 @@ def create_app(store: Store, webhook_secret: str, wake: Callable[[], None] = lam
     async def healthz(_request: Request) -> JSONResponse:
         reachable = await run_in_threadpool(store.ping)
         counts = await run_in_threadpool(store.job_counts) if reachable else {}
-        return JSONResponse(
-            {
-                "status": "ok" if reachable else "database unreachable",
-                "database": reachable,
-                "jobs_waiting": counts.get("queued", 0),
-                "jobs_running": counts.get("running", 0),
-            },
-            status_code=200 if reachable else 503,
-        )
+        alive = workers_alive()
+        healthy = reachable and alive != 0
+        body: dict[str, object] = {
+            "status": "ok" if healthy else ("database unreachable" if not reachable else "no worker alive"),
+            "database": reachable,
+            "jobs_waiting": counts.get("queued", 0),
+            "jobs_running": counts.get("running", 0),
+        }
+        if alive is not None:
+            body["workers_alive"] = alive
+        return JSONResponse(body, status_code=200 if healthy else 503)
 
     async def rule_page(request: Request) -> PlainTextResponse:
         rule = RULES.get(request.path_params["rule"])

@@ -54,6 +54,8 @@ class Workers:
         self._wake.set()
 
     def start(self) -> None:
+        self._stop.clear()  # startable again after ``stop``
+        self._threads = []
         for n in range(self.count):
             thread = threading.Thread(
                 target=self._loop, args=(f"{self.identity}:{n}",), daemon=True, name=f"worker-{n}"
@@ -85,6 +87,17 @@ class Workers:
         handler = self.handlers.get(job.kind)
         if handler is None:
             self.store.finish_job(job.id, FAILED, f"no handler for job kind {job.kind!r}")
+            return
+        if job.attempts > self.max_attempts:
+            # Claimed again and again without ever finishing: each run killed its worker (a crash, an
+            # out-of-memory kill). Park it with its check run concluded instead of killing the next one.
+            reason = f"it stopped the worker running it {job.attempts - 1} times (crash or kill)"
+            log.error("job %s parked: %s", job.id, reason)
+            try:
+                self.give_up(self._refreshed(job), reason)
+            except Exception:
+                log.exception("could not conclude the check run of job %s", job.id)
+            self.store.finish_job(job.id, FAILED, reason)
             return
         beating = threading.Event()
         heartbeat = threading.Thread(target=self._heartbeat, args=(job.id, worker, beating), daemon=True)

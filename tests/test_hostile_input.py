@@ -6,6 +6,7 @@ finding that says why a migration was not analysed, and still judge every other 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -57,8 +58,6 @@ def test_a_view_nested_20000_levels_is_reported_not_a_segfault(repo: Repo) -> No
     done = cli(repo, "--format", "json")
 
     assert done.returncode == 0 and done.stderr == ""
-    import json
-
     found = [(f["rule"], f["path"], f["line"], f["message"]) for f in json.loads(done.stdout)["findings"]]
     assert found == [
         (
