@@ -13,8 +13,17 @@ _SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~-])")  # < > & become entities inste
 ZWSP = "\u200b"
 
 
+#: anything from a file or a user echoed into a comment or summary is cut to this many characters
+MAX_ECHO = 500
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_ECHO else text[: MAX_ECHO - 1] + "…"
+
+
 def _defuse(text: str) -> str:
-    """No HTML, no mentions, no team mentions, no line breaks that start new blocks."""
+    """No HTML, no mentions, no team mentions, no line breaks that start new blocks; bounded."""
+    text = _cut(text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = text.replace("@", "@" + ZWSP)
     return text.replace("\r", " ").replace("\n", " ")

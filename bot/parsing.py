@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import replace
 from fnmatch import fnmatchcase
 from typing import Protocol
 
@@ -116,6 +117,12 @@ class MigrationParser:
             if isinstance(result, ParseFailure):
                 if candidate.strict or (result.framework, parent_dir(path)) in claimed_dirs:
                     failures.append(result)
+                else:  # unreadable for every tool (binary, huge): reported for the tool that owns the folder
+                    owner = next(
+                        (o for o in chains[path] if (o.framework, parent_dir(path)) in claimed_dirs), None
+                    )
+                    if owner is not None:
+                        failures.append(replace(result, framework=owner.framework))
                 continue
             for option in chains[path]:
                 adapter = BY_NAME[option.framework]

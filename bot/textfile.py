@@ -14,8 +14,17 @@ class UnreadableFile(Exception):
         self.line = line
 
 
+#: a migration file larger than this is reported, not decoded or parsed (no tool's migration is
+#: anywhere near it; a pull request can hold a file of GitHub's 100 MB maximum)
+MAX_FILE_BYTES = 10 * 1024 * 1024
+
+
 def decode_text(data: bytes) -> str:
-    """Decode UTF-8 (a BOM is allowed); refuse binary content and other encodings."""
+    """Decode UTF-8 (a BOM is allowed); refuse binary content, other encodings and huge files."""
+    if len(data) > MAX_FILE_BYTES:
+        raise UnreadableFile(
+            f"{len(data):,} bytes, over the {MAX_FILE_BYTES // (1024 * 1024)} MiB a migration may have: not read"
+        )
     if b"\x00" in data[:8000]:
         raise UnreadableFile("binary file (contains NUL bytes), not a text migration")
     if data.startswith(b"\xef\xbb\xbf"):

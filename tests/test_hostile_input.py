@@ -6,16 +6,20 @@ finding that says why a migration was not analysed, and still judge every other 
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 import pytest
 
 import bot.isolation
+from bot import markdown as md
+from bot.github import pr_snapshot
 from bot.operations import MigrationOps
 from tests.gitrepo_factory import GIT_ENV, Repo
 
@@ -118,7 +122,10 @@ def test_an_oversized_migration_is_not_parsed(repo: Repo) -> None:
     hostile(repo, "limits:\n  max_bytes: 2000\n", **{"00002_big": "SELECT 1;\n" * 500})
     outcome = repo.check("--base", "main")
     assert outcome.found[0][:2] == ("sql-not-analysed", f"{M}/00002_big.sql")
-    assert "5,0" in outcome.json["findings"][0]["message"] and "the limit is 2,000" in outcome.json["findings"][0]["message"]
+    assert (
+        "5,0" in outcome.json["findings"][0]["message"]
+        and "the limit is 2,000" in outcome.json["findings"][0]["message"]
+    )
 
 
 def test_a_backtracking_naming_pattern_is_matched_in_linear_time(repo: Repo) -> None:
@@ -138,3 +145,46 @@ def test_a_pattern_the_linear_engine_cannot_run_is_a_configuration_error(repo: R
         "matcher accepts (invalid escape sequence: \\1)"
     )
     assert outcome.err.count("\n") == 1
+
+
+# -- limits on what is read --------------------------------------------------------------------
+
+
+def _tarball(members: list[tuple[tarfile.TarInfo, bytes | None]]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for info, data in members:
+            tar.addfile(info, io.BytesIO(data) if data is not None else None)
+    return buffer.getvalue()
+
+
+def test_a_tarball_is_read_in_memory_links_skipped_sizes_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    migration = b"-- +goose Up\nSELECT 1;\n"
+    escaping = tarfile.TarInfo("../../etc/cron.d/x.sql")
+    escaping.size = len(migration)
+    link = tarfile.TarInfo("repo/db/link.sql")
+    link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+    big = tarfile.TarInfo("repo/db/big.sql")
+    big.size = 2_000
+    archive = _tarball([(escaping, migration), (link, None), (big, b"x" * 2_000)])
+    monkeypatch.setattr(pr_snapshot, "ARCHIVE_MAX_MEMBER_BYTES", 1_000)
+
+    found = pr_snapshot.blobs_in_archive(
+        archive, {pr_snapshot.git_blob_sha(migration), pr_snapshot.git_blob_sha(b"x" * 2_000)}
+    )
+
+    assert found == {pr_snapshot.git_blob_sha(migration): migration}  # by content only: nothing is written anywhere
+    assert pr_snapshot.blobs_in_archive(archive[:40] + b"garbage", {"a" * 40}) == {}
+
+
+def test_a_migration_over_the_size_limit_is_reported_not_read(repo: Repo) -> None:
+    hostile(repo, **{"00002_huge": "-- " + "x" * (11 * 1024 * 1024)})
+    outcome = repo.check("--base", "main")
+    f = outcome.finding("unparsable-migration")
+    assert f["path"] == f"{M}/00002_huge.sql" and "over the 10 MiB a migration may have: not read" in f["message"]
+    assert ("require-concurrent-index-creation", f"{M}/00009_index.sql", 2) in outcome.found
+
+
+def test_text_echoed_into_comments_is_bounded() -> None:
+    assert len(md.text("a" * 10_000)) <= md.MAX_ECHO
+    assert md.code("@" + "b" * 10_000).count("b") < md.MAX_ECHO

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import tarfile
+import zlib
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from bot.github.client import RepoApi
 from bot.model import ChangeSet, ChangeStatus, FileChange, RefInfo
 from bot.snapshot import build_changeset
 from bot.store import Store
+from bot.textfile import MAX_FILE_BYTES
 
 
 class SnapshotError(Exception):
@@ -89,20 +91,44 @@ def git_blob_sha(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
+#: bounds on a repository tarball (read in memory, never extracted: no path can escape, no link
+#: is followed); past them the remaining blobs are fetched one by one, which is slower but bounded
+ARCHIVE_MAX_BYTES = 512 * 1024 * 1024  # the compressed download
+ARCHIVE_MAX_MEMBERS = 300_000
+ARCHIVE_MAX_MEMBER_BYTES = MAX_FILE_BYTES  # larger files are never migrations we read
+ARCHIVE_MAX_TOTAL_BYTES = 2 * 1024 * 1024 * 1024  # decompressed bytes read in all
+
+
 def blobs_in_archive(archive: bytes, wanted: set[str]) -> dict[str, bytes]:
-    """Files of a tarball whose git blob SHA is wanted (the archive has paths, we want SHAs)."""
+    """Files of a tarball whose git blob SHA is wanted (the archive has paths, we want SHAs).
+
+    Only regular files are read (links and devices are skipped), each at most
+    ``ARCHIVE_MAX_MEMBER_BYTES``, at most ``ARCHIVE_MAX_MEMBERS`` entries and
+    ``ARCHIVE_MAX_TOTAL_BYTES`` in all: a decompression bomb costs bounded time and memory.
+    """
     found: dict[str, bytes] = {}
-    with tarfile.open(fileobj=io.BytesIO(archive), mode="r:*") as tar:
-        for member in tar:
-            if not member.isfile():
-                continue
-            handle = tar.extractfile(member)
-            if handle is None:
-                continue
-            data = handle.read()
-            sha = git_blob_sha(data)
-            if sha in wanted:
-                found[sha] = data
+    if len(archive) > ARCHIVE_MAX_BYTES:
+        return found
+    total = 0
+    try:
+        with tarfile.open(fileobj=io.BytesIO(archive), mode="r:*") as tar:
+            for count, member in enumerate(tar, start=1):
+                if count > ARCHIVE_MAX_MEMBERS or total > ARCHIVE_MAX_TOTAL_BYTES:
+                    break
+                if not member.isfile() or member.size > ARCHIVE_MAX_MEMBER_BYTES:
+                    continue
+                handle = tar.extractfile(member)
+                if handle is None:
+                    continue
+                data = handle.read(ARCHIVE_MAX_MEMBER_BYTES + 1)
+                total += len(data)
+                sha = git_blob_sha(data)
+                if sha in wanted:
+                    found[sha] = data
+                    if len(found) == len(wanted):
+                        break
+    except (tarfile.TarError, EOFError, OSError, zlib.error):
+        pass  # a broken archive: what was read counts, the rest is fetched blob by blob
     return found
 
 
