@@ -12,6 +12,7 @@ import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
+from bot import symlinks
 from bot.diffhunks import hunk_lines
 from bot.frameworks import MIGRATION_FILE_GLOBS
 from bot.model import ChangeStatus, FileChange
@@ -95,17 +96,19 @@ class GitRepo:
 
     # -- content -------------------------------------------------------------------------
     def tree(self, commit: str) -> dict[str, str]:
-        """path -> blob SHA for every file of the commit (submodules and symlinks left out)."""
+        """path -> blob SHA for every file of the commit (submodules left out; a migration that is a
+        symbolic link maps to the blob of the file it points to, see ``bot.symlinks``)."""
         out = self._git_bytes("ls-tree", "-r", "-z", "--full-tree", commit)
         tree: dict[str, str] = {}
+        links: dict[str, str] = {}
         for record in out.split(b"\0"):
             if not record:
                 continue
             meta, _, path = record.partition(b"\t")
             mode, kind, sha = meta.split(b" ")
-            if kind == b"blob" and mode != b"120000":
-                tree[path.decode("utf-8", "surrogateescape")] = sha.decode()
-        return tree
+            if kind == b"blob":
+                (links if mode == b"120000" else tree)[path.decode("utf-8", "surrogateescape")] = sha.decode()
+        return symlinks.resolve(tree, links, self.read_blobs) if links else tree
 
     def read_blobs(self, shas: Iterable[str]) -> dict[str, bytes]:
         wanted = list(dict.fromkeys(shas))

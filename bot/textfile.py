@@ -25,6 +25,8 @@ def decode_text(data: bytes) -> str:
         raise UnreadableFile(
             f"{len(data):,} bytes, over the {MAX_FILE_BYTES // (1024 * 1024)} MiB a migration may have: not read"
         )
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UnreadableFile("UTF-16 encoded; save the file as UTF-8 (migration tools read UTF-8)")
     if b"\x00" in data[:8000]:
         raise UnreadableFile("binary file (contains NUL bytes), not a text migration")
     if data.startswith(b"\xef\xbb\xbf"):

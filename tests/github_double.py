@@ -353,6 +353,7 @@ class GitHubDouble:
                 i += 2
             patch = self.git("diff", "--no-color", "-M", base, pr.head_sha, "--", *{old, new})
             hunks = patch[patch.find("\n@@") + 1 :] if "\n@@" in patch else ""
+            hunks = hunks.encode("utf-8", "surrogateescape").decode("utf-8", "replace")  # as GitHub shows bad bytes
             added = sum(1 for line in hunks.splitlines() if line.startswith("+"))
             removed = sum(1 for line in hunks.splitlines() if line.startswith("-"))
             kind = {"A": "added", "D": "removed", "M": "modified", "R": "renamed"}.get(status[0], "modified")

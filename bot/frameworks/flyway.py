@@ -16,10 +16,10 @@ from bot.model import Migration, Role, RollbackIssue, RollbackProblem
 from bot.sqltext import is_blank_sql
 from bot.versions import canonical_version, version_parts
 
-VERSIONED = re.compile(r"^([VU])(\d+(?:[._]\d+)*)__(.+)\.sql$")
+VERSIONED = re.compile(r"^([VU])(\d+(?:[._]\d+)*)__(.+)\.sql\Z", re.DOTALL)
 #: SQL callbacks Flyway runs around its commands (`beforeMigrate.sql`, `afterEachMigrate__x.sql`)
 CALLBACK = re.compile(r"^(before|after)[A-Z][A-Za-z]*(__.*)?\.sql$")
-REPEATABLE = re.compile(r"^R__(.+)\.sql$")
+REPEATABLE = re.compile(r"^R__(.+)\.sql\Z", re.DOTALL)
 
 
 class Flyway(Framework):

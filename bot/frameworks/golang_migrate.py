@@ -13,7 +13,7 @@ from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, at
 from bot.model import Migration, Role, RollbackIssue, RollbackProblem
 from bot.sqltext import is_blank_sql
 
-FILE = re.compile(r"^(\d+)_(.+)\.(up|down)\.([A-Za-z0-9]+)$")
+FILE = re.compile(r"^(\d+)_(.+)\.(up|down)\.([A-Za-z0-9]+)\Z", re.DOTALL)
 
 
 class GolangMigrate(Framework):

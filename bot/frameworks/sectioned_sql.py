@@ -72,7 +72,7 @@ class SectionedSqlFramework(Framework):
     stray_globs = ("*.sql",)
     name_form = "`<version>_<name>.sql`"
 
-    file_pattern: re.Pattern[str] = re.compile(r"^(\d+)_(.*)\.sql$")
+    file_pattern: re.Pattern[str] = re.compile(r"^(\d+)_(.*)\.sql\Z", re.DOTALL)  # any name, newlines too
     marker: re.Pattern[str]
     up_marker: str
     down_marker: str

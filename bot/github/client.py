@@ -24,7 +24,7 @@ from githubkit.exception import GitHubException, RequestFailed
 from githubkit.retry import RetryChainDecision, RetryRateLimit
 from githubkit.typing import RetryOption
 
-from bot import __version__
+from bot import __version__, symlinks
 from bot.settings import Settings
 
 log = logging.getLogger("migration_guard.github")
@@ -137,11 +137,13 @@ class RepoApi:
     def tree(self, commit_sha: str) -> tuple[dict[str, str], bool]:
         """path -> blob SHA of a commit (one call, recursive), and whether GitHub truncated it."""
         data = self.gh.rest.git.get_tree(self.owner, self.name, commit_sha, recursive="1").parsed_data
-        files = {
-            item.path: item.sha
-            for item in data.tree
-            if item.type == "blob" and item.mode != "120000" and item.path and item.sha
-        }
+        files: dict[str, str] = {}
+        links: dict[str, str] = {}
+        for item in data.tree:
+            if item.type == "blob" and item.path and item.sha:
+                (links if item.mode == "120000" else files)[item.path] = item.sha
+        if links:  # a migration that is a symlink is checked as the file it points to
+            files = symlinks.resolve(files, links, lambda shas: {sha: self.blob(sha) for sha in shas})
         return files, bool(data.truncated)
 
     def blob(self, sha: str) -> bytes:

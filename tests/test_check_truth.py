@@ -1,0 +1,64 @@
+"""The check tells the truth: no file a runner would run is skipped, no way around the check."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.app_harness import Harness
+from tests.gitrepo_factory import Repo
+
+M = "db/migrations"
+GOOSE = "-- +goose Up\n{sql}\n-- +goose Down\nSELECT 1;\n"
+
+
+def skipped_shapes(repo: Repo) -> Repo:
+    """The four shapes that used to pass as "No migration changed"."""
+    repo.write(f"{M}/00001_a.sql", GOOSE.format(sql="CREATE TABLE a (id int);")).commit().branch("feature")
+    repo.write(f"{M}/00002_latin.sql", "-- +goose Up\nSELECT 'café';\n".encode("latin-1"))
+    repo.write(f"{M}/00003_nul.sql", b"-- +goose Up\nSELECT 1;\x00\n")
+    repo.write(f"{M}/00004_utf16.sql", "-- +goose Up\nDROP TABLE a;\n".encode("utf-16"))
+    repo.write(f"{M}/00005_new\nline.sql", GOOSE.format(sql="DROP TABLE a;"))
+    repo.write("shared/drop.sql", GOOSE.format(sql="DROP TABLE a;"))
+    os.symlink("../../shared/drop.sql", repo.root / M / "00006_link.sql")
+    repo.git("add", "-A")
+    return repo.commit()
+
+
+EXPECTED = [
+    ("unparsable-migration", f"{M}/00002_latin.sql"),
+    ("unparsable-migration", f"{M}/00003_nul.sql"),
+    ("unparsable-migration", f"{M}/00004_utf16.sql"),
+    ("ban-drop-table", f"{M}/00005_new\nline.sql"),
+    ("ban-drop-table", f"{M}/00006_link.sql"),
+]
+
+
+def test_every_file_the_runner_would_run_is_analysed_or_reported(repo: Repo) -> None:
+    outcome = skipped_shapes(repo).check("--base", "main")
+
+    assert outcome.code == 1
+    assert [(rule, path) for rule, path, _line in outcome.found] == EXPECTED
+    messages = [f["message"] for f in outcome.json["findings"]]
+    assert "not valid UTF-8 (byte 0xe9 at line 2)" in messages[0]
+    assert "binary file (contains NUL bytes)" in messages[1]
+    assert "UTF-16 encoded; save the file as UTF-8" in messages[2]
+
+
+@pytest.fixture
+def app(tmp_path: Path, repo: Repo) -> Iterator[Harness]:
+    harness = Harness(tmp_path, repo)
+    yield harness
+    harness.close()
+
+
+def test_the_app_reports_the_same_files(app: Harness, repo: Repo) -> None:
+    skipped_shapes(repo)
+    app.open(1)
+    app.settle()
+    run = app.check_run()
+    assert run["conclusion"] == "failure"
+    assert [(a["title"], a["path"]) for a in run["annotations"]] == EXPECTED
