@@ -71,8 +71,10 @@ def on_pull_request(payload: dict[str, Any]) -> JobSpec | None:
         owner, name, installation = where
         return JobSpec(FORGET, f"{owner}/{name}#{number}:closed",
                        {"installation_id": installation, "owner": owner, "repo": name, "number": number})  # fmt: skip
-    if payload.get("action") not in PR_ACTIONS:
-        return None
+    action = payload.get("action")
+    base_changed = action == "edited" and "base" in (payload.get("changes") or {})
+    if action not in PR_ACTIONS and not base_changed:
+        return None  # an edit of the title or body changes nothing we check
     pr = payload.get("pull_request") or {}
     if pr.get("state") == "closed":
         return None
@@ -81,7 +83,7 @@ def on_pull_request(payload: dict[str, Any]) -> JobSpec | None:
         pr.get("number") or payload.get("number"),
         (pr.get("head") or {}).get("sha", ""),
         (pr.get("base") or {}).get("ref"),
-        f"pull_request.{payload['action']}",
+        "pull_request.edited (base changed)" if base_changed else f"pull_request.{action}",
     )
 
 

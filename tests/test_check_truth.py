@@ -62,3 +62,31 @@ def test_the_app_reports_the_same_files(app: Harness, repo: Repo) -> None:
     run = app.check_run()
     assert run["conclusion"] == "failure"
     assert [(a["title"], a["path"]) for a in run["annotations"]] == EXPECTED
+
+
+def test_switching_the_base_re_reviews_against_the_new_base_and_its_configuration(app: Harness, repo: Repo) -> None:
+    repo.write(f"{M}/00001_a.sql", GOOSE.format(sql="CREATE TABLE a (id int);")).commit()
+    repo.branch("lax").write(".github/migration-guard.yml", "rules:\n  missing-rollback: off\n").commit()
+    repo.checkout("main").branch("feature")
+    repo.write(f"{M}/00002_b.sql", "-- +goose Up\nCREATE TABLE b (id int);\n").commit()
+    app.double.open_pr(1, "lax", "feature")
+    app.send("pull_request", app.pr_event("opened", 1))
+    app.settle()
+    assert app.check_run()["conclusion"] == "success"
+
+    app.double.pulls[1].base = "main"
+    edited = app.pr_event("opened", 1)
+    edited["action"] = "edited"
+    edited["changes"] = {"base": {"ref": {"from": "lax"}, "sha": {"from": app.double.git("rev-parse", "lax").strip()}}}
+    assert app.send("pull_request", edited).status_code == 202
+    app.settle()
+
+    runs = sorted(app.double.check_runs.values(), key=lambda r: r["id"])
+    assert [r["conclusion"] for r in runs] == ["success", "failure"]
+    assert [a["title"] for a in runs[-1]["annotations"]] == ["missing-rollback"]
+    title_only = app.pr_event("opened", 1)
+    title_only["action"] = "edited"
+    title_only["changes"] = {"title": {"from": "old"}}
+    assert app.send("pull_request", title_only).status_code in (200, 202)
+    app.settle()
+    assert len(app.double.check_runs) == 2  # a title edit re-reviews nothing
