@@ -120,19 +120,19 @@ def _execute(command: Command, api: RepoApi, store: Store, number: int, author: 
     if command.name == "unignore":
         removed = store.remove_waiver(repo, number, rule, path)
         if not removed:
-            raise CommandError(f"There is no waiver of `{rule}`" + (f" on `{path}`" if path else "") + " to take back.")
+            raise CommandError(f"There is no waiver of `{rule}`" + (f" on {md.code(path)}" if path else "") + " to take back.")
         _recheck(api, store, number, f"waiver taken back by @{author}")
-        return f"Took back the waiver of `{rule}`" + (f" on `{path}`" if path else "") + "; re-checking."
+        return f"Took back the waiver of `{rule}`" + (f" on {md.code(path)}" if path else "") + "; re-checking."
     if not command.reason:
         raise CommandError(
-            f"A waiver needs a reason: `{PREFIX} ignore {rule}{' ' + path if path else ''} -- <why it is safe>`."
+            f"A waiver needs a reason: {md.code(f'{PREFIX} ignore {rule}' + (' ' + path if path else '') + ' -- <why it is safe>')}."
         )
     pr = api.pull_request(number)
     files = {f.filename: f.sha for f in api.pull_request_files(number) if f.sha}
     covered = {path: files.get(path, "")} if path else files
     store.add_waiver(repo, number, rule, path or "*", command.reason, author, pr.head.sha, covered)
     _recheck(api, store, number, f"waiver by @{author}", pr=pr)
-    where = f" on `{path}`" if path else ""
+    where = f" on {md.code(path)}" if path else ""
     return f"Waived `{rule}`{where} on this pull request: {md.text(command.reason)}. Re-checking; the waiver ends if the file changes."
 
 

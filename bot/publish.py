@@ -122,13 +122,23 @@ def _post_review(api: RepoApi, number: int, head_sha: str, comments: list, items
     )
 
 
+def _by_a_bot(item: object) -> bool:
+    """Written by a GitHub App (our installation token posts as `<slug>[bot]`, type `Bot`)."""
+    user = getattr(item, "user", None)
+    return getattr(user, "type", None) == "Bot"
+
+
 def _published_on_github(api: RepoApi, number: int) -> dict[str, str]:
     """Fingerprints our earlier reviews carry on GitHub: inline comments and review bodies."""
     found: dict[str, str] = {}
     for review in api.reviews(number):
+        if not _by_a_bot(review):
+            continue  # a person quoting our marker must not silence a finding
         for fp in MARKER_RE.findall(review.body or ""):
             found[fp] = "body"
     for comment in api.review_comments(number):
+        if not _by_a_bot(comment):
+            continue
         for fp in MARKER_RE.findall(comment.body or ""):
             found[fp] = "comment"
     return found
@@ -139,6 +149,8 @@ def _hide(api: RepoApi, store: Store, number: int, fingerprints: list[str]) -> N
         return
     wanted = set(fingerprints)
     for comment in api.review_comments(number):
+        if not _by_a_bot(comment):
+            continue  # never hide a person's comment, whatever it quotes
         match = MARKER_RE.search(comment.body or "")
         if match and match.group(1) in wanted:
             api.minimize_comment(comment.node_id)

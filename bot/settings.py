@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -25,8 +25,8 @@ class SettingsError(Exception):
 @dataclass(frozen=True)
 class Settings:
     app_id: int
-    private_key: str
-    webhook_secret: str
+    private_key: str = field(repr=False)  # secrets never appear in a repr, a log line or a traceback
+    webhook_secret: str = field(repr=False)
     api_url: str = "https://api.github.com"
     database_url: str = DEFAULT_DATABASE_URL
     workers: int = 2

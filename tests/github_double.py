@@ -497,7 +497,7 @@ class GitHubDouble:
                     status_code=422,
                 )
         review_id = self._id()
-        user = copy.deepcopy(self._comment_template["user"])
+        user = self._user()  # created with the installation token: authored by the App's bot user
         review = {
             "id": review_id,
             "node_id": f"PRR_{review_id}",
@@ -524,6 +524,7 @@ class GitHubDouble:
                 original_line=comment["line"],
                 side=comment.get("side", "RIGHT"),
                 body=comment["body"],
+                user=self._user(),
                 commit_id=review["commit_id"],
                 original_commit_id=review["commit_id"],
                 url=self._api(f"pulls/comments/{comment_id}"),

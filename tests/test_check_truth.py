@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -90,3 +91,56 @@ def test_switching_the_base_re_reviews_against_the_new_base_and_its_configuratio
     assert app.send("pull_request", title_only).status_code in (200, 202)
     app.settle()
     assert len(app.double.check_runs) == 2  # a title edit re-reviews nothing
+
+
+# -- escaping everywhere -------------------------------------------------------------------------
+
+
+def test_a_quoted_path_in_a_command_cannot_mention_or_inject_html(app: Harness, repo: Repo) -> None:
+    from tests.test_app_commands import comment, replies
+
+    repo.write(f"{M}/00001_a.sql", GOOSE.format(sql="CREATE TABLE a (id int);")).commit().branch("feature")
+    repo.write(f"{M}/00002_b.sql", "-- +goose Up\nCREATE TABLE b (id int);\n").commit()
+    app.open(1)
+    app.settle()
+    app.double.permissions["octocat"] = "write"
+
+    comment(app, "/migrations ignore missing-rollback @octo-org/admins<img src=x> -- fine")
+    comment(app, "/migrations unignore missing-rollback @octo-org/admins<img src=x>", comment_id=5001)
+
+    for reply in replies(app):
+        assert "@octo-org/admins" not in reply and "<img" not in reply
+
+
+def test_a_person_quoting_our_marker_neither_silences_nor_gets_hidden(app: Harness, repo: Repo) -> None:
+    from types import SimpleNamespace
+
+    from bot.publish import _published_on_github
+    from bot.report import MARKER
+
+    repo.write(f"{M}/00001_a.sql", GOOSE.format(sql="CREATE TABLE a (id int);")).commit().branch("feature")
+    repo.write(f"{M}/00002_b.sql", "-- +goose Up\nCREATE TABLE b (id int);\n").commit()
+    app.open(1)
+    app.settle()
+    (ours,) = app.double.comments[1]
+    (fingerprint,) = re.findall(r"fp=([0-9a-f]{16})", ours["body"])
+    quoting = {**ours, "id": 9999, "node_id": "PRRC_9999", "body": f"> {MARKER.format(fingerprint)}\nsee above",
+               "user": {**ours["user"], "login": "mallory", "type": "User"}}  # fmt: skip
+    app.double.comments[1].append(quoting)
+
+    repo.write(f"{M}/00002_b.sql", GOOSE.format(sql="CREATE TABLE b (id int);")).commit()  # the finding goes away
+    app.double.push(1, "feature")
+    app.send("pull_request", app.pr_event("synchronize", 1))
+    app.settle()
+
+    assert app.double.minimized == {ours["node_id"]}  # ours hidden as outdated, the person's comment left alone
+    person = SimpleNamespace(user=SimpleNamespace(type="User"), body=f"quoted:\n{MARKER.format(fingerprint)}")
+    api = SimpleNamespace(reviews=lambda _n: [person], review_comments=lambda _n: [person])
+    assert _published_on_github(api, 1) == {}  # type: ignore[arg-type]
+
+
+def test_settings_never_show_secrets() -> None:
+    from bot.settings import Settings
+
+    shown = repr(Settings(app_id=1, private_key="-----BEGIN PRIVATE KEY-----", webhook_secret="s3cret"))
+    assert "BEGIN PRIVATE" not in shown and "s3cret" not in shown
