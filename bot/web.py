@@ -7,8 +7,13 @@ Everything else happens in ``bot.worker``.
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import hmac
 import json
 import logging
+import tempfile
+import threading
 from collections.abc import Callable
 
 from starlette.applications import Starlette
@@ -18,11 +23,36 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 from bot.store import Store
-from bot.webhooks import BASE_MOVED, job_for, signature_valid
+from bot.webhooks import BASE_MOVED, job_for
 from rules import RULES
 
 MAX_BODY = 25 * 1024 * 1024  # GitHub caps payloads at 25 MB
+SPOOL_IN_MEMORY = 1024 * 1024  # an unauthenticated body past this waits on disk
+BODY_READ_TIMEOUT = 10.0  # seconds between two chunks of a body
 log = logging.getLogger("migration_guard.web")
+
+
+class _Waker:
+    """Wakes the workers from its own thread: the event loop only sets a flag. (Setting a
+    ``multiprocessing.Event`` can block when a worker died holding its lock; the event loop, and
+    with it every request, ``/healthz`` included, must never wait on that. Workers also poll.)"""
+
+    def __init__(self, wake: Callable[[], None]) -> None:
+        self._wake = wake
+        self._pending = threading.Event()
+        threading.Thread(target=self._run, daemon=True, name="waker").start()
+
+    def poke(self) -> None:
+        self._pending.set()
+
+    def _run(self) -> None:
+        while True:
+            self._pending.wait()
+            self._pending.clear()
+            try:
+                self._wake()
+            except Exception:
+                log.exception("could not wake the workers; they will poll")
 
 
 def create_app(
@@ -33,18 +63,37 @@ def create_app(
 ) -> Starlette:
     """``workers_alive``: how many worker processes live (``None`` when workers are threads here)."""
 
+    waker = _Waker(wake)
+
     async def webhook(request: Request) -> JSONResponse:
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
             return JSONResponse({"error": "payload too large"}, status_code=413)
-        body = bytearray()
-        async for chunk in request.stream():
-            body.extend(chunk)
-            if len(body) > MAX_BODY:
-                return JSONResponse({"error": "payload too large"}, status_code=413)
-        raw = bytes(body)
-        if not signature_valid(webhook_secret, raw, request.headers.get("x-hub-signature-256")):
+        header = request.headers.get("x-hub-signature-256")
+        if not header or not header.startswith("sha256="):
             return JSONResponse({"error": "missing or wrong X-Hub-Signature-256"}, status_code=401)
+        # Not yet authenticated: hashed as it arrives and spooled to disk past 1 MiB, so twenty
+        # 25 MB bodies from anyone cost disk, not the front door's memory; a stalled sender times out.
+        mac = hmac.new(webhook_secret.encode(), digestmod=hashlib.sha256)
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
+            size = 0
+            stream = request.stream().__aiter__()
+            while True:
+                try:
+                    chunk = await asyncio.wait_for(stream.__anext__(), BODY_READ_TIMEOUT)
+                except StopAsyncIteration:
+                    break
+                except TimeoutError:
+                    return JSONResponse({"error": "body read timed out"}, status_code=408)
+                size += len(chunk)
+                if size > MAX_BODY:
+                    return JSONResponse({"error": "payload too large"}, status_code=413)
+                mac.update(chunk)
+                spool.write(chunk)
+            if not hmac.compare_digest(("sha256=" + mac.hexdigest()).encode(), header.strip().encode()):
+                return JSONResponse({"error": "missing or wrong X-Hub-Signature-256"}, status_code=401)
+            spool.seek(0)
+            raw = spool.read()
         event_name = request.headers.get("x-github-event", "")
         delivery = request.headers.get("x-github-delivery", "")
         if not event_name or not delivery:
@@ -53,6 +102,8 @@ def create_app(
             payload = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
             return JSONResponse({"error": "body is not JSON"}, status_code=400)
+        except RecursionError:
+            return JSONResponse({"error": "body is nested too deeply"}, status_code=400)
         if not isinstance(payload, dict):
             return JSONResponse({"error": "body is not a JSON object"}, status_code=400)
         spec = job_for(event_name, payload)
@@ -65,7 +116,7 @@ def create_app(
         outcome = await run_in_threadpool(store.record_delivery, delivery, event_name, spec)
         if outcome == "duplicate":
             return JSONResponse({"status": "duplicate", "delivery": delivery}, status_code=200)
-        wake()
+        waker.poke()
         log.info("queued %s for %s (delivery %s)", spec.kind, spec.dedupe_key, delivery)
         return JSONResponse({"status": "queued", "delivery": delivery}, status_code=202)
 
