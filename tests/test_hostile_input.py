@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -105,6 +106,9 @@ def test_a_parser_that_crashes_costs_its_migration_only(repo: Repo, monkeypatch:
         return real(job)
 
     monkeypatch.setattr(bot.isolation, "_analyse_here", crashing)
+    # forked, so the analysing process runs the patched function (threads left by other tests
+    # would otherwise make it use forkserver, which starts from a clean interpreter)
+    monkeypatch.setattr(bot.isolation, "_context", lambda: multiprocessing.get_context("fork"))
     bot.isolation.SHARED.close()
     hostile(repo, **{"00002_crash": "-- crash-me\nCREATE TABLE b (id int);"})
 
