@@ -451,14 +451,15 @@ class Store:
             return [Waiver(r.id, r.rule, r.path, r.reason, r.author, r.head_sha, json.loads(r.blobs)) for r in rows]
 
     # -- deployed refs ---------------------------------------------------------------------
-    def deployed_sha(self, repo: str, environment: str) -> tuple[str, str | None] | None:
+    def deployed_sha(self, repo: str, environment: str) -> tuple[str, str | None, float] | None:
+        """(commit, ref, when it was read) of the environment's newest known deployment."""
         with self.engine.connect() as db:
             row = db.execute(
-                select(deployed_refs.c.sha, deployed_refs.c.ref).where(
+                select(deployed_refs.c.sha, deployed_refs.c.ref, deployed_refs.c.updated_at).where(
                     deployed_refs.c.repo == repo, deployed_refs.c.environment == environment
                 )
             ).first()
-        return (row.sha, row.ref) if row else None
+        return (row.sha, row.ref, row.updated_at) if row else None
 
     def set_deployed(self, repo: str, environment: str, sha: str, ref: str | None) -> None:
         with self._write() as db:

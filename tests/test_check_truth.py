@@ -144,3 +144,37 @@ def test_settings_never_show_secrets() -> None:
 
     shown = repr(Settings(app_id=1, private_key="-----BEGIN PRIVATE KEY-----", webhook_secret="s3cret"))
     assert "BEGIN PRIVATE" not in shown and "s3cret" not in shown
+
+
+def test_a_new_deployment_without_a_deployment_status_event_is_seen(
+    tmp_path: Path, repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.github import pr_snapshot
+
+    monkeypatch.setattr(pr_snapshot, "DEPLOYED_FRESH_SECONDS", 0.0)  # the minute of trust has passed
+    repo.write(".github/migration-guard.yml", "deployed:\n  environment: production\n")
+    repo.write(f"{M}/00001_a.sql", GOOSE.format(sql="CREATE TABLE a (id int);")).commit("v1")
+    released = repo.git("rev-parse", "HEAD").strip()
+    repo.write(f"{M}/00002_b.sql", GOOSE.format(sql="CREATE TABLE b (id int);")).commit("v2").branch("feature")
+    repo.write(f"{M}/00002_b.sql", GOOSE.format(sql="CREATE TABLE b (id bigint);")).commit()
+    app = Harness(tmp_path, repo)
+    try:
+        app.double.deployments = [
+            {"id": 1, "sha": released, "ref": "v1", "environment": "production", "state": "success"}
+        ]
+        app.open(1)
+        app.settle()
+        first = app.check_run()
+        assert first["conclusion"] == "success"
+        assert "The deployment of `production` was read from GitHub at " in first["output"]["summary"]
+
+        main_sha = repo.git("rev-parse", "main").strip()  # v2 is deployed; no deployment_status event comes
+        app.double.deployments.insert(0, {"id": 2, "sha": main_sha, "ref": "v2", "environment": "production",
+                                          "state": "success"})  # fmt: skip
+        app.send("pull_request", app.pr_event("synchronize", 1))
+        app.settle()
+        latest = max(app.double.check_runs.values(), key=lambda r: r["id"])
+        assert latest["conclusion"] == "failure"
+        assert [a["title"] for a in latest["annotations"]] == ["deployed-migration-modified"]
+    finally:
+        app.close()

@@ -11,10 +11,12 @@ from __future__ import annotations
 import hashlib
 import io
 import tarfile
+import time
 import zlib
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from bot.config import DEFAULT_PATH, Config, ConfigError, parse_config
 from bot.detect import aux_wanted, candidate_chains, ignored_migrations, ignored_note, unmatched_paths
@@ -240,23 +242,33 @@ def _touches_migrations(
     return False, ignored_migrations(index, aux, config, changed)
 
 
+#: how long a deployed commit read from GitHub (or a deployment_status event) is trusted
+DEPLOYED_FRESH_SECONDS = 60.0
+
+
 def _deployed(
     api: RepoApi, config: Config, base_tree: dict[str, str], base: RefInfo, snapshot: Snapshot, store: Store
 ) -> tuple[dict[str, str], RefInfo]:
     assert config.deployed is not None
     if config.deployed.environment:
         environment = config.deployed.environment
-        known = store.deployed_sha(api.full_name, environment)  # kept fresh by deployment_status events
-        if known is None:
+        cached = store.deployed_sha(api.full_name, environment)
+        known: tuple[str, str | None] | None = cached[:2] if cached else None
+        read_at = cached[2] if cached else 0.0
+        if cached is None or time.time() - read_at > DEPLOYED_FRESH_SECONDS:
+            # A deployment_status event may never come (not subscribed, lost): ask GitHub again
+            # rather than trust a commit that production may have moved past.
             found = api.newest_successful_deployment(environment)
             if found is not None:
                 store.set_deployed(api.full_name, environment, found[0], found[1])
-                known = found
+                known, read_at = found, time.time()
         if known is None:
             snapshot.notes.append(
                 f"No successful deployment to `{environment}` was found; the base branch counted as deployed."
             )
             return base_tree, base
+        when = datetime.fromtimestamp(read_at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        snapshot.notes.append(f"The deployment of `{environment}` was read from GitHub at {when}.")
         tree, _truncated = api.tree(known[0])
         return tree, RefInfo(f"{environment} (deployment of {known[1] or known[0][:12]})", known[0])
     name = config.deployed.ref or config.deployed.branch or config.deployed.tag or ""
