@@ -383,6 +383,7 @@ class Store:
             {"repo": pr.repo, "pr": pr.pr, "framework": m.framework, "namespace": m.namespace, "key": m.key,
              "parents": json.dumps(list(m.parents)), "path": m.path}
             for m in migrations
+            if len(m.key) <= 500 and len(m.namespace) <= 500  # a 600-character revision id: not indexed
         ]  # fmt: skip
         with self._write() as db:
             db.execute(delete(open_prs).where(open_prs.c.repo == pr.repo, open_prs.c.pr == pr.pr))

@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 from bot.store import Store
-from bot.webhooks import BASE_MOVED, job_for
+from bot.webhooks import BASE_MOVED, PayloadError, job_for
 from rules import RULES
 
 MAX_BODY = 25 * 1024 * 1024  # GitHub caps payloads at 25 MB
@@ -98,6 +98,8 @@ def create_app(
         delivery = request.headers.get("x-github-delivery", "")
         if not event_name or not delivery:
             return JSONResponse({"error": "X-GitHub-Event and X-GitHub-Delivery are required"}, status_code=400)
+        if len(delivery) > 200 or len(event_name) > 100:  # GitHub's are a UUID and a short name
+            return JSONResponse({"error": "X-GitHub-Delivery or X-GitHub-Event too long"}, status_code=400)
         try:
             payload = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
@@ -106,7 +108,10 @@ def create_app(
             return JSONResponse({"error": "body is nested too deeply"}, status_code=400)
         if not isinstance(payload, dict):
             return JSONResponse({"error": "body is not a JSON object"}, status_code=400)
-        spec = job_for(event_name, payload)
+        try:
+            spec = job_for(event_name, payload)
+        except PayloadError as exc:  # signed, yet not what GitHub sends: nothing is queued
+            return JSONResponse({"error": str(exc)}, status_code=422)
         if spec is not None and spec.kind == BASE_MOVED:
             repo = f"{spec.payload['owner']}/{spec.payload['repo']}"
             if not await run_in_threadpool(store.open_prs_on, repo, spec.payload["branch"]):

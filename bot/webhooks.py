@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -186,7 +187,48 @@ HANDLERS: dict[str, Callable[[dict[str, Any]], JobSpec | None]] = {
 }
 
 
+class PayloadError(ValueError):
+    """A signed payload whose fields are not of the shapes GitHub sends: refused, nothing queued."""
+
+
+_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+_SHA = re.compile(r"^[0-9a-f]{40}$")
+#: field -> (accepted types, check); what a queued job may carry, so a job can only fail for GitHub's reasons
+_FIELDS: dict[str, tuple[tuple[type, ...], Any]] = {
+    "installation_id": ((int,), lambda v: v > 0),
+    "owner": ((str,), lambda v: bool(_NAME.match(v))),
+    "repo": ((str,), lambda v: bool(_NAME.match(v))),
+    "number": ((int, type(None)), lambda v: v is None or v > 0),
+    "head_sha": ((str,), lambda v: bool(_SHA.match(v))),
+    "base_ref": ((str, type(None)), lambda v: v is None or 0 < len(v) <= 255),
+    "branch": ((str,), lambda v: 0 < len(v) <= 255),
+    "comment_id": ((int,), lambda v: v > 0),
+    "author": ((str,), lambda v: 0 < len(v) <= 100),
+    "line": ((str,), lambda v: len(v) <= 2_000),
+    "environment": ((str,), lambda v: 0 < len(v) <= 255),
+    "sha": ((str,), lambda v: bool(_SHA.match(v))),
+}
+
+
+def _validated(spec: JobSpec) -> JobSpec:
+    for name, value in spec.payload.items():
+        rule = _FIELDS.get(name)
+        if rule is None:
+            continue
+        types, check = rule
+        if isinstance(value, bool) or not isinstance(value, types) or not check(value):
+            raise PayloadError(f"payload field {name!r} is not what GitHub sends")
+    return spec
+
+
 def job_for(event_name: str, payload: dict[str, Any]) -> JobSpec | None:
-    """The job a delivery asks for, or None for events and actions the App does not act on."""
+    """The job a delivery asks for, or None for events and actions the App does not act on.
+    Raises ``PayloadError`` for a payload whose fields have the wrong shapes."""
     handler = HANDLERS.get(event_name)
-    return handler(payload) if handler is not None else None
+    if handler is None:
+        return None
+    try:
+        spec = handler(payload)
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        raise PayloadError(f"payload cannot be read: {type(exc).__name__}") from None
+    return _validated(spec) if spec is not None else None

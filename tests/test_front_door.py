@@ -90,3 +90,49 @@ def test_twenty_big_unsigned_bodies_do_not_grow_the_web_process(tmp_path: Path) 
     finally:
         proc.kill()
         proc.wait(10)
+
+
+def _opened_payload() -> dict:
+    payload = json.loads(
+        (
+            Path(__file__).parent.parent.parent / "shared/github-webhook-examples/pull_request/opened.payload.json"
+        ).read_text()
+    )
+    payload["installation"] = {"id": 1}
+    return payload
+
+
+def test_signed_payloads_of_the_wrong_shape_are_refused_and_queue_nothing(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 's.sqlite3'}")
+    store.create_schema()
+    client = TestClient(create_app(store, SECRET))
+    wrong: list[dict] = []
+    for field, value in (("number", {"$gt": 1}), ("head", {"sha": ["x"]}), ("number", True)):
+        payload = _opened_payload()
+        if field == "head":
+            payload["pull_request"]["head"] = value
+        else:
+            payload["pull_request"]["number"] = value
+        wrong.append(payload)
+    installation_as_dict = _opened_payload()
+    installation_as_dict["installation"] = {"id": {"nested": 1}}
+    wrong.append(installation_as_dict)
+    for n, payload in enumerate(wrong):
+        body = json.dumps(payload).encode()
+        response = client.post("/webhook", content=body, headers={**_headers(body), "X-GitHub-Delivery": f"w-{n}"})
+        assert response.status_code == 422, (n, response.text)
+    body = json.dumps(_opened_payload()).encode()
+    long_id = client.post("/webhook", content=body, headers={**_headers(body), "X-GitHub-Delivery": "d" * 300})
+    assert long_id.status_code == 400
+    assert store.job_counts() == {}
+
+
+def test_bodies_posted_to_github_are_bounded_and_keep_our_marker() -> None:
+    from bot.github.client import MAX_BODY_CHARS, bounded
+
+    body = "x" * 100_000 + "\n<!-- migration-guard:fp=0123456789abcdef -->"
+    cut = bounded(body)
+    assert len(cut) <= MAX_BODY_CHARS
+    assert cut.endswith("\n<!-- migration-guard:fp=0123456789abcdef -->")
+    assert "GitHub takes at most 65,536 characters" in cut
+    assert bounded("short") == "short"

@@ -118,3 +118,17 @@ def test_caches_are_content_addressed(store: Store) -> None:
     store.put_blobs({"a" * 40: b"one"})
     store.put_blobs({"a" * 40: b"one", "b" * 40: b"two"})
     assert store.get_blobs(["a" * 40, "b" * 40, "c" * 40]) == {"a" * 40: b"one", "b" * 40: b"two"}
+
+
+def test_an_overlong_migration_key_is_not_indexed_and_breaks_nothing(store: Store) -> None:
+    """A 600-character Alembic revision id exceeds the column: PostgreSQL would refuse the row."""
+    from bot.model import OpenPrMigration
+    from bot.store import OpenPr
+
+    long_key = "r" * 600
+    store.remember_pr(
+        OpenPr("o/r", 7, 1, "main", "a" * 40),
+        [OpenPrMigration(7, "alembic", "migrations", long_key, (), "v/x.py"),
+         OpenPrMigration(7, "alembic", "migrations", "abc", (), "v/y.py")],
+    )  # fmt: skip
+    assert [m.key for m in store.migrations_of_other_prs("o/r", "main", 8)] == ["abc"]

@@ -76,6 +76,23 @@ class GitHubApp:
         return RepoApi(self.installation(installation_id), owner, name, installation_id)
 
 
+#: GitHub refuses a comment or review body longer than this
+MAX_BODY_CHARS = 65_536
+_CUT_NOTE = "\n\n… (cut: GitHub takes at most 65,536 characters; the check run has the full report)"
+
+
+def bounded(body: str) -> str:
+    """A comment body GitHub accepts: cut with a note when too long, keeping our marker at the end."""
+    if len(body) <= MAX_BODY_CHARS:
+        return body
+    marker = ""
+    last = body.rstrip().rsplit("\n", 1)[-1]
+    if last.startswith("<!-- migration-guard:"):
+        marker = "\n" + last
+    keep = MAX_BODY_CHARS - len(_CUT_NOTE) - len(marker)
+    return body[:keep] + _CUT_NOTE + marker
+
+
 class RepoApi:
     """Every REST and GraphQL call the App makes on one repository."""
 
@@ -175,6 +192,9 @@ class RepoApi:
 
     # -- reviews ---------------------------------------------------------------------------
     def create_review(self, number: int, data: dict[str, Any]) -> int:
+        data = {**data, "body": bounded(data.get("body", ""))}
+        if "comments" in data:
+            data["comments"] = [{**c, "body": bounded(c.get("body", ""))} for c in data["comments"]]
         return self.gh.rest.pulls.create_review(self.owner, self.name, number, data=data).parsed_data.id  # type: ignore[arg-type]
 
     def review_comments(self, number: int) -> list[Any]:
@@ -199,6 +219,7 @@ class RepoApi:
             )  # type: ignore[arg-type]
 
     def reply(self, number: int, comment_id: int, kind: str, body: str) -> None:
+        body = bounded(body)
         if kind == "review":
             self.gh.rest.pulls.create_reply_for_review_comment(
                 self.owner, self.name, number, comment_id, data={"body": body}
