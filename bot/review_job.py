@@ -46,6 +46,9 @@ def run_review(job: Job, app: GitHubApp, store: Store, settings: Settings) -> No
             return
         number, base_ref = found
 
+    for orphan in store.take_superseded_check_runs(job.id):
+        finish_check_run(api, orphan, simple_report("neutral", "Superseded", f"A newer push superseded this review; "
+                                                    f"the check run on `{head_sha[:12]}` has the current one."))  # fmt: skip
     check_run_id = start_check_run(api, store, job, head_sha, settings.check_name, None)
     try:
         snapshot = take_snapshot(api, store, PullRequestRef(number, head_sha, base_ref))
@@ -89,6 +92,13 @@ def run_review(job: Job, app: GitHubApp, store: Store, settings: Settings) -> No
     report: CheckReport = check_report(
         findings, result.migrations_checked, checked_from(cs, snapshot.notes), settings.docs_url, waived
     )
+    current = api.pull_request(number).head.sha
+    if current != head_sha:
+        # A newer push came while this ran: its own job reviews it. Publishing (or hiding comments,
+        # or indexing this head's migrations) now would undo the newer review's work.
+        finish_check_run(api, check_run_id, simple_report("neutral", "Superseded",
+                         f"Superseded by `{current[:12]}`: the check run on that commit has the current review."))  # fmt: skip
+        return
     plan = plan_review(findings, {c.path: c for c in cs.changes}, settings.docs_url)
     publish_review(api, store, number, head_sha, plan, reconcile=job.attempts > 1)
     finish_check_run(api, check_run_id, report)

@@ -273,13 +273,25 @@ class Store:
     def claim_job(self, worker: str, lease_seconds: float) -> Job | None:
         """Take the oldest runnable job (or one whose worker's lease ran out)."""
         now = time.time()
+        other = jobs.alias("other")
+        busy = (
+            select(other.c.id)
+            .where(
+                other.c.dedupe_key == jobs.c.dedupe_key,
+                other.c.state == RUNNING,
+                other.c.lease_until >= now,
+                other.c.id != jobs.c.id,
+            )
+            .exists()
+        )
         candidate = (
             select(jobs.c.id)
             .where(
                 or_(
                     (jobs.c.state == QUEUED) & (jobs.c.run_after <= now),
                     (jobs.c.state == RUNNING) & (jobs.c.lease_until < now),
-                )
+                ),
+                ~busy,  # one job per pull request at a time: two reviews never publish at once
             )
             .order_by(jobs.c.id)
             .limit(1)
@@ -329,6 +341,22 @@ class Store:
                 .where(jobs.c.id == job_id)
                 .values(state=QUEUED, last_error=error, run_after=time.time() + delay, worker=None)
             )
+
+    def take_superseded_check_runs(self, job_id: int) -> list[int]:
+        """Check runs that superseded jobs of this job's pull request created and never concluded
+        (a job resumed after a restart, then replaced by a newer push); each is handed out once."""
+        with self._write() as db:
+            key = db.execute(select(jobs.c.dedupe_key).where(jobs.c.id == job_id)).scalar()
+            if key is None:
+                return []
+            rows = db.execute(
+                select(jobs.c.id, jobs.c.check_run_id).where(
+                    jobs.c.dedupe_key == key, jobs.c.state == SUPERSEDED, jobs.c.check_run_id.is_not(None)
+                )
+            ).all()
+            if rows:
+                db.execute(update(jobs).where(jobs.c.id.in_([r.id for r in rows])).values(check_run_id=None))
+        return [r.check_run_id for r in rows]
 
     def check_run_of(self, job_id: int) -> int | None:
         with self.engine.connect() as db:

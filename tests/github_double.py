@@ -110,6 +110,7 @@ class GitHubDouble:
         return self.pulls[number].head_sha
 
     def fail(self, method: str, pattern: str, status: int = 500, times: int = 1, **kw: Any) -> None:
+        """The next ``times`` matching calls fail with ``status``; status 0 only delays them (``delay=``)."""
         self.faults.append(Fault(method, re.compile(pattern), status, times, **kw))
 
     def requests(self, method: str | None = None, pattern: str | None = None) -> list[Call]:
@@ -211,6 +212,9 @@ class GitHubDouble:
             await send(message)
 
         fault = self._take_fault(scope["method"], path)
+        if fault is not None and fault.status == 0:  # a slow answer, otherwise the real one
+            await asyncio.sleep(fault.delay)
+            fault = None
         if fault is not None:
             self.calls.append(Call(scope["method"], path, query, body, fault.status))
             if fault.delay:

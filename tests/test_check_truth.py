@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -178,3 +179,27 @@ def test_a_new_deployment_without_a_deployment_status_event_is_seen(
         assert [a["title"] for a in latest["annotations"]] == ["deployed-migration-modified"]
     finally:
         app.close()
+
+
+# -- exactly once ---------------------------------------------------------------------------------
+
+
+def test_a_review_of_a_head_that_moved_on_never_publishes_and_concludes_its_check_run(
+    app: Harness, repo: Repo
+) -> None:
+    repo.write(f"{M}/00001_a.sql", GOOSE.format(sql="CREATE TABLE a (id int);")).commit().branch("feature")
+    repo.write(f"{M}/00002_b.sql", "-- +goose Up\nCREATE TABLE b (id int);\n").commit()
+    first = repo.git("rev-parse", "HEAD").strip()
+    app.double.fail("GET", r"/pulls/1/files$", status=0, delay=1.0)  # the first review is slow
+    app.open(1)
+    time.sleep(0.3)  # the first job is waiting on GitHub now
+    repo.write(f"{M}/00002_b.sql", GOOSE.format(sql="CREATE TABLE b (id int);")).commit()
+    app.double.push(1, "feature")
+    app.send("pull_request", app.pr_event("synchronize", 1))
+    app.settle()
+
+    old = app.check_run(first)
+    assert (old["status"], old["conclusion"], old["output"]["title"]) == ("completed", "neutral", "Superseded")
+    new = app.check_run(app.double.pulls[1].head_sha)
+    assert (new["status"], new["conclusion"]) == ("completed", "success")
+    assert app.double.reviews.get(1, []) == []  # the old head's missing-rollback was never posted

@@ -132,3 +132,17 @@ def test_an_overlong_migration_key_is_not_indexed_and_breaks_nothing(store: Stor
          OpenPrMigration(7, "alembic", "migrations", "abc", (), "v/y.py")],
     )  # fmt: skip
     assert [m.key for m in store.migrations_of_other_prs("o/r", "main", 8)] == ["abc"]
+
+
+def test_one_job_per_pull_request_runs_at_a_time(store: Store) -> None:
+    store.enqueue(JobSpec("review", "o/r#1", {"n": 1}))
+    first = store.claim_job("w1", 60)
+    assert first is not None
+    store.enqueue(JobSpec("review", "o/r#1", {"n": 2}))  # a push while the first review runs
+    store.enqueue(JobSpec("review", "o/r#2", {"n": 3}))
+    other = store.claim_job("w2", 60)
+    assert other is not None and other.payload == {"n": 3}  # another pull request is not held up
+    assert store.claim_job("w2", 60) is None  # the second review of #1 waits for the first
+    store.finish_job(first.id)
+    second = store.claim_job("w2", 60)
+    assert second is not None and second.payload == {"n": 2}
