@@ -11,6 +11,7 @@ import difflib
 import logging
 import shlex
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot import markdown as md
 from bot.github.client import GitHubApp, RepoApi
@@ -74,7 +75,7 @@ def run_command(job: Job, app: GitHubApp, store: Store, settings: Settings) -> N
     if job.attempts == 1:
         api.react(comment_id, kind, "eyes")
     try:
-        reply = _execute(parse(p["line"]), api, store, number, author)
+        reply = _execute(parse(p["line"]), api, store, number, author, _timestamp(p.get("created_at")))
     except CommandError as exc:
         api.reply(number, comment_id, kind, f"@{author} {exc}")
         api.react(comment_id, kind, "confused")
@@ -90,7 +91,18 @@ def give_up_command(job: Job, app: GitHubApp, reason: str) -> None:
     api.react(p["comment_id"], p["kind"], "confused")
 
 
-def _execute(command: Command, api: RepoApi, store: Store, number: int, author: str) -> str:
+def _timestamp(text: str | None) -> float | None:
+    """GitHub's `created_at` (`2026-11-27T17:50:03Z`) as seconds; None when absent or odd."""
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def _execute(command: Command, api: RepoApi, store: Store, number: int, author: str,
+             written_at: float | None = None) -> str:  # fmt: skip
     if command.name == "help":
         return HELP
     if command.name == "explain":
@@ -129,11 +141,19 @@ def _execute(command: Command, api: RepoApi, store: Store, number: int, author: 
         )
     pr = api.pull_request(number)
     files = {f.filename: f.sha for f in api.pull_request_files(number) if f.sha}
+    head = pr.head.sha
+    seen = store.head_at(repo, number, written_at) if written_at is not None else None
+    if seen is not None and seen != head:
+        # Pushed after the comment was written: the waiver covers what the writer saw, not the push.
+        head = seen
+        at_comment = api.tree(seen)[0]
+        files = {p: at_comment.get(p, "") for p in files}
     covered = {path: files.get(path, "")} if path else files
-    store.add_waiver(repo, number, rule, path or "*", command.reason, author, pr.head.sha, covered)
+    store.add_waiver(repo, number, rule, path or "*", command.reason, author, head, covered)
     _recheck(api, store, number, f"waiver by @{author}", pr=pr)
     where = f" on {md.code(path)}" if path else ""
-    return f"Waived `{rule}`{where} on this pull request: {md.text(command.reason)}. Re-checking; the waiver ends if the file changes."
+    return (f"Waived `{rule}`{where} on this pull request for the files at `{head[:12]}`: {md.text(command.reason)}. "
+            "Re-checking; the waiver ends if the file changes.")  # fmt: skip
 
 
 def _recheck(api: RepoApi, store: Store, number: int, reason: str, pr: object | None = None) -> None:

@@ -139,6 +139,16 @@ waivers = Table(
     Column("created_at", Float, nullable=False),
 )
 
+#: each head a pull request had, and when we heard of it: a waiver covers the head at its comment's time
+pr_heads = Table(
+    "pr_heads",
+    metadata,
+    Column("repo", String(300), nullable=False, index=True),
+    Column("pr", Integer, nullable=False),
+    Column("head_sha", String(64), nullable=False),
+    Column("seen_at", Float, nullable=False),
+)
+
 deployed_refs = Table(
     "deployed_refs",
     metadata,
@@ -265,6 +275,7 @@ class Store:
                 db.execute(insert(deliveries).values(id=delivery_id, event=event_name, received_at=now))
                 if spec is not None:
                     _queue(db, spec, now, run_after=now, delivery_id=delivery_id)
+                    _note_head(db, spec, now)
         except IntegrityError:
             return "duplicate"
         return "queued"
@@ -357,6 +368,16 @@ class Store:
             if rows:
                 db.execute(update(jobs).where(jobs.c.id.in_([r.id for r in rows])).values(check_run_id=None))
         return [r.check_run_id for r in rows]
+
+    def head_at(self, repo: str, pr: int, when: float) -> str | None:
+        """The pull request's head as we knew it at ``when`` (the last one heard of by then)."""
+        with self.engine.connect() as db:
+            return db.execute(
+                select(pr_heads.c.head_sha)
+                .where(pr_heads.c.repo == repo, pr_heads.c.pr == pr, pr_heads.c.seen_at <= when)
+                .order_by(pr_heads.c.seen_at.desc())
+                .limit(1)
+            ).scalar()
 
     def check_run_of(self, job_id: int) -> int | None:
         with self.engine.connect() as db:
@@ -585,6 +606,14 @@ def _queue(db: Connection, spec: JobSpec, now: float, run_after: float, delivery
             created_at=now,
         )
     )
+
+
+def _note_head(db: Connection, spec: JobSpec, now: float) -> None:
+    p = spec.payload
+    if spec.kind == "review" and isinstance(p.get("number"), int) and p.get("head_sha"):
+        db.execute(
+            insert(pr_heads).values(repo=f"{p['owner']}/{p['repo']}", pr=p["number"], head_sha=p["head_sha"], seen_at=now)
+        )
 
 
 def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:

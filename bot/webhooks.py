@@ -144,7 +144,7 @@ def _command(payload: dict[str, Any], number: int | None, kind: str) -> JobSpec 
         COMMAND,
         f"{owner}/{name}#{number}:comment:{comment.get('id')}",
         {"installation_id": installation, "owner": owner, "repo": name, "number": number, "comment_id": comment.get("id"),
-         "kind": kind, "author": user.get("login", ""), "line": line[0]},
+         "kind": kind, "author": user.get("login", ""), "line": line[0], "created_at": comment.get("created_at")},
     )  # fmt: skip
 
 
@@ -207,6 +207,7 @@ _FIELDS: dict[str, tuple[tuple[type, ...], Any]] = {
     "line": ((str,), lambda v: len(v) <= 2_000),
     "environment": ((str,), lambda v: 0 < len(v) <= 255),
     "sha": ((str,), lambda v: bool(_SHA.match(v))),
+    "created_at": ((str, type(None)), lambda v: v is None or len(v) <= 40),
 }
 
 

@@ -203,3 +203,40 @@ def test_a_review_of_a_head_that_moved_on_never_publishes_and_concludes_its_chec
     new = app.check_run(app.double.pulls[1].head_sha)
     assert (new["status"], new["conclusion"]) == ("completed", "success")
     assert app.double.reviews.get(1, []) == []  # the old head's missing-rollback was never posted
+
+
+def test_a_waiver_covers_the_content_at_the_time_of_its_comment(app: Harness, repo: Repo) -> None:
+    from datetime import UTC, datetime
+
+    from tests.test_app_commands import comment, replies
+
+    repo.write(f"{M}/00001_a.sql", GOOSE.format(sql="CREATE TABLE a (id int);")).commit().branch("feature")
+    repo.write(f"{M}/00002_b.sql", "-- +goose Up\nCREATE TABLE b (id int);\n").commit()
+    seen = repo.git("rev-parse", "HEAD").strip()
+    app.open(1)
+    app.settle()
+    app.double.permissions["octocat"] = "write"
+    time.sleep(1.1)
+    written = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")  # the writer looks at `seen` and writes
+    time.sleep(1.1)
+    repo.write(f"{M}/00002_b.sql", "-- +goose Up\nDROP TABLE a;\n").commit()  # pushed after the comment
+    app.double.push(1, "feature")
+    app.send("pull_request", app.pr_event("synchronize", 1))
+    app.settle()
+
+    payload_time = written  # the comment's webhook arrives (and its job runs) after the push
+    original = app._adjust
+
+    def with_time(payload: dict) -> dict:
+        adjusted = original(payload)
+        if "comment" in adjusted:
+            adjusted["comment"]["created_at"] = payload_time
+        return adjusted
+
+    app._adjust = with_time  # type: ignore[method-assign]
+    comment(app, "/migrations ignore missing-rollback -- reviewed the first version")
+
+    assert f"for the files at `{seen[:12]}`" in replies(app)[-1]
+    latest = max(app.double.check_runs.values(), key=lambda r: r["id"])
+    assert latest["head_sha"] == app.double.pulls[1].head_sha
+    assert "missing-rollback" in [a["title"] for a in latest["annotations"]]  # the unseen push is not waived
