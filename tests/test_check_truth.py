@@ -240,3 +240,26 @@ def test_a_waiver_covers_the_content_at_the_time_of_its_comment(app: Harness, re
     latest = max(app.double.check_runs.values(), key=lambda r: r["id"])
     assert latest["head_sha"] == app.double.pulls[1].head_sha
     assert "missing-rollback" in [a["title"] for a in latest["annotations"]]  # the unseen push is not waived
+
+
+def test_a_resumed_review_superseded_by_a_push_still_concludes_its_check_run(app: Harness, repo: Repo) -> None:
+    repo.write(f"{M}/00001_a.sql", GOOSE.format(sql="CREATE TABLE a (id int);")).commit().branch("feature")
+    repo.write(f"{M}/00002_b.sql", "-- +goose Up\nCREATE TABLE b (id int);\n").commit()
+    app.double.fail("GET", r"/pulls/1/files$", status=0, delay=2.0)  # the first review hangs on GitHub
+    app.open(1)
+    wait = time.monotonic() + 10
+    while not app.double.check_runs and time.monotonic() < wait:
+        time.sleep(0.05)
+    assert [r["status"] for r in app.double.check_runs.values()] == ["in_progress"]
+    app.service.store.release_all_running()  # what a restart does: the job is queued again, its check run kept
+    repo.write(f"{M}/00002_b.sql", GOOSE.format(sql="CREATE TABLE b (id int);")).commit()
+    app.double.push(1, "feature")
+    app.send("pull_request", app.pr_event("synchronize", 1))  # supersedes the resumed job
+    app.settle()
+    time.sleep(2.5)
+    app.settle()
+
+    assert sorted(r["status"] for r in app.double.check_runs.values()) == ["completed", "completed"]
+    first = min(app.double.check_runs.values(), key=lambda r: r["id"])
+    assert (first["conclusion"], first["output"]["title"]) == ("neutral", "Superseded")
+    assert app.double.reviews.get(1, []) == []  # nothing was ever posted for the old head
