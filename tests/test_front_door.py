@@ -38,11 +38,7 @@ def test_a_wake_up_that_blocks_never_blocks_requests(tmp_path: Path) -> None:
     store.create_schema()
     stuck = threading.Event()
     client = TestClient(create_app(store, SECRET, wake=stuck.wait))
-    payload = json.loads(
-        (
-            Path(__file__).parent.parent.parent / "shared/github-webhook-examples/pull_request/opened.payload.json"
-        ).read_text()
-    )
+    payload = example("pull_request", "opened.payload.json")
     payload["installation"] = {"id": 1}
     for n in range(3):
         body = json.dumps(payload).encode()
@@ -93,11 +89,7 @@ def test_twenty_big_unsigned_bodies_do_not_grow_the_web_process(tmp_path: Path) 
 
 
 def _opened_payload() -> dict:
-    payload = json.loads(
-        (
-            Path(__file__).parent.parent.parent / "shared/github-webhook-examples/pull_request/opened.payload.json"
-        ).read_text()
-    )
+    payload = example("pull_request", "opened.payload.json")
     payload["installation"] = {"id": 1}
     return payload
 
