@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 from bot.store import Store
 from bot.web import create_app
 from tests.app_harness import SECRET, free_port, serve_process, sign
+from tests.github_double import example
 
 
 def _headers(body: bytes, signature: str | None = None) -> dict[str, str]:
