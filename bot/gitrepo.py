@@ -16,6 +16,7 @@ from bot import symlinks
 from bot.diffhunks import hunk_lines
 from bot.frameworks import MIGRATION_FILE_GLOBS
 from bot.model import ChangeStatus, FileChange
+from bot.versions import highest_tag
 
 
 class GitError(Exception):
@@ -84,10 +85,9 @@ class GitRepo:
             return None
 
     def newest_tag(self, pattern: str) -> str | None:
-        out = self._git(
-            "for-each-ref", "--sort=-creatordate", "--count=1", "--format=%(refname:short)", f"refs/tags/{pattern}"
-        )
-        return out.strip() or None
+        """The highest-versioned tag matching a glob (``v1.10`` after ``v1.9``), as the App picks it."""
+        out = self._git("for-each-ref", "--format=%(refname:short)", f"refs/tags/{pattern}")
+        return highest_tag(line for line in out.splitlines() if line.strip())
 
     def git_dir(self) -> Path:
         common = self._git("rev-parse", "--git-common-dir").strip()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 
 _SEPARATORS = re.compile(r"[._]")
 
@@ -56,3 +57,14 @@ def next_version(newest: str, like: str | None = None) -> str:
             (sep,) = seps
             pieces = [sep if p in "._" else p for p in pieces]
     return "".join(pieces)
+
+
+def _tag_key(name: str) -> list[int | str]:
+    """`v1.10` after `v1.9`: digits compare as numbers (split keeps str and int positions aligned)."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+
+def highest_tag(names: Iterable[str]) -> str | None:
+    """The highest-versioned of some tag names: what `deployed: {tag: "v*"}` means in the CLI and
+    the App alike (release tags are versions; their dates can be rewritten)."""
+    return max(names, key=_tag_key, default=None)

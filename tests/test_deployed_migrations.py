@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from tests.gitrepo_factory import Repo
 
 UP = "-- migrate:up\nCREATE TABLE users (\n  id int\n);\n\n-- migrate:down\nDROP TABLE users;\n"
@@ -90,3 +92,20 @@ def test_alembic_rename_keeping_the_revision_is_a_notice(repo: Repo) -> None:
     repo.move("alembic/versions/abc_init.py", "alembic/versions/abc_create_users.py").commit()
     f = repo.check("--base", "main").finding("deployed-migration-modified")
     assert f["severity"] == "notice" and f["line"] is None and "revision id" in f["message"]
+
+
+def test_the_deployed_tag_is_the_highest_version_as_in_the_app(repo: Repo) -> None:
+    """`v1.10` over `v1.9` even when `v1.9` tags a newer commit (a late patch release): the CLI
+    picks the highest version, as the App does, not the newest tag."""
+    repo.write(".github/migration-guard.yml", "deployed:\n  tag: 'v*'\n")
+    repo.write(PATH, UP).commit("users")
+    repo.git("tag", "v1.10")
+    later = "db/migrations/20240201000000_orders.sql"
+    repo.write(later, UP.replace("users", "orders")).commit("orders")
+    time.sleep(1.1)  # so that v1.9 is the newest tag by date
+    repo.git("tag", "-a", "v1.9", "-m", "patch release")
+    repo.branch("feature")
+    repo.write(later, UP.replace("users", "orders").replace("id int", "id bigint")).commit()
+    outcome = repo.check("--base", "main")
+    assert outcome.json["summary"]["deployed"]["ref"] == "v1.10"
+    assert outcome.found == []  # orders is not in v1.10: editing it is fine

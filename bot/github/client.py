@@ -26,6 +26,7 @@ from githubkit.typing import RetryOption
 
 from bot import __version__, symlinks
 from bot.settings import Settings
+from bot.versions import highest_tag
 
 log = logging.getLogger("migration_guard.github")
 PER_PAGE = 100
@@ -149,7 +150,8 @@ class RepoApi:
         matching = [(n, sha) for n, sha in names if fnmatch.fnmatchcase(n, pattern)]
         if not matching:
             return None
-        return max(matching, key=lambda item: [int(x) if x.isdigit() else x for x in re.split(r"(\d+)", item[0])])
+        best = highest_tag(n for n, _sha in matching)
+        return next(item for item in matching if item[0] == best)
 
     def tree(self, commit_sha: str) -> tuple[dict[str, str], bool]:
         """path -> blob SHA of a commit (one call, recursive), and whether GitHub truncated it."""
