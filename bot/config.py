@@ -71,9 +71,9 @@ class DeployedRef(_Strict):
 class AnalysisLimits(_Strict):
     """How much one migration may cost to analyse; past it, it is reported as not analysed."""
 
-    seconds: float = Field(default=5.0, gt=0, le=300, description="Wall time for one migration's analysis.")
-    max_bytes: int = Field(default=1_000_000, ge=1_000, description="Migrations larger than this are not parsed.")
-    max_depth: int = Field(default=200, ge=10, le=2_000, description="Deeper bracket nesting is not parsed.")
+    seconds: float = Field(default=Limits.seconds, gt=0, le=300, description="Wall time for one migration's analysis.")
+    max_bytes: int = Field(default=Limits.max_bytes, ge=1_000, description="Migrations larger than this are not parsed.")
+    max_depth: int = Field(default=Limits.max_depth, ge=10, le=2_000, description="Deeper bracket nesting is not parsed.")
 
     def as_limits(self) -> Limits:
         return Limits(self.seconds, self.max_bytes, self.max_depth)

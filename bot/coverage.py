@@ -23,7 +23,6 @@ class Location:
 class Coverage:
     locations: tuple[Location, ...] = ()
     base: RefInfo | None = None
-    head: RefInfo | None = None
     deployed: RefInfo | None = None
     notes: tuple[str, ...] = ()
 
@@ -45,7 +44,6 @@ def coverage_of(cs: ChangeSet) -> Coverage:
     return Coverage(
         locations=tuple(Location(fw, d, n) for (fw, d), n in sorted(counts.items(), key=lambda kv: (kv[0][1], kv[0][0]))),
         base=cs.base_ref,
-        head=cs.head_ref,
         deployed=cs.deployed_ref,
         notes=cs.notes,
     )

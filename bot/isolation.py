@@ -17,7 +17,7 @@ import multiprocessing
 import signal
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -242,7 +242,3 @@ class SharedAnalyser:
 
 
 SHARED = SharedAnalyser()
-
-
-def jobs_for(items: Iterable[tuple[str, str, str, str]]) -> list[Job]:
-    return [Job(*item) for item in items]

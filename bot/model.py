@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -203,7 +204,6 @@ class ChangeSet:
     other_prs: tuple[OpenPrMigration, ...] = ()  # what other open pull requests add (App only)
     notes: tuple[str, ...] = ()  # what the reader must know about what was (not) checked
     _operations: dict[str, MigrationOps] = field(default_factory=dict, compare=False, repr=False)
-    _derived: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
 
     def operations(self, m: Migration) -> MigrationOps:
         """What a touched migration does (parsed on first use; history is never analysed)."""
@@ -227,25 +227,21 @@ class ChangeSet:
             if m.path in self.touched:
                 yield m
 
-    @property
+    @cached_property
     def rerun_paths(self) -> frozenset[str]:
         """Head-side paths of changed files that were forward migrations at the deployed ref.
 
         Such a file will not run again where it already ran, so only its edit is reported
         (``deployed-migration-modified``); no rule re-judges what it does.
         """
-        found = self._derived.get("rerun")
-        if found is None:
-            found = frozenset(
-                c.path
-                for c in self.changes
-                if c.status in (ChangeStatus.MODIFIED, ChangeStatus.RENAMED)
-                and c.old_path is not None
-                and isinstance(before := self.deployed_migrations.get(c.old_path), Migration)
-                and before.role is Role.UP
-            )
-            self._derived["rerun"] = found
-        return found
+        return frozenset(
+            c.path
+            for c in self.changes
+            if c.status in (ChangeStatus.MODIFIED, ChangeStatus.RENAMED)
+            and c.old_path is not None
+            and isinstance(before := self.deployed_migrations.get(c.old_path), Migration)
+            and before.role is Role.UP
+        )
 
     def judged_migrations(self) -> Iterable[Migration]:
         """Touched migrations whose content will run: added ones and edits of undeployed ones.
