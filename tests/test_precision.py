@@ -213,6 +213,7 @@ def test_a_dependency_on_a_third_party_app_is_not_a_missing_parent(repo: Repo) -
         migration(
             [
                 ("tags", "0001_initial"),
+                ("tags", "0009_missing"),  # a real mistake: must still be found under the folder's own label
                 ("taggit", "0003_taggeditem_add_unique_index"),
                 ("auth", "0012_alter_user_first_name_max_length"),
             ]
@@ -222,7 +223,11 @@ def test_a_dependency_on_a_third_party_app_is_not_a_missing_parent(repo: Repo) -
 
     outcome = repo.check("--base", "main")
 
-    assert outcome.found_for("migration-parent-missing") == []
+    # The other side: a missing migration of a local app is still an error.
+    assert outcome.found_for("migration-parent-missing") == [
+        ("migration-parent-missing", "shop/orders/migrations/0001_initial.py", 8)
+    ]
+    assert "('tags', '0009_missing')" in outcome.finding("migration-parent-missing")["message"]
 
 
 def test_a_missing_parent_inside_the_project_is_still_an_error(repo: Repo) -> None:

@@ -146,3 +146,18 @@ def test_one_job_per_pull_request_runs_at_a_time(store: Store) -> None:
     store.finish_job(first.id)
     second = store.claim_job("w2", 60)
     assert second is not None and second.payload == {"n": 2}
+
+
+def test_check_runs_of_superseded_jobs_are_handed_out_once(store: Store) -> None:
+    """A job resumed after a restart, then superseded by a newer push, left its check run open:
+    the next job of the same pull request gets it to conclude, exactly once."""
+    store.enqueue(JobSpec("review", "o/r#1", {"n": 1}))
+    resumed = store.claim_job("w1", 60)
+    assert resumed is not None
+    store.set_check_run(resumed.id, 4242)
+    assert store.release_all_running() == 1  # the restart
+    store.enqueue(JobSpec("review", "o/r#1", {"n": 2}))  # the push supersedes it while queued
+    newer = store.claim_job("w1", 60)
+    assert newer is not None and newer.payload == {"n": 2}
+    assert store.take_superseded_check_runs(newer.id) == [4242]
+    assert store.take_superseded_check_runs(newer.id) == []
