@@ -13,14 +13,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot import __version__
-from bot.config import DEFAULT_PATH, Config, ConfigError, parse_config
-from bot.detect import unmatched_paths
-from bot.engine import Result, run
-from bot.gitrepo import GitError, GitRepo
-from bot.model import RefInfo
-from bot.parse_cache import SqliteParseCache
-from bot.settings import SettingsError
-from bot.snapshot import build_changeset
+from bot.core.config import DEFAULT_PATH, Config, ConfigError, parse_config
+from bot.core.model import RefInfo
+from bot.core.settings import SettingsError
+from bot.pipeline.detect import unmatched_paths
+from bot.pipeline.engine import Result, run
+from bot.pipeline.gitrepo import GitError, GitRepo
+from bot.pipeline.parse_cache import SqliteParseCache
+from bot.pipeline.snapshot import build_changeset
 from rules import RULES
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -91,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "explain":
             return _explain(args.rule)
         if args.command == "serve":
-            from bot.serve import serve
+            from bot.app.serve import serve
 
             serve(args.host, args.port)
             return EXIT_OK
@@ -217,15 +217,15 @@ def _check(args: argparse.Namespace) -> int:
 
 def _emit(result: Result, args: argparse.Namespace) -> None:
     if args.format == "json":
-        from bot.output.json_format import render as render_json
+        from bot.report.json_format import render as render_json
 
         text = render_json(result)
     elif args.format == "sarif":
-        from bot.output.sarif import render as render_sarif
+        from bot.report.sarif import render as render_sarif
 
         text = render_sarif(result)
     else:
-        from bot.output.text import render as render_text
+        from bot.report.text import render as render_text
 
         colour = args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
         text = render_text(result, colour=colour)

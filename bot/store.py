@@ -42,8 +42,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from bot.model import OpenPrMigration
-from bot.parse_cache import CachedResult, CacheKey, dump_result, key_text, load_result
+from bot.core.model import OpenPrMigration
+from bot.pipeline.parse_cache import CachedResult, CacheKey, dump_result, key_text, load_result
 
 metadata = MetaData()
 
@@ -567,7 +567,7 @@ class Store:
 
 
 class StoreParseCache:
-    """The parse cache (see ``bot.parse_cache``) kept in the service's database."""
+    """The parse cache (see ``bot.pipeline.parse_cache``) kept in the service's database."""
 
     def __init__(self, store: Store) -> None:
         self.store = store

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import ModuleType
 
-from bot.model import ChangeSet, Finding, Severity
+from bot.core.model import ChangeSet, Finding, Severity
 from rules import (
     adding_field_with_default,
     adding_foreign_key_constraint,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import posixpath
 import re
 
-from bot.model import Migration
-from bot.versions import next_version
+from bot.core.model import Migration
+from bot.core.versions import next_version
 
 _PREFIX = re.compile(r"^([VU]?)(\d+(?:[._]\d+)*)")
 

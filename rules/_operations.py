@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator
 
-from bot.model import ChangeSet, Finding, Migration, Role, Severity
-from bot.operations import MigrationOps, Op, Operation
+from bot.core.model import ChangeSet, Finding, Migration, Role, Severity
+from bot.core.operations import MigrationOps, Op, Operation
 
 
 def each_operation(

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from bot.model import ChangeSet, Finding, Severity
-from bot.operations import Op
+from bot.core.model import ChangeSet, Finding, Severity
+from bot.core.operations import Op
 from rules._operations import NO_TRANSACTION_FIX, NO_TRANSACTION_SQL, each_operation, finding, what
 
 ID = "ban-concurrent-index-creation-in-transaction"

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from bot.model import ChangeSet, ChangeStatus, FileChange, Finding, Migration, Role, Severity
+from bot.core.model import ChangeSet, ChangeStatus, FileChange, Finding, Migration, Role, Severity
 
 ID = "deployed-migration-modified"
 SEVERITY = Severity.ERROR

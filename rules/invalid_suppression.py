@@ -11,7 +11,7 @@ line or the line above it (`migration-guard rules` lists the ids).
 
 from __future__ import annotations
 
-from bot.model import Severity
+from bot.core.model import Severity
 
 ID = "invalid-suppression"
 SEVERITY = Severity.WARNING

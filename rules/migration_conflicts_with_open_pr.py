@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from bot.model import ChangeSet, Finding, Role, Severity
+from bot.core.model import ChangeSet, Finding, Role, Severity
 
 ID = "migration-conflicts-with-open-pr"
 SEVERITY = Severity.WARNING

@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from bot import safe_regex
-from bot.model import ChangeSet, Finding, Role, Severity
+from bot.core import safe_regex
+from bot.core.model import ChangeSet, Finding, Role, Severity
 
 ID = "migration-naming"
 SEVERITY = Severity.NOTICE

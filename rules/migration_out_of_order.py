@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from bot.model import ChangeSet, Finding, Migration, Role, Severity
+from bot.core.model import ChangeSet, Finding, Migration, Role, Severity
 from rules._naming import proposed_path
 
 ID = "migration-out-of-order"

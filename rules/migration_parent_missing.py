@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from bot.model import ChangeSet, Finding, Severity
+from bot.core.model import ChangeSet, Finding, Severity
 
 ID = "migration-parent-missing"
 SEVERITY = Severity.ERROR

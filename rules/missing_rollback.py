@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from bot.dialects import runs_on
-from bot.model import ChangeSet, ChangeStatus, Finding, Migration, Role, RollbackProblem, Severity
-from bot.operations import Op
+from bot.core.model import ChangeSet, ChangeStatus, Finding, Migration, Role, RollbackProblem, Severity
+from bot.core.operations import Op
+from bot.syntax.dialects import runs_on
 
 ID = "missing-rollback"
 SEVERITY = Severity.ERROR

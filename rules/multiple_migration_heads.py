@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from bot.graph import Graph, alembic_graphs, django_graphs, head_groups
-from bot.model import ChangeSet, Finding, Severity
+from bot.core.graph import Graph, alembic_graphs, django_graphs, head_groups
+from bot.core.model import ChangeSet, Finding, Severity
 
 ID = "multiple-migration-heads"
 SEVERITY = Severity.ERROR

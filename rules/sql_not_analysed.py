@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from bot.model import ChangeSet, Finding, Severity
-from bot.operations import Op
+from bot.core.model import ChangeSet, Finding, Severity
+from bot.core.operations import Op
 from rules._operations import each_operation, finding
 
 ID = "sql-not-analysed"

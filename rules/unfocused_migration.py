@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from bot.model import ChangeSet, Finding, Role, Severity
-from bot.operations import SCHEMA_OPS, Op
+from bot.core.model import ChangeSet, Finding, Role, Severity
+from bot.core.operations import SCHEMA_OPS, Op
 
 ID = "unfocused-migration"
 SEVERITY = Severity.NOTICE

@@ -9,7 +9,7 @@ Safe alternative: delete the comment, or move it onto the finding's line or the 
 
 from __future__ import annotations
 
-from bot.model import Severity
+from bot.core.model import Severity
 
 ID = "unused-suppression"
 SEVERITY = Severity.NOTICE

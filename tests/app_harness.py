@@ -22,8 +22,8 @@ import uvicorn
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from bot.serve import Service, build_service
-from bot.settings import Settings
+from bot.app.serve import Service, build_service
+from bot.core.settings import Settings
 from tests.github_double import GitHubDouble, example, wait_for
 from tests.gitrepo_factory import Repo
 

@@ -30,7 +30,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.diffhunks import hunk_lines
+from bot.core.diffhunks import hunk_lines
 
 EXAMPLES = Path(__file__).resolve().parent / "fixtures" / "github-webhook-examples"
 

@@ -99,10 +99,10 @@ class Repo:
 
     def findings(self, base: str = "main", config: str | None = None) -> list:
         """The engine's findings (with suggestions), as the App sees them."""
-        from bot.config import Config, parse_config
-        from bot.engine import run
-        from bot.gitrepo import GitRepo
-        from bot.snapshot import build_changeset
+        from bot.core.config import Config, parse_config
+        from bot.pipeline.engine import run
+        from bot.pipeline.gitrepo import GitRepo
+        from bot.pipeline.snapshot import build_changeset
 
         git = GitRepo(self.root)
         head, base_sha = git.resolve("HEAD"), git.resolve(base)

@@ -12,9 +12,9 @@ import httpx
 import pytest
 import yaml
 
-from bot.settings import Settings, SettingsError
+from bot.app.web import create_app
+from bot.core.settings import Settings, SettingsError
 from bot.store import Store
-from bot.web import create_app
 from tests.app_harness import key_pair
 
 ROOT = Path(__file__).resolve().parents[1]

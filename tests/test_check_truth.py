@@ -116,8 +116,8 @@ def test_a_quoted_path_in_a_command_cannot_mention_or_inject_html(app: Harness, 
 def test_a_person_quoting_our_marker_neither_silences_nor_gets_hidden(app: Harness, repo: Repo) -> None:
     from types import SimpleNamespace
 
-    from bot.publish import _published_on_github
-    from bot.report import MARKER
+    from bot.app.publish import _published_on_github
+    from bot.report.texts import MARKER
 
     repo.write(f"{M}/00001_a.sql", GOOSE.format(sql="CREATE TABLE a (id int);")).commit().branch("feature")
     repo.write(f"{M}/00002_b.sql", "-- +goose Up\nCREATE TABLE b (id int);\n").commit()
@@ -141,7 +141,7 @@ def test_a_person_quoting_our_marker_neither_silences_nor_gets_hidden(app: Harne
 
 
 def test_settings_never_show_secrets() -> None:
-    from bot.settings import Settings
+    from bot.core.settings import Settings
 
     shown = repr(Settings(app_id=1, private_key="-----BEGIN PRIVATE KEY-----", webhook_secret="s3cret"))
     assert "BEGIN PRIVATE" not in shown and "s3cret" not in shown

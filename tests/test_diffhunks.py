@@ -1,6 +1,6 @@
 """Head-side line numbers from unified diffs (git -U0 and GitHub's patches with context)."""
 
-from bot.diffhunks import hunk_lines
+from bot.core.diffhunks import hunk_lines
 
 
 def test_github_patch_with_context_points_at_the_changed_line() -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 from starlette.testclient import TestClient
 
+from bot.app.web import create_app
 from bot.store import Store
-from bot.web import create_app
 from tests.app_harness import SECRET, free_port, serve_process, sign
 from tests.github_double import example
 

@@ -4,7 +4,7 @@ Hypothesis mutates a real migration of each framework (characters inserted, slic
 repeated, brackets and quotes thrown in) and feeds it to the adapter's ``parse`` and
 ``operations`` in this process, where any exception would escape: they must return a migration,
 a reported failure, ``None`` or operations, never raise. (The service also runs them in a child
-process under a time budget, ``bot.isolation``; this test finds the bugs that budget would hide.)
+process under a time budget, ``bot.pipeline.isolation``; this test finds the bugs that budget would hide.)
 The number of examples is bounded; no assertion is made on time (a loaded CI machine must not
 fail it) — ``benchmarks/bench_fuzz.py`` reports the worst time per input.
 """
@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.core.model import Migration, ParseFailure
+from bot.core.operations import MigrationOps
 from bot.frameworks import BY_NAME, Candidate
-from bot.model import Migration, ParseFailure
-from bot.operations import MigrationOps
 
 SEEDS: dict[str, tuple[str, str]] = {
     "goose": (

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-import bot.isolation
-from bot import markdown as md
+import bot.pipeline.isolation
+from bot.core.operations import MigrationOps
 from bot.github import pr_snapshot
-from bot.operations import MigrationOps
+from bot.report import markdown as md
 from tests.gitrepo_factory import GIT_ENV, Repo
 
 M = "db/migrations"
@@ -98,18 +98,18 @@ def test_joins_that_make_the_parser_backtrack_are_stopped_at_the_budget(repo: Re
 def test_a_parser_that_crashes_costs_its_migration_only(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
     """A native crash (here a real SIGSEGV in the analysing process) is reported; the next
     migration is analysed by a fresh process."""
-    real = bot.isolation._analyse_here
+    real = bot.pipeline.isolation._analyse_here
 
-    def crashing(job: bot.isolation.Job) -> MigrationOps:
+    def crashing(job: bot.pipeline.isolation.Job) -> MigrationOps:
         if "crash-me" in job.text:
             os.kill(os.getpid(), signal.SIGSEGV)
         return real(job)
 
-    monkeypatch.setattr(bot.isolation, "_analyse_here", crashing)
+    monkeypatch.setattr(bot.pipeline.isolation, "_analyse_here", crashing)
     # forked, so the analysing process runs the patched function (threads left by other tests
     # would otherwise make it use forkserver, which starts from a clean interpreter)
-    monkeypatch.setattr(bot.isolation, "_context", lambda: multiprocessing.get_context("fork"))
-    bot.isolation.SHARED.close()
+    monkeypatch.setattr(bot.pipeline.isolation, "_context", lambda: multiprocessing.get_context("fork"))
+    bot.pipeline.isolation.SHARED.close()
     hostile(repo, **{"00002_crash": "-- crash-me\nCREATE TABLE b (id int);"})
 
     outcome = repo.check("--base", "main")

@@ -122,7 +122,7 @@ def test_caches_are_content_addressed(store: Store) -> None:
 
 def test_an_overlong_migration_key_is_not_indexed_and_breaks_nothing(store: Store) -> None:
     """A 600-character Alembic revision id exceeds the column: PostgreSQL would refuse the row."""
-    from bot.model import OpenPrMigration
+    from bot.core.model import OpenPrMigration
     from bot.store import OpenPr
 
     long_key = "r" * 600

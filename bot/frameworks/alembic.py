@@ -16,12 +16,12 @@ import posixpath
 import re
 from collections.abc import Mapping
 
+from bot.core.model import Migration, RollbackIssue, RollbackProblem
+from bot.core.operations import MigrationOps
+from bot.core.textfile import UnreadableFile
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure, parent_dir
-from bot.model import Migration, RollbackIssue, RollbackProblem
-from bot.operations import MigrationOps
-from bot.pyast import NotALiteral, assignments, does_nothing, first_raise, functions, literal, parse_module
-from bot.pyast import string_tuple as as_strings
-from bot.textfile import UnreadableFile
+from bot.syntax.pyast import NotALiteral, assignments, does_nothing, first_raise, functions, literal, parse_module
+from bot.syntax.pyast import string_tuple as as_strings
 
 
 class Alembic(Framework):
@@ -60,7 +60,9 @@ class Alembic(Framework):
         ]
 
     def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
-        from bot.python_operations import alembic_operations  # sqlglot loads only when a migration is analysed
+        from bot.frameworks.python_operations import (
+            alembic_operations,  # sqlglot loads only when a migration is analysed
+        )
 
         return alembic_operations(text, dialect)
 

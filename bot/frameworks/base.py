@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from bot.model import Migration, ParseFailure, Role, RollbackIssue
-from bot.operations import MigrationOps
+from bot.core.model import Migration, ParseFailure, Role, RollbackIssue
+from bot.core.operations import MigrationOps
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ class Framework:
         """What the migration's forward part does, as schema operations (for the zero-downtime
         rules). Default: the whole file is SQL run in one transaction when it holds several statements
         (PostgreSQL runs a multi-statement script in an implicit transaction)."""
-        from bot.sql_operations import normalise_dialect, sql_operations  # sqlglot loads only when needed
+        from bot.syntax.sql_operations import normalise_dialect, sql_operations  # sqlglot loads only when needed
 
         ops = sql_operations(text, dialect)
         return MigrationOps(tuple(ops), transactional=len(ops) > 1, dialect=normalise_dialect(dialect))

@@ -16,11 +16,11 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
+from bot.core.model import Migration, RollbackIssue, RollbackProblem
+from bot.core.operations import MigrationOps
+from bot.core.textfile import UnreadableFile
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure, parent_dir
-from bot.model import Migration, RollbackIssue, RollbackProblem
-from bot.operations import MigrationOps
-from bot.pyast import NotALiteral, argument, assignments, call_name, is_none, literal, parse_module
-from bot.textfile import UnreadableFile
+from bot.syntax.pyast import NotALiteral, argument, assignments, call_name, is_none, literal, parse_module
 
 _IRREVERSIBLE = {
     "RunPython": (1, "reverse_code", "uses `RunPython` without `reverse_code`"),
@@ -54,7 +54,9 @@ class Django(Framework):
         return found
 
     def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
-        from bot.python_operations import django_operations  # sqlglot loads only when a migration is analysed
+        from bot.frameworks.python_operations import (
+            django_operations,  # sqlglot loads only when a migration is analysed
+        )
 
         return django_operations(text, dialect)
 

@@ -13,11 +13,11 @@ import posixpath
 import re
 from collections.abc import Mapping
 
-from bot import treesitter as tsx
+from bot.core.model import Migration, RollbackIssue, RollbackProblem
+from bot.core.textfile import UnreadableFile
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure
-from bot.jsmodule import does_nothing, exported_functions
-from bot.model import Migration, RollbackIssue, RollbackProblem
-from bot.textfile import UnreadableFile
+from bot.syntax import treesitter as tsx
+from bot.syntax.jsmodule import does_nothing, exported_functions
 
 
 class ExportedUpDownFramework(Framework):

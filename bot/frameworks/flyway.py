@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from bot.core.model import Migration, Role, RollbackIssue, RollbackProblem
+from bot.core.versions import canonical_version, version_parts
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, attach_rollback_files, base_name
-from bot.model import Migration, Role, RollbackIssue, RollbackProblem
-from bot.sqltext import is_blank_sql
-from bot.versions import canonical_version, version_parts
+from bot.syntax.sqltext import is_blank_sql
 
 VERSIONED = re.compile(r"^([VU])(\d+(?:[._]\d+)*)__(.+)\.sql\Z", re.DOTALL)
 #: SQL callbacks Flyway runs around its commands (`beforeMigrate.sql`, `afterEachMigrate__x.sql`)

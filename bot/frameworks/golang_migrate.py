@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from bot.core.model import Migration, Role, RollbackIssue, RollbackProblem
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, attach_rollback_files, base_name
-from bot.model import Migration, Role, RollbackIssue, RollbackProblem
-from bot.sqltext import is_blank_sql
+from bot.syntax.sqltext import is_blank_sql
 
 FILE = re.compile(r"^(\d+)_(.+)\.(up|down)\.([A-Za-z0-9]+)\Z", re.DOTALL)
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from bot import treesitter as tsx
+from bot.core.model import Migration, RollbackIssue, RollbackProblem
+from bot.core.operations import MigrationOps
+from bot.core.textfile import UnreadableFile
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure
-from bot.model import Migration, RollbackIssue, RollbackProblem
-from bot.operations import MigrationOps
-from bot.textfile import UnreadableFile
+from bot.syntax import treesitter as tsx
 
 FILE = re.compile(r"^(\d{4})_(\d{2})_(\d{2})_(\d{6})_(.+)\.php$")
 
@@ -32,7 +32,9 @@ class Laravel(Framework):
         ]
 
     def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
-        from bot.php_operations import laravel_operations  # sqlglot loads only when a migration is analysed
+        from bot.frameworks.laravel_operations import (
+            laravel_operations,  # sqlglot loads only when a migration is analysed
+        )
 
         return laravel_operations(text, dialect)
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from bot.core.model import Migration, RollbackIssue, RollbackProblem
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, parent_dir
-from bot.model import Migration, RollbackIssue, RollbackProblem
 
 #: `prisma migrate dev` writes a 14-digit timestamp; any `<digits>_<name>` folder is applied, in
 #: folder-name order (`01_init`, `02_add_tag` as some projects write them by hand)

@@ -13,12 +13,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
-from bot import treesitter as tsx
+from bot.core.model import Migration, RollbackIssue, RollbackProblem
+from bot.core.operations import MigrationOps
+from bot.core.textfile import UnreadableFile
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure
-from bot.model import Migration, RollbackIssue, RollbackProblem
-from bot.operations import MigrationOps
-from bot.ruby_branches import branch_constraints
-from bot.textfile import UnreadableFile
+from bot.syntax import treesitter as tsx
+from bot.syntax.ruby_branches import branch_constraints
 
 FOLDER = re.compile(r"^(?:(.*)/)?db/(migrate|post_migrate|([a-z0-9_]+)_migrate)$")
 #: Rails' MIGRATION_FILENAME_REGEX: `<version>_<name>[.<scope>].rb` (engines copy theirs with a scope)
@@ -57,7 +57,7 @@ class Rails(Framework):
         ]
 
     def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
-        from bot.rails_operations import rails_operations  # sqlglot loads only when a migration is analysed
+        from bot.frameworks.rails_operations import rails_operations  # sqlglot loads only when a migration is analysed
 
         return rails_operations(text, dialect)
 

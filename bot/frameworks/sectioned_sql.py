@@ -11,10 +11,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.core.model import Migration, RollbackIssue, RollbackProblem
+from bot.core.operations import MigrationOps
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure
-from bot.model import Migration, RollbackIssue, RollbackProblem
-from bot.operations import MigrationOps
-from bot.sqltext import is_blank_sql
+from bot.syntax.sqltext import is_blank_sql
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ class SectionedSqlFramework(Framework):
     no_transaction: re.Pattern[str]
 
     def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
-        from bot.sql_operations import normalise_dialect, sql_operations  # sqlglot loads only when needed
+        from bot.syntax.sql_operations import normalise_dialect, sql_operations  # sqlglot loads only when needed
 
         sections = split_sections(text, self.marker)
         up = sections.get("up")

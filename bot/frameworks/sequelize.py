@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import re
 
-from bot import treesitter as tsx
+from bot.core.operations import MigrationOps
 from bot.frameworks.exported_up_down import ExportedUpDownFramework, relative_to
-from bot.operations import MigrationOps
+from bot.syntax import treesitter as tsx
 
 _GENERATED = re.compile(r"^\d{14}-")
 
 
 class Sequelize(ExportedUpDownFramework):
     def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
-        from bot.js_operations import sequelize_operations  # sqlglot loads only when a migration is analysed
+        from bot.frameworks.js_operations import sequelize_operations  # sqlglot loads only when a migration is analysed
 
         return sequelize_operations(path, text, dialect)
 

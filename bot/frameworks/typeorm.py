@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from bot import treesitter as tsx
+from bot.core.model import Migration, RollbackIssue, RollbackProblem
+from bot.core.operations import MigrationOps
+from bot.core.textfile import UnreadableFile
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure
-from bot.jsmodule import class_methods, does_nothing
-from bot.model import Migration, RollbackIssue, RollbackProblem
-from bot.operations import MigrationOps
-from bot.textfile import UnreadableFile
+from bot.syntax import treesitter as tsx
+from bot.syntax.jsmodule import class_methods, does_nothing
 
 FILE = re.compile(r"^(\d{13})-.+\.(?:ts|js|mts|cts|mjs|cjs)$")
 SOURCE = (".ts", ".js", ".mts", ".cts", ".mjs", ".cjs")
@@ -37,7 +37,7 @@ class TypeOrm(Framework):
         return found
 
     def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
-        from bot.js_operations import typeorm_operations  # sqlglot loads only when a migration is analysed
+        from bot.frameworks.js_operations import typeorm_operations  # sqlglot loads only when a migration is analysed
 
         return typeorm_operations(path, text, dialect)
 

@@ -24,9 +24,10 @@ from githubkit.exception import GitHubException, RequestFailed
 from githubkit.retry import RetryChainDecision, RetryRateLimit
 from githubkit.typing import RetryOption
 
-from bot import __version__, symlinks
-from bot.settings import Settings
-from bot.versions import highest_tag
+from bot import __version__
+from bot.core.settings import Settings
+from bot.core.versions import highest_tag
+from bot.pipeline import symlinks
 
 log = logging.getLogger("migration_guard.github")
 PER_PAGE = 100

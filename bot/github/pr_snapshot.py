@@ -18,15 +18,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bot.config import DEFAULT_PATH, Config, ConfigError, parse_config
-from bot.detect import aux_wanted, candidate_chains, ignored_migrations, ignored_note, unmatched_paths
-from bot.diffhunks import hunk_lines
+from bot.core.config import DEFAULT_PATH, Config, ConfigError, parse_config
+from bot.core.diffhunks import hunk_lines
+from bot.core.model import ChangeSet, ChangeStatus, FileChange, RefInfo
+from bot.core.textfile import MAX_FILE_BYTES
 from bot.frameworks.base import PathIndex
 from bot.github.client import RepoApi
-from bot.model import ChangeSet, ChangeStatus, FileChange, RefInfo
-from bot.snapshot import build_changeset
+from bot.pipeline.detect import aux_wanted, candidate_chains, ignored_migrations, ignored_note, unmatched_paths
+from bot.pipeline.snapshot import build_changeset
 from bot.store import Store
-from bot.textfile import MAX_FILE_BYTES
 
 
 class SnapshotError(Exception):

@@ -1,0 +1,156 @@
+"""Putting reports on GitHub without piling up: one check run per job, one review per run.
+
+The check run is created ``in_progress`` once per job (a resumed job finds and reuses it) and
+completed with its annotations in batches of 50, as the Checks API requires. The review only
+carries findings not published before on this pull request; comments whose finding is gone are
+minimized as outdated. What was published is recorded in the store; a resumed job first reads
+back what GitHub already shows (fingerprint markers), so a crash never causes a second review.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from githubkit.exception import RequestFailed
+
+from bot.github.client import RepoApi
+from bot.report.texts import MARKER_RE, CheckReport, ReviewPlan, review_body
+from bot.store import Job, Store
+
+log = logging.getLogger("migration_guard.publish")
+ANNOTATIONS_PER_REQUEST = 50
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def start_check_run(api: RepoApi, store: Store, job: Job, head_sha: str, name: str, details_url: str | None) -> int:
+    if job.check_run_id is not None:
+        return job.check_run_id
+    if job.attempts > 1:  # a previous attempt may have created it and died before recording it
+        for run in api.check_runs_for(head_sha, name):
+            if run.external_id == f"job-{job.id}" and run.status != "completed":
+                store.set_check_run(job.id, run.id)
+                return run.id
+    data = {
+        "name": name,
+        "head_sha": head_sha,
+        "status": "in_progress",
+        "started_at": _now(),
+        "external_id": f"job-{job.id}",
+        "output": {
+            "title": "Checking migrations…",
+            "summary": "Migration Guard is reading the migrations this pull request changes.",
+        },
+    }
+    if details_url:
+        data["details_url"] = details_url
+    check_run_id = api.create_check_run(data)
+    store.set_check_run(job.id, check_run_id)
+    return check_run_id
+
+
+def finish_check_run(api: RepoApi, check_run_id: int, report: CheckReport) -> None:
+    annotations = report.annotations
+    batches = [
+        annotations[i : i + ANNOTATIONS_PER_REQUEST] for i in range(0, len(annotations), ANNOTATIONS_PER_REQUEST)
+    ]
+    batches = batches or [[]]
+    output = {"title": report.title, "summary": report.summary}
+    for batch in batches[:-1]:
+        api.update_check_run(check_run_id, {"output": {**output, "annotations": batch}})
+    final = {**output, "annotations": batches[-1]} if batches[-1] else output
+    api.update_check_run(
+        check_run_id,
+        {"status": "completed", "conclusion": report.conclusion, "completed_at": _now(), "output": final},
+    )
+
+
+def publish_review(api: RepoApi, store: Store, number: int, head_sha: str, plan: ReviewPlan, reconcile: bool) -> None:
+    repo = api.full_name
+    known = store.published_for(repo, number)
+    if reconcile:
+        on_github = _published_on_github(api, number)
+        missing = {fp: kind for fp, kind in on_github.items() if fp not in known}
+        store.record_published(repo, number, head_sha, missing, None)
+        known = store.published_for(repo, number)
+    active = {fp for fp, p in known.items() if p.state == "active"}
+    wanted = plan.fingerprints
+
+    new_comments = [c for c in plan.comments if c.fingerprint not in active]
+    new_items = [(fp, line) for fp, line in plan.body_items if fp not in active]
+    if new_comments or new_items:
+        review_id = _post_review(api, number, head_sha, new_comments, new_items)
+        store.record_published(
+            repo,
+            number,
+            head_sha,
+            {c.fingerprint: "comment" for c in new_comments} | {fp: "body" for fp, _ in new_items},
+            review_id,
+        )
+
+    gone = [fp for fp in active if fp not in wanted]
+    if gone:
+        _hide(api, store, number, [fp for fp in gone if known[fp].kind == "comment"])
+        store.mark_hidden(repo, number, gone)
+
+
+def _post_review(api: RepoApi, number: int, head_sha: str, comments: list, items: list[tuple[str, str]]) -> int:
+    data = {
+        "commit_id": head_sha,
+        "event": "COMMENT",
+        "body": review_body([line for _, line in items], len(comments)),
+        "comments": [{"path": c.path, "line": c.line, "side": "RIGHT", "body": c.body} for c in comments],
+    }
+    try:
+        return api.create_review(number, data)
+    except RequestFailed as exc:
+        if exc.response.status_code != 422 or not comments:
+            raise
+        log.warning(
+            "review with inline comments refused (422) on %s#%s; posting them in the body", api.full_name, number
+        )
+    fallback = [
+        f"- `{c.path}` line {c.line}:\n\n" + "\n".join("  " + line if line else "" for line in c.body.splitlines())
+        for c in comments
+    ]
+    return api.create_review(
+        number,
+        {"commit_id": head_sha, "event": "COMMENT", "body": review_body([*fallback, *(line for _, line in items)], 0)},
+    )
+
+
+def _by_a_bot(item: object) -> bool:
+    """Written by a GitHub App (our installation token posts as `<slug>[bot]`, type `Bot`)."""
+    user = getattr(item, "user", None)
+    return getattr(user, "type", None) == "Bot"
+
+
+def _published_on_github(api: RepoApi, number: int) -> dict[str, str]:
+    """Fingerprints our earlier reviews carry on GitHub: inline comments and review bodies."""
+    found: dict[str, str] = {}
+    for review in api.reviews(number):
+        if not _by_a_bot(review):
+            continue  # a person quoting our marker must not silence a finding
+        for fp in MARKER_RE.findall(review.body or ""):
+            found[fp] = "body"
+    for comment in api.review_comments(number):
+        if not _by_a_bot(comment):
+            continue
+        for fp in MARKER_RE.findall(comment.body or ""):
+            found[fp] = "comment"
+    return found
+
+
+def _hide(api: RepoApi, store: Store, number: int, fingerprints: list[str]) -> None:
+    if not fingerprints:
+        return
+    wanted = set(fingerprints)
+    for comment in api.review_comments(number):
+        if not _by_a_bot(comment):
+            continue  # never hide a person's comment, whatever it quotes
+        match = MARKER_RE.search(comment.body or "")
+        if match and match.group(1) in wanted:
+            api.minimize_comment(comment.node_id)

@@ -1,0 +1,212 @@
+"""The ``review`` job: one pull request head, checked and reported.
+
+PR snapshot -> engine -> report -> publish. Runs in a worker, at least once: every step is
+safe to repeat (the check run is reused, the review only carries what is not published yet).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+
+from bot.app.publish import finish_check_run, publish_review, start_check_run
+from bot.app.webhooks import REVIEW
+from bot.core.model import ChangeSet, Finding, OpenPrMigration, Role
+from bot.core.settings import Settings
+from bot.github.client import GitHubApp, RepoApi
+from bot.github.pr_snapshot import PullRequestRef, SnapshotError, take_snapshot
+from bot.pipeline.engine import run
+from bot.report.texts import CheckReport, check_report, checked_from, plan_review, simple_report
+from bot.store import Job, JobSpec, OpenPr, Store, Waiver
+
+log = logging.getLogger("migration_guard.review")
+
+
+def run_review(job: Job, app: GitHubApp, store: Store, settings: Settings) -> None:
+    started = time.monotonic()
+    p = job.payload
+    api = app.repo(p["installation_id"], p["owner"], p["repo"])
+    head_sha: str = p["head_sha"]
+    number, base_ref = p.get("number"), p.get("base_ref")
+    if number is None or base_ref is None:
+        found = _pull_request_of(api, head_sha, number)
+        if found is None:
+            check_run_id = start_check_run(api, store, job, head_sha, settings.check_name, None)
+            finish_check_run(
+                api,
+                check_run_id,
+                simple_report(
+                    "neutral",
+                    "Not part of an open pull request",
+                    "Migration Guard reviews pull requests; this commit heads none that is open.",
+                ),
+            )
+            return
+        number, base_ref = found
+
+    for orphan in store.take_superseded_check_runs(job.id):
+        finish_check_run(api, orphan, simple_report("neutral", "Superseded", f"A newer push superseded this review; "
+                                                    f"the check run on `{head_sha[:12]}` has the current one."))  # fmt: skip
+    check_run_id = start_check_run(api, store, job, head_sha, settings.check_name, None)
+    try:
+        snapshot = take_snapshot(api, store, PullRequestRef(number, head_sha, base_ref))
+    except SnapshotError as exc:
+        finish_check_run(api, check_run_id, simple_report("failure", "Cannot review this pull request", f"{exc}."))
+        return
+
+    if snapshot.config_error is not None:
+        report = simple_report(
+            "failure",
+            "Invalid .github/migration-guard.yml",
+            f"The configuration on the base branch `{base_ref}` is invalid, so nothing was checked:\n\n"
+            f"    {snapshot.config_error}\n\nFix the file on `{base_ref}`; this check re-runs on the next push.",
+        )
+        finish_check_run(api, check_run_id, report)
+        return
+
+    if snapshot.changeset is None:
+        store.forget_pr(api.full_name, number)  # touches no migration (any more): no collisions to track
+        publish_review(api, store, number, head_sha, plan_review([], {}, settings.docs_url), job.attempts > 1)
+        finish_check_run(
+            api,
+            check_run_id,
+            simple_report(
+                "success",
+                "No migration checked: ignore_paths skips every changed migration"
+                if any(n.startswith("`ignore_paths` skips every") for n in snapshot.notes)
+                else "No migration changed",
+                "This pull request changes no migration file, so there is nothing to check."
+                + "".join(f"\n\n{note}" for note in snapshot.notes),
+            ),
+        )
+        return
+
+    cs = replace(snapshot.changeset, other_prs=tuple(store.migrations_of_other_prs(api.full_name, base_ref, number)))
+    assert snapshot.config is not None
+    # A deadline bounds the analysis: a pull request full of slow migrations ends with them reported
+    # as not analysed instead of holding a worker (and, lease after lease, every worker) forever.
+    result = run(cs, snapshot.config, deadline=started + settings.review_deadline_seconds)
+    findings, waived = apply_waivers(result.findings, store.waivers_for(api.full_name, number), cs)
+    report: CheckReport = check_report(
+        findings, result.migrations_checked, checked_from(cs, snapshot.notes), settings.docs_url, waived
+    )
+    current = api.pull_request(number).head.sha
+    if current != head_sha:
+        # A newer push came while this ran: its own job reviews it. Publishing (or hiding comments,
+        # or indexing this head's migrations) now would undo the newer review's work.
+        finish_check_run(api, check_run_id, simple_report("neutral", "Superseded",
+                         f"Superseded by `{current[:12]}`: the check run on that commit has the current review."))  # fmt: skip
+        return
+    plan = plan_review(findings, {c.path: c for c in cs.changes}, settings.docs_url)
+    publish_review(api, store, number, head_sha, plan, reconcile=job.attempts > 1)
+    finish_check_run(api, check_run_id, report)
+    remember(store, api.full_name, p["installation_id"], number, base_ref, head_sha, cs)
+    log.info("%s#%s at %s: %s", api.full_name, number, head_sha[:12], report.title)
+
+
+def apply_waivers(
+    findings: Sequence[Finding], waivers: Sequence[Waiver], cs: ChangeSet
+) -> tuple[list[Finding], list[tuple[Finding, Waiver]]]:
+    """Split findings into those that stand and those a waiver covers. A waiver covers a finding of
+    its rule on its path (or every path) only while the file is the one it was given for."""
+    current = {c.path: c.new_blob or c.old_blob or "" for c in cs.changes}
+    kept: list[Finding] = []
+    waived: list[tuple[Finding, Waiver]] = []
+    for finding in findings:
+        cover = next(
+            (
+                w
+                for w in waivers
+                if w.rule == finding.rule
+                and w.path in ("*", finding.path)
+                and w.blobs.get(finding.path) == current.get(finding.path)
+            ),
+            None,
+        )
+        if cover is None:
+            kept.append(finding)
+        else:
+            waived.append((finding, cover))
+    return kept, waived
+
+
+def remember(store: Store, repo: str, installation_id: int, number: int, base_ref: str, head_sha: str,
+             cs: ChangeSet) -> None:  # fmt: skip
+    """Index what this pull request adds, for the other open pull requests' collision checks."""
+    added = cs.added_paths()
+    store.remember_pr(
+        OpenPr(repo, number, installation_id, base_ref, head_sha),
+        [
+            OpenPrMigration(number, m.framework, m.namespace, m.key, m.parents, m.path)
+            for m in cs.touched_migrations()
+            if m.role is Role.UP and m.path in added
+        ],
+    )
+
+
+def record_deployment(job: Job, store: Store) -> None:
+    """``deployment_status`` success: remember the commit, then re-check open pull requests."""
+    p = job.payload
+    repo = f"{p['owner']}/{p['repo']}"
+    store.set_deployed(repo, p["environment"], p["sha"], p.get("ref"))
+
+
+def forget_pull_request(job: Job, store: Store) -> None:
+    p = job.payload
+    store.forget_pr(f"{p['owner']}/{p['repo']}", p["number"])
+
+
+def recheck_open_pull_requests(job: Job, store: Store, spacing: float = 0.5) -> None:
+    """The base branch moved: re-review every open pull request against it that touches migrations,
+    spaced out so a busy repository does not spend its rate limit in one burst."""
+    p = job.payload
+    repo = f"{p['owner']}/{p['repo']}"
+    for i, pr in enumerate(store.open_prs_on(repo, p["branch"])):
+        if pr.head_sha == p.get("after"):
+            continue
+        store.enqueue(
+            JobSpec(
+                REVIEW,
+                f"{repo}#{pr.pr}",
+                {
+                    "installation_id": pr.installation_id,
+                    "owner": p["owner"],
+                    "repo": p["repo"],
+                    "number": pr.pr,
+                    "head_sha": pr.head_sha,
+                    "base_ref": pr.base_ref,
+                    "reason": f"base branch {p['branch']} moved",
+                },
+            ),
+            delay=i * spacing,
+        )
+
+
+def _pull_request_of(api: RepoApi, head_sha: str, number: int | None) -> tuple[int, str] | None:
+    """(number, base branch) of the open pull request whose head is ``head_sha``."""
+    if number is not None:
+        pr = api.pull_request(number)
+        return (pr.number, pr.base.ref) if pr.state == "open" else None
+    for pr in api.pulls_for_commit(head_sha):
+        if pr.state == "open" and pr.head.sha == head_sha:
+            return pr.number, pr.base.ref
+    return None
+
+
+def conclude_failed(job: Job, app: GitHubApp, store: Store, settings: Settings, reason: str) -> None:
+    """A job that will not be retried again: its check run must not stay in progress."""
+    p = job.payload
+    api = app.repo(p["installation_id"], p["owner"], p["repo"])
+    check_run_id = job.check_run_id or start_check_run(api, store, job, p["head_sha"], settings.check_name, None)
+    finish_check_run(
+        api,
+        check_run_id,
+        simple_report(
+            "failure",
+            "Migration Guard could not finish",
+            f"The review failed after {job.attempts} attempts: {reason}\n\n"
+            "Re-run this check from the Checks tab once GitHub is reachable again.",
+        ),
+    )

@@ -1,0 +1,203 @@
+"""``migration-guard serve``: the webhook front door in one process, workers in their own processes.
+
+Reviewing a pull request is CPU work (parsing, rules); in the web process it would compete for
+the GIL with the event loop and slow down the webhook answer GitHub waits for. So the web
+process only verifies, records and acknowledges; ``MIGRATION_GUARD_WORKERS`` worker processes
+claim jobs from the database. A worker process dies with its parent (Linux), so a killed
+service leaves no orphan running its jobs; the jobs' leases lapse and a restart resumes them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.applications import Starlette
+
+from bot.app.commands import give_up_command, run_command
+from bot.app.review import (
+    conclude_failed,
+    forget_pull_request,
+    recheck_open_pull_requests,
+    record_deployment,
+    run_review,
+)
+from bot.app.web import create_app
+from bot.app.webhooks import BASE_MOVED, COMMAND, DEPLOYMENT, FORGET, REVIEW
+from bot.app.worker import Workers
+from bot.core.settings import Settings
+from bot.github.client import GitHubApp
+from bot.store import Job, Store
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s"
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per GitHub call is noise
+
+
+@dataclass
+class Service:
+    settings: Settings
+    store: Store
+    workers: Workers
+    web: Starlette
+
+
+def open_store(settings: Settings, checkpoints: bool = True) -> Store:
+    store = Store(settings.database_url, checkpoints=checkpoints)
+    store.create_schema()
+    return store
+
+
+def build_workers(settings: Settings, store: Store, wake_event: Any = None, count: int | None = None) -> Workers:
+    github = GitHubApp(settings)
+    return Workers(
+        store,
+        {
+            REVIEW: lambda job: run_review(job, github, store, settings),
+            FORGET: lambda job: forget_pull_request(job, store),
+            BASE_MOVED: lambda job: recheck_open_pull_requests(job, store),
+            COMMAND: lambda job: run_command(job, github, store, settings),
+            DEPLOYMENT: lambda job: record_deployment(job, store),
+        },
+        lambda job, reason: give_up(job, github, store, settings, reason),
+        count=settings.workers if count is None else count,
+        lease_seconds=settings.job_lease_seconds,
+        max_attempts=settings.max_attempts,
+        retry_base_seconds=settings.retry_base_seconds,
+        wake_event=wake_event,
+    )
+
+
+def give_up(job: Job, github: GitHubApp, store: Store, settings: Settings, reason: str) -> None:
+    """A job failed for good: leave nothing hanging (a check run in progress, a command unanswered)."""
+    if job.kind == REVIEW:
+        conclude_failed(job, github, store, settings, reason)
+    elif job.kind == COMMAND:
+        give_up_command(job, github, reason)
+
+
+def build_service(settings: Settings) -> Service:
+    """Everything in one process, nothing started: what the tests drive."""
+    store = open_store(settings)
+    if store.is_sqlite:
+        store.release_all_running()  # one service per SQLite file: its running jobs died with it
+    workers = build_workers(settings, store)
+    web = create_app(store, settings.webhook_secret, workers.wake)
+    return Service(settings, store, workers, web)
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies (prctl PR_SET_PDEATHSIG)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
+
+
+def _worker_main(settings: Settings, wake_event: Any, parent: int) -> None:
+    _die_with_parent()
+    if os.getppid() != parent:  # the parent died before the death signal was armed: do not linger
+        os._exit(0)
+    threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True, name="orphan-watch").start()
+    with contextlib.suppress(OSError):
+        os.nice(5)  # the webhook answer is what GitHub waits for: on a busy machine the front door wins
+    _configure_logging()
+    store = Store(settings.database_url)
+    workers = build_workers(settings, store, wake_event=wake_event, count=1)
+    workers.start()
+    signal.sigwait({signal.SIGTERM, signal.SIGINT})  # blocked in the parent before the start, so inherited
+    workers.stop()
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    """Belt and braces where the death signal is not available (not Linux): poll the parent."""
+    while True:
+        time.sleep(2)
+        if os.getppid() != parent:
+            os._exit(0)
+
+
+class Supervisor:
+    """Keeps ``count`` worker processes alive: one that dies (signal, segfault, OOM kill) is
+    replaced within a second; ``alive()`` feeds ``/healthz``."""
+
+    def __init__(self, settings: Settings, wake_event: Any, count: int) -> None:
+        self.settings, self.wake_event, self.count = settings, wake_event, count
+        self.context = multiprocessing.get_context("spawn")
+        self.processes: list[Any] = []
+        self.restarts = 0
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+
+    def _spawn(self, n: int) -> Any:
+        # Not daemonic: a worker starts its own analysing process; it still dies with this one
+        # (parent-death signal, orphan watch) and is stopped and joined in ``stop``.
+        process = self.context.Process(
+            target=_worker_main, args=(self.settings, self.wake_event, os.getpid()), name=f"worker-{n}", daemon=False
+        )
+        process.start()
+        return process
+
+    def start(self) -> None:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})  # children inherit: sigwait
+        try:
+            self.processes = [self._spawn(n) for n in range(self.count)]
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+        threading.Thread(target=self._watch, daemon=True, name="supervisor").start()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(1.0):
+            with self._lock:
+                for n, process in enumerate(self.processes):
+                    if process.exitcode is not None and not self._stop.is_set():
+                        logging.getLogger("migration_guard.serve").warning(
+                            "worker-%s exited (%s); starting a new one", n, process.exitcode
+                        )
+                        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+                        try:
+                            self.processes[n] = self._spawn(n)
+                        finally:
+                            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+                        self.restarts += 1
+
+    def alive(self) -> int:
+        with self._lock:
+            return sum(1 for p in self.processes if p.is_alive())
+
+    def stop(self) -> None:
+        self._stop.set()
+        with self._lock:
+            for process in self.processes:
+                process.terminate()
+            for process in self.processes:
+                process.join(10)
+
+
+def serve(host: str, port: int) -> None:
+    import uvicorn
+
+    _configure_logging()
+    settings = Settings.from_env()
+    store = open_store(settings, checkpoints=False)
+    if store.is_sqlite:
+        store.release_all_running()
+    wake_event = multiprocessing.get_context("spawn").Event()
+    supervisor = Supervisor(settings, wake_event, settings.workers)
+    supervisor.start()
+    web = create_app(store, settings.webhook_secret, wake_event.set, supervisor.alive)
+    try:
+        uvicorn.run(web, host=host, port=port, log_level="info", access_log=False)
+    finally:
+        supervisor.stop()

@@ -1,0 +1,160 @@
+"""Repository configuration: ``.github/migration-guard.yml``.
+
+Validated strictly: an unknown key or a bad value is an error naming the key and the file, so a
+typo never silently switches a check off. The GitHub App reads this file from the base branch,
+so a pull request cannot relax its own check.
+"""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from bot.core.safe_regex import UnsafePattern, compile_pattern
+from bot.pipeline.isolation import Limits
+
+DEFAULT_PATH = ".github/migration-guard.yml"
+
+SeverityName = Literal["error", "warning", "notice", "off"]
+
+
+class ConfigError(Exception):
+    """One line naming the file and what is wrong."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PathEntry(_Strict):
+    path: str = Field(description="Directory holding migrations, relative to the repository root.")
+    framework: str = Field(description="Which tool runs them.")
+
+    @field_validator("framework")
+    @classmethod
+    def _known_framework(cls, value: str) -> str:
+        from bot.frameworks import BY_NAME
+
+        if value not in BY_NAME:
+            raise ValueError(f"unknown framework {value!r}; known: {', '.join(sorted(BY_NAME))}")
+        return value
+
+    @field_validator("path")
+    @classmethod
+    def _relative(cls, value: str) -> str:
+        value = value.strip().strip("/")
+        if not value or value.startswith("..") or "/../" in value:
+            raise ValueError("must be a directory inside the repository")
+        return value
+
+
+class DeployedRef(_Strict):
+    """Which commit counts as deployed: exactly one of ``ref``, ``branch``, ``tag`` (a glob, newest
+    matching tag) or ``environment`` (the newest successful GitHub deployment to it; App only)."""
+
+    ref: str | None = None
+    branch: str | None = None
+    tag: str | None = None
+    environment: str | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> DeployedRef:
+        given = [k for k in ("ref", "branch", "tag", "environment") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError("give exactly one of ref, branch, tag or environment")
+        return self
+
+
+class AnalysisLimits(_Strict):
+    """How much one migration may cost to analyse; past it, it is reported as not analysed."""
+
+    seconds: float = Field(default=Limits.seconds, gt=0, le=300, description="Wall time for one migration's analysis.")
+    max_bytes: int = Field(default=Limits.max_bytes, ge=1_000, description="Migrations larger than this are not parsed.")
+    max_depth: int = Field(default=Limits.max_depth, ge=10, le=2_000, description="Deeper bracket nesting is not parsed.")
+
+    def as_limits(self) -> Limits:
+        return Limits(self.seconds, self.max_bytes, self.max_depth)
+
+
+class Config(_Strict):
+    paths: list[PathEntry] = Field(
+        default_factory=list,
+        description="Explicit migration directories; when given, automatic detection is off.",
+    )
+    deployed: DeployedRef | None = Field(
+        default=None, description="The deployed ref; a plain string is a ref. Default: the base branch tip."
+    )
+    rules: dict[str, SeverityName] = Field(default_factory=dict, description="Per-rule severity or off.")
+    ignore_paths: list[str] = Field(
+        default_factory=list, description="Globs of paths never checked (`*` also matches `/`)."
+    )
+    dialect: Literal["postgres", "postgresql", "mysql", "mariadb", "sqlite", "sqlserver"] = Field(
+        default="postgres", description="SQL dialect of the database (Prisma's comes from migration_lock.toml)."
+    )
+    max_tables_per_migration: int = Field(
+        default=3, ge=1, description="unfocused-migration: how many existing tables one migration may change."
+    )
+    limits: AnalysisLimits = Field(default_factory=AnalysisLimits, description="Bounds on analysing one migration.")
+    naming_pattern: str | None = Field(
+        default=None, description="migration-naming: a regular expression every new migration's file name must match."
+    )
+
+    @field_validator("naming_pattern")
+    @classmethod
+    def _valid_regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            if len(value) > 1_000:
+                raise ValueError("longer than 1,000 characters")
+            try:
+                compile_pattern(value)
+            except UnsafePattern as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("deployed", mode="before")
+    @classmethod
+    def _string_is_ref(cls, value: object) -> object:
+        return {"ref": value} if isinstance(value, str) else value
+
+    @field_validator("rules", mode="before")
+    @classmethod
+    def _known_rules(cls, value: object) -> object:
+        """Unknown ids first (a typo must not pass); YAML reads a bare ``off`` as false."""
+        from rules import RULES
+
+        if not isinstance(value, dict):
+            return value
+        for rule_id in value:
+            if rule_id not in RULES:
+                raise ValueError(f"unknown rule {rule_id!r} (see `migration-guard rules`)")
+        return {k: "off" if v is False else v for k, v in value.items()}
+
+    def ignored(self, path: str) -> bool:
+        return any(fnmatchcase(path, pattern) for pattern in self.ignore_paths)
+
+
+def parse_config(text: str, source: str) -> Config:
+    """Validate configuration text; ``source`` names the file in error messages."""
+    try:
+        data = yaml.safe_load(text) if text.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise ConfigError(f"{source}:{where}: {problem}".replace(":: ", ": ")) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: must be a mapping of settings, not {type(data).__name__}")
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        location = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown key"
+        raise ConfigError(f"{source}: {location}: {message}") from None

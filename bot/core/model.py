@@ -1,0 +1,278 @@
+"""Core records shared by the CLI, the GitHub App, the framework adapters and the rules.
+
+Everything here is plain, typed and immutable, with no I/O: a ``ChangeSet`` holds all a rule
+needs, so rules are pure functions that the CLI (fed by local git) and the App (fed by the
+GitHub API) run identically.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.core.config import Config
+    from bot.core.operations import MigrationOps
+
+
+class Severity(enum.IntEnum):
+    """Ordered so that ``max()`` gives the worst one."""
+
+    NOTICE = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        return cls[text.upper()]
+
+
+class Role(enum.StrEnum):
+    """What a migration file is for; only ``UP`` files carry an ordering key."""
+
+    UP = "up"  # a forward migration (possibly holding its own rollback section)
+    DOWN = "down"  # a separate rollback file (golang-migrate ``.down.``)
+    UNDO = "undo"  # a Flyway ``U`` file
+    REPEATABLE = "repeatable"  # a Flyway ``R__`` file: re-run whenever its checksum changes
+
+
+class RollbackProblem(enum.StrEnum):
+    MISSING = "missing"  # no down part at all
+    EMPTY = "empty"  # a down part that does nothing
+    IRREVERSIBLE_OPERATION = "irreversible-operation"  # e.g. RunPython without reverse_code
+    DECLARED_IRREVERSIBLE = "declared-irreversible"  # the author says so on purpose (raise ...)
+    BY_DESIGN = "by-design"  # the tool has no down migrations (Prisma)
+    UNDO_MISSING = "undo-missing"  # Flyway community edition: undo is a paid feature
+
+
+@dataclass(frozen=True)
+class RollbackIssue:
+    problem: RollbackProblem
+    line: int | None
+    detail: str
+    path: str | None = None  # where the fix goes when it is another file (a `.down.` or `U` file)
+    help: str = ""  # the fix in the framework's own terms (its down construct, how it declares irreversible)
+    only_on: tuple[str, ...] = ()  # adapter branches it sits in (`bot.syntax.dialects.runs_on`); empty: everywhere
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One migration file as its framework sees it.
+
+    ``key`` is the identity the framework records in the database (a version, a revision id, a
+    Django migration name). ``namespace`` scopes keys: a Django app label, an Alembic script
+    directory, the directory of a version-ordered tool. ``order`` is the numeric sort key of
+    version-ordered frameworks; graph frameworks leave it ``None`` and fill ``parents``.
+    """
+
+    framework: str
+    path: str
+    blob_sha: str
+    key: str
+    name: str
+    namespace: str
+    role: Role = Role.UP
+    order: tuple[int, ...] | None = None
+    parents: tuple[str, ...] = ()
+    key_line: int | None = None
+    parents_line: int | None = None
+    branch_labels: tuple[str, ...] = ()
+    replaces: tuple[str, ...] = ()
+    rollback: tuple[RollbackIssue, ...] = ()
+
+    @property
+    def node(self) -> str:
+        """Graph node id: unique within the framework (Django keys are per app label)."""
+        return f"{self.namespace}:{self.key}"
+
+
+@dataclass(frozen=True)
+class ParseFailure:
+    """A file that looks like a migration but cannot be read; reported, never skipped."""
+
+    framework: str
+    path: str
+    blob_sha: str
+    line: int | None
+    message: str
+
+
+class ChangeStatus(enum.StrEnum):
+    ADDED = "added"
+    MODIFIED = "modified"
+    DELETED = "deleted"
+    RENAMED = "renamed"
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One file changed between the merge base and the head, as a pull request shows it.
+
+    ``changed_lines`` are the head-side line numbers added or modified by the change: the only
+    lines a review comment may target. ``first_changed_line`` is where a modification starts on
+    the head side (also right for a hunk that only deletes lines).
+    """
+
+    status: ChangeStatus
+    path: str  # head-side path; for a deletion, the deleted path
+    old_path: str | None = None  # base-side path for modifications, renames and deletions
+    old_blob: str | None = None
+    new_blob: str | None = None
+    first_changed_line: int | None = None
+    changed_lines: frozenset[int] = frozenset()
+    whitespace_only: bool = False
+    context_lines: frozenset[int] = frozenset()  # unchanged lines the diff shows (commentable too)
+
+    @property
+    def commentable_lines(self) -> frozenset[int]:
+        return self.changed_lines | self.context_lines
+
+
+@dataclass(frozen=True)
+class MigrationSet:
+    """The migrations of one tree, indexed the ways rules look them up."""
+
+    migrations: tuple[Migration, ...] = ()
+    failures: tuple[ParseFailure, ...] = ()
+
+    def by_path(self) -> dict[str, Migration]:
+        return {m.path: m for m in self.migrations}
+
+    def paths(self) -> frozenset[str]:
+        return frozenset(m.path for m in self.migrations) | frozenset(f.path for f in self.failures)
+
+    def framework_of(self, path: str) -> str | None:
+        for m in self.migrations:
+            if m.path == path:
+                return m.framework
+        for f in self.failures:
+            if f.path == path:
+                return f.framework
+        return None
+
+
+@dataclass(frozen=True)
+class OpenPrMigration:
+    """A migration another open pull request adds (the App's index; for cross-PR collisions)."""
+
+    pr: int
+    framework: str
+    namespace: str
+    key: str
+    parents: tuple[str, ...]
+    path: str
+
+
+@dataclass(frozen=True)
+class RefInfo:
+    """A ref as the user named it and the commit it resolved to, for reports."""
+
+    name: str
+    sha: str
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    """Everything a rule may look at; nothing a rule must fetch.
+
+    ``head`` holds the migrations at the head commit, ``base`` those at the base branch tip,
+    ``merged`` the result of applying the change to the base tip (what main will hold after the
+    merge). ``deployed_paths`` are the files present at the deployed ref. ``touched`` are the
+    head-side paths the change adds, modifies or renames: the only migrations rules judge.
+    """
+
+    head: MigrationSet
+    base: MigrationSet
+    merged: MigrationSet
+    changes: tuple[FileChange, ...]
+    deployed_paths: frozenset[str]
+    deployed_migrations: Mapping[str, Migration | ParseFailure]
+    touched: frozenset[str]
+    texts: Mapping[str, str] = field(default_factory=dict)  # head-side text of touched files
+    base_ref: RefInfo | None = None
+    head_ref: RefInfo | None = None
+    deployed_ref: RefInfo | None = None
+    config: Config | None = None
+    namespace_dialects: Mapping[tuple[str, str], str] = field(default_factory=dict)  # Prisma's provider
+    other_prs: tuple[OpenPrMigration, ...] = ()  # what other open pull requests add (App only)
+    notes: tuple[str, ...] = ()  # what the reader must know about what was (not) checked
+    _operations: dict[str, MigrationOps] = field(default_factory=dict, compare=False, repr=False)
+
+    def operations(self, m: Migration) -> MigrationOps:
+        """What a touched migration does (parsed on first use; history is never analysed)."""
+        if m.path not in self._operations:
+            from bot.core.operations import MigrationOps
+
+            text = self.texts.get(m.path)
+            dialect = self.namespace_dialects.get((m.framework, m.namespace)) or (
+                self.config.dialect if self.config is not None else "postgres"
+            )
+            if text is None or m.role is not Role.UP:
+                self._operations[m.path] = MigrationOps(dialect=dialect)
+            else:  # untrusted text: analysed in a child process, under the configured limits
+                from bot.pipeline.isolation import SHARED, Job
+
+                self._operations[m.path] = SHARED.analyse(Job(m.framework, m.path, text, dialect))
+        return self._operations[m.path]
+
+    def touched_migrations(self) -> Iterable[Migration]:
+        for m in self.head.migrations:
+            if m.path in self.touched:
+                yield m
+
+    @cached_property
+    def rerun_paths(self) -> frozenset[str]:
+        """Head-side paths of changed files that were forward migrations at the deployed ref.
+
+        Such a file will not run again where it already ran, so only its edit is reported
+        (``deployed-migration-modified``); no rule re-judges what it does.
+        """
+        return frozenset(
+            c.path
+            for c in self.changes
+            if c.status in (ChangeStatus.MODIFIED, ChangeStatus.RENAMED)
+            and c.old_path is not None
+            and isinstance(before := self.deployed_migrations.get(c.old_path), Migration)
+            and before.role is Role.UP
+        )
+
+    def judged_migrations(self) -> Iterable[Migration]:
+        """Touched migrations whose content will run: added ones and edits of undeployed ones.
+
+        Content rules (zero-downtime, rollback, naming, focus) read these; history rules
+        (ordering, collisions, parents) still read every touched migration.
+        """
+        skip = self.rerun_paths
+        for m in self.touched_migrations():
+            if m.path not in skip:
+                yield m
+
+    def added_paths(self) -> frozenset[str]:
+        return frozenset(c.path for c in self.changes if c.status is ChangeStatus.ADDED)
+
+    @property
+    def branch_name(self) -> str:
+        return self.base_ref.name if self.base_ref else "the base branch"
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: Severity
+    path: str
+    line: int | None
+    message: str
+    help: str
+    framework: str
+    end_line: int | None = None
+    suggestion: str | None = None  # replacement text for ``line`` when the fix is a one-line edit
+
+    def sort_key(self) -> tuple[str, int, str]:
+        return (self.path, self.line or 0, self.rule)

@@ -1,0 +1,178 @@
+"""Laravel's Schema builder and DB facade as schema operations (tree-sitter PHP)."""
+
+from __future__ import annotations
+
+from bot.core.operations import MigrationOps, Op, Operation
+from bot.core.textfile import UnreadableFile
+from bot.syntax import treesitter as tsx
+from bot.syntax.dialects import analyse_sql, normalise_dialect, volatile_call
+
+COLUMN_TYPES = {
+    "string", "text", "mediumText", "longText", "char", "integer", "bigInteger", "smallInteger", "tinyInteger",
+    "unsignedBigInteger", "unsignedInteger", "float", "double", "decimal", "boolean", "date", "dateTime",
+    "dateTimeTz", "time", "timestamp", "timestampTz", "json", "jsonb", "uuid", "ulid", "binary", "enum", "ipAddress",
+    "foreignId", "foreignUuid", "foreignIdFor", "id", "increments", "bigIncrements", "year", "set",
+}  # fmt: skip
+NULLABLE_BY_DEFAULT = {"timestamps", "softDeletes", "nullableTimestamps", "rememberToken"}
+
+
+def _args(call: tsx.Node) -> list[tsx.Node]:
+    args = call.child_by_field_name("arguments")
+    found = []
+    for arg in args.named_children if args is not None else []:
+        if arg.type == "argument" and arg.named_children:
+            found.append(arg.named_children[-1])
+    return found
+
+
+def _name(node: tsx.Node | None) -> str | None:
+    value = tsx.string_value(node)
+    return value.lower() if value is not None else None
+
+
+def _chain(call: tsx.Node) -> tuple[tsx.Node | None, list[tuple[str, tsx.Node]]]:
+    links: list[tuple[str, tsx.Node]] = []
+    node: tsx.Node | None = call
+    while node is not None and node.type in ("member_call_expression", "nullsafe_member_call_expression"):
+        links.append((tsx.text(node.child_by_field_name("name")), node))
+        node = node.child_by_field_name("object")
+    links.reverse()
+    return node, links
+
+
+def laravel_operations(text: str, dialect: str) -> MigrationOps:
+    dialect = normalise_dialect(dialect)
+    try:
+        root = tsx.parse(text, "php")
+    except UnreadableFile:
+        return MigrationOps(dialect=dialect)
+    cls = next((n for n in tsx.walk(root) if n.type in ("class_declaration", "anonymous_class")), None)
+    body = cls.child_by_field_name("body") if cls is not None else None
+    if body is None:
+        return MigrationOps(dialect=dialect)
+    transactional = not any(
+        m.type == "property_declaration" and "withinTransaction" in tsx.text(m) and "false" in tsx.text(m)
+        for m in body.named_children
+    )
+    up = next(
+        (
+            m
+            for m in body.named_children
+            if m.type == "method_declaration" and tsx.text(m.child_by_field_name("name")) == "up"
+        ),
+        None,
+    )
+    ops: list[Operation] = []
+    for node in tsx.walk(up) if up is not None else []:
+        if node.type == "scoped_call_expression":
+            ops.extend(_static_call(node, dialect))
+        elif (
+            node.type == "member_call_expression"
+            and node.parent is not None
+            and node.parent.type == "expression_statement"
+        ):
+            ops.extend(_data_chain(node))
+    return MigrationOps(tuple(ops), transactional=transactional, dialect=dialect)
+
+
+def _static_call(call: tsx.Node, dialect: str) -> list[Operation]:
+    scope = tsx.text(call.child_by_field_name("scope"))
+    name = tsx.text(call.child_by_field_name("name"))
+    args = _args(call)
+    line = tsx.line(call)
+    table = _name(args[0]) if args else None
+    detail = f"{scope}::{name}"
+    if scope == "Schema":
+        if name == "create":
+            return [Operation(Op.CREATE_TABLE, line, table=table, detail=detail)]
+        if name in ("drop", "dropIfExists"):
+            return [Operation(Op.DROP_TABLE, line, table=table, detail=detail)]
+        if name == "rename":
+            return [
+                Operation(
+                    Op.RENAME_TABLE,
+                    line,
+                    table=table,
+                    new_name=_name(args[1]) if len(args) > 1 else None,
+                    detail=detail,
+                )
+            ]
+        if name == "table" and len(args) > 1:
+            return _blueprint(table, args[1])
+    if scope == "DB" and name in ("statement", "unprepared"):
+        found = tsx.constant_string(args[0]) if args else None
+        if found is None:
+            return [Operation(Op.UNKNOWN, line, detail=f"{detail} of SQL built at run time")]
+        sql, where = found
+        return analyse_sql(sql, dialect, first_line=tsx.line(where))
+    return []
+
+
+def _data_chain(call: tsx.Node) -> list[Operation]:
+    root, links = _chain(call)
+    names = [n for n, _ in links]
+    if root is not None and root.type == "scoped_call_expression" and names and names[-1] in (
+        "update", "insert", "delete", "upsert", "increment", "decrement", "updateOrInsert", "truncate",
+    ):  # fmt: skip
+        return [
+            Operation(
+                Op.DATA, tsx.line(call), detail=f"{tsx.text(root.child_by_field_name('scope'))}::...->{names[-1]}"
+            )
+        ]
+    return []
+
+
+def _blueprint(table: str | None, closure: tsx.Node) -> list[Operation]:
+    params = closure.child_by_field_name("parameters")
+    param = next((tsx.text(n) for n in tsx.walk(params) if n.type == "variable_name"), "$table") if params else "$table"
+    ops: list[Operation] = []
+    for node in tsx.walk(closure):
+        if node.type != "member_call_expression" or node.parent is None or node.parent.type != "expression_statement":
+            continue
+        root, links = _chain(node)
+        if root is None or tsx.text(root) != param or not links:
+            continue
+        first, first_call = links[0]
+        names = {n for n, _ in links}
+        args = _args(first_call)
+        column = _name(args[0]) if args else None
+        line = tsx.line(node)
+
+        def op(
+            kind: Op, detail: str = f"$table->{first}", line: int = line, column: str | None = column, **kw: object
+        ) -> Operation:
+            return Operation(kind, line, table=table, column=column, detail=detail, **kw)  # type: ignore[arg-type]
+
+        if first in COLUMN_TYPES or first in NULLABLE_BY_DEFAULT:
+            if "change" in names:
+                ops.append(op(Op.ALTER_COLUMN_TYPE, f"$table->{first}()->change()"))
+                continue
+            default = next((_args(c) for n, c in links if n == "default"), None)
+            nullable = "nullable" in names or first in NULLABLE_BY_DEFAULT
+            ops.append(
+                op(
+                    Op.ADD_COLUMN,
+                    not_null=not nullable,
+                    has_default=default is not None,
+                    volatile_default=volatile_call(tsx.text(default[0])) if default else None,
+                )
+            )
+            if "constrained" in names or "references" in names:
+                ops.append(op(Op.ADD_FOREIGN_KEY, f"$table->{first}()->constrained()"))
+            if "index" in names:
+                ops.append(op(Op.CREATE_INDEX, f"$table->{first}()->index()"))
+            if "unique" in names:
+                ops.append(op(Op.ADD_UNIQUE, f"$table->{first}()->unique()"))
+        elif first == "dropColumn":
+            ops.append(op(Op.DROP_COLUMN))
+        elif first == "renameColumn":
+            ops.append(op(Op.RENAME_COLUMN, new_name=_name(args[1]) if len(args) > 1 else None))
+        elif first in ("index", "spatialIndex", "fullText"):
+            ops.append(op(Op.CREATE_INDEX))
+        elif first in ("unique", "primary"):
+            ops.append(op(Op.ADD_UNIQUE))
+        elif first in ("dropIndex", "dropUnique"):
+            ops.append(op(Op.DROP_INDEX))
+        elif first == "foreign":
+            ops.append(op(Op.ADD_FOREIGN_KEY))
+    return ops

@@ -1,0 +1,1 @@
+"""GitHub access: the REST client and the pull request snapshot built from it."""

@@ -1,1 +1,0 @@
-"""Renderers of an engine ``Result`` for people (text) and tools (JSON, SARIF)."""

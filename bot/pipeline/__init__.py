@@ -1,0 +1,1 @@
+"""From trees to findings: detection, parsing, snapshot assembly, isolated analysis, the engine."""

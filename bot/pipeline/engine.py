@@ -1,0 +1,122 @@
+"""Run the rules over a ChangeSet and apply the repository's choices (pure, no I/O).
+
+Order: every rule's findings, then configured severities (or ``off``), then ignored paths,
+then inline suppressions (reporting unused and invalid ones), then a stable sort by path, line
+and rule, which the JSON contract promises.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+
+from bot.core.config import Config
+from bot.core.coverage import Coverage, coverage_of
+from bot.core.model import ChangeSet, Finding, Role, Severity
+from bot.pipeline.isolation import SHARED, Job, Limits, analyse_all
+from bot.pipeline.suppressions import Suppression, find_suppressions
+from rules import RULES, invalid_suppression, unused_suppression
+
+
+@dataclass(frozen=True)
+class Result:
+    findings: tuple[Finding, ...]
+    suppressed: tuple[tuple[Finding, Suppression], ...]
+    migrations_checked: int
+    coverage: Coverage = field(default_factory=Coverage)
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity is severity)
+
+    @property
+    def failed(self) -> bool:
+        return any(f.severity is Severity.ERROR for f in self.findings)
+
+
+PARALLEL_FROM = 50  # judged migrations; below this one analysing process is enough
+
+
+def prefetch_operations(cs: ChangeSet, limits: Limits, parallel: bool, deadline: float | None) -> None:
+    """Analyse every judged migration up front in child processes (see ``bot.pipeline.isolation``): one
+    child, or one per CPU (at most 8) for a large change when ``parallel``."""
+    todo = [m for m in cs.judged_migrations() if m.role is Role.UP and m.path in cs.texts]
+    jobs = []
+    for m in todo:
+        dialect = cs.namespace_dialects.get((m.framework, m.namespace)) or (
+            cs.config.dialect if cs.config else "postgres"
+        )
+        jobs.append(Job(m.framework, m.path, cs.texts[m.path], dialect))
+    workers = min(os.cpu_count() or 1, 8) if parallel and len(jobs) >= PARALLEL_FROM else 1
+    for m, ops in zip(todo, analyse_all(jobs, limits, workers, deadline), strict=True):
+        cs._operations[m.path] = ops
+
+
+def run(cs: ChangeSet, config: Config, parallel: bool = False, deadline: float | None = None) -> Result:
+    """``parallel``: analyse a large change on several processes (the CLI). ``deadline``
+    (``time.monotonic()``): after it, migrations not yet analysed are reported as such."""
+    limits = config.limits.as_limits()
+    SHARED.configure(limits, deadline)
+    prefetch_operations(cs, limits, parallel, deadline)
+    raw: list[Finding] = []
+    for rule in RULES.values():
+        if rule.check is not None:
+            raw.extend(rule.check(cs))
+
+    suppressions: list[Suppression] = []
+    for path, text in sorted(cs.texts.items()):
+        if path in cs.rerun_paths:
+            continue  # a deployed migration's edit is reported as such; its content is not judged
+        good, bad = find_suppressions(path, text, set(RULES))
+        suppressions.extend(good)
+        raw.extend(
+            Finding(
+                invalid_suppression.ID,
+                invalid_suppression.SEVERITY,
+                b.path,
+                b.line,
+                f"This suppression {b.problem}, so it suppresses nothing.",
+                "Write `migration-guard: ignore <rule-id> <reason>` (see `migration-guard rules`).",
+                cs.head.framework_of(path) or "",
+            )
+            for b in bad
+        )
+
+    kept: list[Finding] = []
+    suppressed: list[tuple[Finding, Suppression]] = []
+    used: set[Suppression] = set()
+    for finding in raw:
+        cover = next((s for s in suppressions if s.covers(finding.path, finding.rule, finding.line)), None)
+        if cover is not None:
+            suppressed.append((finding, cover))
+            used.add(cover)
+        else:
+            kept.append(finding)
+    kept.extend(
+        Finding(
+            unused_suppression.ID,
+            unused_suppression.SEVERITY,
+            s.path,
+            s.line,
+            f"This suppression of `{s.rule}` suppresses nothing.",
+            "Delete it, or move it onto the finding's line or the line above.",
+            cs.head.framework_of(s.path) or "",
+        )
+        for s in suppressions
+        if s not in used
+    )
+
+    final: list[Finding] = []
+    for finding in kept:
+        if config.ignored(finding.path):
+            continue
+        setting = config.rules.get(finding.rule)
+        if setting == "off":
+            continue
+        if setting is not None:
+            finding = replace(finding, severity=Severity.parse(setting))
+        final.append(finding)
+    final.sort(key=Finding.sort_key)
+    checked = len(
+        {m.path for m in cs.touched_migrations()} | {f.path for f in cs.head.failures if f.path in cs.touched}
+    )
+    return Result(tuple(dict.fromkeys(final)), tuple(suppressed), checked, coverage_of(cs))

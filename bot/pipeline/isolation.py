@@ -1,0 +1,244 @@
+"""Analysing untrusted migration text without letting it take the process down.
+
+Anyone who can open a pull request writes the text we analyse. sqlglot's compiled parser
+overflows the C stack on a view nested 20,000 levels deep (a segmentation fault no ``except``
+catches) and backtracks for minutes on a few dozen joins without ``ON``. So a migration's
+operations are computed in a child process, one migration at a time, under a time budget; a child
+that overruns is killed, one that dies is replaced, and either way the migration becomes an
+"not analysed" operation saying why (too large, too deep, too slow, parser crashed) while every
+other migration and rule still runs. Cheap checks (size, bracket depth) come first, in the
+caller, so the common hostile shapes never reach a parser at all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import signal
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+from bot.core.operations import MigrationOps, Op, Operation
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on the analysis of one migration (`limits:` in the configuration)."""
+
+    seconds: float = 5.0  # wall time for one migration's analysis
+    max_bytes: int = 1_000_000  # larger migrations are not parsed
+    max_depth: int = 200  # bracket nesting; deeper SQL/code is not parsed
+
+
+@dataclass(frozen=True)
+class Job:
+    framework: str
+    path: str
+    text: str
+    dialect: str
+
+
+def not_analysed(dialect: str, why: str) -> MigrationOps:
+    """What a rule sees for a migration that could not be analysed: one opaque operation saying why."""
+    return MigrationOps((Operation(Op.UNKNOWN, 1, detail=f"this migration ({why})"),), dialect=dialect)
+
+
+def nesting_depth(text: str, stop_at: int) -> int:
+    """The deepest bracket nesting of ``text`` (quotes not excluded: a bound, not a parse)."""
+    depth = deepest = 0
+    for char in text:
+        if char in "([{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > stop_at:
+                    return deepest
+        elif char in ")]}" and depth:
+            depth -= 1
+    return deepest
+
+
+def precheck(job: Job, limits: Limits) -> str | None:
+    """Why the text must not reach a parser at all, if it must not."""
+    size = len(job.text.encode("utf-8", "surrogatepass"))
+    if size > limits.max_bytes:
+        return f"{size:,} bytes; the limit is {limits.max_bytes:,}"
+    depth = nesting_depth(job.text, limits.max_depth)
+    if depth > limits.max_depth:
+        return f"brackets nested over {limits.max_depth} levels deep; the limit is {limits.max_depth}"
+    return None
+
+
+def _analyse_here(job: Job) -> MigrationOps:
+    from bot.frameworks import BY_NAME
+    from bot.syntax.dialects import normalise_dialect
+
+    try:
+        return BY_NAME[job.framework].operations(job.path, job.text, job.dialect)
+    except RecursionError:
+        return not_analysed(normalise_dialect(job.dialect), "nested too deeply for the parser")
+    except MemoryError:
+        return not_analysed(normalise_dialect(job.dialect), "too large for the parser's memory")
+    except Exception as exc:  # a parser bug must cost one migration, never the review
+        return not_analysed(normalise_dialect(job.dialect), f"the parser failed: {type(exc).__name__}")
+
+
+def _child(conn: Connection) -> None:
+    """The analysing process: jobs in, operations out, until the pipe closes."""
+    with contextlib.suppress(Exception):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        conn.send(_analyse_here(job))
+
+
+def _context() -> Any:
+    """fork where it is safe (one thread: the CLI), else forkserver (the App's workers have threads)."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        return multiprocessing.get_context("forkserver")
+    return multiprocessing.get_context("spawn")
+
+
+class Analyser:
+    """One child process analysing one migration at a time; replaced when it overruns or dies."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self._process: Any = None
+        self._conn: Connection | None = None
+
+    def _start(self) -> Connection:
+        if self._conn is None or self._process is None or not self._process.is_alive():
+            self._stop()
+            context = _context()
+            parent, child = context.Pipe()
+            self._process = context.Process(target=_child, args=(child,), daemon=True, name="migration-analyser")
+            self._process.start()
+            child.close()
+            self._conn = parent
+        return self._conn
+
+    def _stop(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(OSError):
+                self._conn.close()
+        if self._process is not None:
+            with contextlib.suppress(Exception):
+                if self._process.is_alive():
+                    self._process.kill()
+                self._process.join(5)
+        self._process = None
+        self._conn = None
+
+    def analyse(self, job: Job, deadline: float | None = None) -> MigrationOps:
+        from bot.syntax.dialects import normalise_dialect
+
+        dialect = normalise_dialect(job.dialect)
+        why = precheck(job, self.limits)
+        if why is not None:
+            return not_analysed(dialect, why)
+        budget = self.limits.seconds
+        if deadline is not None:
+            budget = min(budget, deadline - time.monotonic())
+            if budget <= 0:
+                return not_analysed(dialect, "the review's time budget ran out before it")
+        try:
+            conn = self._start()
+            conn.send(job)
+            if conn.poll(budget):
+                result = conn.recv()
+                if isinstance(result, MigrationOps):
+                    return result
+        except (EOFError, OSError, BrokenPipeError):
+            pass
+        process = self._process
+        alive = process is not None and process.is_alive()
+        code = process.exitcode if process is not None and not alive else None
+        self._stop()
+        if alive:
+            return not_analysed(dialect, f"its analysis took longer than {budget:g} s and was stopped")
+        return not_analysed(dialect, f"the parser crashed ({_signal_name(code)})")
+
+    def close(self) -> None:
+        self._stop()
+
+
+def _signal_name(code: int | None) -> str:
+    if code is not None and code < 0:
+        with contextlib.suppress(ValueError):
+            return signal.Signals(-code).name
+    return f"exit status {code}"
+
+
+def analyse_all(jobs: Sequence[Job], limits: Limits, workers: int = 1, deadline: float | None = None) -> list[MigrationOps]:
+    """Every job's operations, in order, on ``workers`` child processes (one thread drives each)."""
+    results: list[MigrationOps | None] = [None] * len(jobs)
+    if not jobs:
+        return []
+    pending = iter(range(len(jobs)))
+    lock = threading.Lock()
+
+    def drive() -> None:
+        analyser = Analyser(limits)
+        try:
+            while True:
+                with lock:
+                    index = next(pending, None)
+                if index is None:
+                    return
+                results[index] = analyser.analyse(jobs[index], deadline)
+        finally:
+            analyser.close()
+
+    count = max(1, min(workers, len(jobs)))
+    if count == 1:
+        drive()
+    else:
+        threads = [threading.Thread(target=drive, daemon=True) for _ in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    return [r if r is not None else not_analysed(j.dialect, "not analysed") for r, j in zip(results, jobs, strict=True)]
+
+
+class SharedAnalyser:
+    """The process-wide analyser a ``ChangeSet`` uses for a migration it was not given up front."""
+
+    def __init__(self) -> None:
+        self.limits = Limits()
+        self.deadline: float | None = None
+        self._analyser: Analyser | None = None
+        self._lock = threading.Lock()
+
+    def configure(self, limits: Limits, deadline: float | None) -> None:
+        with self._lock:
+            if self._analyser is not None and self._analyser.limits != limits:
+                self._analyser.close()
+                self._analyser = None
+            self.limits, self.deadline = limits, deadline
+
+    def analyse(self, job: Job) -> MigrationOps:
+        with self._lock:
+            if self._analyser is None:
+                self._analyser = Analyser(self.limits)
+            return self._analyser.analyse(job, self.deadline)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._analyser is not None:
+                self._analyser.close()
+                self._analyser = None
+
+
+SHARED = SharedAnalyser()

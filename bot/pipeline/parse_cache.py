@@ -1,0 +1,137 @@
+"""Parse results cached by blob SHA, so a re-run never re-reads or re-parses history.
+
+A blob's content never changes, so the parser version, the candidate (framework, path,
+namespace, strictness) and the blob SHA make a permanent key. The CLI keeps the cache in a
+SQLite file inside the repository's git directory; the App keeps it in its database. A broken
+or unwritable cache only costs speed: it is never an error.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping
+from contextlib import closing
+from pathlib import Path
+from typing import Protocol
+
+from bot.core.model import Migration, ParseFailure, Role, RollbackIssue, RollbackProblem
+
+#: bump when an adapter's output changes, so old entries are not reused
+PARSER_VERSION = "2"  # bump whenever what a parser returns changes
+
+CacheKey = tuple[str, str, str, bool, str]  # framework, path, namespace, strict, blob sha
+CachedResult = Migration | ParseFailure | None
+
+
+class ParseCache(Protocol):
+    def get_many(self, keys: Iterable[CacheKey]) -> dict[CacheKey, CachedResult]: ...
+
+    def put_many(self, items: Mapping[CacheKey, CachedResult]) -> None: ...
+
+
+def key_text(key: CacheKey) -> str:
+    """The cache key as one string (the parser version first, so a new parser misses old rows)."""
+    framework, path, namespace, strict, sha = key
+    return f"{PARSER_VERSION}|{framework}|{sha}|{int(strict)}|{namespace}|{path}"
+
+
+def dump_result(result: CachedResult) -> str:
+    if result is None:
+        return "null"
+    if isinstance(result, ParseFailure):
+        return json.dumps({"failure": [result.framework, result.path, result.blob_sha, result.line, result.message]})
+    return json.dumps(
+        {
+            "m": [
+                result.framework,
+                result.path,
+                result.blob_sha,
+                result.key,
+                result.name,
+                result.namespace,
+                result.role.value,
+                list(result.order) if result.order is not None else None,
+                list(result.parents),
+                result.key_line,
+                result.parents_line,
+                list(result.branch_labels),
+                list(result.replaces),
+                [[r.problem.value, r.line, r.detail, r.path, r.help, list(r.only_on)] for r in result.rollback],
+            ]
+        }
+    )
+
+
+def load_result(text: str) -> CachedResult:
+    data = json.loads(text)
+    if data is None:
+        return None
+    if "failure" in data:
+        framework, path, sha, line, message = data["failure"]
+        return ParseFailure(framework, path, sha, line, message)
+    (fw, path, sha, key, name, ns, role, order, parents, key_line, parents_line, labels, replaces, rollback) = data["m"]
+    return Migration(
+        framework=fw,
+        path=path,
+        blob_sha=sha,
+        key=key,
+        name=name,
+        namespace=ns,
+        role=Role(role),
+        order=tuple(order) if order is not None else None,
+        parents=tuple(parents),
+        key_line=key_line,
+        parents_line=parents_line,
+        branch_labels=tuple(labels),
+        replaces=tuple(replaces),
+        rollback=tuple(
+            RollbackIssue(RollbackProblem(p), line, d, rp, h, tuple(on)) for p, line, d, rp, h, on in rollback
+        ),
+    )
+
+
+class SqliteParseCache:
+    """A single-file cache; safe to share between concurrent CLI runs (SQLite locking)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._ok = True
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with closing(self._connect()) as db, db:
+                db.execute("CREATE TABLE IF NOT EXISTS parsed (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID")
+        except (OSError, sqlite3.Error):
+            self._ok = False
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, timeout=5)
+
+    def get_many(self, keys: Iterable[CacheKey]) -> dict[CacheKey, CachedResult]:
+        if not self._ok:
+            return {}
+        wanted = {key_text(k): k for k in keys}
+        found: dict[CacheKey, CachedResult] = {}
+        try:
+            with closing(self._connect()) as db:
+                names = list(wanted)
+                for start in range(0, len(names), 500):
+                    chunk = names[start : start + 500]
+                    rows = db.execute(f"SELECT k, v FROM parsed WHERE k IN ({','.join('?' * len(chunk))})", chunk)
+                    for k, v in rows:
+                        found[wanted[k]] = load_result(v)
+        except (sqlite3.Error, ValueError, KeyError, TypeError):
+            return found
+        return found
+
+    def put_many(self, items: Mapping[CacheKey, CachedResult]) -> None:
+        if not self._ok or not items:
+            return
+        try:
+            with closing(self._connect()) as db, db:
+                db.executemany(
+                    "INSERT OR REPLACE INTO parsed (k, v) VALUES (?, ?)",
+                    [(key_text(k), dump_result(v)) for k, v in items.items()],
+                )
+        except sqlite3.Error:
+            self._ok = False

@@ -1,0 +1,127 @@
+"""Assemble a ``ChangeSet`` from trees and file changes, whoever fetched them.
+
+The CLI passes trees from ``git ls-tree`` and changes from ``git diff``; the App passes trees
+from the Git Trees API and changes from the pull request's files. Both give a ``BlobSource``
+for contents; everything after that is the same code.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from bot.core.config import Config
+from bot.core.model import ChangeSet, ChangeStatus, FileChange, Migration, MigrationSet, ParseFailure, RefInfo
+from bot.pipeline.detect import ignored_note
+from bot.pipeline.parse_cache import ParseCache
+from bot.pipeline.parsing import BlobSource, MigrationParser
+
+
+def merged_tree(base_tree: Mapping[str, str], changes: Sequence[FileChange]) -> dict[str, str]:
+    """The base tip with the change applied: what the base branch holds after the merge."""
+    tree = dict(base_tree)
+    for change in changes:
+        if change.status in (ChangeStatus.DELETED, ChangeStatus.RENAMED) and change.old_path:
+            tree.pop(change.old_path, None)
+        if change.status is not ChangeStatus.DELETED and change.new_blob:
+            tree[change.path] = change.new_blob
+    return tree
+
+
+def build_changeset(
+    *,
+    source: BlobSource,
+    config: Config,
+    head_tree: Mapping[str, str],
+    base_tree: Mapping[str, str],
+    deployed_tree: Mapping[str, str],
+    changes: Sequence[FileChange],
+    cache: ParseCache | None = None,
+    base_ref: RefInfo | None = None,
+    head_ref: RefInfo | None = None,
+    deployed_ref: RefInfo | None = None,
+) -> tuple[ChangeSet, MigrationParser]:
+    parser = MigrationParser(source, config, cache)
+    head = parser.parse_tree(head_tree)
+    base = parser.parse_tree(base_tree)
+    merged = parser.parse_tree(merged_tree(base_tree, changes))
+
+    head_paths = head.paths()
+    touched = frozenset(c.path for c in changes if c.status is not ChangeStatus.DELETED and c.path in head_paths)
+
+    # What the deployed ref holds at the paths the change rewrites or removes.
+    rewritten = {
+        c.old_path: deployed_tree[c.old_path]
+        for c in changes
+        if c.status is not ChangeStatus.ADDED and c.old_path and c.old_path in deployed_tree
+    }
+    deployed: dict[str, Migration | ParseFailure] = {}
+    if rewritten:
+        found = parser.parse_tree(deployed_tree, only=set(rewritten))
+        deployed.update({m.path: m for m in found.migrations})
+        deployed.update({f.path: f for f in found.failures})
+
+    texts = {p: t for p in touched if (t := parser.text(head_tree[p])) is not None}
+    notes: tuple[str, ...] = ()
+    ignored = parser.ignored_migrations(head_tree, [c.path for c in changes if c.status is not ChangeStatus.DELETED])
+    if ignored:
+        notes = (ignored_note(ignored, len(touched)),)
+    dialects = _prisma_dialects(head, touched, head_tree, parser)
+    changes = tuple(_with_whitespace_flag(c, parser, deployed) for c in changes)
+    changeset = ChangeSet(
+        head=head,
+        base=base,
+        merged=merged,
+        changes=changes,
+        deployed_paths=frozenset(deployed_tree),
+        deployed_migrations=deployed,
+        touched=touched,
+        texts=texts,
+        base_ref=base_ref,
+        head_ref=head_ref,
+        deployed_ref=deployed_ref,
+        config=config,
+        namespace_dialects=dialects,
+        notes=notes,
+    )
+    return changeset, parser
+
+
+_PRISMA_PROVIDERS = {"postgresql": "postgres", "mysql": "mysql", "sqlite": "sqlite", "sqlserver": "tsql",
+                     "cockroachdb": "postgres"}  # fmt: skip
+
+
+def _prisma_dialects(
+    head: MigrationSet, touched: frozenset[str], tree: Mapping[str, str], parser: MigrationParser
+) -> dict[tuple[str, str], str]:
+    """Prisma's SQL dialect per migrations folder, from ``provider`` in ``migration_lock.toml``."""
+    found: dict[tuple[str, str], str] = {}
+    for m in head.migrations:
+        if m.framework != "prisma" or m.path not in touched or ("prisma", m.namespace) in found:
+            continue
+        lock = f"{m.namespace}/migration_lock.toml" if m.namespace != "." else "migration_lock.toml"
+        text = parser.text(tree[lock]) if lock in tree else None
+        if text is None:
+            continue
+        try:
+            provider = tomllib.loads(text).get("provider", "")
+        except tomllib.TOMLDecodeError:
+            continue
+        if isinstance(provider, str) and provider in _PRISMA_PROVIDERS:
+            found[("prisma", m.namespace)] = _PRISMA_PROVIDERS[provider]
+    return found
+
+
+def _with_whitespace_flag(
+    change: FileChange, parser: MigrationParser, deployed: Mapping[str, Migration | ParseFailure]
+) -> FileChange:
+    """Mark edits of deployed files that only touch whitespace (checksums still break)."""
+    if change.status is not ChangeStatus.MODIFIED or change.old_path not in deployed:
+        return change
+    if not (change.old_blob and change.new_blob):
+        return change
+    old, new = parser.text(change.old_blob), parser.text(change.new_blob)
+    if old is None or new is None:
+        return change
+    return replace(change, whitespace_only="".join(old.split()) == "".join(new.split()))

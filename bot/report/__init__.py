@@ -1,0 +1,1 @@
+"""What people read: finding texts, Markdown, and the text/JSON/SARIF formats."""

@@ -1,0 +1,369 @@
+"""SQL text to operations, with sqlglot in the configured dialect.
+
+The text is tokenized once (sqlglot's tokenizer knows comments, quoted names, strings and
+dollar-quoted bodies, so a ``;`` or ``CREATE INDEX`` inside them is not a statement), split at
+top-level semicolons, and each statement parsed from its tokens. A statement sqlglot can only
+keep as an opaque command is still classified from its leading keywords where a rule can tell;
+DDL that stays opaque becomes an ``UNKNOWN`` operation ("could not analyse"), never a crash.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import ErrorLevel, ParseError, TokenError
+from sqlglot.tokens import Token, TokenType
+
+from bot.core.operations import Op, Operation
+from bot.syntax.dialects import VOLATILE, normalise_dialect, volatile_call  # noqa: F401 (re-exported)
+
+# sqlglot logs "Falling back to parsing as a 'Command'" for every statement it cannot model; we
+# report those statements ourselves (sql-not-analysed), so its own warnings never reach stderr.
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
+
+def table_name(node: exp.Expression | None) -> str | None:
+    if not isinstance(node, exp.Table):
+        return None
+    parts = [node.args.get(k) for k in ("catalog", "db", "this")]
+    names = [_ident(p) for p in parts if p is not None]
+    names = [n for n in names if n]
+    if len(names) > 1 and names[-2] == "public":
+        names = names[-1:]
+    return ".".join(names) or None
+
+
+def _ident(node: exp.Expression | str | None) -> str:
+    if node is None:
+        return ""
+    if isinstance(node, exp.Identifier):
+        return node.name if node.quoted else node.name.lower()
+    if isinstance(node, exp.Expression):
+        return node.name.lower()
+    return str(node).lower()
+
+
+@lru_cache(maxsize=16)
+def _dialect(name: str) -> Dialect:
+    return Dialect.get_or_raise(name)
+
+
+def split_statements(sql: str, dialect: str) -> list[list[Token]]:
+    tokens = _dialect(dialect).tokenize(sql)
+    chunks: list[list[Token]] = [[]]
+    for token in tokens:
+        if token.token_type == TokenType.SEMICOLON:
+            chunks.append([])
+        else:
+            chunks[-1].append(token)
+    return [c for c in chunks if c]
+
+
+def sql_operations(sql: str, dialect: str = "postgres", first_line: int = 1) -> list[Operation]:
+    """Operations of a SQL text; ``first_line`` is where the text starts in its file."""
+    dialect = normalise_dialect(dialect)
+    offset = first_line - 1
+    try:
+        chunks = split_statements(sql, dialect)
+    except TokenError as exc:
+        return [Operation(Op.UNKNOWN, first_line, detail=f"SQL that could not be tokenized ({exc})")]
+    source_lines = sql.splitlines()
+    parser = _dialect(dialect).parser(error_level=ErrorLevel.RAISE)  # reset by every parse() call
+    operations: list[Operation] = []
+    for chunk in chunks:
+        line = chunk[0].line + offset
+        end_line = chunk[-1].line + offset
+        data = _data_statement(chunk, line, end_line)
+        if data is not None:  # DML needs no syntax tree (and a 10,000-row INSERT is costly to build)
+            operations.append(data)
+            continue
+        text = sql[chunk[0].start : chunk[-1].end + 1]
+        single_line = source_lines[chunk[0].line - 1] if chunk[0].line == chunk[-1].line else None
+        try:
+            parsed = parser.parse(chunk, sql)
+            expression = next((e for e in parsed if e is not None), None)
+        except (ParseError, TokenError, ValueError, KeyError, AttributeError, IndexError, TypeError):
+            expression = None
+        ops = _classify(expression, text, dialect, line, end_line, single_line)
+        operations.extend(ops)
+    return operations
+
+
+_DML = {TokenType.INSERT: "INSERT", TokenType.UPDATE: "UPDATE", TokenType.DELETE: "DELETE", TokenType.MERGE: "MERGE"}
+_QUERY = {TokenType.SELECT, TokenType.WITH, TokenType.VALUES}
+
+
+def _data_statement(chunk: list[Token], line: int, end_line: int) -> Operation | None:
+    """INSERT/UPDATE/DELETE/MERGE (a data change on the named table) and queries, from tokens."""
+    first = chunk[0].token_type
+    if first in _QUERY:
+        if any(t.token_type in _DML for t in chunk[:64]):
+            return None  # WITH ... UPDATE: let the parser say which table
+        return Operation(Op.OTHER, line, end_line=end_line, detail="SELECT")
+    if first not in _DML:
+        return None
+    skip = {TokenType.INTO, TokenType.FROM, TokenType.ONLY, TokenType.IGNORE}
+    names: list[str] = []
+    for token in chunk[1:8]:
+        if token.token_type in skip and not names:
+            continue
+        if token.token_type == TokenType.DOT:
+            continue
+        if token.token_type in (TokenType.VAR, TokenType.IDENTIFIER) or token.text.isidentifier():
+            names.append(token.text if token.token_type == TokenType.IDENTIFIER else token.text.lower())
+            if len(chunk) > chunk.index(token) + 1 and chunk[chunk.index(token) + 1].token_type == TokenType.DOT:
+                continue
+        break
+    if len(names) > 1 and names[-2] == "public":
+        names = names[-1:]
+    return Operation(Op.DATA, line, end_line=end_line, table=".".join(names) or None, detail=_DML[first])
+
+
+def _classify(
+    node: exp.Expression | None, text: str, dialect: str, line: int, end_line: int, source_line: str | None
+) -> list[Operation]:
+    def op(kind: Op, **kw: object) -> Operation:
+        return Operation(kind, line, end_line=end_line, **kw)  # type: ignore[arg-type]
+
+    if node is None or isinstance(node, exp.Command):
+        return _classify_words(text, dialect, line, end_line, source_line)
+    if isinstance(node, exp.Insert | exp.Update | exp.Delete | exp.Merge):
+        target = node.this
+        if isinstance(target, exp.Schema):
+            target = target.this
+        return [op(Op.DATA, table=table_name(target), detail=node.key.upper())]
+    if isinstance(node, exp.Create):
+        kind = (node.args.get("kind") or "").upper()
+        if kind == "INDEX":
+            index = node.this
+            concurrently = bool(node.args.get("concurrently"))
+            suggestion = None
+            if not concurrently and dialect == "postgres" and source_line is not None:
+                suggestion = _insert_after(source_line, r"\bINDEX\b", " CONCURRENTLY")
+            return [
+                op(
+                    Op.CREATE_INDEX,
+                    table=table_name(index.args.get("table")) if isinstance(index, exp.Index) else None,
+                    concurrently=concurrently,
+                    unique=bool(index.args.get("unique")) if isinstance(index, exp.Index) else False,
+                    detail="CREATE INDEX",
+                    suggestion=suggestion,
+                )
+            ]
+        if kind == "TABLE":
+            target = node.this.this if isinstance(node.this, exp.Schema) else node.this
+            return [op(Op.CREATE_TABLE, table=table_name(target), detail="CREATE TABLE")]
+        return [op(Op.OTHER, detail=f"CREATE {kind}")]
+    if isinstance(node, exp.Drop):
+        kind = (node.args.get("kind") or "").upper()
+        if kind == "TABLE":
+            return [
+                op(Op.DROP_TABLE, table=table_name(t), detail="DROP TABLE") for t in node.args.get("tables") or []
+            ] or [op(Op.DROP_TABLE, detail="DROP TABLE")]
+        if kind == "INDEX":
+            concurrently = bool(node.args.get("concurrently"))
+            suggestion = None
+            if not concurrently and dialect == "postgres" and source_line is not None:
+                suggestion = _insert_after(source_line, r"\bINDEX\b", " CONCURRENTLY")
+            return [op(Op.DROP_INDEX, concurrently=concurrently, detail="DROP INDEX", suggestion=suggestion)]
+        return [op(Op.OTHER, detail=f"DROP {kind}")]
+    if isinstance(node, exp.Alter) and (node.args.get("kind") or "").upper() == "TABLE":
+        table = table_name(node.this)
+        not_valid = bool(node.args.get("not_valid"))
+        ops: list[Operation] = []
+        for action in node.args.get("actions") or []:
+            ops.extend(_alter_action(action, table, not_valid, dialect, line, end_line, source_line))
+        return ops or [op(Op.UNKNOWN, table=table, detail="ALTER TABLE")]
+    if isinstance(node, exp.Set | exp.Comment | exp.Select | exp.Transaction | exp.Commit | exp.Grant | exp.Use):
+        return [op(Op.OTHER, detail=node.key.upper())]
+    return [op(Op.OTHER, detail=node.key.upper())]
+
+
+_SERIAL_TYPES = {exp.DataType.Type.SERIAL, exp.DataType.Type.BIGSERIAL, exp.DataType.Type.SMALLSERIAL}
+#: what ``volatile_default`` says for a stored generated column
+GENERATED_STORED = "GENERATED ALWAYS AS (...) STORED"
+#: sqlglot's names for volatile functions it models as its own expressions
+_SQLGLOT_NAMES = {"rand": "random"}
+
+
+def _volatile_in(default: exp.Expression, dialect: str) -> str | None:
+    """The first volatile function a default calls, however deep (`md5(random()::text)`)."""
+    for call in default.find_all(exp.Func):
+        name = (call.sql_name() if not isinstance(call, exp.Anonymous) else call.name).lower()
+        name = _SQLGLOT_NAMES.get(name, name)
+        if name in VOLATILE:
+            return "gen_random_uuid()" if name == "uuid" and dialect == "postgres" else f"{name}()"
+    return None
+
+
+def _alter_action(
+    action: exp.Expression,
+    table: str | None,
+    not_valid: bool,
+    dialect: str,
+    line: int,
+    end_line: int,
+    source_line: str | None,
+) -> list[Operation]:
+    def op(kind: Op, **kw: object) -> Operation:
+        return Operation(kind, line, table=table, end_line=end_line, **kw)  # type: ignore[arg-type]
+
+    if isinstance(action, exp.ColumnDef):
+        constraints = [c.args.get("kind") for c in action.args.get("constraints") or []]
+        not_null = any(isinstance(c, exp.NotNullColumnConstraint) and not c.args.get("allow_null") for c in constraints)
+        default = next((c for c in constraints if isinstance(c, exp.DefaultColumnConstraint)), None)
+        volatile = _volatile_in(default, dialect) if default is not None else None
+        computed = next((c for c in constraints if isinstance(c, exp.ComputedColumnConstraint)), None)
+        kind = action.args.get("kind")
+        serial = isinstance(kind, exp.DataType) and kind.this in _SERIAL_TYPES
+        if serial:  # `serial` is `DEFAULT nextval(...)`: every existing row gets its own value
+            volatile = volatile or "nextval()"
+        if computed is not None and computed.args.get("persisted") is not False:
+            volatile = volatile or GENERATED_STORED  # computed and stored for every existing row
+        ops = [
+            op(
+                Op.ADD_COLUMN,
+                column=_ident(action.this),
+                not_null=not_null,
+                has_default=default is not None or serial or computed is not None,
+                volatile_default=volatile,
+                detail=f"ADD COLUMN ... {kind.this.value.lower()}"
+                if serial and isinstance(kind, exp.DataType)
+                else "ADD COLUMN",
+            )
+        ]
+        if any(isinstance(c, exp.Reference) for c in constraints):
+            ops.append(op(Op.ADD_FOREIGN_KEY, column=_ident(action.this), detail="ADD COLUMN ... REFERENCES"))
+        if any(isinstance(c, exp.UniqueColumnConstraint | exp.PrimaryKeyColumnConstraint) for c in constraints):
+            ops.append(op(Op.ADD_UNIQUE, column=_ident(action.this), detail="ADD COLUMN ... UNIQUE"))
+        return ops
+    if isinstance(action, exp.ModifyColumn):  # MySQL MODIFY / CHANGE COLUMN: a new definition, type included
+        renamed = action.args.get("rename_from")
+        column = (
+            _ident(renamed)
+            if renamed is not None
+            else _ident(action.this.this if isinstance(action.this, exp.ColumnDef) else action.this)
+        )
+        return [
+            op(Op.ALTER_COLUMN_TYPE, column=column, detail="CHANGE COLUMN" if renamed is not None else "MODIFY COLUMN")
+        ]
+    if isinstance(action, exp.AlterColumn):
+        column = _ident(action.this)
+        if action.args.get("dtype") is not None:
+            return [op(Op.ALTER_COLUMN_TYPE, column=column, detail="ALTER COLUMN ... TYPE")]
+        if action.args.get("allow_null") is False:
+            return [op(Op.SET_NOT_NULL, column=column, detail="SET NOT NULL")]
+        return [op(Op.OTHER, column=column, detail="ALTER COLUMN")]
+    if isinstance(action, exp.AddConstraint):
+        ops = []
+        for constraint in action.expressions:
+            parts = constraint.expressions if isinstance(constraint, exp.Constraint) else [constraint]
+            for part in parts:
+                suggestion = None
+                if not not_valid and source_line is not None and source_line.rstrip().endswith(";"):
+                    suggestion = source_line.rstrip()[:-1].rstrip() + " NOT VALID;"
+                if isinstance(part, exp.ForeignKey):
+                    ops.append(
+                        op(Op.ADD_FOREIGN_KEY, not_valid=not_valid, detail="ADD FOREIGN KEY", suggestion=suggestion)
+                    )
+                elif isinstance(part, exp.CheckColumnConstraint):
+                    ops.append(op(Op.ADD_CHECK, not_valid=not_valid, detail="ADD CHECK", suggestion=suggestion))
+                elif isinstance(part, exp.UniqueColumnConstraint | exp.PrimaryKey | exp.PrimaryKeyColumnConstraint):
+                    ops.append(op(Op.ADD_UNIQUE, detail="ADD UNIQUE"))
+        return ops or [op(Op.UNKNOWN, detail="ADD CONSTRAINT")]
+    if isinstance(action, exp.RenameColumn):
+        return [
+            op(
+                Op.RENAME_COLUMN,
+                column=_ident(action.this),
+                new_name=_ident(action.args.get("to")),
+                detail="RENAME COLUMN",
+            )
+        ]
+    if isinstance(action, exp.AlterRename):
+        return [op(Op.RENAME_TABLE, new_name=table_name(action.this), detail="RENAME TO")]
+    if isinstance(action, exp.Drop):
+        kind = (action.args.get("kind") or "").upper()
+        if kind == "COLUMN":
+            return [op(Op.DROP_COLUMN, column=_ident(t), detail="DROP COLUMN") for t in action.args.get("tables") or []]
+        return [op(Op.OTHER, detail=f"DROP {kind}")]
+    return [op(Op.UNKNOWN, detail=f"ALTER TABLE ... {action.key.upper()}")]
+
+
+_WORDS = re.compile(r"[A-Za-z_]+|\"[^\"]*\"|`[^`]*`|[.(]")
+
+
+def _classify_words(text: str, dialect: str, line: int, end_line: int, source_line: str | None) -> list[Operation]:
+    """Opaque statements: tell what a rule needs from the leading keywords (strings already cut out)."""
+    words = [w.upper() if not w.startswith(('"', "`")) else w for w in _WORDS.findall(text)]
+    head = [w for w in words if w not in (".", "(")][:8]
+
+    def op(kind: Op, **kw: object) -> Operation:
+        return Operation(kind, line, end_line=end_line, **kw)  # type: ignore[arg-type]
+
+    if head[:2] == ["ALTER", "TABLE"]:
+        table = _table_after(words, 2)
+        if "VALIDATE" in head:
+            return [op(Op.VALIDATE_CONSTRAINT, table=table, detail="VALIDATE CONSTRAINT")]
+        if "USING" in words and "INDEX" in words and ("UNIQUE" in words or "PRIMARY" in words):
+            return [op(Op.ADD_UNIQUE, table=table, using_index=True, detail="ADD UNIQUE USING INDEX")]
+        return [op(Op.UNKNOWN, table=table, detail=" ".join(head[:4]))]
+    if head[:1] == ["CREATE"] and "INDEX" in head[:3]:
+        table = None
+        if "ON" in words:
+            table = _table_after(words, words.index("ON") + 1)
+        concurrently = "CONCURRENTLY" in head
+        suggestion = None
+        if not concurrently and dialect == "postgres" and source_line is not None:
+            suggestion = _insert_after(source_line, r"\bINDEX\b", " CONCURRENTLY")
+        return [
+            op(
+                Op.CREATE_INDEX,
+                table=table,
+                concurrently=concurrently,
+                unique="UNIQUE" in head[:2],
+                detail="CREATE INDEX",
+                suggestion=suggestion,
+            )
+        ]
+    if head[:2] == ["DROP", "INDEX"]:
+        return [op(Op.DROP_INDEX, concurrently="CONCURRENTLY" in head, detail="DROP INDEX")]
+    if head[:1] == ["TRUNCATE"]:
+        return [op(Op.DATA, detail="TRUNCATE")]
+    if head[:1] in (["ALTER"], ["DROP"], ["CREATE"], ["RENAME"]) and ("TABLE" in head[:4] or "INDEX" in head[:4]):
+        return [op(Op.UNKNOWN, detail=" ".join(head[:3]))]
+    return [op(Op.OTHER, detail=" ".join(head[:2]))]
+
+
+def _table_after(words: Sequence[str], start: int) -> str | None:
+    names = []
+    i = start
+    while i < len(words) and words[i] in ("ONLY", "IF", "NOT", "EXISTS", "CONCURRENTLY"):
+        i += 1
+    while i < len(words):
+        word = words[i]
+        if word in (".", "("):
+            i += 1
+            continue
+        names.append(word.strip('"`') if word.startswith(('"', "`")) else word.lower())
+        if i + 1 < len(words) and words[i + 1] == ".":
+            i += 2
+            continue
+        break
+    if len(names) > 1 and names[-2] == "public":
+        names = names[-1:]
+    return ".".join(names) or None
+
+
+def _insert_after(line: str, pattern: str, addition: str) -> str | None:
+    """``line`` with ``addition`` after the single match of ``pattern`` (case-insensitive)."""
+    matches = list(re.finditer(pattern, line, re.IGNORECASE))
+    if len(matches) != 1:
+        return None
+    end = matches[0].end()
+    return line[:end] + addition + line[end:]

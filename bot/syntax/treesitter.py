@@ -1,0 +1,184 @@
+"""Tree-sitter parsing for Ruby, JavaScript, TypeScript and PHP migrations.
+
+Migrations in those languages are read as syntax trees, never with regular expressions, so a
+comment or a string that mentions ``def down`` counts for nothing. Grammars come from PyPI
+wheels; parsers are built once per language and thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+
+import tree_sitter as ts
+
+from bot.core.textfile import UnreadableFile
+
+Node = ts.Node
+
+_local = threading.local()
+
+
+def _language(name: str) -> ts.Language:
+    if name == "ruby":
+        import tree_sitter_ruby as grammar
+
+        return ts.Language(grammar.language())
+    if name == "javascript":
+        import tree_sitter_javascript as grammar
+
+        return ts.Language(grammar.language())
+    if name == "typescript":
+        import tree_sitter_typescript as grammar
+
+        return ts.Language(grammar.language_typescript())
+    if name == "php":
+        import tree_sitter_php as grammar
+
+        return ts.Language(grammar.language_php())
+    raise ValueError(name)
+
+
+def language_for(path: str) -> str | None:
+    if path.endswith(".rb"):
+        return "ruby"
+    if path.endswith((".js", ".cjs", ".mjs")):
+        return "javascript"
+    if path.endswith((".ts", ".cts", ".mts")):
+        return "typescript"
+    if path.endswith(".php"):
+        return "php"
+    return None
+
+
+def parse(text: str, language: str) -> Node:
+    """The root node; a syntax error raises ``UnreadableFile`` naming its line."""
+    parsers = getattr(_local, "parsers", None)
+    if parsers is None:
+        parsers = _local.parsers = {}
+    if language not in parsers:
+        parsers[language] = ts.Parser(_language(language))
+    tree = parsers[language].parse(text.encode("utf-8"))
+    root = tree.root_node
+    if root.has_error:
+        bad = first_error(root)
+        line = bad.start_point[0] + 1 if bad is not None else None
+        raise UnreadableFile(f"{language} syntax error" + (f" at line {line}" if line else ""), line)
+    return root
+
+
+def first_error(node: Node) -> Node | None:
+    if node.type == "ERROR" or node.is_missing:
+        return node
+    for child in node.children:
+        if child.has_error or child.is_missing or child.type == "ERROR":
+            found = first_error(child)
+            if found is not None:
+                return found
+    return None
+
+
+def text(node: Node | None) -> str:
+    return node.text.decode("utf-8", "replace") if node is not None and node.text is not None else ""
+
+
+def line(node: Node) -> int:
+    return node.start_point[0] + 1
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """Every node below ``node`` (pre-order), iteratively (deep trees exist)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(current.children))
+
+
+def comments(root: Node) -> Iterator[tuple[int, str]]:
+    """(line, text) of every comment node, without its markers."""
+    for node in walk(root):
+        if node.type == "comment":
+            body = text(node)
+            for marker in ("//", "#", "/*", "--"):
+                if body.startswith(marker):
+                    body = body[len(marker) :]
+                    break
+            yield line(node), body.removesuffix("*/")
+
+
+def string_value(node: Node | None) -> str | None:
+    """The value of a plain string literal node (any of the four languages), else None."""
+    if node is None:
+        return None
+    if node.type in ("string", "encapsed_string", "template_string"):
+        parts = [c for c in node.named_children if c.type not in ("escape_sequence",)]
+        if all(c.type in ("string_fragment", "string_content") for c in parts):
+            return "".join(text(c) for c in parts)
+    if node.type in ("simple_symbol",):
+        return text(node).lstrip(":")
+    return None
+
+
+def is_empty_body(body: Node | None) -> bool:
+    """A block whose statements are only comments (or nothing)."""
+    if body is None:
+        return True
+    return all(child.type == "comment" for child in body.named_children)
+
+
+def _root(node: Node) -> Node:
+    while node.parent is not None:
+        node = node.parent
+    return node
+
+
+def _bound_once(root: Node, types: tuple[str, ...], name_of: Callable[[Node], str | None], name: str) -> Node | None:
+    """The value bound to ``name`` when exactly one binding of that name exists in the file."""
+    found = [n for n in walk(root) if n.type in types and name_of(n) == name]
+    return found[0] if len(found) == 1 else None
+
+
+def constant_string(node: Node | None, depth: int = 0) -> tuple[str, Node] | None:
+    """The SQL text an argument holds when it is known before the migration runs, and the node
+    where that text is written: a literal, a JS template without substitutions, `+` (JS) or `.`
+    (PHP) concatenation of such, a JS name bound once (`const SQL = '...'`), a PHP class constant
+    (`self::SQL`) or a variable assigned once. Anything else is really built at run time."""
+    if node is None or depth > 20:
+        return None
+    if node.type in ("argument", "parenthesized_expression") and len(node.named_children) == 1:
+        return constant_string(node.named_children[0], depth + 1)
+    value = string_value(node)
+    if value is None and node.type == "template_string" and not any(
+        c.type == "template_substitution" for c in node.named_children
+    ):
+        value = text(node)[1:-1]
+    if value is not None:
+        return value, node
+    if node.type == "binary_expression":
+        operator = node.child_by_field_name("operator")
+        left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+        if operator is not None and text(operator) in ("+", ".") and left is not None and right is not None:
+            a, b = constant_string(left, depth + 1), constant_string(right, depth + 1)
+            if a is not None and b is not None:
+                return a[0] + b[0], node
+        return None
+    root = _root(node)
+    if node.type == "identifier":  # JavaScript / TypeScript
+        declarator = _bound_once(
+            root, ("variable_declarator",), lambda n: text(n.child_by_field_name("name")) or None, text(node)
+        )
+        value_node = declarator.child_by_field_name("value") if declarator is not None else None
+        return constant_string(value_node, depth + 1)
+    if node.type == "class_constant_access_expression" and text(node.named_children[0]) in ("self", "static"):
+        element = _bound_once(
+            root, ("const_element",), lambda n: text(n.named_children[0]) if n.named_children else None,
+            text(node.named_children[-1]),
+        )  # fmt: skip
+        return constant_string(element.named_children[-1], depth + 1) if element is not None else None
+    if node.type == "variable_name":  # PHP
+        assignment = _bound_once(
+            root, ("assignment_expression",), lambda n: text(n.child_by_field_name("left")), text(node)
+        )
+        return constant_string(assignment.child_by_field_name("right"), depth + 1) if assignment is not None else None
+    return None
