@@ -13,14 +13,19 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot import __version__
-from bot.core.config import DEFAULT_PATH, Config, ConfigError, parse_config
+from bot.core.config import DEFAULT_PATH, Config, ConfigError
 from bot.core.model import RefInfo
 from bot.core.settings import SettingsError
+from bot.demo import run_demo
+from bot.pipeline.configuration import read_config
 from bot.pipeline.detect import unmatched_paths
 from bot.pipeline.engine import Result, run
 from bot.pipeline.gitrepo import GitError, GitRepo
 from bot.pipeline.parse_cache import SqliteParseCache
 from bot.pipeline.snapshot import build_changeset
+from bot.report.json_format import render as render_json
+from bot.report.sarif import render as render_sarif
+from bot.report.text import render as render_text
 from rules import RULES
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -91,14 +96,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "explain":
             return _explain(args.rule)
         if args.command == "serve":
-            from bot.app.serve import serve
+            from bot.app.serve import serve  # lazy: uvicorn and the web stack load only to serve
 
             serve(args.host, args.port)
             return EXIT_OK
         if args.command == "demo":
-            from bot.demo import run_demo
-
-            return run_demo(args.directory)
+            return run_demo(args.directory, main)
         return _check(args)
     except (UsageError, ConfigError, GitError, SettingsError) as exc:
         print(f"migration-guard: error: {exc}", file=sys.stderr)
@@ -144,7 +147,7 @@ def load_config(repo: GitRepo, path: str | None) -> Config:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path or DEFAULT_PATH}: cannot read: {exc}") from None
-    return parse_config(text, path or DEFAULT_PATH)
+    return read_config(text, path or DEFAULT_PATH)
 
 
 def _resolve(repo: GitRepo, ref: str, option: str) -> str:
@@ -217,16 +220,10 @@ def _check(args: argparse.Namespace) -> int:
 
 def _emit(result: Result, args: argparse.Namespace) -> None:
     if args.format == "json":
-        from bot.report.json_format import render as render_json
-
         text = render_json(result)
     elif args.format == "sarif":
-        from bot.report.sarif import render as render_sarif
-
         text = render_sarif(result)
     else:
-        from bot.report.text import render as render_text
-
         colour = args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
         text = render_text(result, colour=colour)
     if args.output:

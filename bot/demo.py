@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 _INI = """[alembic]
@@ -57,9 +58,9 @@ def _revision(rev: str, parent: str | None, message: str, upgrade: str, downgrad
     )
 
 
-def run_demo(directory: str | None) -> int:
-    from bot.cli import main
-
+def run_demo(directory: str | None, check: Callable[[Sequence[str]], int]) -> int:
+    """Build the demo repository and run ``check`` (the CLI's entry point) on it; the CLI passes
+    itself, so this module does not import the CLI back."""
     root = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="migration-guard-demo-"))
     if root.exists() and any(root.iterdir()):
         raise SystemExit(f"migration-guard: error: {root} is not empty; pass an empty or new directory")
@@ -158,4 +159,4 @@ def run_demo(directory: str | None) -> int:
     print("  feature/orders: Alembic users -> orders (empty downgrade) and an edit to the deployed users revision;")
     print("                  Rails 20240301120000_backfill_account_plans (same timestamp, up without down)")
     print(f"\n$ migration-guard check --repo {root} --base main\n", flush=True)
-    return main(["check", "--repo", str(root), "--base", "main"])
+    return check(["check", "--repo", str(root), "--base", "main"])

@@ -99,7 +99,8 @@ class Repo:
 
     def findings(self, base: str = "main", config: str | None = None) -> list:
         """The engine's findings (with suggestions), as the App sees them."""
-        from bot.core.config import Config, parse_config
+        from bot.core.config import Config
+        from bot.pipeline.configuration import read_config
         from bot.pipeline.engine import run
         from bot.pipeline.gitrepo import GitRepo
         from bot.pipeline.snapshot import build_changeset
@@ -107,7 +108,7 @@ class Repo:
         git = GitRepo(self.root)
         head, base_sha = git.resolve("HEAD"), git.resolve(base)
         assert head and base_sha
-        cfg = parse_config(config, "config") if config else Config()
+        cfg = read_config(config, "config") if config else Config()
         merge_base = git.merge_base(base_sha, head)
         assert merge_base
         base_tree = git.tree(base_sha)

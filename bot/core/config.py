@@ -7,14 +7,23 @@ so a pull request cannot relax its own check.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from bot.core.safe_regex import UnsafePattern, compile_pattern
-from bot.pipeline.isolation import Limits
 
 DEFAULT_PATH = ".github/migration-guard.yml"
 
@@ -23,6 +32,24 @@ SeverityName = Literal["error", "warning", "notice", "off"]
 
 class ConfigError(Exception):
     """One line naming the file and what is wrong."""
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The names a configuration may use: framework names and rule ids. Passed in by whoever
+    reads the file (``bot.pipeline.configuration``), so this module knows neither registry."""
+
+    frameworks: Collection[str]
+    rule_ids: Collection[str]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on the analysis of one migration (`limits:` in the configuration)."""
+
+    seconds: float = 5.0  # wall time for one migration's analysis
+    max_bytes: int = 1_000_000  # larger migrations are not parsed
+    max_depth: int = 200  # bracket nesting; deeper SQL/code is not parsed
 
 
 class _Strict(BaseModel):
@@ -35,11 +62,10 @@ class PathEntry(_Strict):
 
     @field_validator("framework")
     @classmethod
-    def _known_framework(cls, value: str) -> str:
-        from bot.frameworks import BY_NAME
-
-        if value not in BY_NAME:
-            raise ValueError(f"unknown framework {value!r}; known: {', '.join(sorted(BY_NAME))}")
+    def _known_framework(cls, value: str, info: ValidationInfo) -> str:
+        known = info.context.frameworks if isinstance(info.context, Vocabulary) else None
+        if known is not None and value not in known:
+            raise ValueError(f"unknown framework {value!r}; known: {', '.join(sorted(known))}")
         return value
 
     @field_validator("path")
@@ -121,14 +147,13 @@ class Config(_Strict):
 
     @field_validator("rules", mode="before")
     @classmethod
-    def _known_rules(cls, value: object) -> object:
+    def _known_rules(cls, value: object, info: ValidationInfo) -> object:
         """Unknown ids first (a typo must not pass); YAML reads a bare ``off`` as false."""
-        from rules import RULES
-
         if not isinstance(value, dict):
             return value
+        known = info.context.rule_ids if isinstance(info.context, Vocabulary) else None
         for rule_id in value:
-            if rule_id not in RULES:
+            if known is not None and rule_id not in known:
                 raise ValueError(f"unknown rule {rule_id!r} (see `migration-guard rules`)")
         return {k: "off" if v is False else v for k, v in value.items()}
 
@@ -136,7 +161,7 @@ class Config(_Strict):
         return any(fnmatchcase(path, pattern) for pattern in self.ignore_paths)
 
 
-def parse_config(text: str, source: str) -> Config:
+def parse_config(text: str, source: str, vocabulary: Vocabulary) -> Config:
     """Validate configuration text; ``source`` names the file in error messages."""
     try:
         data = yaml.safe_load(text) if text.strip() else {}
@@ -150,7 +175,7 @@ def parse_config(text: str, source: str) -> Config:
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: must be a mapping of settings, not {type(data).__name__}")
     try:
-        return Config.model_validate(data)
+        return Config.model_validate(data, context=vocabulary)
     except ValidationError as exc:
         error = exc.errors()[0]
         location = ".".join(str(part) for part in error["loc"]) or "(top level)"

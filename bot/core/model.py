@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from bot.core.operations import MigrationOps
+
 if TYPE_CHECKING:
     from bot.core.config import Config
-    from bot.core.operations import MigrationOps
 
 
 class Severity(enum.IntEnum):
@@ -184,7 +185,7 @@ class ChangeSet:
 
     ``head`` holds the migrations at the head commit, ``base`` those at the base branch tip,
     ``merged`` the result of applying the change to the base tip (what main will hold after the
-    merge). ``deployed_paths`` are the files present at the deployed ref. ``touched`` are the
+    merge). ``touched`` are the
     head-side paths the change adds, modifies or renames: the only migrations rules judge.
     """
 
@@ -203,24 +204,20 @@ class ChangeSet:
     namespace_dialects: Mapping[tuple[str, str], str] = field(default_factory=dict)  # Prisma's provider
     other_prs: tuple[OpenPrMigration, ...] = ()  # what other open pull requests add (App only)
     notes: tuple[str, ...] = ()  # what the reader must know about what was (not) checked
-    _operations: dict[str, MigrationOps] = field(default_factory=dict, compare=False, repr=False)
+    #: what each judged forward migration does, by path; filled by the engine (``bot.pipeline.engine``),
+    #: which analyses untrusted text in child processes under the configured limits
+    analysed: Mapping[str, MigrationOps] = field(default_factory=dict)
+
+    def dialect_of(self, m: Migration) -> str:
+        """The SQL dialect a migration runs on: its namespace's own (Prisma's provider), else the configured one."""
+        return self.namespace_dialects.get((m.framework, m.namespace)) or (
+            self.config.dialect if self.config is not None else "postgres"
+        )
 
     def operations(self, m: Migration) -> MigrationOps:
-        """What a touched migration does (parsed on first use; history is never analysed)."""
-        if m.path not in self._operations:
-            from bot.core.operations import MigrationOps
-
-            text = self.texts.get(m.path)
-            dialect = self.namespace_dialects.get((m.framework, m.namespace)) or (
-                self.config.dialect if self.config is not None else "postgres"
-            )
-            if text is None or m.role is not Role.UP:
-                self._operations[m.path] = MigrationOps(dialect=dialect)
-            else:  # untrusted text: analysed in a child process, under the configured limits
-                from bot.pipeline.isolation import SHARED, Job
-
-                self._operations[m.path] = SHARED.analyse(Job(m.framework, m.path, text, dialect))
-        return self._operations[m.path]
+        """What a judged migration does; no operations for history, rollback files and files
+        without text (history is never analysed)."""
+        return self.analysed.get(m.path) or MigrationOps(dialect=self.dialect_of(m))
 
     def touched_migrations(self) -> Iterable[Migration]:
         for m in self.head.migrations:

@@ -61,7 +61,7 @@ class Alembic(Framework):
 
     def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
         from bot.frameworks.python_operations import (
-            alembic_operations,  # sqlglot loads only when a migration is analysed
+            alembic_operations,  # lazy: sqlglot loads only when a migration is analysed
         )
 
         return alembic_operations(text, dialect)

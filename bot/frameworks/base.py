@@ -93,7 +93,10 @@ class Framework:
         """What the migration's forward part does, as schema operations (for the zero-downtime
         rules). Default: the whole file is SQL run in one transaction when it holds several statements
         (PostgreSQL runs a multi-statement script in an implicit transaction)."""
-        from bot.syntax.sql_operations import normalise_dialect, sql_operations  # sqlglot loads only when needed
+        from bot.syntax.sql_operations import (  # lazy: sqlglot loads only when a migration is analysed
+            normalise_dialect,
+            sql_operations,
+        )
 
         ops = sql_operations(text, dialect)
         return MigrationOps(tuple(ops), transactional=len(ops) > 1, dialect=normalise_dialect(dialect))

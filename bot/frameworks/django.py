@@ -55,7 +55,7 @@ class Django(Framework):
 
     def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
         from bot.frameworks.python_operations import (
-            django_operations,  # sqlglot loads only when a migration is analysed
+            django_operations,  # lazy: sqlglot loads only when a migration is analysed
         )
 
         return django_operations(text, dialect)

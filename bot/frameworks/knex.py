@@ -18,7 +18,9 @@ _GENERATED = re.compile(r"^\d{14}_")
 
 class Knex(ExportedUpDownFramework):
     def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
-        from bot.frameworks.js_operations import knex_operations  # sqlglot loads only when a migration is analysed
+        from bot.frameworks.js_operations import (
+            knex_operations,  # lazy: sqlglot loads only when a migration is analysed
+        )
 
         return knex_operations(path, text, dialect)
 

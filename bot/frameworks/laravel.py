@@ -33,7 +33,7 @@ class Laravel(Framework):
 
     def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
         from bot.frameworks.laravel_operations import (
-            laravel_operations,  # sqlglot loads only when a migration is analysed
+            laravel_operations,  # lazy: sqlglot loads only when a migration is analysed
         )
 
         return laravel_operations(text, dialect)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from bot.core.operations import MigrationOps, Op, Operation
 from bot.core.textfile import UnreadableFile
 from bot.syntax import treesitter as tsx
-from bot.syntax.dialects import analyse_sql, normalise_dialect, volatile_call
+from bot.syntax.dialects import normalise_dialect, volatile_call
+from bot.syntax.embedded_sql import analyse_sql
 
 COLUMN_TYPES = {
     "string", "text", "mediumText", "longText", "char", "integer", "bigInteger", "smallInteger", "tinyInteger",

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 from bot.core.operations import MigrationOps, Op, Operation
 from bot.core.textfile import UnreadableFile
-from bot.syntax.dialects import analyse_sql, branch_dialects, normalise_dialect, volatile_call
+from bot.syntax.dialects import branch_dialects, normalise_dialect, volatile_call
+from bot.syntax.embedded_sql import analyse_sql
 from bot.syntax.pyast import (
     NotALiteral,
     argument,

@@ -57,7 +57,9 @@ class Rails(Framework):
         ]
 
     def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
-        from bot.frameworks.rails_operations import rails_operations  # sqlglot loads only when a migration is analysed
+        from bot.frameworks.rails_operations import (
+            rails_operations,  # lazy: sqlglot loads only when a migration is analysed
+        )
 
         return rails_operations(text, dialect)
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass, replace
 from bot.core.operations import MigrationOps, Op, Operation
 from bot.core.textfile import UnreadableFile
 from bot.syntax import treesitter as tsx
-from bot.syntax.dialects import analyse_sql, normalise_dialect, runs_on, volatile_call
+from bot.syntax.dialects import normalise_dialect, runs_on, volatile_call
+from bot.syntax.embedded_sql import analyse_sql
 from bot.syntax.ruby_branches import branch_constraints
 
 COLUMN_TYPES = {

@@ -89,7 +89,10 @@ class SectionedSqlFramework(Framework):
     no_transaction: re.Pattern[str]
 
     def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
-        from bot.syntax.sql_operations import normalise_dialect, sql_operations  # sqlglot loads only when needed
+        from bot.syntax.sql_operations import (  # lazy: sqlglot loads only when a migration is analysed
+            normalise_dialect,
+            sql_operations,
+        )
 
         sections = split_sections(text, self.marker)
         up = sections.get("up")

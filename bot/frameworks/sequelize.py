@@ -18,7 +18,9 @@ _GENERATED = re.compile(r"^\d{14}-")
 
 class Sequelize(ExportedUpDownFramework):
     def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
-        from bot.frameworks.js_operations import sequelize_operations  # sqlglot loads only when a migration is analysed
+        from bot.frameworks.js_operations import (
+            sequelize_operations,  # lazy: sqlglot loads only when a migration is analysed
+        )
 
         return sequelize_operations(path, text, dialect)
 

@@ -37,7 +37,9 @@ class TypeOrm(Framework):
         return found
 
     def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
-        from bot.frameworks.js_operations import typeorm_operations  # sqlglot loads only when a migration is analysed
+        from bot.frameworks.js_operations import (
+            typeorm_operations,  # lazy: sqlglot loads only when a migration is analysed
+        )
 
         return typeorm_operations(path, text, dialect)
 

@@ -18,12 +18,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bot.core.config import DEFAULT_PATH, Config, ConfigError, parse_config
+from bot.core.config import DEFAULT_PATH, Config, ConfigError
 from bot.core.diffhunks import hunk_lines
 from bot.core.model import ChangeSet, ChangeStatus, FileChange, RefInfo
 from bot.core.textfile import MAX_FILE_BYTES
 from bot.frameworks.base import PathIndex
 from bot.github.client import RepoApi
+from bot.pipeline.configuration import read_config
 from bot.pipeline.detect import aux_wanted, candidate_chains, ignored_migrations, ignored_note, unmatched_paths
 from bot.pipeline.snapshot import build_changeset
 from bot.store import Store
@@ -184,7 +185,7 @@ def take_snapshot(api: RepoApi, store: Store, pr: PullRequestRef) -> Snapshot:
     if config_sha is not None:
         raw = source.read_blobs([config_sha])[config_sha]
         try:
-            config = parse_config(raw.decode("utf-8", "replace"), DEFAULT_PATH)
+            config = read_config(raw.decode("utf-8", "replace"), DEFAULT_PATH)
         except ConfigError as exc:
             snapshot.config_error = str(exc)
             return snapshot

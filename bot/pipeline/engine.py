@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 
-from bot.core.config import Config
+from bot.core.config import Config, Limits
 from bot.core.coverage import Coverage, coverage_of
 from bot.core.model import ChangeSet, Finding, Role, Severity
-from bot.pipeline.isolation import SHARED, Job, Limits, analyse_all
+from bot.pipeline.isolation import SHARED, Job, analyse_all
 from bot.pipeline.suppressions import Suppression, find_suppressions
 from rules import RULES, invalid_suppression, unused_suppression
 
@@ -36,27 +36,25 @@ class Result:
 PARALLEL_FROM = 50  # judged migrations; below this one analysing process is enough
 
 
-def prefetch_operations(cs: ChangeSet, limits: Limits, parallel: bool, deadline: float | None) -> None:
-    """Analyse every judged migration up front in child processes (see ``bot.pipeline.isolation``): one
-    child, or one per CPU (at most 8) for a large change when ``parallel``."""
+def analyse(cs: ChangeSet, limits: Limits, parallel: bool, deadline: float | None) -> ChangeSet:
+    """The change set with every judged forward migration's operations, analysed in child
+    processes (see ``bot.pipeline.isolation``): the long-lived shared child for a small change,
+    one per CPU (at most 8) for a large one when ``parallel``."""
     todo = [m for m in cs.judged_migrations() if m.role is Role.UP and m.path in cs.texts]
-    jobs = []
-    for m in todo:
-        dialect = cs.namespace_dialects.get((m.framework, m.namespace)) or (
-            cs.config.dialect if cs.config else "postgres"
-        )
-        jobs.append(Job(m.framework, m.path, cs.texts[m.path], dialect))
+    jobs = [Job(m.framework, m.path, cs.texts[m.path], cs.dialect_of(m)) for m in todo]
     workers = min(os.cpu_count() or 1, 8) if parallel and len(jobs) >= PARALLEL_FROM else 1
-    for m, ops in zip(todo, analyse_all(jobs, limits, workers, deadline), strict=True):
-        cs._operations[m.path] = ops
+    if workers == 1:
+        SHARED.configure(limits, deadline)
+        results = [SHARED.analyse(job) for job in jobs]
+    else:
+        results = analyse_all(jobs, limits, workers, deadline)
+    return replace(cs, analysed={m.path: ops for m, ops in zip(todo, results, strict=True)})
 
 
 def run(cs: ChangeSet, config: Config, parallel: bool = False, deadline: float | None = None) -> Result:
     """``parallel``: analyse a large change on several processes (the CLI). ``deadline``
     (``time.monotonic()``): after it, migrations not yet analysed are reported as such."""
-    limits = config.limits.as_limits()
-    SHARED.configure(limits, deadline)
-    prefetch_operations(cs, limits, parallel, deadline)
+    cs = analyse(cs, config.limits.as_limits(), parallel, deadline)
     raw: list[Finding] = []
     for rule in RULES.values():
         if rule.check is not None:

@@ -22,16 +22,10 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
+from bot.core.config import Limits
 from bot.core.operations import MigrationOps, Op, Operation
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Bounds on the analysis of one migration (`limits:` in the configuration)."""
-
-    seconds: float = 5.0  # wall time for one migration's analysis
-    max_bytes: int = 1_000_000  # larger migrations are not parsed
-    max_depth: int = 200  # bracket nesting; deeper SQL/code is not parsed
+from bot.frameworks import BY_NAME
+from bot.syntax.dialects import normalise_dialect
 
 
 @dataclass(frozen=True)
@@ -74,8 +68,6 @@ def precheck(job: Job, limits: Limits) -> str | None:
 
 
 def _analyse_here(job: Job) -> MigrationOps:
-    from bot.frameworks import BY_NAME
-    from bot.syntax.dialects import normalise_dialect
 
     try:
         return BY_NAME[job.framework].operations(job.path, job.text, job.dialect)
@@ -141,8 +133,6 @@ class Analyser:
         self._conn = None
 
     def analyse(self, job: Job, deadline: float | None = None) -> MigrationOps:
-        from bot.syntax.dialects import normalise_dialect
-
         dialect = normalise_dialect(job.dialect)
         why = precheck(job, self.limits)
         if why is not None:
@@ -213,7 +203,8 @@ def analyse_all(jobs: Sequence[Job], limits: Limits, workers: int = 1, deadline:
 
 
 class SharedAnalyser:
-    """The process-wide analyser a ``ChangeSet`` uses for a migration it was not given up front."""
+    """The process-wide analysing child, kept between runs: a review in the App's worker (or a small
+    change in the CLI) does not pay for starting a process and importing the parsers each time."""
 
     def __init__(self) -> None:
         self.limits = Limits()
