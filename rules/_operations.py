@@ -6,6 +6,7 @@ from collections.abc import Collection, Iterator
 
 from bot.core.model import ChangeSet, Finding, Migration, Role, Severity
 from bot.core.operations import MigrationOps, Op, Operation
+from bot.frameworks import traits_of
 
 
 def each_operation(
@@ -52,35 +53,18 @@ def what(op: Operation) -> str:
     return f"`{op.detail}`" if op.detail else "this operation"
 
 
-#: how each front end spells "build the index concurrently, outside a transaction"
-CONCURRENT_FIX = {
-    "rails": "Use `algorithm: :concurrently` and add `disable_ddl_transaction!` to the migration class.",
-    "alembic": "Pass `postgresql_concurrently=True` inside `with op.get_context().autocommit_block():`.",
-    "django": "Use `AddIndexConcurrently` / `RemoveIndexConcurrently` (django.contrib.postgres.operations) "
-    "and set `atomic = False` on the migration.",
-    "sequelize": "Pass `concurrently: true` in the index options.",
-    "knex": "knex's index builders cannot do it: use `knex.raw('CREATE INDEX CONCURRENTLY ...')` and "
-    "`exports.config = { transaction: false }`.",
-    "typeorm": "Use `queryRunner.query('CREATE INDEX CONCURRENTLY ...')` and set `transaction = false` on the class.",
-    "laravel": "Use `DB::statement('CREATE INDEX CONCURRENTLY ...')` and `public $withinTransaction = false;`.",
-    "goose": "Use `CREATE INDEX CONCURRENTLY` and add `-- +goose NO TRANSACTION` at the top of the file.",
-    "dbmate": "Use `CREATE INDEX CONCURRENTLY` and write `-- migrate:up transaction:false`.",
-}
 SQL_CONCURRENT_FIX = "Use `CREATE INDEX CONCURRENTLY` / `DROP INDEX CONCURRENTLY`, alone in its migration file."
-
-#: how each front end turns its transaction off
-NO_TRANSACTION_FIX = {
-    "rails": "Add `disable_ddl_transaction!` to the migration class.",
-    "alembic": "Move the operation into `with op.get_context().autocommit_block():`.",
-    "django": "Set `atomic = False` on the Migration class.",
-    "knex": "Add `exports.config = { transaction: false };`.",
-    "typeorm": "Set `transaction = false` on the migration class.",
-    "laravel": "Add `public $withinTransaction = false;` to the migration class.",
-    "goose": "Add `-- +goose NO TRANSACTION` at the top of the file.",
-    "dbmate": "Write the up marker as `-- migrate:up transaction:false`.",
-    "sequelize": "Run it outside `queryInterface.sequelize.transaction(...)`.",
-}
 NO_TRANSACTION_SQL = "Put the concurrent statement alone in its own migration file, so no transaction wraps it."
 
-EXISTING = {Op.CREATE_TABLE}
-__all__ = ["CONCURRENT_FIX", "EXISTING", "NO_TRANSACTION_FIX", "each_operation", "finding", "what", "where"]
+
+def concurrent_fix(m: Migration) -> str:
+    """How this migration's tool builds or drops an index without blocking writes."""
+    return traits_of(m.framework).concurrent_index_fix or SQL_CONCURRENT_FIX
+
+
+def no_transaction_fix(m: Migration) -> str:
+    """How this migration's tool runs a migration outside a transaction."""
+    return traits_of(m.framework).no_transaction_fix or NO_TRANSACTION_SQL
+
+
+__all__ = ["concurrent_fix", "each_operation", "finding", "no_transaction_fix", "what", "where"]

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 
 from bot.core.model import ChangeSet, Finding, Severity
 from bot.core.operations import Op
-from rules._operations import NO_TRANSACTION_FIX, NO_TRANSACTION_SQL, each_operation, finding, what
+from rules._operations import each_operation, finding, no_transaction_fix, what
 
 ID = "ban-concurrent-index-creation-in-transaction"
 SEVERITY = Severity.ERROR
@@ -38,6 +38,6 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
             op,
             f"{what(op)} `CONCURRENTLY` runs inside this migration's transaction: PostgreSQL refuses "
             '("cannot run inside a transaction block") and the deploy fails.',
-            NO_TRANSACTION_FIX.get(m.framework, NO_TRANSACTION_SQL),
+            no_transaction_fix(m),
             suggestion=False,
         )

@@ -20,15 +20,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from bot.core.model import ChangeSet, ChangeStatus, FileChange, Finding, Migration, Role, Severity
+from bot.core.traits import RenameKeeps
+from bot.frameworks import traits_of
 
 ID = "deployed-migration-modified"
 SEVERITY = Severity.ERROR
 SUMMARY = "A migration that already ran at the deployed ref is modified, renamed or deleted."
 
-_CONSEQUENCE = {
-    "flyway": "Flyway's validate fails with a checksum mismatch on every deployed database",
-    "prisma": "`prisma migrate deploy` fails: the migration was modified after it was applied",
-}
 _DEFAULT_CONSEQUENCE = "databases that already ran it never run the new text, so environments drift"
 
 
@@ -50,7 +48,7 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
                 what = "edits only whitespace in it, which still changes its checksum"
             else:
                 what = "edits it"
-            consequence = _CONSEQUENCE.get(framework, _DEFAULT_CONSEQUENCE)
+            consequence = traits_of(framework).edit_effect or _DEFAULT_CONSEQUENCE
             yield Finding(
                 ID,
                 SEVERITY,
@@ -69,7 +67,7 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
                 None,
                 f"`{change.old_path}` already ran at {deployed_name}; this change renames it to `{change.path}`"
                 + (
-                    f" ({_IDENTITY.get(framework, 'its identity')} is unchanged, so only its history moves)."
+                    f" ({traits_of(framework).rename_keeps_words or 'its identity'} is unchanged, so only its history moves)."
                     if renamed
                     else ": databases record it under its old name and would run it again as a new migration."
                 ),
@@ -100,25 +98,21 @@ def _unrecognised_then(cs: ChangeSet, change: FileChange) -> Migration | None:
     return now if now is not None and now.role is Role.UP and now.order is not None else None
 
 
-_IDENTITY = {
-    "alembic": "Alembic identifies it by its revision id, which",
-    "django": "Django records it as (app label, migration name), which",
-    "prisma": "Prisma records it by its folder name, which",
-}
-
-
 def _identity_survives(cs: ChangeSet, new_path: str, before: Migration | object) -> bool:
     """An Alembic revision keeps its identity through a file rename when its id is unchanged; a
     Django migration when its app label and name are (an app folder moved, its label kept); a
     Prisma migration when its folder name is (`_prisma_migrations.migration_name`)."""
-    if not isinstance(before, Migration) or before.framework not in _IDENTITY:
+    if not isinstance(before, Migration):
+        return False
+    keeps = traits_of(before.framework).rename_keeps
+    if keeps is RenameKeeps.NOTHING:
         return False
     after = cs.head.by_path().get(new_path)
     if after is None or after.framework != before.framework or after.key != before.key:
         return False
-    if before.framework == "alembic":
+    if keeps is RenameKeeps.KEY_AND_PARENTS:
         return after.parents == before.parents
-    if before.framework == "prisma":  # a migrations folder moved (`prisma/migrations`), names kept
+    if keeps is RenameKeeps.FOLDER_NAME:  # a migrations folder moved (`prisma/migrations`), names kept
         return after.name == before.name
     at_base = cs.base.by_path().get(before.path)  # linked there: its label, not its folder
     return at_base is not None and at_base.namespace == after.namespace

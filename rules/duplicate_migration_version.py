@@ -17,28 +17,17 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from bot.core.model import ChangeSet, Finding, Migration, Role, Severity
+from bot.frameworks import traits_of
 from rules._naming import proposed_path
 
 ID = "duplicate-migration-version"
 SEVERITY = Severity.ERROR
 SUMMARY = "Two migrations share a version or revision id."
 
-_CONSEQUENCE = {
-    "alembic": "Alembic cannot load a history with two revisions of the same id",
-    "rails": 'Rails refuses to migrate ("Multiple migrations have the version number")',
-    "flyway": 'Flyway refuses to migrate ("Found more than one migration with version")',
-    "golang-migrate": "golang-migrate refuses to start (duplicate migration file)",
-    "goose": "goose refuses to run (duplicate version)",
-    "dbmate": "dbmate treats the second file as already applied and never runs it",
-    "prisma": "Prisma applies them in folder-name order, which nobody chose",
-    "typeorm": "TypeORM refuses to run (duplicate migration names)",
-}
-
-
 def check(cs: ChangeSet) -> Iterator[Finding]:
     groups: dict[tuple[str, str, str], list[Migration]] = defaultdict(list)
     for m in cs.merged.migrations:
-        if m.role is Role.UP and m.framework != "django":  # Django names are unique per app folder
+        if m.role is Role.UP and traits_of(m.framework).keys_clash:
             groups[(m.framework, m.namespace, m.key)].append(m)
     base_paths = cs.base.paths()
     for (framework, namespace, key), members in groups.items():
@@ -57,9 +46,9 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
                 for o in members
                 if o is not m
             )
-            what = "revision id" if framework == "alembic" else "version"
-            if framework == "alembic":
-                fix = "Generate a new revision id (`alembic revision -m ...`) and move the operations into it."
+            traits = traits_of(framework)
+            if traits.duplicate_fix:
+                fix = traits.duplicate_fix
             elif newest is not None:
                 fix = f"Renumber it after the newest one: `{proposed_path(m, newest)}`."
             else:
@@ -69,8 +58,8 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
                 SEVERITY,
                 m.path,
                 m.key_line,
-                f"{framework} {what} `{key}` of `{m.path}` is also used by {others}: "
-                f"{_CONSEQUENCE.get(framework, 'the tool cannot tell them apart')}.",
+                f"{framework} {traits.key_word} `{key}` of `{m.path}` is also used by {others}: "
+                f"{traits.duplicate_effect or 'the tool cannot tell them apart'}.",
                 fix,
                 framework,
             )

@@ -15,14 +15,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from bot.core.model import ChangeSet, Finding, Role, Severity
+from bot.core.traits import Identity
+from bot.frameworks import traits_of
 
 ID = "migration-conflicts-with-open-pr"
 SEVERITY = Severity.WARNING
 SUMMARY = "Another open pull request adds the same version, or a child of the same parent."
 
-#: tools whose identity is the version: two files with one version cannot both run
-_VERSION_IDENTITY = {"rails", "flyway", "golang-migrate", "goose", "dbmate", "prisma", "alembic", "typeorm"}
-_GRAPH = {"alembic", "django"}
+#: tools whose identity is a key in the name or file: two migrations with one key cannot both run
+_KEYED = (Identity.VERSION, Identity.REVISION)
 
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
@@ -35,19 +36,20 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
         for other in cs.other_prs:
             if other.framework != m.framework or other.namespace != m.namespace:
                 continue
-            if m.framework in _VERSION_IDENTITY and other.key == m.key:
-                what = "revision id" if m.framework == "alembic" else "version"
+            traits = traits_of(m.framework)
+            if traits.identity in _KEYED and other.key == m.key:
+                what = traits.key_word
                 yield Finding(
                     ID,
                     SEVERITY,
                     m.path,
                     m.key_line,
                     f"#{other.pr} also adds {what} `{m.key}` (`{other.path}`): whichever merges second must "
-                    + ("use a new revision id." if m.framework == "alembic" else "renumber."),
+                    + ("use a new revision id." if traits.identity is Identity.REVISION else "renumber."),
                     f"Agree with #{other.pr} who merges first; the other rebases and renumbers.",
                     m.framework,
                 )
-            elif m.framework in _GRAPH and set(m.parents) & set(other.parents):
+            elif traits.graph and set(m.parents) & set(other.parents):
                 parent = sorted(set(m.parents) & set(other.parents))[0].split(":")[-1]
                 yield Finding(
                     ID,

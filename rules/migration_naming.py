@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 from bot.core import safe_regex
 from bot.core.model import ChangeSet, Finding, Role, Severity
+from bot.frameworks import traits_of
 
 ID = "migration-naming"
 SEVERITY = Severity.NOTICE
@@ -34,8 +35,9 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
         if m.role is not Role.UP or m.path not in added:
             continue
         file_name = m.path.rsplit("/", 1)[-1]
-        part = m.path.rsplit("/", 2)[-2] if m.framework == "prisma" else file_name
-        if pattern is not None and not safe_regex.search(pattern, file_name if m.framework != "prisma" else part):
+        traits = traits_of(m.framework)
+        part = m.path.rsplit("/", 2)[-2] if traits.folder_per_migration else file_name
+        if pattern is not None and not safe_regex.search(pattern, part):
             yield Finding(
                 ID,
                 SEVERITY,
@@ -48,12 +50,12 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
             continue
         descriptive = re.sub(r"^[VU]?\d+(?:[._-]\d+)*[_-]*", "", part.rsplit(".", 1)[0] if "." in part else part)
         descriptive = descriptive.removesuffix(".up").removesuffix(".down").strip("_-. ").lower()
-        if m.framework == "alembic":
-            descriptive = re.sub(r"^[0-9a-f]{12}_?", "", descriptive)
+        if traits.generated_prefix:
+            descriptive = re.sub(traits.generated_prefix, "", descriptive)
         if (
             not descriptive
             or _GENERATED.match(descriptive)
-            or (not _HAS_VERSION.match(part) and m.framework not in ("alembic", "typeorm"))
+            or (not _HAS_VERSION.match(part) and not traits.versionless_names)
         ):
             yield Finding(
                 ID,

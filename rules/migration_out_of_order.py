@@ -16,25 +16,12 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from bot.core.model import ChangeSet, Finding, Migration, Role, Severity
+from bot.frameworks import traits_of
 from rules._naming import proposed_path
 
 ID = "migration-out-of-order"
 SEVERITY = Severity.ERROR
 SUMMARY = "A new migration sorts before the newest one already on the base branch."
-
-_CONSEQUENCE = {
-    "flyway": "Flyway refuses to migrate (a resolved migration older than the applied ones) unless outOfOrder is on",
-    "golang-migrate": "golang-migrate never runs it, because the database version is already higher",
-    "goose": "goose refuses to migrate (missing migrations) unless run with -allow-missing",
-    "dbmate": "dbmate applies it after the newer one, an order nobody tested",
-    "prisma": "Prisma applies it after the newer one, an order nobody tested",
-    "rails": "Rails runs it after the newer one (and `schema.rb` changes order), an order nobody tested",
-    "knex": "knex runs it after the newer one, an order nobody tested",
-    "sequelize": "sequelize-cli runs it after the newer one, an order nobody tested",
-    "typeorm": "TypeORM runs it after the newer one, an order nobody tested",
-    "laravel": "`php artisan migrate` runs it after the newer one, an order nobody tested",
-}
-
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
     newest: dict[tuple[str, str], Migration] = {}
@@ -60,7 +47,7 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
                 m.path,
                 m.key_line,
                 f"`{m.path}` (version {m.key}) sorts before `{top.path}` (version {top.key}), "
-                f"already on {cs.branch_name}: {_CONSEQUENCE.get(m.framework, 'it would run out of order')}.",
+                f"already on {cs.branch_name}: {traits_of(m.framework).out_of_order_effect or 'it would run out of order'}.",
                 _rename_help(m, top, steps),
                 m.framework,
             )

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from bot.core.model import ChangeSet, Finding, Severity
+from bot.frameworks import traits_of
 
 ID = "migration-parent-missing"
 SEVERITY = Severity.ERROR
@@ -25,9 +26,12 @@ _SPECIAL = {"__first__", "__latest__"}
 def check(cs: ChangeSet) -> Iterator[Finding]:
     known = {m.node for m in (*cs.head.migrations, *cs.merged.migrations)}
     replaced = {r for m in (*cs.head.migrations, *cs.merged.migrations) for r in m.replaces}
-    labels = {m.namespace for m in cs.head.migrations if m.framework == "django"}
+    scopes = {(m.framework, m.namespace) for m in cs.head.migrations}
     for m in cs.touched_migrations():
-        if m.framework == "alembic":
+        traits = traits_of(m.framework)
+        if not traits.graph:
+            continue
+        if not traits.parents_scoped:
             for parent in m.parents:
                 if f"{m.namespace}:{parent}" not in known:
                     yield Finding(
@@ -35,14 +39,15 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
                         SEVERITY,
                         m.path,
                         m.parents_line,
-                        f"`down_revision` of `{m.path}` names revision `{parent}`, which exists nowhere at head.",
-                        "Set `down_revision` to the current head (`alembic heads`).",
+                        f"`{traits.parents_field}` of `{m.path}` names {traits.key_word} `{parent}`, "
+                        "which exists nowhere at head.",
+                        traits.missing_parent_fix,
                         m.framework,
                     )
-        elif m.framework == "django":
+        else:
             for parent in m.parents:
                 label, _, name = parent.partition(":")
-                if label not in labels or name in _SPECIAL or parent in known or parent in replaced:
+                if (m.framework, label) not in scopes or name in _SPECIAL or parent in known or parent in replaced:
                     continue  # another project's app, or a special name: cannot be judged from here
                 yield Finding(
                     ID,
@@ -50,6 +55,6 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
                     m.path,
                     m.parents_line,
                     f"`{m.path}` depends on `('{label}', '{name}')`, which exists nowhere at head.",
-                    f"Depend on the latest migration of app `{label}` instead.",
+                    traits.missing_parent_fix.format(label=label),
                     m.framework,
                 )

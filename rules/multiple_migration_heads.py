@@ -15,30 +15,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from bot.core.graph import Graph, alembic_graphs, django_graphs, head_groups
-from bot.core.model import ChangeSet, Finding, Severity
+from bot.core.graph import Graph, head_groups, revision_graphs
+from bot.core.model import ChangeSet, Finding, Migration, Severity
+from bot.frameworks import traits_of
 
 ID = "multiple-migration-heads"
 SEVERITY = Severity.ERROR
 SUMMARY = "After the merge, a revision graph would have more than one head."
 
-_FIX = {
-    "alembic": "Re-parent it: set `down_revision` to `{other}`, or add a merge revision "
-    '(`alembic merge -m "merge heads" {heads}`).',
-    "django": "Re-parent it: depend on `{other}` instead, or run `python manage.py makemigrations --merge`.",
-}
-
-
 def check(cs: ChangeSet) -> Iterator[Finding]:
-    for framework, graphs in (
-        ("alembic", alembic_graphs(cs.merged.migrations)),
-        ("django", django_graphs(cs.merged.migrations)),
-    ):
-        for scope, graph in graphs.items():
-            yield from _check_graph(cs, framework, scope, graph)
+    graphed = (m for m in cs.merged.migrations if traits_of(m.framework).graph)
+    for (framework, scope), graph in revision_graphs(graphed, lambda f: traits_of(f).parents_scoped).items():
+        yield from _check_graph(cs, framework, scope, graph)
 
 
 def _check_graph(cs: ChangeSet, framework: str, scope: str, graph: Graph) -> Iterator[Finding]:
+    traits = traits_of(framework)
     for heads in head_groups(graph):
         for node, m in graph.nodes.items():
             if m.path not in cs.touched:
@@ -55,7 +47,7 @@ def _check_graph(cs: ChangeSet, framework: str, scope: str, graph: Graph) -> Ite
             fork = forks[0]
             siblings = [c for c in graph.children[fork] if c != node and c not in graph.ancestors(node)]
             named = " and ".join(f"`{graph.nodes[c].key}`" for c in [node, *siblings])
-            where = f"app `{scope}`" if framework == "django" else f"`{scope}`"
+            where = traits.scope_name.format(scope=scope)
             other = graph.nodes[others[0]]
             heads_text = ", ".join(f"`{graph.nodes[h].key}` ({graph.nodes[h].path})" for h in heads)
             yield Finding(
@@ -65,20 +57,21 @@ def _check_graph(cs: ChangeSet, framework: str, scope: str, graph: Graph) -> Ite
                 m.parents_line,
                 f"{named} both revise `{graph.nodes[fork].key}`: after the merge, {framework} in {where} "
                 f"would have {len(heads)} heads: {heads_text}.",
-                _FIX[framework].format(
-                    other=other.key if framework == "alembic" else f"('{other.namespace}', '{other.key}')",
+                traits.heads_fix.format(
+                    other=traits.head_name.format(namespace=other.namespace, key=other.key),
                     heads=" ".join(graph.nodes[h].key for h in heads),
                 ),
                 framework,
-                suggestion=_reparent_line(cs, m.path, m.parents_line, graph.nodes[fork].key, other.key)
-                if framework == "alembic" and len(m.parents) == 1
+                suggestion=_reparent_line(cs, m, traits.parents_field, graph.nodes[fork].key, other.key)
+                if not traits.parents_scoped and len(m.parents) == 1
                 else None,
             )
 
 
-def _reparent_line(cs: ChangeSet, path: str, line: int | None, old: str, new: str) -> str | None:
-    """``down_revision = "old"`` rewritten to name the other head, when that line says just that."""
-    text = cs.texts.get(path)
+def _reparent_line(cs: ChangeSet, m: Migration, field: str, old: str, new: str) -> str | None:
+    """``down_revision = "old"`` (the tool's parents field) rewritten to name the other head,
+    when that line says just that."""
+    text, line = cs.texts.get(m.path), m.parents_line
     if text is None or line is None:
         return None
     lines = text.splitlines()
@@ -87,6 +80,6 @@ def _reparent_line(cs: ChangeSet, path: str, line: int | None, old: str, new: st
     current = lines[line - 1]
     for quote in ('"', "'"):
         literal = f"{quote}{old}{quote}"
-        if current.count(literal) == 1 and current.lstrip().startswith("down_revision"):
+        if current.count(literal) == 1 and field and current.lstrip().startswith(field):
             return current.replace(literal, f"{quote}{new}{quote}")
     return None

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 from bot.core.model import ChangeSet, Finding, Severity
 from bot.core.operations import Op
-from rules._operations import CONCURRENT_FIX, SQL_CONCURRENT_FIX, each_operation, finding, what, where
+from rules._operations import concurrent_fix, each_operation, finding, what, where
 
 ID = "require-concurrent-index-creation"
 SEVERITY = Severity.WARNING
@@ -36,5 +36,5 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
             op,
             f"{what(op)} on {where(op)} without `CONCURRENTLY` takes a SHARE lock: every write to {where(op)} "
             "waits until the index is built.",
-            CONCURRENT_FIX.get(m.framework, SQL_CONCURRENT_FIX),
+            concurrent_fix(m),
         )

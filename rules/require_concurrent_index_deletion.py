@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from bot.core.model import ChangeSet, Finding, Severity
 from bot.core.operations import Op
-from rules._operations import CONCURRENT_FIX, SQL_CONCURRENT_FIX, each_operation, finding, what
+from rules._operations import concurrent_fix, each_operation, finding, what
 
 ID = "require-concurrent-index-deletion"
 SEVERITY = Severity.WARNING
@@ -31,5 +31,5 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
             m,
             op,
             f"{what(op)} without `CONCURRENTLY` takes an ACCESS EXCLUSIVE lock on the table: reads and writes wait.",
-            CONCURRENT_FIX.get(m.framework, SQL_CONCURRENT_FIX),
+            concurrent_fix(m),
         )

@@ -25,3 +25,44 @@ def test_the_checker_sees_a_cycle_and_a_back_edge() -> None:
     assert import_graph.layer("bot.pipeline.isolation") > import_graph.layer("bot.core.model")
     assert import_graph.layer("rules.ban_drop_column") < import_graph.layer("bot.pipeline.engine")
     assert import_graph.layer("bot.cli") > import_graph.layer("bot.app.serve")
+
+
+def _framework_names_compared_outside_frameworks() -> list[str]:
+    """Comparisons with, and mapping keys of, framework names outside ``bot/frameworks/``."""
+    import ast
+
+    from bot.frameworks import BY_NAME
+
+    found = []
+    for module, path in import_graph.modules().items():
+        if module.startswith("bot.frameworks"):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            literals: list[ast.expr] = []
+            if isinstance(node, ast.Compare):
+                literals = [node.left, *node.comparators]
+                for c in node.comparators:
+                    if isinstance(c, ast.Tuple | ast.Set | ast.List):
+                        literals.extend(c.elts)
+            elif isinstance(node, ast.Dict):
+                literals = [k for k in node.keys if k is not None]
+            for lit in literals:
+                if isinstance(lit, ast.Constant) and lit.value in BY_NAME:
+                    found.append(f"{path.relative_to(import_graph.ROOT)}:{lit.lineno}: {lit.value!r}")
+    return found
+
+
+def test_no_rule_or_pipeline_module_names_a_framework() -> None:
+    """A tool's knowledge lives in its adapter; everyone else asks its traits."""
+    assert _framework_names_compared_outside_frameworks() == []
+
+
+def test_every_adapter_states_its_traits() -> None:
+    from bot.core.traits import Traits
+    from bot.frameworks import FRAMEWORKS
+
+    for adapter in FRAMEWORKS:
+        assert isinstance(adapter.traits, Traits), adapter.name
+        assert adapter.traits.display
+        assert not adapter.traits.graph or adapter.traits.heads_fix, adapter.name

@@ -1,4 +1,5 @@
-"""Revision graphs of Alembic and Django: children, heads (leaf nodes) and the branches they belong to.
+"""Revision graphs of tools whose migrations name their parents: children, heads (leaf nodes) and
+the branches they belong to.
 
 Alembic: one graph per script directory; ``branch_labels`` start named branches, which may
 legitimately have a head each, so heads are grouped by the labels inherited from their
@@ -9,7 +10,7 @@ parent within the app; a squashed migration stands in for the migrations it ``re
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.core.model import Migration
@@ -50,39 +51,32 @@ def _graph(nodes: dict[str, Migration], parents: dict[str, tuple[str, ...]]) -> 
     return Graph(nodes, parents, dict(children))
 
 
-def alembic_graphs(migrations: Iterable[Migration]) -> dict[str, Graph]:
-    """Script directory -> graph; node ids are revision ids."""
-    by_dir: dict[str, dict[str, Migration]] = defaultdict(dict)
-    for m in migrations:
-        if m.framework == "alembic":
-            by_dir[m.namespace][m.key] = m
-    graphs = {}
-    for directory, nodes in by_dir.items():
-        parents = {k: tuple(p for p in m.parents if p in nodes) for k, m in nodes.items()}
-        graphs[directory] = _graph(nodes, parents)
-    return graphs
-
-
-def django_graphs(migrations: Iterable[Migration]) -> dict[str, Graph]:
-    """App label -> graph of that app's migrations; node ids are ``label:name``."""
-    everything = {m.node: m for m in migrations if m.framework == "django"}
+def revision_graphs(
+    migrations: Iterable[Migration], parents_scoped: Callable[[str], bool]
+) -> dict[tuple[str, str], Graph]:
+    """(framework, namespace) -> graph of the migrations of tools whose migrations name their
+    parents; node ids are ``namespace:key``. ``parents_scoped(framework)``: its parents already
+    name their scope (Django's `app:name`) rather than an id within the directory (Alembic's)."""
+    everything = {(m.framework, m.node): m for m in migrations}
     # A squashed migration replaces its originals when they are present too.
-    alias: dict[str, str] = {}
-    for node, m in everything.items():
+    alias: dict[tuple[str, str], str] = {}
+    for (framework, node), m in everything.items():
         for replaced in m.replaces:
-            if replaced in everything and replaced != node:
-                alias[replaced] = node
-    by_label: dict[str, dict[str, Migration]] = defaultdict(dict)
-    for node, m in everything.items():
-        if node not in alias:
-            by_label[m.namespace][node] = m
+            if (framework, replaced) in everything and replaced != node:
+                alias[(framework, replaced)] = node
+    by_scope: dict[tuple[str, str], dict[str, Migration]] = defaultdict(dict)
+    for (framework, node), m in everything.items():
+        if (framework, node) not in alias:
+            by_scope[(framework, m.namespace)][node] = m
     graphs = {}
-    for label, nodes in by_label.items():
+    for (framework, namespace), nodes in by_scope.items():
+        scoped = parents_scoped(framework)
         parents = {}
         for node, m in nodes.items():
-            resolved = (alias.get(p, p) for p in m.parents)
+            named = (p if scoped else f"{namespace}:{p}" for p in m.parents)
+            resolved = (alias.get((framework, p), p) for p in named)
             parents[node] = tuple(dict.fromkeys(p for p in resolved if p in nodes and p != node))
-        graphs[label] = _graph(nodes, parents)
+        graphs[(framework, namespace)] = _graph(nodes, parents)
     return graphs
 
 

@@ -6,6 +6,7 @@ goose tell each other's files apart by their annotations.
 
 from __future__ import annotations
 
+from bot.core.traits import Traits
 from bot.frameworks.alembic import Alembic
 from bot.frameworks.base import Candidate, Framework
 from bot.frameworks.dbmate import Dbmate
@@ -35,7 +36,14 @@ FRAMEWORKS: tuple[Framework, ...] = (
     Laravel(),
 )
 BY_NAME: dict[str, Framework] = {f.name: f for f in FRAMEWORKS}
+
+
+def traits_of(framework: str) -> Traits:
+    """What a tool is like (``bot.core.traits``): what rules ask instead of naming tools."""
+    return BY_NAME[framework].traits
+
+
 #: every file name any framework can run: what a diff needs to read
 MIGRATION_FILE_GLOBS: tuple[str, ...] = tuple(sorted({g for f in FRAMEWORKS for g in f.file_globs}))
 
-__all__ = ["BY_NAME", "FRAMEWORKS", "MIGRATION_FILE_GLOBS", "Candidate", "Framework"]
+__all__ = ["BY_NAME", "FRAMEWORKS", "MIGRATION_FILE_GLOBS", "Candidate", "Framework", "traits_of"]

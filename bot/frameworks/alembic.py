@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from bot.core.model import Migration, RollbackIssue, RollbackProblem
 from bot.core.operations import MigrationOps
 from bot.core.textfile import UnreadableFile
+from bot.core.traits import Identity, RenameKeeps, Traits
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure, parent_dir
 from bot.syntax.pyast import NotALiteral, assignments, does_nothing, first_raise, functions, literal, parse_module
 from bot.syntax.pyast import string_tuple as as_strings
@@ -28,6 +29,23 @@ class Alembic(Framework):
     #: the only files it can run (a diff reads nothing else)
     file_globs: tuple[str, ...] = ("*.py",)
     name = "alembic"
+    traits = Traits(
+        display="Alembic",
+        identity=Identity.REVISION,
+        graph=True,
+        parents_field="down_revision",
+        duplicate_effect="Alembic cannot load a history with two revisions of the same id",
+        duplicate_fix="Generate a new revision id (`alembic revision -m ...`) and move the operations into it.",
+        rename_keeps=RenameKeeps.KEY_AND_PARENTS,
+        rename_keeps_words="Alembic identifies it by its revision id, which",
+        versionless_names=True,
+        generated_prefix=r"^[0-9a-f]{12}_?",
+        concurrent_index_fix="Pass `postgresql_concurrently=True` inside `with op.get_context().autocommit_block():`.",
+        no_transaction_fix="Move the operation into `with op.get_context().autocommit_block():`.",
+        heads_fix='Re-parent it: set `down_revision` to `{other}`, or add a merge revision '
+        '(`alembic merge -m "merge heads" {heads}`).',
+        missing_parent_fix="Set `down_revision` to the current head (`alembic heads`).",
+    )
     unrecognised_message = "no module-level `revision = '...'`: Alembic cannot load this revision file"
 
     def aux_wanted(self, index: PathIndex) -> list[str]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 from bot.core.model import Migration, ParseFailure, Role, RollbackIssue
 from bot.core.operations import MigrationOps
+from bot.core.traits import Traits
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,8 @@ class Framework:
     """Base class: adapters override what they need."""
 
     name: str = ""
+    #: what the tool is like, for the rules (every adapter states its own)
+    traits: Traits
     #: shell globs of the file names this tool can run; diffs and blob reads stay within them
     file_globs: tuple[str, ...] = ()
     #: files in a directory holding its migrations that look like SQL but that the tool never runs
@@ -100,6 +103,11 @@ class Framework:
 
         ops = sql_operations(text, dialect)
         return MigrationOps(tuple(ops), transactional=len(ops) > 1, dialect=normalise_dialect(dialect))
+
+    def namespace_dialect(self, namespace: str, read: Callable[[str], str | None]) -> str | None:
+        """The SQL dialect a namespace's migrations run on when the tool itself says it;
+        ``None``: the configured one. ``read(path)`` is a file's text at head, if it exists."""
+        return None
 
     def link(
         self, migrations: Sequence[Migration], aux: Mapping[str, str], memo: dict[object, Migration]

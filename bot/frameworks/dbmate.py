@@ -8,11 +8,20 @@ from __future__ import annotations
 
 import re
 
+from bot.core.traits import Identity, Traits
 from bot.frameworks.sectioned_sql import SectionedSqlFramework
 
 
 class Dbmate(SectionedSqlFramework):
     name = "dbmate"
+    traits = Traits(
+        display="dbmate",
+        identity=Identity.VERSION,
+        duplicate_effect="dbmate treats the second file as already applied and never runs it",
+        out_of_order_effect="dbmate applies it after the newer one, an order nobody tested",
+        concurrent_index_fix="Use `CREATE INDEX CONCURRENTLY` and write `-- migrate:up transaction:false`.",
+        no_transaction_fix="Write the up marker as `-- migrate:up transaction:false`.",
+    )
     marker = re.compile(r"^--\s*migrate:(up|down)(?:\s|$)", re.IGNORECASE)
     up_marker = "-- migrate:up"
     down_marker = "-- migrate:down"

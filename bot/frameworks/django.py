@@ -19,6 +19,7 @@ from dataclasses import replace
 from bot.core.model import Migration, RollbackIssue, RollbackProblem
 from bot.core.operations import MigrationOps
 from bot.core.textfile import UnreadableFile
+from bot.core.traits import Identity, RenameKeeps, Traits
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure, parent_dir
 from bot.syntax.pyast import NotALiteral, argument, assignments, call_name, is_none, literal, parse_module
 
@@ -32,6 +33,22 @@ class Django(Framework):
     #: the only files it can run (a diff reads nothing else)
     file_globs: tuple[str, ...] = ("*.py",)
     name = "django"
+    traits = Traits(
+        display="Django",
+        identity=Identity.LABEL_AND_NAME,
+        graph=True,
+        parents_scoped=True,
+        parents_field="dependencies",
+        rename_keeps=RenameKeeps.LABEL_AND_NAME,
+        rename_keeps_words="Django records it as (app label, migration name), which",
+        concurrent_index_fix="Use `AddIndexConcurrently` / `RemoveIndexConcurrently` "
+        "(django.contrib.postgres.operations) and set `atomic = False` on the migration.",
+        no_transaction_fix="Set `atomic = False` on the Migration class.",
+        heads_fix="Re-parent it: depend on `{other}` instead, or run `python manage.py makemigrations --merge`.",
+        head_name="('{namespace}', '{key}')",
+        scope_name="app `{scope}`",
+        missing_parent_fix="Depend on the latest migration of app `{label}` instead.",
+    )
     unrecognised_message = "no `class Migration`: Django refuses to load the app's migrations (BadMigrationError)"
 
     def aux_wanted(self, index: PathIndex) -> list[str]:

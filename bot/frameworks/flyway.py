@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from bot.core.model import Migration, Role, RollbackIssue, RollbackProblem
+from bot.core.traits import Identity, Traits
 from bot.core.versions import canonical_version, version_parts
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, attach_rollback_files, base_name
 from bot.syntax.sqltext import is_blank_sql
@@ -31,6 +32,14 @@ class Flyway(Framework):
     def runs_as_other_file(self, name: str) -> bool:
         return bool(CALLBACK.match(name))
     name = "flyway"
+    traits = Traits(
+        display="Flyway",
+        identity=Identity.VERSION,
+        duplicate_effect='Flyway refuses to migrate ("Found more than one migration with version")',
+        out_of_order_effect="Flyway refuses to migrate (a resolved migration older than the applied ones) "
+        "unless outOfOrder is on",
+        edit_effect="Flyway's validate fails with a checksum mismatch on every deployed database",
+    )
 
     def select(self, index: PathIndex, aux: Mapping[str, str]) -> list[Candidate]:
         return [

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from bot.core.model import Migration, Role, RollbackIssue, RollbackProblem
+from bot.core.traits import Identity, Traits
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, attach_rollback_files, base_name
 from bot.syntax.sqltext import is_blank_sql
 
@@ -22,6 +23,12 @@ class GolangMigrate(Framework):
     stray_globs = ("*.sql",)
     name_form = "`<version>_<title>.up.sql` / `.down.sql`"
     name = "golang-migrate"
+    traits = Traits(
+        display="golang-migrate",
+        identity=Identity.VERSION,
+        duplicate_effect="golang-migrate refuses to start (duplicate migration file)",
+        out_of_order_effect="golang-migrate never runs it, because the database version is already higher",
+    )
 
     def select(self, index: PathIndex, aux: Mapping[str, str]) -> list[Candidate]:
         return [

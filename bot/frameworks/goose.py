@@ -8,11 +8,20 @@ from __future__ import annotations
 
 import re
 
+from bot.core.traits import Identity, Traits
 from bot.frameworks.sectioned_sql import SectionedSqlFramework
 
 
 class Goose(SectionedSqlFramework):
     name = "goose"
+    traits = Traits(
+        display="goose",
+        identity=Identity.VERSION,
+        duplicate_effect="goose refuses to run (duplicate version)",
+        out_of_order_effect="goose refuses to migrate (missing migrations) unless run with -allow-missing",
+        concurrent_index_fix="Use `CREATE INDEX CONCURRENTLY` and add `-- +goose NO TRANSACTION` at the top of the file.",
+        no_transaction_fix="Add `-- +goose NO TRANSACTION` at the top of the file.",
+    )
     marker = re.compile(r"^--\s*\+goose\s+(up|down)\b", re.IGNORECASE)
     up_marker = "-- +goose Up"
     down_marker = "-- +goose Down"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from bot.core.operations import MigrationOps
+from bot.core.traits import Identity, Traits
 from bot.frameworks.exported_up_down import ExportedUpDownFramework, relative_to
 from bot.syntax import treesitter as tsx
 
@@ -25,6 +26,14 @@ class Knex(ExportedUpDownFramework):
         return knex_operations(path, text, dialect)
 
     name = "knex"
+    traits = Traits(
+        display="knex",
+        identity=Identity.FILE_NAME,
+        out_of_order_effect="knex runs it after the newer one, an order nobody tested",
+        concurrent_index_fix="knex's index builders cannot do it: use `knex.raw('CREATE INDEX CONCURRENTLY ...')` "
+        "and `exports.config = { transaction: false }`.",
+        no_transaction_fix="Add `exports.config = { transaction: false };`.",
+    )
     #: knex loads every file with a known extension in its directory, whatever the name, and runs
     #: them in file-name order (`db/knex_migrations/2026-08-20-0000-add-owner.js` is a migration)
     file_pattern = re.compile(r"^((?:\d{14}_)?)(.+)(?<!\.d)\.(?:js|ts|cjs|mjs)$")

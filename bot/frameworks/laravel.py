@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from bot.core.model import Migration, RollbackIssue, RollbackProblem
 from bot.core.operations import MigrationOps
 from bot.core.textfile import UnreadableFile
+from bot.core.traits import Identity, Traits
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure
 from bot.syntax import treesitter as tsx
 
@@ -23,6 +24,13 @@ class Laravel(Framework):
     #: the only files it can run (a diff reads nothing else)
     file_globs: tuple[str, ...] = ("*.php",)
     name = "laravel"
+    traits = Traits(
+        display="Laravel",
+        identity=Identity.FILE_NAME,
+        out_of_order_effect="`php artisan migrate` runs it after the newer one, an order nobody tested",
+        concurrent_index_fix="Use `DB::statement('CREATE INDEX CONCURRENTLY ...')` and `public $withinTransaction = false;`.",
+        no_transaction_fix="Add `public $withinTransaction = false;` to the migration class.",
+    )
 
     def select(self, index: PathIndex, aux: Mapping[str, str]) -> list[Candidate]:
         return [

@@ -8,10 +8,16 @@ migrations by design: a missing rollback is only a notice, with the way to write
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+import tomllib
+from collections.abc import Callable, Mapping
 
 from bot.core.model import Migration, RollbackIssue, RollbackProblem
+from bot.core.traits import Identity, RenameKeeps, Traits
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, parent_dir
+
+#: `provider` in `migration_lock.toml` -> the dialect its SQL is written in
+PROVIDERS = {"postgresql": "postgres", "mysql": "mysql", "sqlite": "sqlite", "sqlserver": "tsql",
+             "cockroachdb": "postgres"}  # fmt: skip
 
 #: `prisma migrate dev` writes a 14-digit timestamp; any `<digits>_<name>` folder is applied, in
 #: folder-name order (`01_init`, `02_add_tag` as some projects write them by hand)
@@ -22,6 +28,16 @@ class Prisma(Framework):
     #: the only files it can run (a diff reads nothing else)
     file_globs: tuple[str, ...] = ("*.sql",)
     name = "prisma"
+    traits = Traits(
+        display="Prisma",
+        identity=Identity.VERSION,
+        folder_per_migration=True,
+        duplicate_effect="Prisma applies them in folder-name order, which nobody chose",
+        out_of_order_effect="Prisma applies it after the newer one, an order nobody tested",
+        edit_effect="`prisma migrate deploy` fails: the migration was modified after it was applied",
+        rename_keeps=RenameKeeps.FOLDER_NAME,
+        rename_keeps_words="Prisma records it by its folder name, which",
+    )
 
     def select(self, index: PathIndex, aux: Mapping[str, str]) -> list[Candidate]:
         return self._select(index, require_lock=True)
@@ -62,3 +78,14 @@ class Prisma(Framework):
                 ),
             ),
         )
+
+    def namespace_dialect(self, namespace: str, read: Callable[[str], str | None]) -> str | None:
+        """Prisma's SQL dialect per migrations folder, from ``provider`` in ``migration_lock.toml``."""
+        text = read(f"{namespace}/migration_lock.toml" if namespace != "." else "migration_lock.toml")
+        if text is None:
+            return None
+        try:
+            provider = tomllib.loads(text).get("provider", "")
+        except tomllib.TOMLDecodeError:
+            return None
+        return PROVIDERS.get(provider) if isinstance(provider, str) else None

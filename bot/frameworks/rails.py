@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping
 from bot.core.model import Migration, RollbackIssue, RollbackProblem
 from bot.core.operations import MigrationOps
 from bot.core.textfile import UnreadableFile
+from bot.core.traits import Identity, Traits
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure
 from bot.syntax import treesitter as tsx
 from bot.syntax.ruby_branches import branch_constraints
@@ -36,6 +37,14 @@ class Rails(Framework):
     #: the only files it can run (a diff reads nothing else)
     file_globs: tuple[str, ...] = ("*.rb",)
     name = "rails"
+    traits = Traits(
+        display="Rails",
+        identity=Identity.VERSION,
+        duplicate_effect='Rails refuses to migrate ("Multiple migrations have the version number")',
+        out_of_order_effect="Rails runs it after the newer one (and `schema.rb` changes order), an order nobody tested",
+        concurrent_index_fix="Use `algorithm: :concurrently` and add `disable_ddl_transaction!` to the migration class.",
+        no_transaction_fix="Add `disable_ddl_transaction!` to the migration class.",
+    )
 
     def select(self, index: PathIndex, aux: Mapping[str, str]) -> list[Candidate]:
         found = []

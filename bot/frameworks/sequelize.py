@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from bot.core.operations import MigrationOps
+from bot.core.traits import Identity, Traits
 from bot.frameworks.exported_up_down import ExportedUpDownFramework, relative_to
 from bot.syntax import treesitter as tsx
 
@@ -25,6 +26,13 @@ class Sequelize(ExportedUpDownFramework):
         return sequelize_operations(path, text, dialect)
 
     name = "sequelize"
+    traits = Traits(
+        display="sequelize-cli",
+        identity=Identity.FILE_NAME,
+        out_of_order_effect="sequelize-cli runs it after the newer one, an order nobody tested",
+        concurrent_index_fix="Pass `concurrently: true` in the index options.",
+        no_transaction_fix="Run it outside `queryInterface.sequelize.transaction(...)`.",
+    )
     #: sequelize-cli (umzug) loads every `.js/.cjs/.ts` file of its migrations-path, whatever the
     #: name, in file-name order
     file_pattern = re.compile(r"^((?:\d{14}-)?)(.+)(?<!\.d)\.(?:js|cjs|ts)$")

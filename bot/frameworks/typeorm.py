@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from bot.core.model import Migration, RollbackIssue, RollbackProblem
 from bot.core.operations import MigrationOps
 from bot.core.textfile import UnreadableFile
+from bot.core.traits import Identity, Traits
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure
 from bot.syntax import treesitter as tsx
 from bot.syntax.jsmodule import class_methods, does_nothing
@@ -26,6 +27,16 @@ class TypeOrm(Framework):
     #: the only files it can run (a diff reads nothing else)
     file_globs: tuple[str, ...] = ("*.ts", "*.js", "*.mts", "*.cts", "*.mjs", "*.cjs")
     name = "typeorm"
+    traits = Traits(
+        display="TypeORM",
+        identity=Identity.VERSION,
+        duplicate_effect="TypeORM refuses to run (duplicate migration names)",
+        out_of_order_effect="TypeORM runs it after the newer one, an order nobody tested",
+        versionless_names=True,
+        concurrent_index_fix="Use `queryRunner.query('CREATE INDEX CONCURRENTLY ...')` and set `transaction = false` "
+        "on the class.",
+        no_transaction_fix="Set `transaction = false` on the migration class.",
+    )
 
     def select(self, index: PathIndex, aux: Mapping[str, str]) -> list[Candidate]:
         found = []

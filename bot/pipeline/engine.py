@@ -11,8 +11,8 @@ import os
 from dataclasses import dataclass, field, replace
 
 from bot.core.config import Config, Limits
-from bot.core.coverage import Coverage, coverage_of
 from bot.core.model import ChangeSet, Finding, Role, Severity
+from bot.pipeline.coverage import Coverage, coverage_of
 from bot.pipeline.isolation import SHARED, Job, analyse_all
 from bot.pipeline.suppressions import Suppression, find_suppressions
 from rules import RULES, invalid_suppression, unused_suppression

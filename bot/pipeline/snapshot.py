@@ -7,12 +7,12 @@ for contents; everything after that is the same code.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from bot.core.config import Config
 from bot.core.model import ChangeSet, ChangeStatus, FileChange, Migration, MigrationSet, ParseFailure, RefInfo
+from bot.frameworks import BY_NAME
 from bot.pipeline.detect import ignored_note
 from bot.pipeline.parse_cache import ParseCache
 from bot.pipeline.parsing import BlobSource, MigrationParser
@@ -67,7 +67,7 @@ def build_changeset(
     ignored = parser.ignored_migrations(head_tree, [c.path for c in changes if c.status is not ChangeStatus.DELETED])
     if ignored:
         notes = (ignored_note(ignored, len(touched)),)
-    dialects = _prisma_dialects(head, touched, head_tree, parser)
+    dialects = _namespace_dialects(head, touched, head_tree, parser)
     changes = tuple(_with_whitespace_flag(c, parser, deployed) for c in changes)
     changeset = ChangeSet(
         head=head,
@@ -88,28 +88,25 @@ def build_changeset(
     return changeset, parser
 
 
-_PRISMA_PROVIDERS = {"postgresql": "postgres", "mysql": "mysql", "sqlite": "sqlite", "sqlserver": "tsql",
-                     "cockroachdb": "postgres"}  # fmt: skip
-
-
-def _prisma_dialects(
+def _namespace_dialects(
     head: MigrationSet, touched: frozenset[str], tree: Mapping[str, str], parser: MigrationParser
 ) -> dict[tuple[str, str], str]:
-    """Prisma's SQL dialect per migrations folder, from ``provider`` in ``migration_lock.toml``."""
+    """The SQL dialect of each touched migration's namespace, where its tool says it (Prisma's
+    ``migration_lock.toml``); elsewhere the configured dialect applies."""
+
+    def read(path: str) -> str | None:
+        return parser.text(tree[path]) if path in tree else None
+
     found: dict[tuple[str, str], str] = {}
+    seen: set[tuple[str, str]] = set()
     for m in head.migrations:
-        if m.framework != "prisma" or m.path not in touched or ("prisma", m.namespace) in found:
+        scope = (m.framework, m.namespace)
+        if m.path not in touched or scope in seen:
             continue
-        lock = f"{m.namespace}/migration_lock.toml" if m.namespace != "." else "migration_lock.toml"
-        text = parser.text(tree[lock]) if lock in tree else None
-        if text is None:
-            continue
-        try:
-            provider = tomllib.loads(text).get("provider", "")
-        except tomllib.TOMLDecodeError:
-            continue
-        if isinstance(provider, str) and provider in _PRISMA_PROVIDERS:
-            found[("prisma", m.namespace)] = _PRISMA_PROVIDERS[provider]
+        seen.add(scope)
+        dialect = BY_NAME[m.framework].namespace_dialect(m.namespace, read)
+        if dialect is not None:
+            found[scope] = dialect
     return found
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from bot.core.coverage import describe_locations
 from bot.core.model import Severity
+from bot.pipeline.coverage import describe_locations
 from bot.pipeline.engine import Result
 
 _COLOUR = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.NOTICE: "36"}

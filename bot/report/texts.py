@@ -15,8 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.core.coverage import coverage_of
 from bot.core.model import ChangeSet, FileChange, Finding, Severity
+from bot.pipeline.coverage import coverage_of
 from bot.report import markdown as md
 from rules import RULES
 

@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from bot.core.model import ChangeSet, RefInfo, Role
+from bot.frameworks import traits_of
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,8 @@ class Coverage:
 
 
 def migration_directory(framework: str, namespace: str, path: str) -> str:
-    """Prisma keeps each migration in its own folder: its directory is the migrations folder."""
-    if framework == "prisma":
+    """Where a tool keeps each migration in its own folder (Prisma), its directory is the migrations folder."""
+    if traits_of(framework).folder_per_migration:
         return namespace
     return path.rpartition("/")[0] or "."
 
