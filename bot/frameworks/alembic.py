@@ -78,7 +78,7 @@ class Alembic(Framework):
         ]
 
     def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
-        from bot.frameworks.python_operations import (
+        from bot.frameworks.alembic_operations import (
             alembic_operations,  # lazy: sqlglot loads only when a migration is analysed
         )
 

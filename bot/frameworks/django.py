@@ -71,7 +71,7 @@ class Django(Framework):
         return found
 
     def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
-        from bot.frameworks.python_operations import (
+        from bot.frameworks.django_operations import (
             django_operations,  # lazy: sqlglot loads only when a migration is analysed
         )
 

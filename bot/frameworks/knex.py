@@ -19,7 +19,7 @@ _GENERATED = re.compile(r"^\d{14}_")
 
 class Knex(ExportedUpDownFramework):
     def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
-        from bot.frameworks.js_operations import (
+        from bot.frameworks.knex_operations import (
             knex_operations,  # lazy: sqlglot loads only when a migration is analysed
         )
 

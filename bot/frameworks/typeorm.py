@@ -48,7 +48,7 @@ class TypeOrm(Framework):
         return found
 
     def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
-        from bot.frameworks.js_operations import (
+        from bot.frameworks.typeorm_operations import (
             typeorm_operations,  # lazy: sqlglot loads only when a migration is analysed
         )
 

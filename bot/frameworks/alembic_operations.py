@@ -1,0 +1,225 @@
+"""Alembic migrations as schema operations."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from bot.core.operations import MigrationOps, Op, Operation
+from bot.core.textfile import UnreadableFile
+from bot.frameworks._python_calls import (
+    embedded_sql,
+    literal_name,
+    literal_string,
+    marked_outside,
+    single_line_suggestion,
+    truthy,
+)
+from bot.syntax.dialects import branch_dialects, normalise_dialect, volatile_call
+from bot.syntax.pyast import (
+    argument,
+    call_name,
+    functions,
+    inline_constants,
+    parse_module,
+)
+
+
+def alembic_operations(text: str, dialect: str) -> MigrationOps:
+    dialect = normalise_dialect(dialect)
+    try:
+        module = inline_constants(parse_module(text))
+    except UnreadableFile:
+        return MigrationOps(dialect=dialect)
+    upgrade = functions(module.body).get("upgrade")
+    if upgrade is None:
+        return MigrationOps(dialect=dialect)
+    lines = text.splitlines()
+    ops = list(_alembic_block(upgrade.body, dialect, lines, outside=False, batch_tables={}))
+    return MigrationOps(tuple(ops), transactional=True, dialect=dialect)
+
+
+def _alembic_block(
+    body: list[ast.stmt], dialect: str, lines: list[str], outside: bool, batch_tables: dict[str, str]
+) -> Iterator[Operation]:
+    for stmt in body:
+        if isinstance(stmt, ast.If) and (decided := branch_dialects(ast.unparse(stmt.test))) is not None:
+            named, negated = decided  # `if bind.dialect.name == "mysql":` runs on one database only
+            taken = (dialect in named) != negated
+            yield from _alembic_block(stmt.body if taken else stmt.orelse, dialect, lines, outside, batch_tables)
+            continue
+        if isinstance(stmt, ast.With):
+            inner_outside = outside
+            inner_batch = dict(batch_tables)
+            for item in stmt.items:
+                ctx = item.context_expr
+                if isinstance(ctx, ast.Call) and call_name(ctx) == "autocommit_block":
+                    inner_outside = True
+                if (
+                    isinstance(ctx, ast.Call)
+                    and call_name(ctx) == "batch_alter_table"
+                    and item.optional_vars is not None
+                ):
+                    table = literal_name(argument(ctx, 0, "table_name"))
+                    if table and isinstance(item.optional_vars, ast.Name):
+                        inner_batch[item.optional_vars.id] = table
+            yield from _alembic_block(stmt.body, dialect, lines, inner_outside, inner_batch)
+            continue
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                owner = node.func.value
+                if isinstance(owner, ast.Name) and (owner.id == "op" or owner.id in batch_tables):
+                    batch_table = batch_tables.get(owner.id) if owner.id != "op" else None
+                    for op in _alembic_call(node, dialect, lines, batch_table):
+                        yield marked_outside(op, outside) if outside else op
+                elif node.func.attr == "execute" and node.args:
+                    for op in _connection_execute(node, dialect, lines):
+                        yield marked_outside(op, outside) if outside else op
+
+
+_CORE_DML = {"update", "insert", "delete"}
+
+
+def _connection_execute(call: ast.Call, dialect: str, lines: list[str]) -> list[Operation]:
+    """`op.get_bind().execute(...)`, `conn.execute(...)`, `session.execute(...)`: literal SQL is
+    analysed; SQLAlchemy Core `table.update()/insert()/delete()` is a data change; a select or
+    anything else reads only."""
+    argument_node = call.args[0]
+    sql = literal_string(argument_node)
+    if sql is not None:
+        return embedded_sql(sql, argument_node, dialect, lines)
+    for node in ast.walk(argument_node):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _CORE_DML:
+            return [Operation(Op.DATA, call.lineno, detail=f"execute({node.func.attr}())")]
+    return []
+
+
+def _alembic_call(call: ast.Call, dialect: str, lines: list[str], batch_table: str | None) -> list[Operation]:
+    name = call_name(call) or ""
+    line = call.lineno
+    shift = 0 if batch_table else 1  # batch_op calls omit the table argument
+
+    def table(position: int = 0, keyword: str = "table_name") -> str | None:
+        return batch_table or literal_name(argument(call, position, keyword))
+
+    def kw(key: str) -> ast.expr | None:
+        return next((k.value for k in call.keywords if k.arg == key), None)
+
+    detail = f"op.{name}"
+    if name == "create_table":
+        return [Operation(Op.CREATE_TABLE, line, table=literal_name(argument(call, 0, "table_name")), detail=detail)]
+    if name == "drop_table":
+        return [Operation(Op.DROP_TABLE, line, table=literal_name(argument(call, 0, "table_name")), detail=detail)]
+    if name == "rename_table":
+        return [
+            Operation(
+                Op.RENAME_TABLE,
+                line,
+                table=literal_name(argument(call, 0, "old_table_name")),
+                new_name=literal_name(argument(call, 1, "new_table_name")),
+                detail=detail,
+            )
+        ]
+    if name == "add_column":
+        column = argument(call, shift, "column")
+        col_name, not_null, has_default, volatile = None, False, False, None
+        if isinstance(column, ast.Call):
+            col_name = literal_name(column.args[0]) if column.args else None
+            nullable = next((k.value for k in column.keywords if k.arg == "nullable"), None)
+            primary = next((k.value for k in column.keywords if k.arg == "primary_key"), None)
+            not_null = (nullable is not None and not truthy(nullable)) or (primary is not None and truthy(primary))
+            default = next((k.value for k in column.keywords if k.arg == "server_default"), None)
+            has_default = default is not None and not (isinstance(default, ast.Constant) and default.value is None)
+            volatile = volatile_call(literal_string(default))
+        return [
+            Operation(
+                Op.ADD_COLUMN,
+                line,
+                table=table(),
+                column=col_name,
+                not_null=not_null,
+                has_default=has_default,
+                volatile_default=volatile,
+                detail=detail,
+            )
+        ]
+    if name == "drop_column":
+        return [
+            Operation(
+                Op.DROP_COLUMN, line, table=table(), column=literal_name(argument(call, shift, "column_name")), detail=detail
+            )
+        ]
+    if name == "alter_column":
+        ops = []
+        column = literal_name(argument(call, shift, "column_name"))
+        if kw("nullable") is not None and not truthy(kw("nullable")):
+            ops.append(
+                Operation(Op.SET_NOT_NULL, line, table=table(), column=column, detail=f"{detail}(nullable=False)")
+            )
+        if kw("type_") is not None:
+            ops.append(
+                Operation(Op.ALTER_COLUMN_TYPE, line, table=table(), column=column, detail=f"{detail}(type_=...)")
+            )
+        if kw("new_column_name") is not None:
+            ops.append(
+                Operation(
+                    Op.RENAME_COLUMN,
+                    line,
+                    table=table(),
+                    column=column,
+                    new_name=literal_name(kw("new_column_name")),
+                    detail=f"{detail}(new_column_name=...)",
+                )
+            )
+        return ops
+    if name in ("create_index", "drop_index"):
+        concurrently = truthy(kw("postgresql_concurrently"))
+        suggestion = None
+        if not concurrently and dialect == "postgres":
+            suggestion = single_line_suggestion(lines, call, ", postgresql_concurrently=True")
+        if name == "create_index":
+            return [
+                Operation(
+                    Op.CREATE_INDEX,
+                    line,
+                    table=table(1),
+                    concurrently=concurrently,
+                    unique=truthy(kw("unique")),
+                    detail=detail,
+                    suggestion=suggestion,
+                )
+            ]
+        return [
+            Operation(
+                Op.DROP_INDEX,
+                line,
+                table=literal_name(kw("table_name")) or batch_table,
+                concurrently=concurrently,
+                detail=detail,
+                suggestion=suggestion,
+            )
+        ]
+    if name == "create_foreign_key":
+        return [
+            Operation(
+                Op.ADD_FOREIGN_KEY,
+                line,
+                table=table(1, "source_table"),
+                not_valid=truthy(kw("postgresql_not_valid")),
+                detail=detail,
+            )
+        ]
+    if name == "create_check_constraint":
+        return [
+            Operation(Op.ADD_CHECK, line, table=table(1), not_valid=truthy(kw("postgresql_not_valid")), detail=detail)
+        ]
+    if name in ("create_unique_constraint", "create_primary_key"):
+        return [Operation(Op.ADD_UNIQUE, line, table=table(1), detail=detail)]
+    if name == "execute":
+        sql = literal_string(argument(call, 0, "sqltext"))
+        if sql is None:
+            return [Operation(Op.UNKNOWN, line, detail="op.execute() of SQL built at run time")]
+        return embedded_sql(sql, call.args[0] if call.args else call, dialect, lines)
+    if name == "bulk_insert":
+        return [Operation(Op.DATA, line, detail=detail)]
+    return []

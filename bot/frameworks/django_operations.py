@@ -1,0 +1,165 @@
+"""Django migrations as schema operations."""
+
+from __future__ import annotations
+
+import ast
+
+from bot.core.operations import MigrationOps, Op, Operation
+from bot.core.textfile import UnreadableFile
+from bot.frameworks._python_calls import embedded_sql, literal_name, literal_string, truthy
+from bot.syntax.dialects import normalise_dialect
+from bot.syntax.pyast import (
+    NotALiteral,
+    argument,
+    assignments,
+    call_name,
+    inline_constants,
+    literal,
+    parse_module,
+)
+
+_FIELD_INDEXED = {"ForeignKey", "OneToOneField"}
+
+
+def django_operations(text: str, dialect: str) -> MigrationOps:
+    dialect = normalise_dialect(dialect)
+    try:
+        module = inline_constants(parse_module(text))
+    except UnreadableFile:
+        return MigrationOps(dialect=dialect)
+    cls = next((s for s in module.body if isinstance(s, ast.ClassDef) and s.name == "Migration"), None)
+    if cls is None:
+        return MigrationOps(dialect=dialect)
+    lines = text.splitlines()
+    names = assignments(cls.body)
+    atomic = True
+    if "atomic" in names:
+        try:
+            atomic = bool(literal(names["atomic"].value))
+        except NotALiteral:
+            atomic = True
+    operations = names.get("operations")
+    ops: list[Operation] = []
+    if operations is not None and isinstance(operations.value, ast.List | ast.Tuple):
+        for element in operations.value.elts:
+            if isinstance(element, ast.Call):
+                ops.extend(_django_operation(element, dialect, lines))
+    return MigrationOps(tuple(ops), transactional=atomic, dialect=dialect)
+
+
+def _django_operation(call: ast.Call, dialect: str, lines: list[str]) -> list[Operation]:
+    name = call_name(call) or ""
+    line = call.lineno
+
+    def model(position: int = 0, keyword: str = "model_name") -> str | None:
+        return literal_name(argument(call, position, keyword))
+
+    if name == "SeparateDatabaseAndState":
+        database = argument(call, 0, "database_operations")
+        found: list[Operation] = []
+        if isinstance(database, ast.List | ast.Tuple):
+            for element in database.elts:
+                if isinstance(element, ast.Call):
+                    found.extend(_django_operation(element, dialect, lines))
+        return found
+    if name == "CreateModel":
+        return [Operation(Op.CREATE_TABLE, line, table=model(0, "name"), detail=name)]
+    if name == "DeleteModel":
+        return [Operation(Op.DROP_TABLE, line, table=model(0, "name"), detail=name)]
+    if name == "RenameModel":
+        return [
+            Operation(Op.RENAME_TABLE, line, table=model(0, "old_name"), new_name=model(1, "new_name"), detail=name)
+        ]
+    if name in ("AddField", "AlterField"):
+        field = argument(call, 2, "field")
+        column = literal_name(argument(call, 1, "name"))
+        kwargs = {k.arg: k.value for k in field.keywords} if isinstance(field, ast.Call) else {}
+        field_type = call_name(field) if isinstance(field, ast.Call) else ""
+        if name == "AlterField":
+            return [
+                Operation(Op.ALTER_COLUMN_TYPE, line, table=model(), column=column, detail=f"AlterField({field_type})")
+            ]
+        null = truthy(kwargs.get("null")) if "null" in kwargs else False
+        ops = [
+            Operation(
+                Op.ADD_COLUMN,
+                line,
+                table=model(),
+                column=column,
+                not_null=not null and field_type not in ("ManyToManyField",),
+                has_default="default" in kwargs or "db_default" in kwargs,
+                detail=f"AddField({field_type})",
+            )
+        ]
+        if field_type in _FIELD_INDEXED:
+            ops.append(
+                Operation(Op.ADD_FOREIGN_KEY, line, table=model(), column=column, detail=f"AddField({field_type})")
+            )
+            if not ("db_index" in kwargs and not truthy(kwargs["db_index"])):
+                ops.append(
+                    Operation(
+                        Op.CREATE_INDEX, line, table=model(), column=column, detail=f"AddField({field_type}) index"
+                    )
+                )
+        elif truthy(kwargs.get("db_index")):
+            ops.append(Operation(Op.CREATE_INDEX, line, table=model(), column=column, detail="AddField(db_index=True)"))
+        if truthy(kwargs.get("unique")):
+            ops.append(Operation(Op.ADD_UNIQUE, line, table=model(), column=column, detail="AddField(unique=True)"))
+        return ops
+    if name == "RemoveField":
+        return [Operation(Op.DROP_COLUMN, line, table=model(), column=literal_name(argument(call, 1, "name")), detail=name)]
+    if name == "RenameField":
+        return [
+            Operation(
+                Op.RENAME_COLUMN,
+                line,
+                table=model(),
+                column=literal_name(argument(call, 1, "old_name")),
+                new_name=literal_name(argument(call, 2, "new_name")),
+                detail=name,
+            )
+        ]
+    if name in ("AddIndex", "AddIndexConcurrently"):
+        index = argument(call, 1, "index")
+        unique = False
+        if isinstance(index, ast.Call):
+            unique = any(k.arg == "unique" and truthy(k.value) for k in index.keywords)
+        return [
+            Operation(
+                Op.CREATE_INDEX,
+                line,
+                table=model(),
+                concurrently=name.endswith("Concurrently"),
+                unique=unique,
+                detail=name,
+            )
+        ]
+    if name in ("RemoveIndex", "RemoveIndexConcurrently"):
+        return [Operation(Op.DROP_INDEX, line, table=model(), concurrently=name.endswith("Concurrently"), detail=name)]
+    if name in ("AddConstraint", "AddConstraintNotValid"):
+        constraint = argument(call, 1, "constraint")
+        kind = call_name(constraint) if isinstance(constraint, ast.Call) else ""
+        not_valid = name == "AddConstraintNotValid"
+        if kind == "CheckConstraint":
+            return [
+                Operation(Op.ADD_CHECK, line, table=model(), not_valid=not_valid, detail=f"{name}(CheckConstraint)")
+            ]
+        if kind == "UniqueConstraint":
+            return [Operation(Op.ADD_UNIQUE, line, table=model(), detail=f"{name}(UniqueConstraint)")]
+        return [Operation(Op.UNKNOWN, line, table=model(), detail=f"{name}({kind})")]
+    if name == "ValidateConstraint":
+        return [Operation(Op.VALIDATE_CONSTRAINT, line, table=model(), detail=name)]
+    if name == "RunSQL":
+        sql = argument(call, 0, "sql")
+        parts = sql.elts if isinstance(sql, ast.List | ast.Tuple) else [sql]
+        found = []
+        for part in parts:
+            text = literal_string(part) if part is not None else None
+            if text is None:
+                found.append(Operation(Op.UNKNOWN, line, detail="RunSQL of SQL built at run time"))
+            else:
+                found.extend(embedded_sql(text, part, dialect, lines))
+        return found
+    if name == "RunPython":
+        return [Operation(Op.DATA, line, detail="RunPython")]
+    return []

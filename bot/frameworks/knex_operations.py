@@ -1,0 +1,128 @@
+"""Knex migrations as schema operations."""
+
+from __future__ import annotations
+
+from bot.core.operations import MigrationOps, Op, Operation
+from bot.frameworks._js_calls import (
+    arguments_of,
+    call_chain,
+    calls_in,
+    name_value,
+    parse_source,
+    sql_argument,
+)
+from bot.syntax import treesitter as tsx
+from bot.syntax.dialects import normalise_dialect, volatile_call
+from bot.syntax.jsmodule import exported_functions
+
+KNEX_TYPES = {
+    "string", "text", "integer", "bigInteger", "bigint", "tinyint", "smallint", "mediumint", "float", "double",
+    "decimal", "boolean", "date", "datetime", "time", "timestamp", "binary", "json", "jsonb", "uuid", "enu", "enum",
+    "specificType", "increments", "bigIncrements", "geometry", "geography", "point",
+}  # fmt: skip
+DATA = {"insert", "update", "del", "delete", "truncate", "upsert", "increment", "decrement"}
+
+
+
+def knex_operations(path: str, text: str, dialect: str) -> MigrationOps:
+    dialect = normalise_dialect(dialect)
+    root = parse_source(text, path)
+    exported = exported_functions(root) if root is not None else {}
+    up = exported.get("up")
+    if root is None or up is None:
+        return MigrationOps(dialect=dialect)
+    transactional = "transaction: false" not in tsx.text(root).replace("transaction:false", "transaction: false")
+    ops: list[Operation] = []
+    for call in calls_in(up):
+        ops.extend(_knex_call(call, dialect))
+    return MigrationOps(tuple(ops), transactional=transactional, dialect=dialect)
+
+
+def _knex_call(call: tsx.Node, dialect: str) -> list[Operation]:
+    root, links = call_chain(call)
+    names = [n for n, _ in links]
+    line = tsx.line(call)
+    if "raw" in names:
+        return sql_argument(dict(links)["raw"], dialect)
+    for method, node in links:
+        args = arguments_of(node)
+        table = name_value(args[0]) if args else None
+        if method in ("createTable", "createTableIfNotExists", "createTableLike"):
+            return [Operation(Op.CREATE_TABLE, line, table=table, detail=method)]
+        if method in ("dropTable", "dropTableIfExists"):
+            return [Operation(Op.DROP_TABLE, line, table=table, detail=method)]
+        if method == "renameTable":
+            return [
+                Operation(
+                    Op.RENAME_TABLE,
+                    line,
+                    table=table,
+                    new_name=name_value(args[1]) if len(args) > 1 else None,
+                    detail=method,
+                )
+            ]
+        if method in ("alterTable", "table") and "schema" in names and len(args) > 1:
+            return _knex_table(table, args[1])
+    if root is not None and root.type == "identifier" and any(n in DATA for n in names):
+        table = next(
+            (name_value(arguments_of(node)[0]) for n, node in links if n in ("()", "into", "table", "from") and arguments_of(node)), None
+        )
+        return [Operation(Op.DATA, line, table=table, detail=".".join(n for n in names if n != "()"))]
+    return []
+
+
+def _knex_table(table: str | None, callback: tsx.Node) -> list[Operation]:
+    params = callback.child_by_field_name("parameters") or callback.child_by_field_name("parameter")
+    param = tsx.text(params.named_children[0] if params is not None and params.named_children else params)
+    ops: list[Operation] = []
+    for call in calls_in(callback):
+        root, links = call_chain(call)
+        if root is None or tsx.text(root) != param or not links:
+            continue
+        first, node = links[0]
+        names = {n for n, _ in links}
+        args = arguments_of(node)
+        column = name_value(args[0]) if args else None
+        line = tsx.line(call)
+
+        def op(kind: Op, detail: str = first, line: int = line, column: str | None = column, **kw: object) -> Operation:
+            return Operation(kind, line, table=table, column=column, detail=detail, **kw)  # type: ignore[arg-type]
+
+        if first in KNEX_TYPES:
+            if "alter" in names:
+                ops.append(op(Op.ALTER_COLUMN_TYPE, f"{first}().alter()"))
+                if "notNullable" in names:
+                    ops.append(op(Op.SET_NOT_NULL, f"{first}().notNullable().alter()"))
+                continue
+            default = next((arguments_of(n) for m, n in links if m == "defaultTo"), None)
+            ops.append(
+                op(
+                    Op.ADD_COLUMN,
+                    not_null="notNullable" in names or first in ("increments", "bigIncrements"),
+                    has_default=default is not None,
+                    volatile_default=volatile_call(tsx.text(default[0])) if default else None,
+                )
+            )
+            if "references" in names or "inTable" in names:
+                ops.append(op(Op.ADD_FOREIGN_KEY, f"{first}().references()"))
+            if "index" in names:
+                ops.append(op(Op.CREATE_INDEX, f"{first}().index()"))
+            if "unique" in names or "primary" in names:
+                ops.append(op(Op.ADD_UNIQUE, f"{first}().unique()"))
+        elif first in ("dropColumn", "dropColumns"):
+            ops.extend(Operation(Op.DROP_COLUMN, line, table=table, column=name_value(a), detail=first) for a in args)
+        elif first == "renameColumn":
+            ops.append(op(Op.RENAME_COLUMN, new_name=name_value(args[1]) if len(args) > 1 else None))
+        elif first == "index":
+            ops.append(op(Op.CREATE_INDEX))
+        elif first in ("unique", "primary"):
+            ops.append(op(Op.ADD_UNIQUE))
+        elif first == "dropIndex":
+            ops.append(op(Op.DROP_INDEX))
+        elif first == "foreign":
+            ops.append(op(Op.ADD_FOREIGN_KEY))
+        elif first == "dropNullable":
+            ops.append(op(Op.SET_NOT_NULL))
+        elif first == "check":
+            ops.append(op(Op.ADD_CHECK))
+    return ops

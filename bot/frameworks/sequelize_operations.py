@@ -1,0 +1,95 @@
+"""Sequelize migrations as schema operations."""
+
+from __future__ import annotations
+
+from bot.core.operations import MigrationOps, Op, Operation
+from bot.frameworks._js_calls import (
+    arguments_of,
+    call_chain,
+    calls_in,
+    name_value,
+    object_literal,
+    parse_source,
+    sql_argument,
+)
+from bot.syntax import treesitter as tsx
+from bot.syntax.dialects import normalise_dialect, volatile_call
+from bot.syntax.jsmodule import exported_functions
+
+
+def sequelize_operations(path: str, text: str, dialect: str) -> MigrationOps:
+    dialect = normalise_dialect(dialect)
+    root = parse_source(text, path)
+    exported = exported_functions(root) if root is not None else {}
+    up = exported.get("up")
+    if up is None:
+        return MigrationOps(transactional=False, dialect=dialect)
+    ops: list[Operation] = []
+    for call in calls_in(up):
+        ops.extend(_sequelize_call(call, dialect))
+    # sequelize-cli runs each migration without a transaction unless the migration opens one
+    return MigrationOps(tuple(ops), transactional="transaction(" in tsx.text(up), dialect=dialect)
+
+
+def _sequelize_call(call: tsx.Node, dialect: str) -> list[Operation]:
+    _root, links = call_chain(call)
+    if not links:
+        return []
+    method, node = links[-1] if links[-1][0] != "()" else links[-2] if len(links) > 1 else links[-1]
+    args = arguments_of(node)
+    line = tsx.line(call)
+    table = name_value(args[0]) if args else None
+    column = name_value(args[1]) if len(args) > 1 else None
+    options = object_literal(args[2]) if len(args) > 2 else {}
+
+    def op(kind: Op, **kw: object) -> Operation:
+        return Operation(kind, line, table=table, detail=method, **kw)  # type: ignore[arg-type]
+
+    if method == "query":
+        return sql_argument(node, dialect)
+    if method == "createTable":
+        return [op(Op.CREATE_TABLE)]
+    if method == "dropTable":
+        return [op(Op.DROP_TABLE)]
+    if method == "renameTable":
+        return [op(Op.RENAME_TABLE, new_name=column)]
+    if method == "addColumn":
+        ops = [
+            op(
+                Op.ADD_COLUMN,
+                column=column,
+                not_null=options.get("allowNull") == "false",
+                has_default="defaultValue" in options,
+                volatile_default=volatile_call(options.get("defaultValue")),
+            )
+        ]
+        if "references" in options:
+            ops.append(op(Op.ADD_FOREIGN_KEY, column=column))
+        return ops
+    if method == "removeColumn":
+        return [op(Op.DROP_COLUMN, column=column)]
+    if method == "renameColumn":
+        return [op(Op.RENAME_COLUMN, column=column, new_name=name_value(args[2]) if len(args) > 2 else None)]
+    if method == "changeColumn":
+        ops = [op(Op.ALTER_COLUMN_TYPE, column=column)]
+        if options.get("allowNull") == "false":
+            ops.append(op(Op.SET_NOT_NULL, column=column))
+        return ops
+    if method in ("addIndex", "removeIndex"):
+        options = object_literal(args[2]) if len(args) > 2 else object_literal(args[1]) if len(args) > 1 else {}
+        concurrently = options.get("concurrently") == "true"
+        kind = Op.CREATE_INDEX if method == "addIndex" else Op.DROP_INDEX
+        return [op(kind, concurrently=concurrently, unique=options.get("unique") == "true")]
+    if method == "addConstraint":
+        options = object_literal(args[1]) if len(args) > 1 else {}
+        kind = options.get("type", "").strip("'\"").lower()
+        if kind == "foreign key":
+            return [op(Op.ADD_FOREIGN_KEY)]
+        if kind == "check":
+            return [op(Op.ADD_CHECK)]
+        if kind in ("unique", "primary key"):
+            return [op(Op.ADD_UNIQUE)]
+        return [op(Op.UNKNOWN)]
+    if method in ("bulkInsert", "bulkUpdate", "bulkDelete", "upsert", "insert", "update", "delete"):
+        return [op(Op.DATA)]
+    return []
