@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 
-import import_graph  # noqa: E402
+import import_graph
 
 
 def test_every_module_sits_in_a_layer() -> None:

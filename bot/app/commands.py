@@ -13,11 +13,11 @@ import shlex
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.app.webhooks import REVIEW
+from bot.app import jobs
 from bot.core.settings import Settings
 from bot.github.client import GitHubApp, RepoApi
 from bot.report import markdown as md
-from bot.store import Job, JobSpec, Store
+from bot.store import Job, Store
 from rules import RULES
 
 log = logging.getLogger("migration_guard.commands")
@@ -69,13 +69,13 @@ def parse(line: str) -> Command:
 
 
 def run_command(job: Job, app: GitHubApp, store: Store, settings: Settings) -> None:
-    p = job.payload
-    api = app.repo(p["installation_id"], p["owner"], p["repo"])
-    number, comment_id, kind, author = p["number"], p["comment_id"], p["kind"], p["author"]
+    c = jobs.read(jobs.Command, job.payload)
+    api = app.repo(c.installation_id, c.owner, c.repo)
+    number, comment_id, kind, author = c.number, c.comment_id, c.kind, c.author
     if job.attempts == 1:
         api.react(comment_id, kind, "eyes")
     try:
-        reply = _execute(parse(p["line"]), api, store, number, author, _timestamp(p.get("created_at")))
+        reply = _execute(parse(c.line), api, store, number, author, _timestamp(c.created_at))
     except CommandError as exc:
         api.reply(number, comment_id, kind, f"@{author} {exc}")
         api.react(comment_id, kind, "confused")
@@ -85,10 +85,10 @@ def run_command(job: Job, app: GitHubApp, store: Store, settings: Settings) -> N
 
 
 def give_up_command(job: Job, app: GitHubApp, reason: str) -> None:
-    p = job.payload
-    api = app.repo(p["installation_id"], p["owner"], p["repo"])
-    api.reply(p["number"], p["comment_id"], p["kind"], f"@{p['author']} Sorry, that command failed: {md.text(reason)}")
-    api.react(p["comment_id"], p["kind"], "confused")
+    c = jobs.read(jobs.Command, job.payload)
+    api = app.repo(c.installation_id, c.owner, c.repo)
+    api.reply(c.number, c.comment_id, c.kind, f"@{c.author} Sorry, that command failed: {md.text(reason)}")
+    api.react(c.comment_id, c.kind, "confused")
 
 
 def _timestamp(text: str | None) -> float | None:
@@ -158,18 +158,5 @@ def _execute(command: Command, api: RepoApi, store: Store, number: int, author: 
 
 def _recheck(api: RepoApi, store: Store, number: int, reason: str, pr: object | None = None) -> None:
     pull = pr if pr is not None else api.pull_request(number)
-    store.enqueue(
-        JobSpec(
-            REVIEW,
-            f"{api.full_name}#{number}",
-            {
-                "installation_id": api.installation_id,
-                "owner": api.owner,
-                "repo": api.name,
-                "number": number,
-                "head_sha": pull.head.sha,
-                "base_ref": pull.base.ref,
-                "reason": reason,
-            },  # type: ignore[attr-defined]
-        )
-    )
+    head_sha, base_ref = pull.head.sha, pull.base.ref  # type: ignore[attr-defined]
+    store.enqueue(jobs.spec(jobs.Review(api.installation_id, api.owner, api.name, number, head_sha, base_ref, reason)))

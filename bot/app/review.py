@@ -11,25 +11,25 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 
+from bot.app import jobs
 from bot.app.publish import finish_check_run, publish_review, start_check_run
-from bot.app.webhooks import REVIEW
 from bot.core.model import ChangeSet, Finding, OpenPrMigration, Role
 from bot.core.settings import Settings
 from bot.github.client import GitHubApp, RepoApi
 from bot.github.pr_snapshot import PullRequestRef, SnapshotError, take_snapshot
 from bot.pipeline.engine import run
 from bot.report.texts import CheckReport, check_report, checked_from, plan_review, simple_report
-from bot.store import Job, JobSpec, OpenPr, Store, Waiver
+from bot.store import Job, OpenPr, Store, Waiver
 
 log = logging.getLogger("migration_guard.review")
 
 
 def run_review(job: Job, app: GitHubApp, store: Store, settings: Settings) -> None:
     started = time.monotonic()
-    p = job.payload
-    api = app.repo(p["installation_id"], p["owner"], p["repo"])
-    head_sha: str = p["head_sha"]
-    number, base_ref = p.get("number"), p.get("base_ref")
+    review = jobs.read(jobs.Review, job.payload)
+    api = app.repo(review.installation_id, review.owner, review.repo)
+    head_sha = review.head_sha
+    number, base_ref = review.number, review.base_ref
     if number is None or base_ref is None:
         found = _pull_request_of(api, head_sha, number)
         if found is None:
@@ -102,7 +102,7 @@ def run_review(job: Job, app: GitHubApp, store: Store, settings: Settings) -> No
     plan = plan_review(findings, {c.path: c for c in cs.changes}, settings.docs_url)
     publish_review(api, store, number, head_sha, plan, reconcile=job.attempts > 1)
     finish_check_run(api, check_run_id, report)
-    remember(store, api.full_name, p["installation_id"], number, base_ref, head_sha, cs)
+    remember(store, api.full_name, review.installation_id, number, base_ref, head_sha, cs)
     log.info("%s#%s at %s: %s", api.full_name, number, head_sha[:12], report.title)
 
 
@@ -148,40 +148,25 @@ def remember(store: Store, repo: str, installation_id: int, number: int, base_re
 
 def record_deployment(job: Job, store: Store) -> None:
     """``deployment_status`` success: remember the commit, then re-check open pull requests."""
-    p = job.payload
-    repo = f"{p['owner']}/{p['repo']}"
-    store.set_deployed(repo, p["environment"], p["sha"], p.get("ref"))
+    d = jobs.read(jobs.Deployment, job.payload)
+    store.set_deployed(d.full_name, d.environment, d.sha, d.ref)
 
 
 def forget_pull_request(job: Job, store: Store) -> None:
-    p = job.payload
-    store.forget_pr(f"{p['owner']}/{p['repo']}", p["number"])
+    closed = jobs.read(jobs.Forget, job.payload)
+    store.forget_pr(closed.full_name, closed.number)
 
 
 def recheck_open_pull_requests(job: Job, store: Store, spacing: float = 0.5) -> None:
     """The base branch moved: re-review every open pull request against it that touches migrations,
     spaced out so a busy repository does not spend its rate limit in one burst."""
-    p = job.payload
-    repo = f"{p['owner']}/{p['repo']}"
-    for i, pr in enumerate(store.open_prs_on(repo, p["branch"])):
-        if pr.head_sha == p.get("after"):
+    moved = jobs.read(jobs.BaseMoved, job.payload)
+    for i, pr in enumerate(store.open_prs_on(moved.full_name, moved.branch)):
+        if pr.head_sha == moved.after:
             continue
-        store.enqueue(
-            JobSpec(
-                REVIEW,
-                f"{repo}#{pr.pr}",
-                {
-                    "installation_id": pr.installation_id,
-                    "owner": p["owner"],
-                    "repo": p["repo"],
-                    "number": pr.pr,
-                    "head_sha": pr.head_sha,
-                    "base_ref": pr.base_ref,
-                    "reason": f"base branch {p['branch']} moved",
-                },
-            ),
-            delay=i * spacing,
-        )
+        again = jobs.Review(pr.installation_id, moved.owner, moved.repo, pr.pr, pr.head_sha, pr.base_ref,
+                            f"base branch {moved.branch} moved")  # fmt: skip
+        store.enqueue(jobs.spec(again), delay=i * spacing)
 
 
 def _pull_request_of(api: RepoApi, head_sha: str, number: int | None) -> tuple[int, str] | None:
@@ -197,9 +182,9 @@ def _pull_request_of(api: RepoApi, head_sha: str, number: int | None) -> tuple[i
 
 def conclude_failed(job: Job, app: GitHubApp, store: Store, settings: Settings, reason: str) -> None:
     """A job that will not be retried again: its check run must not stay in progress."""
-    p = job.payload
-    api = app.repo(p["installation_id"], p["owner"], p["repo"])
-    check_run_id = job.check_run_id or start_check_run(api, store, job, p["head_sha"], settings.check_name, None)
+    review = jobs.read(jobs.Review, job.payload)
+    api = app.repo(review.installation_id, review.owner, review.repo)
+    check_run_id = job.check_run_id or start_check_run(api, store, job, review.head_sha, settings.check_name, None)
     finish_check_run(
         api,
         check_run_id,

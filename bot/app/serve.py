@@ -24,6 +24,7 @@ from typing import Any
 from starlette.applications import Starlette
 
 from bot.app.commands import give_up_command, run_command
+from bot.app.jobs import BaseMoved, Command, Deployment, Forget, Review
 from bot.app.review import (
     conclude_failed,
     forget_pull_request,
@@ -32,7 +33,6 @@ from bot.app.review import (
     run_review,
 )
 from bot.app.web import create_app
-from bot.app.webhooks import BASE_MOVED, COMMAND, DEPLOYMENT, FORGET, REVIEW
 from bot.app.worker import Workers
 from bot.core.settings import Settings
 from bot.github.client import GitHubApp
@@ -65,11 +65,11 @@ def build_workers(settings: Settings, store: Store, wake_event: Any = None, coun
     return Workers(
         store,
         {
-            REVIEW: lambda job: run_review(job, github, store, settings),
-            FORGET: lambda job: forget_pull_request(job, store),
-            BASE_MOVED: lambda job: recheck_open_pull_requests(job, store),
-            COMMAND: lambda job: run_command(job, github, store, settings),
-            DEPLOYMENT: lambda job: record_deployment(job, store),
+            Review.KIND: lambda job: run_review(job, github, store, settings),
+            Forget.KIND: lambda job: forget_pull_request(job, store),
+            BaseMoved.KIND: lambda job: recheck_open_pull_requests(job, store),
+            Command.KIND: lambda job: run_command(job, github, store, settings),
+            Deployment.KIND: lambda job: record_deployment(job, store),
         },
         lambda job, reason: give_up(job, github, store, settings, reason),
         count=settings.workers if count is None else count,
@@ -82,9 +82,9 @@ def build_workers(settings: Settings, store: Store, wake_event: Any = None, coun
 
 def give_up(job: Job, github: GitHubApp, store: Store, settings: Settings, reason: str) -> None:
     """A job failed for good: leave nothing hanging (a check run in progress, a command unanswered)."""
-    if job.kind == REVIEW:
+    if job.kind == Review.KIND:
         conclude_failed(job, github, store, settings, reason)
-    elif job.kind == COMMAND:
+    elif job.kind == Command.KIND:
         give_up_command(job, github, reason)
 
 

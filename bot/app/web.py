@@ -22,7 +22,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
-from bot.app.webhooks import BASE_MOVED, PayloadError, job_for
+from bot.app.jobs import BaseMoved, PayloadError, read
+from bot.app.webhooks import job_for
 from bot.store import Store
 from rules import RULES
 
@@ -112,9 +113,9 @@ def create_app(
             spec = job_for(event_name, payload)
         except PayloadError as exc:  # signed, yet not what GitHub sends: nothing is queued
             return JSONResponse({"error": str(exc)}, status_code=422)
-        if spec is not None and spec.kind == BASE_MOVED:
-            repo = f"{spec.payload['owner']}/{spec.payload['repo']}"
-            if not await run_in_threadpool(store.open_prs_on, repo, spec.payload["branch"]):
+        if spec is not None and spec.kind == BaseMoved.KIND:
+            moved = read(BaseMoved, spec.payload)
+            if not await run_in_threadpool(store.open_prs_on, moved.full_name, moved.branch):
                 spec = None  # no open pull request with migrations targets this branch
         if spec is None:
             return JSONResponse({"status": "ignored", "event": event_name}, status_code=200)

@@ -8,17 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 from collections.abc import Callable
 from typing import Any
 
+from bot.app.jobs import BaseMoved, Command, Deployment, Forget, PayloadError, RepoJob, Review, spec
 from bot.store import JobSpec
 
-REVIEW = "review"
-COMMAND = "command"
-DEPLOYMENT = "deployment"
-FORGET = "forget"
-BASE_MOVED = "base_moved"
 PR_ACTIONS = {"opened", "synchronize", "reopened", "ready_for_review"}
 
 
@@ -42,36 +37,22 @@ def _repo(payload: dict[str, Any]) -> tuple[str, str, int] | None:
 
 def _review(
     payload: dict[str, Any], number: int | None, head_sha: str, base_ref: str | None, reason: str
-) -> JobSpec | None:
+) -> Review | None:
     where = _repo(payload)
     if where is None or not head_sha:
         return None
     owner, name, installation = where
-    key = f"{owner}/{name}#{number}" if number is not None else f"{owner}/{name}@{head_sha}"
-    return JobSpec(
-        REVIEW,
-        key,
-        {
-            "installation_id": installation,
-            "owner": owner,
-            "repo": name,
-            "number": number,
-            "head_sha": head_sha,
-            "base_ref": base_ref,
-            "reason": reason,
-        },
-    )
+    return Review(installation, owner, name, number, head_sha, base_ref, reason)
 
 
-def on_pull_request(payload: dict[str, Any]) -> JobSpec | None:
+def on_pull_request(payload: dict[str, Any]) -> RepoJob | None:
     if payload.get("action") == "closed":
         where = _repo(payload)
         number = (payload.get("pull_request") or {}).get("number") or payload.get("number")
         if where is None or number is None:
             return None
         owner, name, installation = where
-        return JobSpec(FORGET, f"{owner}/{name}#{number}:closed",
-                       {"installation_id": installation, "owner": owner, "repo": name, "number": number})  # fmt: skip
+        return Forget(installation, owner, name, number)
     action = payload.get("action")
     base_changed = action == "edited" and "base" in (payload.get("changes") or {})
     if action not in PR_ACTIONS and not base_changed:
@@ -88,7 +69,7 @@ def on_pull_request(payload: dict[str, Any]) -> JobSpec | None:
     )
 
 
-def _rerequest(payload: dict[str, Any], run: dict[str, Any], event_name: str) -> JobSpec | None:
+def _rerequest(payload: dict[str, Any], run: dict[str, Any], event_name: str) -> RepoJob | None:
     if payload.get("action") != "rerequested":
         return None
     pulls = run.get("pull_requests") or []
@@ -102,15 +83,15 @@ def _rerequest(payload: dict[str, Any], run: dict[str, Any], event_name: str) ->
     )
 
 
-def on_check_run(payload: dict[str, Any]) -> JobSpec | None:
+def on_check_run(payload: dict[str, Any]) -> RepoJob | None:
     return _rerequest(payload, payload.get("check_run") or {}, "check_run")
 
 
-def on_check_suite(payload: dict[str, Any]) -> JobSpec | None:
+def on_check_suite(payload: dict[str, Any]) -> RepoJob | None:
     return _rerequest(payload, payload.get("check_suite") or {}, "check_suite")
 
 
-def on_push(payload: dict[str, Any]) -> JobSpec | None:
+def on_push(payload: dict[str, Any]) -> RepoJob | None:
     """A push to a branch: open pull requests against it may now collide (filtered in the web layer)."""
     ref = payload.get("ref") or ""
     where = _repo(payload)
@@ -118,12 +99,10 @@ def on_push(payload: dict[str, Any]) -> JobSpec | None:
         return None
     owner, name, installation = where
     branch = ref.removeprefix("refs/heads/")
-    return JobSpec(BASE_MOVED, f"{owner}/{name}@{branch}",
-                   {"installation_id": installation, "owner": owner, "repo": name, "branch": branch,
-                    "after": payload.get("after")})  # fmt: skip
+    return BaseMoved(installation, owner, name, branch, payload.get("after"))
 
 
-def _command(payload: dict[str, Any], number: int | None, kind: str) -> JobSpec | None:
+def _command(payload: dict[str, Any], number: int | None, kind: str) -> RepoJob | None:
     """A new comment whose first line starts with ``/migrations`` (edits are not run again; bots are ignored)."""
     comment = payload.get("comment") or {}
     user = comment.get("user") or {}
@@ -140,26 +119,22 @@ def _command(payload: dict[str, Any], number: int | None, kind: str) -> JobSpec 
     if where is None:
         return None
     owner, name, installation = where
-    return JobSpec(
-        COMMAND,
-        f"{owner}/{name}#{number}:comment:{comment.get('id')}",
-        {"installation_id": installation, "owner": owner, "repo": name, "number": number, "comment_id": comment.get("id"),
-         "kind": kind, "author": user.get("login", ""), "line": line[0], "created_at": comment.get("created_at")},
-    )  # fmt: skip
+    return Command(installation, owner, name, number, comment.get("id"), kind, user.get("login", ""), line[0],
+                   comment.get("created_at"))  # fmt: skip
 
 
-def on_issue_comment(payload: dict[str, Any]) -> JobSpec | None:
+def on_issue_comment(payload: dict[str, Any]) -> RepoJob | None:
     issue = payload.get("issue") or {}
     if not issue.get("pull_request"):
         return None  # a comment on an issue, not on a pull request
     return _command(payload, issue.get("number"), "issue")
 
 
-def on_review_comment(payload: dict[str, Any]) -> JobSpec | None:
+def on_review_comment(payload: dict[str, Any]) -> RepoJob | None:
     return _command(payload, (payload.get("pull_request") or {}).get("number"), "review")
 
 
-def on_deployment_status(payload: dict[str, Any]) -> JobSpec | None:
+def on_deployment_status(payload: dict[str, Any]) -> RepoJob | None:
     """A successful deployment moves what counts as deployed for its environment."""
     status = payload.get("deployment_status") or {}
     deployment = payload.get("deployment") or {}
@@ -168,15 +143,10 @@ def on_deployment_status(payload: dict[str, Any]) -> JobSpec | None:
         return None
     owner, name, installation = where
     environment = deployment.get("environment") or status.get("environment") or ""
-    return JobSpec(
-        DEPLOYMENT,
-        f"{owner}/{name}:deployed:{environment}",
-        {"installation_id": installation, "owner": owner, "repo": name, "environment": environment,
-         "sha": deployment["sha"], "ref": deployment.get("ref")},
-    )  # fmt: skip
+    return Deployment(installation, owner, name, environment, deployment["sha"], deployment.get("ref"))
 
 
-HANDLERS: dict[str, Callable[[dict[str, Any]], JobSpec | None]] = {
+HANDLERS: dict[str, Callable[[dict[str, Any]], RepoJob | None]] = {
     "pull_request": on_pull_request,
     "check_run": on_check_run,
     "check_suite": on_check_suite,
@@ -187,41 +157,6 @@ HANDLERS: dict[str, Callable[[dict[str, Any]], JobSpec | None]] = {
 }
 
 
-class PayloadError(ValueError):
-    """A signed payload whose fields are not of the shapes GitHub sends: refused, nothing queued."""
-
-
-_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
-_SHA = re.compile(r"^[0-9a-f]{40}$")
-#: field -> (accepted types, check); what a queued job may carry, so a job can only fail for GitHub's reasons
-_FIELDS: dict[str, tuple[tuple[type, ...], Any]] = {
-    "installation_id": ((int,), lambda v: v > 0),
-    "owner": ((str,), lambda v: bool(_NAME.match(v))),
-    "repo": ((str,), lambda v: bool(_NAME.match(v))),
-    "number": ((int, type(None)), lambda v: v is None or v > 0),
-    "head_sha": ((str,), lambda v: bool(_SHA.match(v))),
-    "base_ref": ((str, type(None)), lambda v: v is None or 0 < len(v) <= 255),
-    "branch": ((str,), lambda v: 0 < len(v) <= 255),
-    "comment_id": ((int,), lambda v: v > 0),
-    "author": ((str,), lambda v: 0 < len(v) <= 100),
-    "line": ((str,), lambda v: len(v) <= 2_000),
-    "environment": ((str,), lambda v: 0 < len(v) <= 255),
-    "sha": ((str,), lambda v: bool(_SHA.match(v))),
-    "created_at": ((str, type(None)), lambda v: v is None or len(v) <= 40),
-}
-
-
-def _validated(spec: JobSpec) -> JobSpec:
-    for name, value in spec.payload.items():
-        rule = _FIELDS.get(name)
-        if rule is None:
-            continue
-        types, check = rule
-        if isinstance(value, bool) or not isinstance(value, types) or not check(value):
-            raise PayloadError(f"payload field {name!r} is not what GitHub sends")
-    return spec
-
-
 def job_for(event_name: str, payload: dict[str, Any]) -> JobSpec | None:
     """The job a delivery asks for, or None for events and actions the App does not act on.
     Raises ``PayloadError`` for a payload whose fields have the wrong shapes."""
@@ -229,7 +164,7 @@ def job_for(event_name: str, payload: dict[str, Any]) -> JobSpec | None:
     if handler is None:
         return None
     try:
-        spec = handler(payload)
+        job = handler(payload)
     except (TypeError, ValueError, AttributeError, KeyError) as exc:
         raise PayloadError(f"payload cannot be read: {type(exc).__name__}") from None
-    return _validated(spec) if spec is not None else None
+    return spec(job) if job is not None else None
