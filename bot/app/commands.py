@@ -12,6 +12,7 @@ import logging
 import shlex
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from bot.app import jobs
 from bot.core.settings import Settings
@@ -127,17 +128,17 @@ def _execute(command: Command, api: RepoApi, store: Store, number: int, author: 
             f"Sorry, waiving findings needs write permission on this repository (you have {permission}). "
             "Ask a maintainer to run the command."
         )
-    rule, path = command.args[0], command.args[1] if len(command.args) > 1 else None
+    rule_id, path = command.args[0], command.args[1] if len(command.args) > 1 else None
     repo = api.full_name
     if command.name == "unignore":
-        removed = store.remove_waiver(repo, number, rule, path)
+        removed = store.remove_waiver(repo, number, rule_id, path)
         if not removed:
-            raise CommandError(f"There is no waiver of `{rule}`" + (f" on {md.code(path)}" if path else "") + " to take back.")
+            raise CommandError(f"There is no waiver of `{rule_id}`" + (f" on {md.code(path)}" if path else "") + " to take back.")
         _recheck(api, store, number, f"waiver taken back by @{author}")
-        return f"Took back the waiver of `{rule}`" + (f" on {md.code(path)}" if path else "") + "; re-checking."
+        return f"Took back the waiver of `{rule_id}`" + (f" on {md.code(path)}" if path else "") + "; re-checking."
     if not command.reason:
         raise CommandError(
-            f"A waiver needs a reason: {md.code(f'{PREFIX} ignore {rule}' + (' ' + path if path else '') + ' -- <why it is safe>')}."
+            f"A waiver needs a reason: {md.code(f'{PREFIX} ignore {rule_id}' + (' ' + path if path else '') + ' -- <why it is safe>')}."
         )
     pr = api.pull_request(number)
     files = {f.filename: f.sha for f in api.pull_request_files(number) if f.sha}
@@ -149,14 +150,14 @@ def _execute(command: Command, api: RepoApi, store: Store, number: int, author: 
         at_comment = api.tree(seen)[0]
         files = {p: at_comment.get(p, "") for p in files}
     covered = {path: files.get(path, "")} if path else files
-    store.add_waiver(repo, number, rule, path or "*", command.reason, author, head, covered)
+    store.add_waiver(repo, number, rule_id, path or "*", command.reason, author, head, covered)
     _recheck(api, store, number, f"waiver by @{author}", pr=pr)
     where = f" on {md.code(path)}" if path else ""
-    return (f"Waived `{rule}`{where} on this pull request for the files at `{head[:12]}`: {md.text(command.reason)}. "
+    return (f"Waived `{rule_id}`{where} on this pull request for the files at `{head[:12]}`: {md.text(command.reason)}. "
             "Re-checking; the waiver ends if the file changes.")  # fmt: skip
 
 
-def _recheck(api: RepoApi, store: Store, number: int, reason: str, pr: object | None = None) -> None:
+def _recheck(api: RepoApi, store: Store, number: int, reason: str, pr: Any = None) -> None:
     pull = pr if pr is not None else api.pull_request(number)
-    head_sha, base_ref = pull.head.sha, pull.base.ref  # type: ignore[attr-defined]
+    head_sha, base_ref = pull.head.sha, pull.base.ref
     store.enqueue(jobs.spec(jobs.Review(api.installation_id, api.owner, api.name, number, head_sha, base_ref, reason)))

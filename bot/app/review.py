@@ -57,13 +57,13 @@ def run_review(job: Job, app: GitHubApp, store: Store, settings: Settings) -> No
         return
 
     if snapshot.config_error is not None:
-        report = simple_report(
+        invalid = simple_report(
             "failure",
             "Invalid .github/migration-guard.yml",
             f"The configuration on the base branch `{base_ref}` is invalid, so nothing was checked:\n\n"
             f"    {snapshot.config_error}\n\nFix the file on `{base_ref}`; this check re-runs on the next push.",
         )
-        finish_check_run(api, check_run_id, report)
+        finish_check_run(api, check_run_id, invalid)
         return
 
     if snapshot.changeset is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from bot.app.jobs import BaseMoved, Command, Deployment, Forget, PayloadError, RepoJob, Review, spec
 from bot.store import JobSpec
@@ -119,7 +119,8 @@ def _command(payload: dict[str, Any], number: int | None, kind: str) -> RepoJob 
     if where is None:
         return None
     owner, name, installation = where
-    return Command(installation, owner, name, number, comment.get("id"), kind, user.get("login", ""), line[0],
+    comment_id = cast(int, comment.get("id"))  # its shape is checked with every other field (``jobs.validated``)
+    return Command(installation, owner, name, number, comment_id, kind, user.get("login", ""), line[0],
                    comment.get("created_at"))  # fmt: skip
 
 

@@ -151,14 +151,14 @@ def _alembic_call(call: ast.Call, dialect: str, lines: list[str], batch_table: s
         ]
     if name == "alter_column":
         ops = []
-        column = literal_name(argument(call, shift, "column_name"))
+        altered = literal_name(argument(call, shift, "column_name"))
         if kw("nullable") is not None and not truthy(kw("nullable")):
             ops.append(
-                Operation(Op.SET_NOT_NULL, line, table=table(), column=column, detail=f"{detail}(nullable=False)")
+                Operation(Op.SET_NOT_NULL, line, table=table(), column=altered, detail=f"{detail}(nullable=False)")
             )
         if kw("type_") is not None:
             ops.append(
-                Operation(Op.ALTER_COLUMN_TYPE, line, table=table(), column=column, detail=f"{detail}(type_=...)")
+                Operation(Op.ALTER_COLUMN_TYPE, line, table=table(), column=altered, detail=f"{detail}(type_=...)")
             )
         if kw("new_column_name") is not None:
             ops.append(
@@ -166,7 +166,7 @@ def _alembic_call(call: ast.Call, dialect: str, lines: list[str], batch_table: s
                     Op.RENAME_COLUMN,
                     line,
                     table=table(),
-                    column=column,
+                    column=altered,
                     new_name=literal_name(kw("new_column_name")),
                     detail=f"{detail}(new_column_name=...)",
                 )

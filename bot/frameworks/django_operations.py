@@ -155,7 +155,7 @@ def _django_operation(call: ast.Call, dialect: str, lines: list[str]) -> list[Op
         found = []
         for part in parts:
             text = literal_string(part) if part is not None else None
-            if text is None:
+            if part is None or text is None:
                 found.append(Operation(Op.UNKNOWN, line, detail="RunSQL of SQL built at run time"))
             else:
                 found.extend(embedded_sql(text, part, dialect, lines))

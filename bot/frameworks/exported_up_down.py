@@ -83,7 +83,7 @@ class ExportedUpDownFramework(Framework):
         up = exported["up"]
         down = exported.get("down")
         if down is None:
-            rollback = (RollbackIssue(RollbackProblem.MISSING, tsx.line(up), "exports no `down` function", help='Export a `down` that reverses `up` (throw an `Error` in it if it truly cannot be reversed).'),)
+            rollback: tuple[RollbackIssue, ...] = (RollbackIssue(RollbackProblem.MISSING, tsx.line(up), "exports no `down` function", help='Export a `down` that reverses `up` (throw an `Error` in it if it truly cannot be reversed).'),)
         elif does_nothing(down):
             rollback = (RollbackIssue(RollbackProblem.EMPTY, tsx.line(down), "has a `down` that does nothing", help='Export a `down` that reverses `up` (throw an `Error` in it if it truly cannot be reversed).'),)
         else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from bot.core.model import Migration, Role, RollbackIssue, RollbackProblem
 from bot.core.traits import Identity, Traits
@@ -50,7 +51,7 @@ class Flyway(Framework):
 
     def parse(self, candidate: Candidate, blob_sha: str, text: str) -> ParseResult:
         base = base_name(candidate.path)
-        common = {
+        common: dict[str, Any] = {
             "framework": self.name,
             "path": candidate.path,
             "blob_sha": blob_sha,

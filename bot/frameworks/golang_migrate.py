@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from bot.core.model import Migration, Role, RollbackIssue, RollbackProblem
 from bot.core.traits import Identity, Traits
@@ -41,7 +42,7 @@ class GolangMigrate(Framework):
         found = FILE.match(base_name(candidate.path))
         assert found is not None  # select() only lets matching names through
         version, title, direction, _ext = found.groups()
-        common = {
+        common: dict[str, Any] = {
             "framework": self.name,
             "path": candidate.path,
             "blob_sha": blob_sha,

@@ -50,7 +50,7 @@ class Knex(ExportedUpDownFramework):
         return tuple(ord(c) for c in name)
 
     def configured_directories(self, config_path: str, root: tsx.Node) -> list[str]:
-        found = []
+        found: list[str] = []
         for node in tsx.walk(root):
             if node.type != "pair" or tsx.text(node.child_by_field_name("key")).strip("'\"") != "directory":
                 continue

@@ -74,7 +74,7 @@ class Laravel(Framework):
         }
         if "down" not in methods:
             line = tsx.line(methods["up"]) if "up" in methods else tsx.line(cls)
-            rollback = (RollbackIssue(RollbackProblem.MISSING, line, "has no `down()` method", help='Write `down()` reversing `up()` (`Schema::dropIfExists`, `$table->dropColumn`, ...).'),)
+            rollback: tuple[RollbackIssue, ...] = (RollbackIssue(RollbackProblem.MISSING, line, "has no `down()` method", help='Write `down()` reversing `up()` (`Schema::dropIfExists`, `$table->dropColumn`, ...).'),)
         elif _does_nothing(methods["down"].child_by_field_name("body")):
             rollback = (
                 RollbackIssue(

@@ -105,9 +105,10 @@ class Rails(Framework):
                 f"class `{class_name}` does not match the file name: Rails expects `{expected}` and refuses to run",
                 tsx.line(cls),
             )
+        body = cls.child_by_field_name("body")
         methods = {
             tsx.text(m.child_by_field_name("name")): m
-            for m in (cls.child_by_field_name("body").named_children if cls.child_by_field_name("body") else [])
+            for m in (body.named_children if body is not None else [])
             if m.type == "method"
         }
         return Migration(

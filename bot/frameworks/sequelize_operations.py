@@ -82,12 +82,12 @@ def _sequelize_call(call: tsx.Node, dialect: str) -> list[Operation]:
         return [op(kind, concurrently=concurrently, unique=options.get("unique") == "true")]
     if method == "addConstraint":
         options = object_literal(args[1]) if len(args) > 1 else {}
-        kind = options.get("type", "").strip("'\"").lower()
-        if kind == "foreign key":
+        constraint = options.get("type", "").strip("'\"").lower()
+        if constraint == "foreign key":
             return [op(Op.ADD_FOREIGN_KEY)]
-        if kind == "check":
+        if constraint == "check":
             return [op(Op.ADD_CHECK)]
-        if kind in ("unique", "primary key"):
+        if constraint in ("unique", "primary key"):
             return [op(Op.ADD_UNIQUE)]
         return [op(Op.UNKNOWN)]
     if method in ("bulkInsert", "bulkUpdate", "bulkDelete", "upsert", "insert", "update", "delete"):

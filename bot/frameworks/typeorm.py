@@ -82,7 +82,7 @@ class TypeOrm(Framework):
         methods = class_methods(cls)
         if "down" not in methods:
             line = tsx.line(methods["up"]) if "up" in methods else tsx.line(cls)
-            rollback = (RollbackIssue(RollbackProblem.MISSING, line, "has no `down` method", help='Write `public async down(queryRunner: QueryRunner)` with the queries that reverse `up`.'),)
+            rollback: tuple[RollbackIssue, ...] = (RollbackIssue(RollbackProblem.MISSING, line, "has no `down` method", help='Write `public async down(queryRunner: QueryRunner)` with the queries that reverse `up`.'),)
         elif does_nothing(methods["down"]):
             rollback = (
                 RollbackIssue(

@@ -16,7 +16,7 @@ import re
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from githubkit import AppAuthStrategy, GitHub
 from githubkit.cache import MemCacheStrategy
@@ -70,7 +70,7 @@ class GitHubApp:
         with self._lock:
             if installation_id not in self._installations:
                 self._installations[installation_id] = self.app.with_auth(
-                    self.app.auth.as_installation(installation_id)  # type: ignore[union-attr]
+                    self.app.auth.as_installation(installation_id)
                 )
             return self._installations[installation_id]
 
@@ -184,10 +184,10 @@ class RepoApi:
 
     # -- check runs ------------------------------------------------------------------------
     def create_check_run(self, data: dict[str, Any]) -> int:
-        return self.gh.rest.checks.create(self.owner, self.name, data=data).parsed_data.id  # type: ignore[arg-type]
+        return self.gh.rest.checks.create(self.owner, self.name, data=cast(Any, data)).parsed_data.id
 
     def update_check_run(self, check_run_id: int, data: dict[str, Any]) -> None:
-        self.gh.rest.checks.update(self.owner, self.name, check_run_id, data=data)  # type: ignore[arg-type]
+        self.gh.rest.checks.update(self.owner, self.name, check_run_id, data=cast(Any, data))
 
     def check_runs_for(self, sha: str, name: str) -> list[Any]:
         response = self.gh.rest.checks.list_for_ref(self.owner, self.name, sha, check_name=name, filter_="latest")
@@ -198,7 +198,7 @@ class RepoApi:
         data = {**data, "body": bounded(data.get("body", ""))}
         if "comments" in data:
             data["comments"] = [{**c, "body": bounded(c.get("body", ""))} for c in data["comments"]]
-        return self.gh.rest.pulls.create_review(self.owner, self.name, number, data=data).parsed_data.id  # type: ignore[arg-type]
+        return self.gh.rest.pulls.create_review(self.owner, self.name, number, data=cast(Any, data)).parsed_data.id
 
     def review_comments(self, number: int) -> list[Any]:
         return list(self._pages(self.gh.rest.pulls.list_review_comments, pull_number=number))
@@ -214,12 +214,12 @@ class RepoApi:
                 self.owner,
                 self.name,
                 comment_id,
-                data={"content": content},  # type: ignore[arg-type]
+                data=cast(Any, {"content": content}),
             )
         else:
             self.gh.rest.reactions.create_for_issue_comment(
-                self.owner, self.name, comment_id, data={"content": content}
-            )  # type: ignore[arg-type]
+                self.owner, self.name, comment_id, data=cast(Any, {"content": content})
+            )
 
     def reply(self, number: int, comment_id: int, kind: str, body: str) -> None:
         body = bounded(body)

@@ -281,9 +281,9 @@ def _deployed(
         name, sha = newest
         tree, _truncated = api.tree(sha)
         return tree, RefInfo(name, sha)
-    sha = api.branch_sha(name) or api.tag_sha(name)
-    if sha is None:
+    resolved = api.branch_sha(name) or api.tag_sha(name)
+    if resolved is None:
         snapshot.notes.append(f"The deployed ref `{name}` does not exist; the base branch counted as deployed.")
         return base_tree, base
-    tree, _truncated = api.tree(sha)
-    return tree, RefInfo(name, sha)
+    tree, _truncated = api.tree(resolved)
+    return tree, RefInfo(name, resolved)

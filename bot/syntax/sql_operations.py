@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import cast
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
@@ -89,7 +90,8 @@ def sql_operations(sql: str, dialect: str = "postgres", first_line: int = 1) -> 
             expression = next((e for e in parsed if e is not None), None)
         except (ParseError, TokenError, ValueError, KeyError, AttributeError, IndexError, TypeError):
             expression = None
-        ops = _classify(expression, text, dialect, line, end_line, single_line)
+        # sqlglot types parse results as its base ``Expr``; every statement it returns is an ``Expression``
+        ops = _classify(cast("exp.Expression | None", expression), text, dialect, line, end_line, single_line)
         operations.extend(ops)
     return operations
 

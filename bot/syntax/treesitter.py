@@ -20,22 +20,23 @@ _local = threading.local()
 
 
 def _language(name: str) -> ts.Language:
+    # lazy: each grammar loads only when a migration in its language is read
     if name == "ruby":
-        import tree_sitter_ruby as grammar
+        import tree_sitter_ruby
 
-        return ts.Language(grammar.language())
+        return ts.Language(tree_sitter_ruby.language())
     if name == "javascript":
-        import tree_sitter_javascript as grammar
+        import tree_sitter_javascript
 
-        return ts.Language(grammar.language())
+        return ts.Language(tree_sitter_javascript.language())
     if name == "typescript":
-        import tree_sitter_typescript as grammar
+        import tree_sitter_typescript
 
-        return ts.Language(grammar.language_typescript())
+        return ts.Language(tree_sitter_typescript.language_typescript())
     if name == "php":
-        import tree_sitter_php as grammar
+        import tree_sitter_php
 
-        return ts.Language(grammar.language_php())
+        return ts.Language(tree_sitter_php.language_php())
     raise ValueError(name)
 
 
