@@ -30,9 +30,29 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.core.diffhunks import hunk_lines
-
 EXAMPLES = Path(__file__).resolve().parent / "fixtures" / "github-webhook-examples"
+
+
+_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+
+
+def commentable_lines(patch: str) -> set[int]:
+    """Head-side line numbers GitHub accepts a review comment on: added and context lines of the
+    patch. Written here, independently of the product's own diff parser, so a bug in that one
+    cannot hide behind the same bug in the double."""
+    lines: set[int] = set()
+    current = 0
+    for row in patch.splitlines():
+        start = _HUNK.match(row)
+        if start:
+            current = int(start.group(1))
+        elif row.startswith(("+", " ")) and current:
+            lines.add(current)
+            current += 1
+        elif row == "" and current:  # a blank context line whose leading space was trimmed
+            lines.add(current)
+            current += 1
+    return lines
 
 
 def example(event: str, name: str) -> dict:
@@ -81,6 +101,9 @@ class GitHubDouble:
         self.calls: list[Call] = []
         self.faults: list[Fault] = []
         self.latency = 0.0
+        #: cleared, every request waits until it is set again (to see what happens before GitHub answers)
+        self.gate = threading.Event()
+        self.gate.set()
         self.tokens: set[str] = set()
         self.pulls: dict[int, PullRequest] = {}
         self.check_runs: dict[int, dict] = {}
@@ -201,6 +224,8 @@ class GitHubDouble:
         query = dict(request.query_params)
         if self.latency:
             await asyncio.sleep(self.latency)
+        while not self.gate.is_set():
+            await asyncio.sleep(0.01)
         status_box: dict[str, int] = {}
 
         async def replay() -> dict:
@@ -487,8 +512,7 @@ class GitHubDouble:
         data = await request.json()
         diff_lines = {}
         for entry in self._diff_entries(pr):
-            lines = hunk_lines(entry.get("patch", ""))
-            diff_lines[entry["filename"]] = lines.added | lines.context
+            diff_lines[entry["filename"]] = commentable_lines(entry.get("patch", ""))
         for comment in data.get("comments", []):
             if comment.get("line") not in diff_lines.get(comment.get("path"), set()):
                 return JSONResponse(

@@ -25,3 +25,16 @@ def test_several_hunks_and_no_newline_marker() -> None:
 def test_empty_patch() -> None:
     assert hunk_lines("") == hunk_lines("not a diff")
     assert hunk_lines("").first_changed is None
+
+
+def test_the_product_and_the_github_double_agree_on_commentable_lines() -> None:
+    """The double has its own diff reader; both must name the same head-side lines (added and
+    context), or a review comment the product places would be refused by GitHub."""
+    from tests.github_double import commentable_lines
+
+    patch = (
+        "@@ -1,4 +1,5 @@\n line one\n-line two\n+line 2\n+line 2b\n line three\n line four\n"
+        "@@ -20,3 +21,2 @@\n context\n-gone\n context again\n\\ No newline at end of file"
+    )
+    product = hunk_lines(patch)
+    assert product.added | product.context == commentable_lines(patch) == {1, 2, 3, 4, 5, 21, 22}
