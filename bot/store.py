@@ -1,9 +1,13 @@
 """The service's durable state, in SQLite (default, one process) or PostgreSQL (several replicas).
 
-SQLAlchemy Core, no ORM: deliveries (deduplication of ``X-GitHub-Delivery``), jobs (the work a
-webhook asks for, claimed with a lease so a crashed worker's job is resumed), blobs and parse
-results (cached by blob SHA, so a warm event costs no call per historical migration), and what
-the App published on each pull request (so a re-run neither piles up nor repeats comments).
+SQLAlchemy Core, no ORM. Ten tables: ``deliveries`` (deduplication of ``X-GitHub-Delivery``),
+``jobs`` (the work a webhook asks for, claimed with a lease so a crashed worker's job is
+resumed), ``blobs`` and ``parsed`` (cached by blob SHA, so a warm event costs no call per
+historical migration), ``published`` (what the App posted on each pull request, so a re-run
+neither piles up nor repeats comments), ``open_prs`` and ``pr_migrations`` (what every open pull
+request adds, for collisions between them), ``pr_heads`` (which head a pull request had when),
+``waivers`` (`/migrations ignore`) and ``deployed_refs`` (the last successful deployment per
+environment).
 """
 
 from __future__ import annotations

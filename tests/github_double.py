@@ -46,10 +46,7 @@ def commentable_lines(patch: str) -> set[int]:
         start = _HUNK.match(row)
         if start:
             current = int(start.group(1))
-        elif row.startswith(("+", " ")) and current:
-            lines.add(current)
-            current += 1
-        elif row == "" and current:  # a blank context line whose leading space was trimmed
+        elif (row.startswith(("+", " ")) and current) or (row == "" and current):
             lines.add(current)
             current += 1
     return lines

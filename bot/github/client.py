@@ -2,8 +2,8 @@
 
 githubkit signs requests with the App's JWT, exchanges it for an installation token on first
 use and caches the token until a minute before it expires. Retries: rate limits honour
-``retry-after`` and ``x-ratelimit-reset`` (githubkit reads both); 5xx answers back off
-exponentially. ``RepoApi`` names every call the App makes, so the number of calls per event
+``retry-after`` and ``x-ratelimit-reset`` (githubkit reads both); 5xx answers are retried
+three times, waiting 1, 4 and 9 times ``retry_base_seconds`` (quadratic, not exponential). ``RepoApi`` names every call the App makes, so the number of calls per event
 is visible in one place (and counted by the tests).
 """
 

@@ -73,7 +73,6 @@ class MigrationParser:
         self._results: dict[CacheKey, CachedResult] = {}
         self._texts: dict[str, str | UnreadableFile] = {}
         self._link_memo: dict[object, Migration] = {}
-        self.stats = {"parsed": 0, "cached": 0, "blobs_read": 0}
 
     # -- blobs ---------------------------------------------------------------------------
     def texts(self, shas: Iterable[str]) -> dict[str, str | UnreadableFile]:
@@ -84,7 +83,6 @@ class MigrationParser:
                     self._texts[sha] = decode_text(data)
                 except UnreadableFile as exc:
                     self._texts[sha] = exc
-            self.stats["blobs_read"] += len(missing)
         return self._texts
 
     def text(self, sha: str) -> str | None:
@@ -188,7 +186,6 @@ class MigrationParser:
         if self.cache is not None:
             hits = self.cache.get_many(wanted)
             self._results.update(hits)
-            self.stats["cached"] += len(hits)
             wanted = [k for k in wanted if k not in hits]
         if not wanted:
             return
@@ -202,7 +199,6 @@ class MigrationParser:
                 fresh[key] = failure(candidate, sha, text.message, text.line)
             else:
                 fresh[key] = _parse_safely(candidate, sha, text)
-        self.stats["parsed"] += len(fresh)
         self._results.update(fresh)
         if self.cache is not None:
             self.cache.put_many(fresh)
