@@ -1,0 +1,104 @@
+"""The connection to the service's database: SQLite (one process) or PostgreSQL (replicas), and
+its schema brought to the newest revision at start-up (``bot/store/migrations``)."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import (
+    create_engine,
+    event,
+    select,
+    text,
+)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
+
+from bot.store.schema import metadata
+
+SCHEMA_LOCK_KEY = 0x6D67_7363  # "mgsc": the advisory lock that serialises schema creation
+
+
+def sqlalchemy_url(url: str) -> str:
+    """``postgresql://`` means psycopg 3 (the driver we ship), not SQLAlchemy's psycopg2 default."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+class Database:
+    """The engine and the write transaction every concern of the store shares."""
+
+    def __init__(self, url: str, checkpoints: bool = True) -> None:
+        """``checkpoints=False`` (SQLite, the webhook process): never pay for a WAL checkpoint while
+        GitHub waits for an answer; the worker processes' commits checkpoint instead."""
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        self._write_lock = threading.Lock() if self.is_sqlite else None
+        if self.is_sqlite:
+            self.engine: Engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+            if not checkpoints:
+                event.listen(self.engine, "connect", _no_autocheckpoint)
+        else:
+            self.engine = create_engine(sqlalchemy_url(url), pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """A write transaction. SQLite allows one writer: threads of this process queue on a lock
+        instead of spinning in SQLite's busy handler (which sleeps in coarse steps)."""
+        if self._write_lock is None:
+            with self.engine.begin() as db:
+                yield db
+            return
+        with self._write_lock, self.engine.begin() as db:
+            yield db
+
+    def create_schema(self) -> None:
+        """Create missing tables; on PostgreSQL under an advisory lock, so replicas starting
+        together do not race on ``CREATE TABLE``."""
+        if self.is_sqlite:
+            for attempt in range(5):  # two processes may both see a table missing; the loser retries
+                try:
+                    metadata.create_all(self.engine)
+                    return
+                except OperationalError as exc:
+                    if ("already exists" not in str(exc) and "locked" not in str(exc)) or attempt == 4:
+                        raise
+                    time.sleep(0.1)
+        with self.engine.begin() as db:
+            db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+            metadata.create_all(db)
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as db:
+                db.execute(select(1))
+            return True
+        except Exception:
+            return False
+
+
+def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
+    cursor.close()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    for _ in range(50):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the webhook's writes
+            break
+        except sqlite3.OperationalError:  # another process is switching it at this moment
+            time.sleep(0.05)
+    # WAL + NORMAL: a committed job survives any crash of the service (the 202 promise); only a
+    # power loss of the machine may lose the last commits. PostgreSQL for more.
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
