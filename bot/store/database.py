@@ -8,18 +8,20 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+from alembic import command
+from alembic.config import Config as AlembicConfig
 from sqlalchemy import (
     create_engine,
     event,
+    inspect,
     select,
     text,
 )
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import OperationalError
-
-from bot.store.schema import metadata
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 SCHEMA_LOCK_KEY = 0x6D67_7363  # "mgsc": the advisory lock that serialises schema creation
 
@@ -29,6 +31,33 @@ def sqlalchemy_url(url: str) -> str:
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
+
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+#: the revision that describes the tables earlier releases made with ``create_all``
+FIRST_REVISION = "0001"
+
+
+def alembic_config(db: Connection) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = db
+    return config
+
+
+#: Alembic keeps the running migration environment in module globals: one run per process at a time
+_ALEMBIC = threading.Lock()
+
+
+def upgrade(db: Connection) -> None:
+    """Run the store's migrations up to the newest on ``db`` (in its transaction). A database made
+    before the store had migrations (its tables, no ``alembic_version``) is stamped first."""
+    with _ALEMBIC:
+        config = alembic_config(db)
+        tables = set(inspect(db).get_table_names())
+        if "alembic_version" not in tables and "jobs" in tables:
+            command.stamp(config, FIRST_REVISION)
+        command.upgrade(config, "head")
 
 
 class Database:
@@ -60,20 +89,24 @@ class Database:
             yield db
 
     def create_schema(self) -> None:
-        """Create missing tables; on PostgreSQL under an advisory lock, so replicas starting
-        together do not race on ``CREATE TABLE``."""
+        """Bring the schema to the newest revision of ``bot/store/migrations`` (Alembic), so a new
+        column reaches a database an earlier release created. On PostgreSQL under an advisory
+        lock, so replicas starting together migrate once; on SQLite, a process that loses the race
+        retries and finds the work done."""
         if self.is_sqlite:
-            for attempt in range(5):  # two processes may both see a table missing; the loser retries
+            for attempt in range(5):
                 try:
-                    metadata.create_all(self.engine)
+                    with self._write() as db:
+                        upgrade(db)
                     return
-                except OperationalError as exc:
-                    if ("already exists" not in str(exc) and "locked" not in str(exc)) or attempt == 4:
+                except (OperationalError, IntegrityError) as exc:  # another process migrated meanwhile
+                    raced = isinstance(exc, IntegrityError) or "already exists" in str(exc) or "locked" in str(exc)
+                    if not raced or attempt == 4:
                         raise
                     time.sleep(0.1)
         with self.engine.begin() as db:
             db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
-            metadata.create_all(db)
+            upgrade(db)
 
     def ping(self) -> bool:
         try:
