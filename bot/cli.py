@@ -22,7 +22,7 @@ from bot.pipeline.configuration import read_config
 from bot.pipeline.detect import unmatched_paths
 from bot.pipeline.engine import Result, run
 from bot.pipeline.gitrepo import GitError, GitRepo
-from bot.pipeline.parse_cache import SqliteParseCache
+from bot.pipeline.parse_cache import file_cache
 from bot.pipeline.snapshot import build_changeset
 from bot.report.json_format import render as render_json
 from bot.report.sarif import render as render_sarif
@@ -200,7 +200,7 @@ def _check(args: argparse.Namespace) -> int:
             " (a typo here would switch detection off)"
         )
 
-    cache = None if args.no_cache else SqliteParseCache(repo.git_dir() / "migration-guard" / "parse-cache.sqlite3")
+    cache = None if args.no_cache else file_cache(repo.git_dir() / "migration-guard" / "parse-cache.sqlite3")
     base_tree = repo.tree(base)
     changeset, _parser = build_changeset(
         source=repo,

@@ -1,9 +1,11 @@
 """Parse results cached by blob SHA, so a re-run never re-reads or re-parses history.
 
 A blob's content never changes, so the parser version, the candidate (framework, path,
-namespace, strictness) and the blob SHA make a permanent key. The CLI keeps the cache in a
-SQLite file inside the repository's git directory; the App keeps it in its database. A broken
-or unwritable cache only costs speed: it is never an error.
+namespace, strictness) and the blob SHA make a permanent key. One ``ParseCache`` does the keying,
+the encoding and the error handling for both front ends; only where the rows live differs: the
+CLI keeps them in a SQLite file inside the repository's git directory (``SqliteRows``), the App
+in its database (``bot.store.cache``). A broken or unwritable cache only costs speed: it is never
+an error.
 """
 
 from __future__ import annotations
@@ -24,10 +26,42 @@ CacheKey = tuple[str, str, str, bool, str]  # framework, path, namespace, strict
 CachedResult = Migration | ParseFailure | None
 
 
-class ParseCache(Protocol):
-    def get_many(self, keys: Iterable[CacheKey]) -> dict[CacheKey, CachedResult]: ...
+class Rows(Protocol):
+    """Where cache rows live: text keys to text values, written once (content-addressed)."""
 
-    def put_many(self, items: Mapping[CacheKey, CachedResult]) -> None: ...
+    def get(self, keys: list[str]) -> dict[str, str]: ...
+
+    def put(self, items: dict[str, str]) -> None: ...
+
+
+class ParseCache:
+    """Parse results by permanent key, over any ``Rows``; a failing backend is switched off."""
+
+    def __init__(self, rows: Rows) -> None:
+        self.rows = rows
+        self._ok = True
+
+    def get_many(self, keys: Iterable[CacheKey]) -> dict[CacheKey, CachedResult]:
+        wanted = {key_text(k): k for k in keys}
+        if not self._ok or not wanted:
+            return {}
+        found: dict[CacheKey, CachedResult] = {}
+        try:
+            names = list(wanted)
+            for start in range(0, len(names), 500):
+                for k, v in self.rows.get(names[start : start + 500]).items():
+                    found[wanted[k]] = load_result(v)
+        except Exception:
+            self._ok = False
+        return found
+
+    def put_many(self, items: Mapping[CacheKey, CachedResult]) -> None:
+        if not self._ok or not items:
+            return
+        try:
+            self.rows.put({key_text(k): dump_result(v) for k, v in items.items()})
+        except Exception:
+            self._ok = False
 
 
 def key_text(key: CacheKey) -> str:
@@ -91,47 +125,31 @@ def load_result(text: str) -> CachedResult:
     )
 
 
-class SqliteParseCache:
-    """A single-file cache; safe to share between concurrent CLI runs (SQLite locking)."""
+class SqliteRows:
+    """Rows in a single SQLite file; safe to share between concurrent CLI runs (SQLite locking)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._ok = True
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with closing(self._connect()) as db, db:
-                db.execute("CREATE TABLE IF NOT EXISTS parsed (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID")
-        except (OSError, sqlite3.Error):
-            self._ok = False
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with closing(self._connect()) as db, db:
+            db.execute("CREATE TABLE IF NOT EXISTS parsed (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID")
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=5)
 
-    def get_many(self, keys: Iterable[CacheKey]) -> dict[CacheKey, CachedResult]:
-        if not self._ok:
-            return {}
-        wanted = {key_text(k): k for k in keys}
-        found: dict[CacheKey, CachedResult] = {}
-        try:
-            with closing(self._connect()) as db:
-                names = list(wanted)
-                for start in range(0, len(names), 500):
-                    chunk = names[start : start + 500]
-                    rows = db.execute(f"SELECT k, v FROM parsed WHERE k IN ({','.join('?' * len(chunk))})", chunk)
-                    for k, v in rows:
-                        found[wanted[k]] = load_result(v)
-        except (sqlite3.Error, ValueError, KeyError, TypeError):
-            return found
-        return found
+    def get(self, keys: list[str]) -> dict[str, str]:
+        with closing(self._connect()) as db:
+            rows = db.execute(f"SELECT k, v FROM parsed WHERE k IN ({','.join('?' * len(keys))})", keys)
+            return dict(rows)
 
-    def put_many(self, items: Mapping[CacheKey, CachedResult]) -> None:
-        if not self._ok or not items:
-            return
-        try:
-            with closing(self._connect()) as db, db:
-                db.executemany(
-                    "INSERT OR REPLACE INTO parsed (k, v) VALUES (?, ?)",
-                    [(key_text(k), dump_result(v)) for k, v in items.items()],
-                )
-        except sqlite3.Error:
-            self._ok = False
+    def put(self, items: dict[str, str]) -> None:
+        with closing(self._connect()) as db, db:
+            db.executemany("INSERT OR IGNORE INTO parsed (k, v) VALUES (?, ?)", list(items.items()))
+
+
+def file_cache(path: Path) -> ParseCache | None:
+    """The CLI's cache in ``path``; ``None`` (no cache, same results) when the file cannot be made."""
+    try:
+        return ParseCache(SqliteRows(path))
+    except (OSError, sqlite3.Error):
+        return None

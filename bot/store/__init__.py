@@ -12,7 +12,7 @@ environment).
 
 from __future__ import annotations
 
-from bot.store.cache import CacheStore, StoreParseCache
+from bot.store.cache import CacheStore, StoreRows
 from bot.store.database import SCHEMA_LOCK_KEY, Database, sqlalchemy_url
 from bot.store.ledger import LedgerStore, Published
 from bot.store.open_prs import OpenPr, OpenPrStore
@@ -26,4 +26,4 @@ class Store(QueueStore, CacheStore, OpenPrStore, LedgerStore, WaiverStore, Datab
 
 
 __all__ = ["DONE", "FAILED", "QUEUED", "RUNNING", "SCHEMA_LOCK_KEY", "SUPERSEDED", "Database", "Job", "JobSpec",
-           "OpenPr", "Published", "Store", "StoreParseCache", "Waiver", "sqlalchemy_url"]  # fmt: skip
+           "OpenPr", "Published", "Store", "StoreRows", "Waiver", "sqlalchemy_url"]  # fmt: skip

@@ -1,5 +1,5 @@
 """Blobs and parse results, immutable by SHA: a warm event costs no call per historical migration.
-The same parse cache protocol as the CLI's file cache (``bot.pipeline.parse_cache``)."""
+Parse results go through the same ``ParseCache`` as the CLI's (``bot.pipeline.parse_cache``)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from bot.pipeline.parse_cache import CachedResult, CacheKey, dump_result, key_text, load_result
+from bot.pipeline.parse_cache import ParseCache
 from bot.store.database import Database
 from bot.store.schema import blobs, parsed
 
@@ -35,8 +35,9 @@ class CacheStore(Database):
     def put_blobs(self, items: Mapping[str, bytes]) -> None:
         self._put_immutable(blobs, "sha", "content", dict(items))
 
-    def parse_cache(self) -> StoreParseCache:
-        return StoreParseCache(self)
+    def parse_cache(self) -> ParseCache:
+        """The parse cache (``bot.pipeline.parse_cache``) with its rows in this database."""
+        return ParseCache(StoreRows(self))
 
     def _put_immutable(self, table: Table, key: str, value: str, items: dict[str, Any]) -> None:
         """Insert content-addressed rows; a key that exists already holds the same value."""
@@ -49,22 +50,15 @@ class CacheStore(Database):
                 db.execute(dialect_insert(table).on_conflict_do_nothing(), rows[start : start + 500])
 
 
-class StoreParseCache:
-    """The parse cache (see ``bot.pipeline.parse_cache``) kept in the service's database."""
+class StoreRows:
+    """Parse cache rows in the ``parsed`` table."""
 
     def __init__(self, store: CacheStore) -> None:
         self.store = store
 
-    def get_many(self, keys: Iterable[CacheKey]) -> dict[CacheKey, CachedResult]:
-        wanted = {key_text(k): k for k in keys}
-        found: dict[CacheKey, CachedResult] = {}
-        names = list(wanted)
+    def get(self, keys: list[str]) -> dict[str, str]:
         with self.store.engine.connect() as db:
-            for start in range(0, len(names), 500):
-                chunk = names[start : start + 500]
-                for k, v in db.execute(select(parsed.c.k, parsed.c.v).where(parsed.c.k.in_(chunk))):
-                    found[wanted[k]] = load_result(v)
-        return found
+            return {k: v for k, v in db.execute(select(parsed.c.k, parsed.c.v).where(parsed.c.k.in_(keys)))}
 
-    def put_many(self, items: Mapping[CacheKey, CachedResult]) -> None:
-        self.store._put_immutable(parsed, "k", "v", {key_text(k): dump_result(v) for k, v in items.items()})
+    def put(self, items: dict[str, str]) -> None:
+        self.store._put_immutable(parsed, "k", "v", dict(items))
