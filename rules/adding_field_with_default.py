@@ -21,6 +21,7 @@ from rules._operations import each_operation, finding, where
 ID = "adding-field-with-default"
 SEVERITY = Severity.WARNING
 SUMMARY = "A column with a volatile default rewrites the whole table under an exclusive lock."
+GROUP = "zero-downtime"
 
 
 def check(cs: ChangeSet) -> Iterator[Finding]:

@@ -19,6 +19,7 @@ from rules._operations import each_operation, finding, what, where
 ID = "adding-foreign-key-constraint"
 SEVERITY = Severity.WARNING
 SUMMARY = "PostgreSQL: a foreign key without NOT VALID blocks writes on both tables while it validates."
+GROUP = "zero-downtime"
 
 
 def check(cs: ChangeSet) -> Iterator[Finding]:

@@ -19,6 +19,7 @@ from rules._operations import each_operation, finding, where
 ID = "adding-not-nullable-field"
 SEVERITY = Severity.WARNING
 SUMMARY = "PostgreSQL: SET NOT NULL scans the table under an ACCESS EXCLUSIVE lock."
+GROUP = "zero-downtime"
 
 
 def check(cs: ChangeSet) -> Iterator[Finding]:

@@ -22,6 +22,7 @@ from rules._operations import each_operation, finding, where
 ID = "adding-required-field"
 SEVERITY = Severity.ERROR
 SUMMARY = "A NOT NULL column without a default on an existing table fails when the table has rows."
+GROUP = "zero-downtime"
 
 
 def check(cs: ChangeSet) -> Iterator[Finding]:

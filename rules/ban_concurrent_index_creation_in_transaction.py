@@ -24,6 +24,7 @@ from rules._operations import each_operation, finding, no_transaction_fix, what
 ID = "ban-concurrent-index-creation-in-transaction"
 SEVERITY = Severity.ERROR
 SUMMARY = "A CONCURRENTLY index operation inside a transactional migration fails at deploy time."
+GROUP = "zero-downtime"
 
 
 def check(cs: ChangeSet) -> Iterator[Finding]:

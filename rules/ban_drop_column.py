@@ -20,6 +20,7 @@ from rules._operations import each_operation, finding, where
 ID = "ban-drop-column"
 SEVERITY = Severity.WARNING
 SUMMARY = "Dropping a column breaks old code that still uses it, and its data cannot come back."
+GROUP = "zero-downtime"
 
 
 def check(cs: ChangeSet) -> Iterator[Finding]:

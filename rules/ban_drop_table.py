@@ -18,6 +18,7 @@ from rules._operations import each_operation, finding, where
 ID = "ban-drop-table"
 SEVERITY = Severity.WARNING
 SUMMARY = "Dropping a table breaks old code that still uses it, and its data cannot come back."
+GROUP = "zero-downtime"
 
 
 def check(cs: ChangeSet) -> Iterator[Finding]:

@@ -21,6 +21,7 @@ from rules._operations import each_operation, finding, what, where
 ID = "changing-column-type"
 SEVERITY = Severity.WARNING
 SUMMARY = "Changing a column's type usually rewrites the table under an exclusive lock."
+GROUP = "zero-downtime"
 
 
 def check(cs: ChangeSet) -> Iterator[Finding]:

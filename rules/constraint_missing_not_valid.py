@@ -20,6 +20,7 @@ from rules._operations import each_operation, finding, what, where
 ID = "constraint-missing-not-valid"
 SEVERITY = Severity.WARNING
 SUMMARY = "PostgreSQL: a CHECK constraint without NOT VALID scans the table under an exclusive lock."
+GROUP = "zero-downtime"
 
 
 def check(cs: ChangeSet) -> Iterator[Finding]:

@@ -26,6 +26,7 @@ from bot.frameworks import traits_of
 ID = "deployed-migration-modified"
 SEVERITY = Severity.ERROR
 SUMMARY = "A migration that already ran at the deployed ref is modified, renamed or deleted."
+GROUP = "history"
 
 _DEFAULT_CONSEQUENCE = "databases that already ran it never run the new text, so environments drift"
 

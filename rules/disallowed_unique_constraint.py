@@ -18,6 +18,7 @@ from rules._operations import each_operation, finding, what, where
 ID = "disallowed-unique-constraint"
 SEVERITY = Severity.WARNING
 SUMMARY = "PostgreSQL: ADD UNIQUE builds its index under an ACCESS EXCLUSIVE lock."
+GROUP = "zero-downtime"
 
 
 def check(cs: ChangeSet) -> Iterator[Finding]:

@@ -23,6 +23,7 @@ from rules._naming import proposed_path
 ID = "duplicate-migration-version"
 SEVERITY = Severity.ERROR
 SUMMARY = "Two migrations share a version or revision id."
+GROUP = "history"
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
     groups: dict[tuple[str, str, str], list[Migration]] = defaultdict(list)

@@ -16,3 +16,4 @@ from bot.core.model import Severity
 ID = "invalid-suppression"
 SEVERITY = Severity.WARNING
 SUMMARY = "An inline suppression names no known rule or gives no reason."
+GROUP = "suppressions"

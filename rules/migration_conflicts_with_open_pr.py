@@ -21,6 +21,7 @@ from bot.frameworks import traits_of
 ID = "migration-conflicts-with-open-pr"
 SEVERITY = Severity.WARNING
 SUMMARY = "Another open pull request adds the same version, or a child of the same parent."
+GROUP = "history"
 
 #: tools whose identity is a key in the name or file: two migrations with one key cannot both run
 _KEYED = (Identity.VERSION, Identity.REVISION)

@@ -21,6 +21,7 @@ from bot.frameworks import traits_of
 ID = "migration-naming"
 SEVERITY = Severity.NOTICE
 SUMMARY = "A new migration's file name is generated or not descriptive."
+GROUP = "hygiene"
 
 _GENERATED = re.compile(
     r"^(auto(_\d{8}_\d{4})?|migration\d*|update\d*|changes?\d*|new\d*|temp\d*|test\d*|fix\d*|wip\d*|initial_?\d+)$"

@@ -22,6 +22,7 @@ from rules._naming import proposed_path
 ID = "migration-out-of-order"
 SEVERITY = Severity.ERROR
 SUMMARY = "A new migration sorts before the newest one already on the base branch."
+GROUP = "history"
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
     newest: dict[tuple[str, str], Migration] = {}

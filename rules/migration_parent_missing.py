@@ -19,6 +19,7 @@ from bot.frameworks import traits_of
 ID = "migration-parent-missing"
 SEVERITY = Severity.ERROR
 SUMMARY = "A `down_revision` or `dependencies` entry names a migration that does not exist."
+GROUP = "history"
 
 _SPECIAL = {"__first__", "__latest__"}
 

@@ -26,6 +26,7 @@ from bot.syntax.dialects import runs_on
 ID = "missing-rollback"
 SEVERITY = Severity.ERROR
 SUMMARY = "A migration added or changed by the change cannot be rolled back."
+GROUP = "rollback"
 
 _SEVERITY = {
     RollbackProblem.DECLARED_IRREVERSIBLE: Severity.WARNING,

@@ -20,6 +20,7 @@ from bot.core.operations import SCHEMA_OPS, Op
 ID = "mixed-schema-and-data-migration"
 SEVERITY = Severity.WARNING
 SUMMARY = "A migration changes both the schema and the data."
+GROUP = "hygiene"
 
 
 def check(cs: ChangeSet) -> Iterator[Finding]:

@@ -22,6 +22,7 @@ from bot.frameworks import traits_of
 ID = "multiple-migration-heads"
 SEVERITY = Severity.ERROR
 SUMMARY = "After the merge, a revision graph would have more than one head."
+GROUP = "history"
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
     graphed = (m for m in cs.merged.migrations if traits_of(m.framework).graph)

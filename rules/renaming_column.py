@@ -21,6 +21,7 @@ from rules._operations import each_operation, finding, where
 ID = "renaming-column"
 SEVERITY = Severity.ERROR
 SUMMARY = "Renaming a column breaks the old code still running during a rolling deploy."
+GROUP = "zero-downtime"
 
 
 def check(cs: ChangeSet) -> Iterator[Finding]:

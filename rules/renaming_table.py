@@ -20,6 +20,7 @@ from rules._operations import each_operation, finding, where
 ID = "renaming-table"
 SEVERITY = Severity.ERROR
 SUMMARY = "Renaming a table breaks the old code still running during a rolling deploy."
+GROUP = "zero-downtime"
 
 
 def check(cs: ChangeSet) -> Iterator[Finding]:

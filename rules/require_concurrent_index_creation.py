@@ -23,6 +23,7 @@ from rules._operations import concurrent_fix, each_operation, finding, what, whe
 ID = "require-concurrent-index-creation"
 SEVERITY = Severity.WARNING
 SUMMARY = "PostgreSQL: CREATE INDEX on an existing table without CONCURRENTLY blocks writes while it builds."
+GROUP = "zero-downtime"
 
 
 def check(cs: ChangeSet) -> Iterator[Finding]:

@@ -19,6 +19,7 @@ from rules._operations import concurrent_fix, each_operation, finding, what
 ID = "require-concurrent-index-deletion"
 SEVERITY = Severity.WARNING
 SUMMARY = "PostgreSQL: DROP INDEX without CONCURRENTLY locks the table against reads and writes."
+GROUP = "zero-downtime"
 
 
 def check(cs: ChangeSet) -> Iterator[Finding]:

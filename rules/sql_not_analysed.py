@@ -20,6 +20,7 @@ from rules._operations import each_operation, finding
 ID = "sql-not-analysed"
 SEVERITY = Severity.NOTICE
 SUMMARY = "A schema statement could not be analysed for locks; review it by hand."
+GROUP = "hygiene"
 
 
 def check(cs: ChangeSet) -> Iterator[Finding]:

@@ -18,6 +18,7 @@ from bot.core.operations import SCHEMA_OPS, Op
 ID = "unfocused-migration"
 SEVERITY = Severity.NOTICE
 SUMMARY = "One migration changes more existing tables than the configured maximum."
+GROUP = "hygiene"
 
 
 def check(cs: ChangeSet) -> Iterator[Finding]:

@@ -18,6 +18,7 @@ from bot.core.model import ChangeSet, Finding, Severity
 ID = "unparsable-migration"
 SEVERITY = Severity.ERROR
 SUMMARY = "A migration file cannot be read (syntax error, binary, bad encoding, missing identity)."
+GROUP = "rollback"
 
 
 def check(cs: ChangeSet) -> Iterator[Finding]:

@@ -14,3 +14,4 @@ from bot.core.model import Severity
 ID = "unused-suppression"
 SEVERITY = Severity.NOTICE
 SUMMARY = "An inline `migration-guard: ignore` comment suppresses nothing."
+GROUP = "suppressions"

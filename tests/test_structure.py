@@ -66,3 +66,14 @@ def test_every_adapter_states_its_traits() -> None:
         assert isinstance(adapter.traits, Traits), adapter.name
         assert adapter.traits.display
         assert not adapter.traits.graph or adapter.traits.heads_fix, adapter.name
+
+
+def test_every_rule_module_is_found_and_declares_what_the_docs_need() -> None:
+    import pkgutil
+
+    import rules
+
+    modules = [i.name for i in pkgutil.iter_modules(rules.__path__) if not i.name.startswith("_")]
+    assert len(rules.RULES) == len(modules)  # discovered, none missed, ids unique
+    for rule in rules.RULES.values():
+        assert rule.summary and rule.explanation, rule.id
