@@ -204,6 +204,8 @@ class ChangeSet:
     namespace_dialects: Mapping[tuple[str, str], str] = field(default_factory=dict)  # Prisma's provider
     other_prs: tuple[OpenPrMigration, ...] = ()  # what other open pull requests add (App only)
     notes: tuple[str, ...] = ()  # what the reader must know about what was (not) checked
+    #: earlier migrations' texts an adapter asked for to judge a touched one (``history_of``), by path
+    history: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: what each judged forward migration does, by path; filled by the engine (``bot.pipeline.engine``),
     #: which analyses untrusted text in child processes under the configured limits
     analysed: Mapping[str, MigrationOps] = field(default_factory=dict)

@@ -14,7 +14,7 @@ import ast
 import configparser
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from bot.core.model import Migration, RollbackIssue, RollbackProblem
 from bot.core.operations import MigrationOps
@@ -77,7 +77,7 @@ class Alembic(Framework):
             if n.endswith(".py") and n != "__init__.py"
         ]
 
-    def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
+    def operations(self, path: str, text: str, dialect: str, history: Sequence[str] = ()) -> MigrationOps:
         from bot.frameworks.alembic_operations import (
             alembic_operations,  # lazy: sqlglot loads only when a migration is analysed
         )

@@ -92,9 +92,10 @@ class Framework:
         """One file's migration record; ``None`` when the file is not one after all."""
         raise NotImplementedError
 
-    def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
+    def operations(self, path: str, text: str, dialect: str, history: Sequence[str] = ()) -> MigrationOps:
         """What the migration's forward part does, as schema operations (for the zero-downtime
-        rules). Default: the whole file is SQL run in one transaction when it holds several statements
+        rules). ``history``: the texts ``history_of`` asked for, oldest first, to judge an
+        operation against the schema before it (a Django ``AlterField`` against the field it replaces). Default: the whole file is SQL run in one transaction when it holds several statements
         (PostgreSQL runs a multi-statement script in an implicit transaction)."""
         from bot.syntax.sql_operations import (  # lazy: sqlglot loads only when a migration is analysed
             normalise_dialect,
@@ -103,6 +104,11 @@ class Framework:
 
         ops = sql_operations(text, dialect)
         return MigrationOps(tuple(ops), transactional=len(ops) > 1, dialect=normalise_dialect(dialect))
+
+    def history_of(self, m: Migration, text: str, migrations: Sequence[Migration]) -> list[Migration]:
+        """The earlier migrations whose texts ``operations`` needs for ``m`` (oldest first);
+        default: none. Read from ``migrations`` (the head's), so the pipeline can fetch them."""
+        return []
 
     def namespace_dialect(self, namespace: str, read: Callable[[str], str | None]) -> str | None:
         """The SQL dialect a namespace's migrations run on when the tool itself says it;

@@ -70,12 +70,34 @@ class Django(Framework):
         index.memo["django"] = found
         return found
 
-    def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
+    def history_of(self, m: Migration, text: str, migrations: Sequence[Migration]) -> list[Migration]:
+        """An ``AlterField`` is judged against the field it replaces: the app's earlier migrations,
+        parents first (its graph order), are replayed for it. Other migrations need none."""
+        if "AlterField" not in text:
+            return []
+        nodes = {x.node: x for x in migrations if x.framework == self.name and x.namespace == m.namespace}
+        order: list[Migration] = []
+        seen: set[str] = set()
+        stack: list[tuple[str, bool]] = [(m.node, False)]
+        while stack:  # depth first, parents before children, without recursion (histories are long)
+            node, expanded = stack.pop()
+            if expanded:
+                if node != m.node:
+                    order.append(nodes[node])
+                continue
+            if node in seen or node not in nodes:
+                continue
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((p, False) for p in reversed(nodes[node].parents) if p not in seen)
+        return order
+
+    def operations(self, path: str, text: str, dialect: str, history: Sequence[str] = ()) -> MigrationOps:
         from bot.frameworks.django_operations import (
             django_operations,  # lazy: sqlglot loads only when a migration is analysed
         )
 
-        return django_operations(text, dialect)
+        return django_operations(text, dialect, history)
 
     def parse(self, candidate: Candidate, blob_sha: str, text: str) -> ParseResult:
         try:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 
 from bot.core.operations import MigrationOps, Op, Operation
 from bot.core.textfile import UnreadableFile
 from bot.frameworks._python_calls import embedded_sql, literal_name, literal_string, truthy
+from bot.frameworks.django_fields import FieldState, field_spec, judge_alter, replay
 from bot.syntax.dialects import normalise_dialect
 from bot.syntax.pyast import (
     NotALiteral,
@@ -21,7 +23,9 @@ from bot.syntax.pyast import (
 _FIELD_INDEXED = {"ForeignKey", "OneToOneField"}
 
 
-def django_operations(text: str, dialect: str) -> MigrationOps:
+def django_operations(text: str, dialect: str, history: Sequence[str] = ()) -> MigrationOps:
+    """``history``: the app's earlier migrations, oldest first, replayed so that an ``AlterField``
+    is judged against the field it replaces (``bot.frameworks.django_fields``)."""
     dialect = normalise_dialect(dialect)
     try:
         module = inline_constants(parse_module(text))
@@ -40,14 +44,16 @@ def django_operations(text: str, dialect: str) -> MigrationOps:
             atomic = True
     operations = names.get("operations")
     ops: list[Operation] = []
+    state = replay(history)
     if operations is not None and isinstance(operations.value, ast.List | ast.Tuple):
         for element in operations.value.elts:
             if isinstance(element, ast.Call):
-                ops.extend(_django_operation(element, dialect, lines))
+                ops.extend(_django_operation(element, dialect, lines, state))
+                state.apply(element)
     return MigrationOps(tuple(ops), transactional=atomic, dialect=dialect)
 
 
-def _django_operation(call: ast.Call, dialect: str, lines: list[str]) -> list[Operation]:
+def _django_operation(call: ast.Call, dialect: str, lines: list[str], state: FieldState) -> list[Operation]:
     name = call_name(call) or ""
     line = call.lineno
 
@@ -60,7 +66,7 @@ def _django_operation(call: ast.Call, dialect: str, lines: list[str]) -> list[Op
         if isinstance(database, ast.List | ast.Tuple):
             for element in database.elts:
                 if isinstance(element, ast.Call):
-                    found.extend(_django_operation(element, dialect, lines))
+                    found.extend(_django_operation(element, dialect, lines, state))
         return found
     if name == "CreateModel":
         return [Operation(Op.CREATE_TABLE, line, table=model(0, "name"), detail=name)]
@@ -76,9 +82,8 @@ def _django_operation(call: ast.Call, dialect: str, lines: list[str]) -> list[Op
         kwargs = {k.arg: k.value for k in field.keywords} if isinstance(field, ast.Call) else {}
         field_type = call_name(field) if isinstance(field, ast.Call) else ""
         if name == "AlterField":
-            return [
-                Operation(Op.ALTER_COLUMN_TYPE, line, table=model(), column=column, detail=f"AlterField({field_type})")
-            ]
+            previous = state.field(model(), column)
+            return judge_alter(previous, field_spec(field), line, model(), column, dialect)
         null = truthy(kwargs.get("null")) if "null" in kwargs else False
         ops = [
             Operation(

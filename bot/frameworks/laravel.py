@@ -8,7 +8,7 @@ Rollback: ``down()``; missing, or holding only comments or the generated
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from bot.core.model import Migration, RollbackIssue, RollbackProblem
 from bot.core.operations import MigrationOps
@@ -39,7 +39,7 @@ class Laravel(Framework):
             if n.endswith(".php") and FILE.match(n) and base_name(d) == "migrations"
         ]
 
-    def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
+    def operations(self, path: str, text: str, dialect: str, history: Sequence[str] = ()) -> MigrationOps:
         from bot.frameworks.laravel_operations import (
             laravel_operations,  # lazy: sqlglot loads only when a migration is analysed
         )

@@ -11,7 +11,7 @@ is an explicit choice.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 
 from bot.core.model import Migration, RollbackIssue, RollbackProblem
 from bot.core.operations import MigrationOps
@@ -65,7 +65,7 @@ class Rails(Framework):
             if n.endswith(".rb")
         ]
 
-    def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
+    def operations(self, path: str, text: str, dialect: str, history: Sequence[str] = ()) -> MigrationOps:
         from bot.frameworks.rails_operations import (
             rails_operations,  # lazy: sqlglot loads only when a migration is analysed
         )

@@ -8,7 +8,7 @@ each tool module supplies its own matcher.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.core.model import Migration, RollbackIssue, RollbackProblem
@@ -88,7 +88,7 @@ class SectionedSqlFramework(Framework):
     #: the migration's transaction off
     no_transaction: re.Pattern[str]
 
-    def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
+    def operations(self, path: str, text: str, dialect: str, history: Sequence[str] = ()) -> MigrationOps:
         from bot.syntax.sql_operations import (  # lazy: sqlglot loads only when a migration is analysed
             normalise_dialect,
             sql_operations,

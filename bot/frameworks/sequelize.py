@@ -8,6 +8,7 @@ rollback is ``down`` in the exported object.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from bot.core.operations import MigrationOps
 from bot.core.traits import Identity, Traits
@@ -18,7 +19,7 @@ _GENERATED = re.compile(r"^\d{14}-")
 
 
 class Sequelize(ExportedUpDownFramework):
-    def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
+    def operations(self, path: str, text: str, dialect: str, history: Sequence[str] = ()) -> MigrationOps:
         from bot.frameworks.sequelize_operations import (
             sequelize_operations,  # lazy: sqlglot loads only when a migration is analysed
         )

@@ -8,7 +8,7 @@ Identity: the class name (TypeORM records it); order: the timestamp. Rollback:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from bot.core.model import Migration, RollbackIssue, RollbackProblem
 from bot.core.operations import MigrationOps
@@ -47,7 +47,7 @@ class TypeOrm(Framework):
                 found.append(Candidate(self.name, path, directory or "."))
         return found
 
-    def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
+    def operations(self, path: str, text: str, dialect: str, history: Sequence[str] = ()) -> MigrationOps:
         from bot.frameworks.typeorm_operations import (
             typeorm_operations,  # lazy: sqlglot loads only when a migration is analysed
         )

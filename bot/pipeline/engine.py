@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from bot.core.config import Config, Limits
 from bot.core.model import ChangeSet, Finding, Role, Severity
 from bot.pipeline.coverage import Coverage, coverage_of
-from bot.pipeline.isolation import SHARED, Job, analyse_all
+from bot.pipeline.isolation import SHARED, Job, analyse_all, precheck
 from bot.pipeline.suppressions import Suppression, find_suppressions
 from rules import RULES, invalid_suppression, unused_suppression
 
@@ -41,7 +41,8 @@ def analyse(cs: ChangeSet, limits: Limits, parallel: bool, deadline: float | Non
     processes (see ``bot.pipeline.isolation``): the long-lived shared child for a small change,
     one per CPU (at most 8) for a large one when ``parallel``."""
     todo = [m for m in cs.judged_migrations() if m.role is Role.UP and m.path in cs.texts]
-    jobs = [Job(m.framework, m.path, cs.texts[m.path], cs.dialect_of(m)) for m in todo]
+    jobs = [Job(m.framework, m.path, cs.texts[m.path], cs.dialect_of(m), _bounded(cs.history.get(m.path, ()), limits))
+            for m in todo]  # fmt: skip
     workers = min(os.cpu_count() or 1, 8) if parallel and len(jobs) >= PARALLEL_FROM else 1
     if workers == 1:
         SHARED.configure(limits, deadline)
@@ -49,6 +50,15 @@ def analyse(cs: ChangeSet, limits: Limits, parallel: bool, deadline: float | Non
     else:
         results = analyse_all(jobs, limits, workers, deadline)
     return replace(cs, analysed={m.path: ops for m, ops in zip(todo, results, strict=True)})
+
+
+def _bounded(history: tuple[str, ...], limits: Limits) -> tuple[str, ...]:
+    """A history is untrusted text too: any part past the limits drops it all (the migration is
+    then judged without it, conservatively, rather than against a partial history)."""
+    total = sum(len(text) for text in history)
+    if total > 50 * limits.max_bytes or any(precheck(Job("", "", text, ""), limits) for text in history):
+        return ()
+    return history
 
 
 def run(cs: ChangeSet, config: Config, parallel: bool = False, deadline: float | None = None) -> Result:

@@ -34,6 +34,7 @@ class Job:
     path: str
     text: str
     dialect: str
+    history: tuple[str, ...] = ()  # earlier migrations' texts the adapter asked for, oldest first
 
 
 def not_analysed(dialect: str, why: str) -> MigrationOps:
@@ -70,7 +71,7 @@ def precheck(job: Job, limits: Limits) -> str | None:
 def _analyse_here(job: Job) -> MigrationOps:
 
     try:
-        return BY_NAME[job.framework].operations(job.path, job.text, job.dialect)
+        return BY_NAME[job.framework].operations(job.path, job.text, job.dialect, job.history)
     except RecursionError:
         return not_analysed(normalise_dialect(job.dialect), "nested too deeply for the parser")
     except MemoryError:

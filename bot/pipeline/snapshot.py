@@ -11,7 +11,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from bot.core.config import Config
-from bot.core.model import ChangeSet, ChangeStatus, FileChange, Migration, MigrationSet, ParseFailure, RefInfo
+from bot.core.model import (
+    ChangeSet,
+    ChangeStatus,
+    FileChange,
+    Migration,
+    MigrationSet,
+    ParseFailure,
+    RefInfo,
+    Role,
+)
 from bot.frameworks import BY_NAME
 from bot.pipeline.detect import ignored_note
 from bot.pipeline.parse_cache import ParseCache
@@ -68,6 +77,7 @@ def build_changeset(
     if ignored:
         notes = (ignored_note(ignored, len(touched)),)
     dialects = _namespace_dialects(head, touched, head_tree, parser)
+    history = _histories(head, texts, parser)
     changes = tuple(_with_whitespace_flag(c, parser, deployed) for c in changes)
     changeset = ChangeSet(
         head=head,
@@ -84,8 +94,27 @@ def build_changeset(
         config=config,
         namespace_dialects=dialects,
         notes=notes,
+        history=history,
     )
     return changeset, parser
+
+
+def _histories(head: MigrationSet, texts: Mapping[str, str], parser: MigrationParser) -> dict[str, tuple[str, ...]]:
+    """For each touched forward migration, the earlier migrations' texts its adapter needs to judge
+    it (``Framework.history_of``); left out whole when one cannot be read, so nothing is judged
+    against a partial history."""
+    found: dict[str, tuple[str, ...]] = {}
+    for m in head.migrations:
+        text = texts.get(m.path)
+        if text is None or m.role is not Role.UP:
+            continue
+        earlier = BY_NAME[m.framework].history_of(m, text, head.migrations)
+        if not earlier:
+            continue
+        read = parser.texts(e.blob_sha for e in earlier)
+        if all(isinstance(read.get(e.blob_sha), str) for e in earlier):
+            found[m.path] = tuple(str(read[e.blob_sha]) for e in earlier)
+    return found
 
 
 def _namespace_dialects(
