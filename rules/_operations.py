@@ -15,17 +15,36 @@ def each_operation(
     dialects: Collection[str] | None = None,
     existing_tables_only: bool = True,
 ) -> Iterator[tuple[Migration, MigrationOps, Operation]]:
-    """Operations of the given kinds in touched forward migrations; by default only on tables the
-    migration did not create itself (a new table has no rows and no readers)."""
+    """Operations of the given kinds in touched forward migrations; by default only on existing
+    tables: not one the migration created before the operation, nor one another migration of this
+    change creates (a new table has no rows and no readers, whichever migration made it)."""
+    new_tables = created_in_change(cs)
     for m in cs.judged_migrations():
         if m.role is not Role.UP:
             continue
         ops = cs.operations(m)
         if dialects is not None and ops.dialect not in dialects:
             continue
+        elsewhere = {t for (path, scope), tables in new_tables.items() if path != m.path
+                     and scope == (m.framework, m.namespace) for t in tables}  # fmt: skip
         for op in ops.operations:
-            if op.kind in kinds and (not existing_tables_only or ops.on_existing_table(op)):
-                yield m, ops, op
+            if op.kind not in kinds:
+                continue
+            if existing_tables_only and (not ops.on_existing_table(op) or (op.table or "") in elsewhere):
+                continue
+            yield m, ops, op
+
+
+def created_in_change(cs: ChangeSet) -> dict[tuple[str, tuple[str, str]], set[str]]:
+    """(path, (framework, namespace)) -> tables that migration, added by this change, creates."""
+    added = cs.added_paths()
+    created: dict[tuple[str, tuple[str, str]], set[str]] = {}
+    for m in cs.judged_migrations():
+        if m.role is Role.UP and m.path in added:
+            tables = {o.table for o in cs.operations(m).operations if o.kind is Op.CREATE_TABLE and o.table}
+            if tables:
+                created[(m.path, (m.framework, m.namespace))] = tables
+    return created
 
 
 def finding(
@@ -67,4 +86,4 @@ def no_transaction_fix(m: Migration) -> str:
     return traits_of(m.framework).no_transaction_fix or NO_TRANSACTION_SQL
 
 
-__all__ = ["concurrent_fix", "each_operation", "finding", "no_transaction_fix", "what", "where"]
+__all__ = ["concurrent_fix", "created_in_change", "each_operation", "finding", "no_transaction_fix", "what", "where"]

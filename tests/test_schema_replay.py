@@ -93,3 +93,64 @@ def test_mysql_has_no_catalog_only_widening(repo: Repo) -> None:
     repo.write(".github/migration-guard.yml", "dialect: mysql\n")
     history(repo)
     assert alter(repo, "models.TextField()", "status") == [("changing-column-type", f"{APP}/0003_alter.py", 13)]
+
+
+SETTLED = """from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("orders", "0001_initial")]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.RemoveField(model_name="order", name="note"),
+                migrations.DeleteModel(name="Legacy"),
+            ],
+        ),
+    ]
+"""
+LEGACY = migration(
+    [("orders", "0001_initial")], "        migrations.CreateModel(name='Legacy', fields=[('id', models.AutoField(primary_key=True))]),"
+)
+DROP = migration(
+    [("orders", "0003_settle")],
+    '        migrations.RunSQL("ALTER TABLE orders_order DROP COLUMN note;", migrations.RunSQL.noop),\n'
+    '        migrations.RunSQL("DROP TABLE orders_legacy;", migrations.RunSQL.noop),',
+)
+
+
+def test_dropping_what_a_deployed_migration_took_out_of_the_state_is_silent(repo: Repo) -> None:
+    """Expand/contract done right: the state forgot the column and the table in a release that is
+    deployed, so no running code uses them when the database drops them."""
+    repo.write("shop/orders/__init__.py", "").write(f"{APP}/__init__.py", "").write(f"{APP}/0001_initial.py", CREATE)
+    repo.write(f"{APP}/0002_legacy.py", LEGACY).write(f"{APP}/0003_settle.py", SETTLED.replace("0001_initial", "0002_legacy"))
+    repo.commit().branch("feature")
+    repo.write(f"{APP}/0004_drop.py", DROP).commit()
+    assert [f for f in repo.check("--base", "main").found if f[0] != "migration-naming"] == []
+
+
+def test_dropping_what_the_same_change_took_out_of_the_state_is_reported(repo: Repo) -> None:
+    """Both steps in one deploy: the old code still running uses the column while it is dropped."""
+    repo.write("shop/orders/__init__.py", "").write(f"{APP}/__init__.py", "").write(f"{APP}/0001_initial.py", CREATE)
+    repo.write(f"{APP}/0002_legacy.py", LEGACY).commit().branch("feature")
+    repo.write(f"{APP}/0003_settle.py", SETTLED.replace("0001_initial", "0002_legacy")).write(f"{APP}/0004_drop.py", DROP)
+    repo.commit()
+    found = {(rule, path) for rule, path, _ in repo.check("--base", "main").found}
+    assert {("ban-drop-column", f"{APP}/0004_drop.py"), ("ban-drop-table", f"{APP}/0004_drop.py")} <= found
+
+
+GOOSE = "-- +goose Up\n{up}\n\n-- +goose Down\n{down}\n"
+
+
+def test_a_table_created_by_another_migration_of_the_same_change_is_new(repo: Repo) -> None:
+    m = "db/migrations"
+    repo.write(f"{m}/00001_users.sql", GOOSE.format(up="CREATE TABLE users (id int);", down="DROP TABLE users;"))
+    repo.commit().branch("feature")
+    repo.write(f"{m}/00002_orders.sql", GOOSE.format(up="CREATE TABLE orders (id int, user_id int);", down="DROP TABLE orders;"))
+    repo.write(f"{m}/00003_indexes.sql", GOOSE.format(
+        up="CREATE INDEX orders_user ON orders (user_id);\nCREATE INDEX users_id ON users (id);",
+        down="DROP INDEX orders_user;\nDROP INDEX users_id;"))  # fmt: skip
+    repo.commit()
+    found = [f for f in repo.check("--base", "main").found if f[0] == "require-concurrent-index-creation"]
+    assert found == [("require-concurrent-index-creation", f"{m}/00003_indexes.sql", 3)]  # users only

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from bot.core.operations import MigrationOps
+from bot.core.operations import Earlier, MigrationOps
 
 if TYPE_CHECKING:
     from bot.core.config import Config
@@ -205,7 +205,7 @@ class ChangeSet:
     other_prs: tuple[OpenPrMigration, ...] = ()  # what other open pull requests add (App only)
     notes: tuple[str, ...] = ()  # what the reader must know about what was (not) checked
     #: earlier migrations' texts an adapter asked for to judge a touched one (``history_of``), by path
-    history: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    history: Mapping[str, tuple[Earlier, ...]] = field(default_factory=dict)
     #: what each judged forward migration does, by path; filled by the engine (``bot.pipeline.engine``),
     #: which analyses untrusted text in child processes under the configured limits
     analysed: Mapping[str, MigrationOps] = field(default_factory=dict)

@@ -71,6 +71,15 @@ class Operation:
 
 
 @dataclass(frozen=True)
+class Earlier:
+    """An earlier migration's text handed to a front end to judge a later one against the schema
+    before it; ``deployed``: it already ran where the change will be deployed."""
+
+    text: str
+    deployed: bool
+
+
+@dataclass(frozen=True)
 class MigrationOps:
     """A migration's ``up`` as operations, and whether it runs inside a transaction."""
 

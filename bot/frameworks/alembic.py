@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from bot.core.model import Migration, RollbackIssue, RollbackProblem
-from bot.core.operations import MigrationOps
+from bot.core.operations import Earlier, MigrationOps
 from bot.core.textfile import UnreadableFile
 from bot.core.traits import Identity, RenameKeeps, Traits
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure, parent_dir
@@ -77,7 +77,7 @@ class Alembic(Framework):
             if n.endswith(".py") and n != "__init__.py"
         ]
 
-    def operations(self, path: str, text: str, dialect: str, history: Sequence[str] = ()) -> MigrationOps:
+    def operations(self, path: str, text: str, dialect: str, history: Sequence[Earlier] = ()) -> MigrationOps:
         from bot.frameworks.alembic_operations import (
             alembic_operations,  # lazy: sqlglot loads only when a migration is analysed
         )

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from bot.core.model import Migration, ParseFailure, Role, RollbackIssue
-from bot.core.operations import MigrationOps
+from bot.core.operations import Earlier, MigrationOps
 from bot.core.traits import Traits
 
 
@@ -92,7 +92,7 @@ class Framework:
         """One file's migration record; ``None`` when the file is not one after all."""
         raise NotImplementedError
 
-    def operations(self, path: str, text: str, dialect: str, history: Sequence[str] = ()) -> MigrationOps:
+    def operations(self, path: str, text: str, dialect: str, history: Sequence[Earlier] = ()) -> MigrationOps:
         """What the migration's forward part does, as schema operations (for the zero-downtime
         rules). ``history``: the texts ``history_of`` asked for, oldest first, to judge an
         operation against the schema before it (a Django ``AlterField`` against the field it replaces). Default: the whole file is SQL run in one transaction when it holds several statements

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import ast
 import posixpath
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from bot.core.model import Migration, RollbackIssue, RollbackProblem
-from bot.core.operations import MigrationOps
+from bot.core.operations import Earlier, MigrationOps
 from bot.core.textfile import UnreadableFile
 from bot.core.traits import Identity, RenameKeeps, Traits
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure, parent_dir
@@ -27,6 +28,10 @@ _IRREVERSIBLE = {
     "RunPython": (1, "reverse_code", "uses `RunPython` without `reverse_code`"),
     "RunSQL": (1, "reverse_sql", "uses `RunSQL` without `reverse_sql`"),
 }
+
+
+#: operations judged against the state before them: a changed field, a dropped field or table
+_NEEDS_HISTORY = re.compile(r"\b(AlterField|RemoveField|DeleteModel)\b|\bDROP\s+(TABLE|COLUMN)\b", re.IGNORECASE)
 
 
 class Django(Framework):
@@ -71,9 +76,10 @@ class Django(Framework):
         return found
 
     def history_of(self, m: Migration, text: str, migrations: Sequence[Migration]) -> list[Migration]:
-        """An ``AlterField`` is judged against the field it replaces: the app's earlier migrations,
-        parents first (its graph order), are replayed for it. Other migrations need none."""
-        if "AlterField" not in text:
+        """An ``AlterField`` is judged against the field it replaces, and a dropped field or table
+        against whether an earlier, deployed migration already took it out of Django's state: the
+        app's earlier migrations, parents first (its graph order), are replayed. Others need none."""
+        if not _NEEDS_HISTORY.search(text):
             return []
         nodes = {x.node: x for x in migrations if x.framework == self.name and x.namespace == m.namespace}
         order: list[Migration] = []
@@ -92,12 +98,12 @@ class Django(Framework):
             stack.extend((p, False) for p in reversed(nodes[node].parents) if p not in seen)
         return order
 
-    def operations(self, path: str, text: str, dialect: str, history: Sequence[str] = ()) -> MigrationOps:
+    def operations(self, path: str, text: str, dialect: str, history: Sequence[Earlier] = ()) -> MigrationOps:
         from bot.frameworks.django_operations import (
             django_operations,  # lazy: sqlglot loads only when a migration is analysed
         )
 
-        return django_operations(text, dialect, history)
+        return django_operations(text, dialect, history, label=base_name(parent_dir(parent_dir(path))))
 
     def parse(self, candidate: Candidate, blob_sha: str, text: str) -> ParseResult:
         try:

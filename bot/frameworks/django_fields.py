@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from bot.core.operations import Op, Operation
+from bot.core.operations import Earlier, Op, Operation
 from bot.core.textfile import UnreadableFile
 from bot.syntax.pyast import argument, assignments, call_name, inline_constants, parse_module
 
@@ -48,37 +48,58 @@ def field_spec(node: ast.expr | None) -> FieldSpec | None:
 
 
 class FieldState:
-    """model (lower case) -> field name -> spec; ``None`` marks a field whose spec is unknown."""
+    """model (lower case) -> field name -> spec (``None``: a field whose spec is unknown); and what
+    deployed migrations took out of Django's state while leaving it in the database
+    (``SeparateDatabaseAndState``), which old code therefore no longer uses.
 
-    def __init__(self) -> None:
+    ``label`` is the app label, for table names (``<label>_<model>`` unless ``db_table`` says)."""
+
+    def __init__(self, label: str = "") -> None:
+        self.label = label
         self.models: dict[str, dict[str, FieldSpec | None]] = {}
+        self.tables: dict[str, str] = {}  # model -> its table, where ``db_table`` names it
+        self.gone_tables: set[str] = set()  # models and tables only the state dropped, deployed
+        self.gone_columns: set[tuple[str, str]] = set()  # (model or table, column) likewise
+
+    def table_of(self, model: str) -> str:
+        return self.tables.get(model) or (f"{self.label}_{model}" if self.label else model)
 
     def field(self, model: str | None, name: str | None) -> FieldSpec | None:
         if model is None or name is None:
             return None
         return self.models.get(model.lower(), {}).get(name)
 
-    def apply(self, call: ast.Call) -> None:
-        """Django's state change for one operation (what ``state_forwards`` does, for fields)."""
+    def apply(self, call: ast.Call, deployed: bool = False, state_only: bool = False) -> None:
+        """Django's state change for one operation (what ``state_forwards`` does, for fields).
+        ``state_only``: inside ``state_operations``, the database keeps what the state drops."""
         name = call_name(call) or ""
         model = _literal_lower(argument(call, 0, "model_name"))
         if name == "SeparateDatabaseAndState":
             state = argument(call, 1, "state_operations")
             for element in state.elts if isinstance(state, ast.List | ast.Tuple) else []:
                 if isinstance(element, ast.Call):
-                    self.apply(element)
+                    self.apply(element, deployed, state_only=True)
         elif name == "CreateModel":
             created = _literal_lower(argument(call, 0, "name"))
             fields = argument(call, 1, "fields")
             if created is not None:
                 self.models[created] = {}
+                self.gone_tables.discard(created)
+                options = argument(call, 2, "options")
+                if isinstance(options, ast.Dict):
+                    for key, value in zip(options.keys, options.values, strict=True):
+                        if _literal(key) == "db_table" and (table := _literal_lower(value)) is not None:
+                            self.tables[created] = table
                 for item in fields.elts if isinstance(fields, ast.List | ast.Tuple) else []:
                     if isinstance(item, ast.Tuple) and len(item.elts) == 2:
                         field_name = _literal(item.elts[0])
                         if field_name is not None:
                             self.models[created][field_name] = field_spec(item.elts[1])
         elif name == "DeleteModel":
-            self.models.pop(_literal_lower(argument(call, 0, "name")) or "", None)
+            deleted = _literal_lower(argument(call, 0, "name")) or ""
+            self.models.pop(deleted, None)
+            if state_only and deployed:
+                self.gone_tables.update({deleted, self.table_of(deleted)})
         elif name == "RenameModel":
             old, new = _literal_lower(argument(call, 0, "old_name")), _literal_lower(argument(call, 1, "new_name"))
             if old is not None and new is not None and old in self.models:
@@ -88,7 +109,13 @@ class FieldState:
             if field_name is not None:
                 self.models.setdefault(model, {})[field_name] = field_spec(argument(call, 2, "field"))
         elif name == "RemoveField" and model is not None:
-            self.models.get(model, {}).pop(_literal(argument(call, 1, "name")) or "", None)
+            removed = _literal(argument(call, 1, "name")) or ""
+            spec = self.models.get(model, {}).pop(removed, None)
+            if state_only and deployed:
+                columns = {removed.lower(), f"{removed.lower()}_id"}
+                if spec is not None and spec.get("db_column"):
+                    columns.add(_unquote(spec.get("db_column")) or "")
+                self.gone_columns.update((owner, c) for owner in (model, self.table_of(model)) for c in columns)
         elif name == "RenameField" and model is not None:
             old_name, new_name = _literal(argument(call, 1, "old_name")), _literal(argument(call, 2, "new_name"))
             known = self.models.get(model)
@@ -96,13 +123,26 @@ class FieldState:
                 known[new_name] = known.pop(old_name)
 
 
-def replay(history: Sequence[str]) -> FieldState:
-    """The field state after the given migration texts (oldest first); unreadable ones are skipped."""
-    state = FieldState()
-    for text in history:
-        for call in operation_calls(text):
-            state.apply(call)
+def replay(history: Sequence[Earlier], label: str = "") -> FieldState:
+    """The field state after the given migrations (oldest first); unreadable ones are skipped."""
+    state = FieldState(label)
+    for earlier in history:
+        for call in operation_calls(earlier.text):
+            state.apply(call, earlier.deployed)
     return state
+
+
+def without_settled_drops(ops: list[Operation], state: FieldState) -> list[Operation]:
+    """A dropped table or column that an earlier, deployed migration already took out of Django's
+    state is no longer read by the running code: dropping it is the safe second step of the
+    expand/contract pattern, not a hazard."""
+    settled: list[Operation] = []
+    for op in ops:
+        table = (op.table or "").lower()
+        if (op.kind is Op.DROP_TABLE and table in state.gone_tables) or (op.kind is Op.DROP_COLUMN and (table, (op.column or "").lower()) in state.gone_columns):
+            op = replace(op, kind=Op.OTHER, detail=f"{op.detail} (left Django's state in a deployed migration)")
+        settled.append(op)
+    return settled
 
 
 def operation_calls(text: str) -> Iterator[ast.Call]:
@@ -241,6 +281,6 @@ def _literal_lower(node: ast.expr | None) -> str | None:
     return value.lower() if value is not None else None
 
 
-__all__ = ["FieldSpec", "FieldState", "field_spec", "judge_alter", "operation_calls", "replay"]
+__all__ = ["FieldSpec", "FieldState", "field_spec", "judge_alter", "operation_calls", "replay", "without_settled_drops"]
 
 

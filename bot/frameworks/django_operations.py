@@ -5,10 +5,10 @@ from __future__ import annotations
 import ast
 from collections.abc import Sequence
 
-from bot.core.operations import MigrationOps, Op, Operation
+from bot.core.operations import Earlier, MigrationOps, Op, Operation
 from bot.core.textfile import UnreadableFile
 from bot.frameworks._python_calls import embedded_sql, literal_name, literal_string, truthy
-from bot.frameworks.django_fields import FieldState, field_spec, judge_alter, replay
+from bot.frameworks.django_fields import FieldState, field_spec, judge_alter, replay, without_settled_drops
 from bot.syntax.dialects import normalise_dialect
 from bot.syntax.pyast import (
     NotALiteral,
@@ -23,9 +23,10 @@ from bot.syntax.pyast import (
 _FIELD_INDEXED = {"ForeignKey", "OneToOneField"}
 
 
-def django_operations(text: str, dialect: str, history: Sequence[str] = ()) -> MigrationOps:
+def django_operations(text: str, dialect: str, history: Sequence[Earlier] = (), label: str = "") -> MigrationOps:
     """``history``: the app's earlier migrations, oldest first, replayed so that an ``AlterField``
-    is judged against the field it replaces (``bot.frameworks.django_fields``)."""
+    is judged against the field it replaces and a drop against what deployed migrations already
+    took out of the state (``bot.frameworks.django_fields``); ``label``: the app label."""
     dialect = normalise_dialect(dialect)
     try:
         module = inline_constants(parse_module(text))
@@ -44,13 +45,13 @@ def django_operations(text: str, dialect: str, history: Sequence[str] = ()) -> M
             atomic = True
     operations = names.get("operations")
     ops: list[Operation] = []
-    state = replay(history)
+    state = replay(history, label)
     if operations is not None and isinstance(operations.value, ast.List | ast.Tuple):
         for element in operations.value.elts:
             if isinstance(element, ast.Call):
                 ops.extend(_django_operation(element, dialect, lines, state))
                 state.apply(element)
-    return MigrationOps(tuple(ops), transactional=atomic, dialect=dialect)
+    return MigrationOps(tuple(without_settled_drops(ops, state)), transactional=atomic, dialect=dialect)
 
 
 def _django_operation(call: ast.Call, dialect: str, lines: list[str], state: FieldState) -> list[Operation]:

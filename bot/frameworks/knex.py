@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.core.operations import MigrationOps
+from bot.core.operations import Earlier, MigrationOps
 from bot.core.traits import Identity, Traits
 from bot.frameworks.exported_up_down import ExportedUpDownFramework, relative_to
 from bot.syntax import treesitter as tsx
@@ -19,7 +19,7 @@ _GENERATED = re.compile(r"^\d{14}_")
 
 
 class Knex(ExportedUpDownFramework):
-    def operations(self, path: str, text: str, dialect: str, history: Sequence[str] = ()) -> MigrationOps:
+    def operations(self, path: str, text: str, dialect: str, history: Sequence[Earlier] = ()) -> MigrationOps:
         from bot.frameworks.knex_operations import (
             knex_operations,  # lazy: sqlglot loads only when a migration is analysed
         )

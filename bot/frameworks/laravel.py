@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from bot.core.model import Migration, RollbackIssue, RollbackProblem
-from bot.core.operations import MigrationOps
+from bot.core.operations import Earlier, MigrationOps
 from bot.core.textfile import UnreadableFile
 from bot.core.traits import Identity, Traits
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure
@@ -39,7 +39,7 @@ class Laravel(Framework):
             if n.endswith(".php") and FILE.match(n) and base_name(d) == "migrations"
         ]
 
-    def operations(self, path: str, text: str, dialect: str, history: Sequence[str] = ()) -> MigrationOps:
+    def operations(self, path: str, text: str, dialect: str, history: Sequence[Earlier] = ()) -> MigrationOps:
         from bot.frameworks.laravel_operations import (
             laravel_operations,  # lazy: sqlglot loads only when a migration is analysed
         )

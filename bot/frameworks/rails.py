@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 
 from bot.core.model import Migration, RollbackIssue, RollbackProblem
-from bot.core.operations import MigrationOps
+from bot.core.operations import Earlier, MigrationOps
 from bot.core.textfile import UnreadableFile
 from bot.core.traits import Identity, Traits
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure
@@ -65,7 +65,7 @@ class Rails(Framework):
             if n.endswith(".rb")
         ]
 
-    def operations(self, path: str, text: str, dialect: str, history: Sequence[str] = ()) -> MigrationOps:
+    def operations(self, path: str, text: str, dialect: str, history: Sequence[Earlier] = ()) -> MigrationOps:
         from bot.frameworks.rails_operations import (
             rails_operations,  # lazy: sqlglot loads only when a migration is analysed
         )

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.core.model import Migration, RollbackIssue, RollbackProblem
-from bot.core.operations import MigrationOps
+from bot.core.operations import Earlier, MigrationOps
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure
 from bot.syntax.sqltext import is_blank_sql
 
@@ -88,7 +88,7 @@ class SectionedSqlFramework(Framework):
     #: the migration's transaction off
     no_transaction: re.Pattern[str]
 
-    def operations(self, path: str, text: str, dialect: str, history: Sequence[str] = ()) -> MigrationOps:
+    def operations(self, path: str, text: str, dialect: str, history: Sequence[Earlier] = ()) -> MigrationOps:
         from bot.syntax.sql_operations import (  # lazy: sqlglot loads only when a migration is analysed
             normalise_dialect,
             sql_operations,

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from bot.core.model import Migration, RollbackIssue, RollbackProblem
-from bot.core.operations import MigrationOps
+from bot.core.operations import Earlier, MigrationOps
 from bot.core.textfile import UnreadableFile
 from bot.core.traits import Identity, Traits
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure
@@ -47,7 +47,7 @@ class TypeOrm(Framework):
                 found.append(Candidate(self.name, path, directory or "."))
         return found
 
-    def operations(self, path: str, text: str, dialect: str, history: Sequence[str] = ()) -> MigrationOps:
+    def operations(self, path: str, text: str, dialect: str, history: Sequence[Earlier] = ()) -> MigrationOps:
         from bot.frameworks.typeorm_operations import (
             typeorm_operations,  # lazy: sqlglot loads only when a migration is analysed
         )

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from bot.core.config import Config, Limits
 from bot.core.model import ChangeSet, Finding, Role, Severity
+from bot.core.operations import Earlier
 from bot.pipeline.coverage import Coverage, coverage_of
 from bot.pipeline.isolation import SHARED, Job, analyse_all, precheck
 from bot.pipeline.suppressions import Suppression, find_suppressions
@@ -52,11 +53,11 @@ def analyse(cs: ChangeSet, limits: Limits, parallel: bool, deadline: float | Non
     return replace(cs, analysed={m.path: ops for m, ops in zip(todo, results, strict=True)})
 
 
-def _bounded(history: tuple[str, ...], limits: Limits) -> tuple[str, ...]:
+def _bounded(history: tuple[Earlier, ...], limits: Limits) -> tuple[Earlier, ...]:
     """A history is untrusted text too: any part past the limits drops it all (the migration is
     then judged without it, conservatively, rather than against a partial history)."""
-    total = sum(len(text) for text in history)
-    if total > 50 * limits.max_bytes or any(precheck(Job("", "", text, ""), limits) for text in history):
+    total = sum(len(e.text) for e in history)
+    if total > 50 * limits.max_bytes or any(precheck(Job("", "", e.text, ""), limits) for e in history):
         return ()
     return history
 

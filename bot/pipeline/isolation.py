@@ -23,7 +23,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from bot.core.config import Limits
-from bot.core.operations import MigrationOps, Op, Operation
+from bot.core.operations import Earlier, MigrationOps, Op, Operation
 from bot.frameworks import BY_NAME
 from bot.syntax.dialects import normalise_dialect
 
@@ -34,7 +34,7 @@ class Job:
     path: str
     text: str
     dialect: str
-    history: tuple[str, ...] = ()  # earlier migrations' texts the adapter asked for, oldest first
+    history: tuple[Earlier, ...] = ()  # earlier migrations the adapter asked for, oldest first
 
 
 def not_analysed(dialect: str, why: str) -> MigrationOps:

@@ -21,6 +21,7 @@ from bot.core.model import (
     RefInfo,
     Role,
 )
+from bot.core.operations import Earlier
 from bot.frameworks import BY_NAME
 from bot.pipeline.detect import ignored_note
 from bot.pipeline.parse_cache import ParseCache
@@ -77,7 +78,7 @@ def build_changeset(
     if ignored:
         notes = (ignored_note(ignored, len(touched)),)
     dialects = _namespace_dialects(head, touched, head_tree, parser)
-    history = _histories(head, texts, parser)
+    history = _histories(head, texts, parser, deployed_tree)
     changes = tuple(_with_whitespace_flag(c, parser, deployed) for c in changes)
     changeset = ChangeSet(
         head=head,
@@ -99,11 +100,13 @@ def build_changeset(
     return changeset, parser
 
 
-def _histories(head: MigrationSet, texts: Mapping[str, str], parser: MigrationParser) -> dict[str, tuple[str, ...]]:
+def _histories(
+    head: MigrationSet, texts: Mapping[str, str], parser: MigrationParser, deployed_tree: Mapping[str, str]
+) -> dict[str, tuple[Earlier, ...]]:
     """For each touched forward migration, the earlier migrations' texts its adapter needs to judge
     it (``Framework.history_of``); left out whole when one cannot be read, so nothing is judged
     against a partial history."""
-    found: dict[str, tuple[str, ...]] = {}
+    found: dict[str, tuple[Earlier, ...]] = {}
     for m in head.migrations:
         text = texts.get(m.path)
         if text is None or m.role is not Role.UP:
@@ -113,7 +116,9 @@ def _histories(head: MigrationSet, texts: Mapping[str, str], parser: MigrationPa
             continue
         read = parser.texts(e.blob_sha for e in earlier)
         if all(isinstance(read.get(e.blob_sha), str) for e in earlier):
-            found[m.path] = tuple(str(read[e.blob_sha]) for e in earlier)
+            found[m.path] = tuple(
+                Earlier(str(read[e.blob_sha]), deployed_tree.get(e.path) == e.blob_sha) for e in earlier
+            )
     return found
 
 
