@@ -154,3 +154,40 @@ def test_a_table_created_by_another_migration_of_the_same_change_is_new(repo: Re
     repo.commit()
     found = [f for f in repo.check("--base", "main").found if f[0] == "require-concurrent-index-creation"]
     assert found == [("require-concurrent-index-creation", f"{m}/00003_indexes.sql", 3)]  # users only
+
+
+def _alembic_alter(repo: Repo, call: str) -> list[tuple[str, str, int]]:
+    from tests.test_alembic import VERSIONS, project, revision
+
+    project(repo).branch("feature")
+    text = revision("2b", "1a", downgrade="    pass").replace(
+        '    op.create_table("t", sa.Column("id", sa.Integer(), nullable=False))', f"    {call}"
+    )
+    repo.write(f"{VERSIONS}/2b_alter.py", text).commit()
+    return [f for f in repo.check("--base", "main").found if f[0] not in ("migration-naming", "missing-rollback")]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        'op.alter_column("users", "name", type_=sa.String(length=200), existing_type=sa.VARCHAR(length=100))',
+        'op.alter_column("users", "name", type_=sa.Text(), existing_type=sa.String(100))',
+        'op.alter_column("users", "total", type_=sa.Numeric(14, 2), existing_type=sa.Numeric(10, 2))',
+        'op.alter_column("users", "name", nullable=False, existing_nullable=False, existing_type=sa.Text())',
+    ],
+)
+def test_alembic_alter_column_that_rewrites_nothing_is_silent(repo: Repo, call: str) -> None:
+    assert _alembic_alter(repo, call) == []
+
+
+@pytest.mark.parametrize(
+    ("call", "rule"),
+    [
+        ('op.alter_column("users", "name", type_=sa.String(50), existing_type=sa.String(100))', "changing-column-type"),
+        ('op.alter_column("users", "n", type_=sa.BigInteger(), existing_type=sa.Integer())', "changing-column-type"),
+        ('op.alter_column("users", "name", type_=sa.String(200))', "changing-column-type"),  # no existing_type
+        ('op.alter_column("users", "name", nullable=False, existing_type=sa.Text())', "adding-not-nullable-field"),
+    ],
+)
+def test_alembic_alter_column_that_changes_the_table_is_reported(repo: Repo, call: str, rule: str) -> None:
+    assert [f[0] for f in _alembic_alter(repo, call)] == [rule]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from bot.core.column_types import ColumnType, catalog_only, spelled
 from bot.core.operations import MigrationOps, Op, Operation
 from bot.core.textfile import UnreadableFile
 from bot.frameworks._python_calls import (
@@ -152,14 +153,21 @@ def _alembic_call(call: ast.Call, dialect: str, lines: list[str], batch_table: s
     if name == "alter_column":
         ops = []
         altered = literal_name(argument(call, shift, "column_name"))
-        if kw("nullable") is not None and not truthy(kw("nullable")):
+        already_not_null = kw("existing_nullable") is not None and not truthy(kw("existing_nullable"))
+        if kw("nullable") is not None and not truthy(kw("nullable")) and not already_not_null:
             ops.append(
                 Operation(Op.SET_NOT_NULL, line, table=table(), column=altered, detail=f"{detail}(nullable=False)")
             )
         if kw("type_") is not None:
-            ops.append(
-                Operation(Op.ALTER_COLUMN_TYPE, line, table=table(), column=altered, detail=f"{detail}(type_=...)")
-            )
+            before, after = sql_type(kw("existing_type")), sql_type(kw("type_"))
+            if before is None or after is None:  # nothing to compare with: judged as a type change
+                ops.append(
+                    Operation(Op.ALTER_COLUMN_TYPE, line, table=table(), column=altered, detail=f"{detail}(type_=...)")
+                )
+            else:
+                change = f"{detail}(type_=...) from {spelled(before)} to {spelled(after)}"
+                kind = Op.OTHER if catalog_only(before, after, dialect) else Op.ALTER_COLUMN_TYPE
+                ops.append(Operation(kind, line, table=table(), column=altered, detail=change))
         if kw("new_column_name") is not None:
             ops.append(
                 Operation(
@@ -223,3 +231,43 @@ def _alembic_call(call: ast.Call, dialect: str, lines: list[str], batch_table: s
     if name == "bulk_insert":
         return [Operation(Op.DATA, line, detail=detail)]
     return []
+
+
+_TYPES = {
+    "Text": "text", "TEXT": "text", "UnicodeText": "text", "CLOB": "text",
+    "Integer": "integer", "INTEGER": "integer", "INT": "integer",
+    "BigInteger": "bigint", "BIGINT": "bigint", "SmallInteger": "smallint", "SMALLINT": "smallint",
+    "Boolean": "boolean", "BOOLEAN": "boolean", "Date": "date", "DATE": "date", "Time": "time",
+    "Float": "double", "FLOAT": "double", "JSON": "json", "JSONB": "jsonb", "UUID": "uuid", "Uuid": "uuid",
+    "LargeBinary": "bytea", "BYTEA": "bytea", "Interval": "interval", "INTERVAL": "interval",
+}  # fmt: skip
+_VARCHAR = {"String", "VARCHAR", "Unicode", "NVARCHAR"}
+_NUMERIC = {"Numeric", "NUMERIC", "DECIMAL"}
+_TIMESTAMP = {"DateTime", "TIMESTAMP", "DATETIME"}
+
+
+def sql_type(node: ast.expr | None) -> ColumnType | None:
+    """A SQLAlchemy type written in a migration (``sa.String(length=50)``, ``sa.Text()``,
+    ``postgresql.VARCHAR(50)``, ``sa.Text``) as a comparable column type; ``None`` when unknown."""
+    if node is None:
+        return None
+    call = node if isinstance(node, ast.Call) else None
+    target = call.func if call is not None else node
+    name = target.attr if isinstance(target, ast.Attribute) else target.id if isinstance(target, ast.Name) else ""
+
+    def arg(position: int, keyword: str) -> str:
+        if call is None:
+            return ""
+        value = argument(call, position, keyword)
+        return str(value.value) if isinstance(value, ast.Constant) and value.value is not None else ""
+
+    if name in _VARCHAR:
+        length = arg(0, "length")
+        return ("varchar", length) if length else ("text",)  # PostgreSQL: varchar without a length is text-like
+    if name in _NUMERIC:
+        return ("numeric", arg(0, "precision"), arg(1, "scale"))
+    if name in _TIMESTAMP:
+        with_zone = call is not None and any(k.arg == "timezone" and truthy(k.value) for k in call.keywords)
+        return ("timestamptz",) if with_zone else ("timestamp",)
+    family = _TYPES.get(name)
+    return (family,) if family else None

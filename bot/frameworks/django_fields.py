@@ -13,6 +13,7 @@ import ast
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
+from bot.core.column_types import catalog_only
 from bot.core.operations import Earlier, Op, Operation
 from bot.core.textfile import UnreadableFile
 from bot.syntax.pyast import argument, assignments, call_name, inline_constants, parse_module
@@ -199,20 +200,6 @@ def db_type(spec: FieldSpec) -> tuple[str, ...] | None:
     return (family,) if family else None
 
 
-def catalog_only(before: tuple[str, ...], after: tuple[str, ...], dialect: str) -> bool:
-    """PostgreSQL changes the column's type without touching a row: a wider ``varchar``, ``varchar``
-    to ``text``, a ``numeric`` with more digits and the same scale."""
-    if dialect != "postgres":
-        return False
-    if before[0] == "varchar" and after == ("text",):
-        return True
-    if before[0] == after[0] == "varchar":
-        return _number(after[1]) >= _number(before[1]) > 0
-    if before[0] == after[0] == "numeric":
-        return before[2] == after[2] and _number(after[1]) >= _number(before[1]) > 0
-    return False
-
-
 def judge_alter(
     previous: FieldSpec | None, new: FieldSpec | None, line: int, table: str | None, column: str | None, dialect: str
 ) -> list[Operation]:
@@ -259,13 +246,6 @@ def _indexed(spec: FieldSpec) -> bool:
 
 def _true(text: str | None) -> bool:
     return text == "True"
-
-
-def _number(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        return -1
 
 
 def _unquote(text: str | None) -> str | None:

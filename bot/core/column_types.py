@@ -1,0 +1,42 @@
+"""Column types as comparable tuples, and which type changes a database makes without a rewrite.
+
+Front ends read a type from their own spelling (a Django field class, a SQLAlchemy type) into a
+tuple of PostgreSQL's names and arguments: ``("varchar", "100")``, ``("numeric", "12", "2")``,
+``("text",)``. Whether a change between two such tuples rewrites the table is a fact about the
+database, kept here once.
+"""
+
+from __future__ import annotations
+
+ColumnType = tuple[str, ...]
+
+
+def catalog_only(before: ColumnType, after: ColumnType, dialect: str) -> bool:
+    """PostgreSQL changes the column's type without touching a row (binary-coercible): a wider
+    ``varchar``, ``varchar`` to ``text``, a ``numeric`` with more digits and the same scale. Other
+    databases are not judged here (MySQL's INPLACE cases depend on byte widths): ``False``."""
+    if dialect != "postgres":
+        return False
+    if before == after:
+        return True
+    if before[0] == "varchar" and after == ("text",):
+        return True
+    if before[0] == after[0] == "varchar" and len(before) > 1 and len(after) > 1:
+        return _number(after[1]) >= _number(before[1]) > 0
+    if before[0] == after[0] == "numeric" and len(before) > 2 and len(after) > 2:
+        return before[2] == after[2] and _number(after[1]) >= _number(before[1]) > 0
+    return False
+
+
+def spelled(column_type: ColumnType) -> str:
+    """``varchar(100)`` for messages."""
+    name, *args = column_type
+    shown = [a for a in args if a]
+    return f"{name}({', '.join(shown)})" if shown else name
+
+
+def _number(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        return -1
