@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from bot.core.model import ChangeSet, Finding, Severity
-from bot.core.operations import Op
+from bot.core.operations import MigrationOps, Op, Operation
 from rules._operations import each_operation, finding, what, where
 
 ID = "adding-foreign-key-constraint"
@@ -23,15 +23,38 @@ GROUP = "zero-downtime"
 
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
-    for m, _ops, op in each_operation(cs, {Op.ADD_FOREIGN_KEY}, dialects={"postgres"}):
+    for m, ops, op in each_operation(cs, {Op.ADD_FOREIGN_KEY}, dialects={"postgres"}):
         if op.not_valid:
             continue
+        if _on_new_empty_column(ops, op):
+            message = (
+                f"{what(op)} on {where(op)} without `NOT VALID`: `{op.column}` is a column this migration adds, still "
+                "all NULL, so no row can fail the check, but PostgreSQL still reads every row of the table to "
+                "check it, under SHARE ROW EXCLUSIVE locks on both tables: writes to either wait for one full scan."
+            )
+        else:
+            message = (
+                f"{what(op)} on {where(op)} without `NOT VALID` scans it under SHARE ROW EXCLUSIVE locks on both "
+                "tables: writes to either wait."
+            )
         yield finding(
             ID,
             SEVERITY,
             m,
             op,
-            f"{what(op)} on {where(op)} without `NOT VALID` scans it under SHARE ROW EXCLUSIVE locks on both "
-            "tables: writes to either wait.",
+            message,
             "Add the foreign key `NOT VALID` (Rails: `validate: false`), then `VALIDATE CONSTRAINT` in a later migration.",
         )
+
+
+def _on_new_empty_column(ops: MigrationOps, op: Operation) -> bool:
+    """The key column is added earlier in the same migration, nullable and without a default."""
+    if op.column is None:
+        return False
+    for other in ops.operations:
+        if other is op:
+            return False
+        if (other.kind is Op.ADD_COLUMN and other.table == op.table and other.column == op.column
+                and not other.not_null and not other.has_default):  # fmt: skip
+            return True
+    return False

@@ -191,3 +191,16 @@ def test_alembic_alter_column_that_rewrites_nothing_is_silent(repo: Repo, call: 
 )
 def test_alembic_alter_column_that_changes_the_table_is_reported(repo: Repo, call: str, rule: str) -> None:
     assert [f[0] for f in _alembic_alter(repo, call)] == [rule]
+
+
+def test_a_foreign_key_on_a_new_empty_column_says_what_it_really_costs(repo: Repo) -> None:
+    history(repo)
+    text = migration(
+        [("orders", "0002_widen_status")],
+        "        migrations.AddField(model_name='order', name='buyer', field=models.ForeignKey(null=True, "
+        "db_index=False, on_delete=models.PROTECT, to='orders.customer')),",
+    )
+    repo.write(f"{APP}/0003_buyer.py", text).commit()
+    message = repo.check("--base", "main").finding("adding-foreign-key-constraint")["message"]
+    assert "still all NULL, so no row can fail the check" in message
+    assert "one full scan" in message
