@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from bot.core.model import ChangeSet, Finding, Severity
-from bot.core.operations import Op
+from bot.core.model import ChangeSet, Finding, Migration, Severity
+from bot.core.operations import MigrationOps, Op, Operation
 from rules._operations import each_operation, finding, where
 
 ID = "adding-not-nullable-field"
@@ -23,7 +23,9 @@ GROUP = "zero-downtime"
 
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
-    for m, _ops, op in each_operation(cs, {Op.SET_NOT_NULL}, dialects={"postgres"}):
+    for m, ops, op in each_operation(cs, {Op.SET_NOT_NULL}, dialects={"postgres"}):
+        if _proven_by_a_valid_check(cs, m, ops, op):
+            continue
         yield finding(
             ID,
             SEVERITY,
@@ -34,3 +36,27 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
             "Add `CHECK (col IS NOT NULL) NOT VALID`, `VALIDATE CONSTRAINT` it, then SET NOT NULL and drop the CHECK.",
             suggestion=False,
         )
+
+
+def _proven_by_a_valid_check(cs: ChangeSet, m: Migration, ops: MigrationOps, op: Operation) -> bool:
+    """A valid ``CHECK (col IS NOT NULL)`` on the column before the ``SET NOT NULL``, in this migration
+    or an earlier one of the change (added valid, or added ``NOT VALID`` and then validated):
+    PostgreSQL 12+ then proves the column has no NULL from the constraint, without a scan."""
+    earlier = [e for e in cs.judged_migrations()
+               if (e.framework, e.namespace) == (m.framework, m.namespace) and e.path < m.path]  # fmt: skip
+    sequence = [o for e in sorted(earlier, key=lambda e: e.path) for o in cs.operations(e).operations]
+    for other in ops.operations:
+        if other is op:
+            break
+        sequence.append(other)
+    checks: dict[str, tuple[str | None, str | None]] = {}  # constraint -> (table, column)
+    valid: set[tuple[str | None, str | None]] = set()
+    for other in sequence:
+        if other.kind is Op.ADD_CHECK and other.column is not None:
+            if not other.not_valid:
+                valid.add((other.table, other.column))
+            elif other.constraint:
+                checks[other.constraint] = (other.table, other.column)
+        elif other.kind is Op.VALIDATE_CONSTRAINT and other.constraint in checks:
+            valid.add(checks[other.constraint])
+    return (op.table, op.column) in valid

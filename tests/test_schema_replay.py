@@ -204,3 +204,32 @@ def test_a_foreign_key_on_a_new_empty_column_says_what_it_really_costs(repo: Rep
     message = repo.check("--base", "main").finding("adding-foreign-key-constraint")["message"]
     assert "still all NULL, so no row can fail the check" in message
     assert "one full scan" in message
+
+
+def test_set_not_null_after_a_validated_check_is_silent(repo: Repo) -> None:
+    """PostgreSQL 12+ proves NOT NULL from a valid CHECK (col IS NOT NULL): no scan, no lock wait."""
+    m = "db/migrations"
+    repo.write(f"{m}/00001_users.sql", GOOSE.format(up="CREATE TABLE users (id int, email text);", down="DROP TABLE users;"))
+    repo.commit().branch("feature")
+    repo.write(f"{m}/00002_check.sql", GOOSE.format(
+        up="ALTER TABLE users ADD CONSTRAINT email_nn CHECK (email IS NOT NULL) NOT VALID;",
+        down="ALTER TABLE users DROP CONSTRAINT email_nn;"))
+    repo.write(f"{m}/00003_validate.sql", "-- +goose NO TRANSACTION\n" + GOOSE.format(
+        up="ALTER TABLE users VALIDATE CONSTRAINT email_nn;\nALTER TABLE users ALTER COLUMN email SET NOT NULL;\n"
+           "ALTER TABLE users DROP CONSTRAINT email_nn;",
+        down="ALTER TABLE users ALTER COLUMN email DROP NOT NULL;"))  # fmt: skip
+    repo.commit()
+    assert [f for f in repo.check("--base", "main").found if f[0] == "adding-not-nullable-field"] == []
+
+
+def test_set_not_null_after_a_check_never_validated_is_reported(repo: Repo) -> None:
+    m = "db/migrations"
+    repo.write(f"{m}/00001_users.sql", GOOSE.format(up="CREATE TABLE users (id int, email text);", down="DROP TABLE users;"))
+    repo.commit().branch("feature")
+    repo.write(f"{m}/00002_check.sql", GOOSE.format(
+        up="ALTER TABLE users ADD CONSTRAINT email_nn CHECK (email IS NOT NULL) NOT VALID;\n"
+           "ALTER TABLE users ALTER COLUMN email SET NOT NULL;",
+        down="ALTER TABLE users DROP CONSTRAINT email_nn;"))  # fmt: skip
+    repo.commit()
+    found = [f for f in repo.check("--base", "main").found if f[0] == "adding-not-nullable-field"]
+    assert found == [("adding-not-nullable-field", f"{m}/00002_check.sql", 3)]

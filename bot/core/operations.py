@@ -66,6 +66,7 @@ class Operation:
     unique: bool = False
     using_index: bool = False
     outside_transaction: bool = False  # e.g. inside Alembic's autocommit_block()
+    constraint: str | None = None  # the constraint a CHECK adds or VALIDATE names (lower case)
     detail: str = ""  # what the statement is, for messages ("CREATE INDEX", "add_index", ...)
     suggestion: str | None = None  # the source line rewritten, when the fix is a local edit
 

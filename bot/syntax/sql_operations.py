@@ -265,6 +265,7 @@ def _alter_action(
         ops = []
         for constraint in action.expressions:
             parts = constraint.expressions if isinstance(constraint, exp.Constraint) else [constraint]
+            name = _ident(constraint.this) if isinstance(constraint, exp.Constraint) else None
             for part in parts:
                 suggestion = None
                 if not not_valid and source_line is not None and source_line.rstrip().endswith(";"):
@@ -274,7 +275,8 @@ def _alter_action(
                         op(Op.ADD_FOREIGN_KEY, not_valid=not_valid, detail="ADD FOREIGN KEY", suggestion=suggestion)
                     )
                 elif isinstance(part, exp.CheckColumnConstraint):
-                    ops.append(op(Op.ADD_CHECK, not_valid=not_valid, detail="ADD CHECK", suggestion=suggestion))
+                    ops.append(op(Op.ADD_CHECK, not_valid=not_valid, detail="ADD CHECK", suggestion=suggestion,
+                                  column=_not_null_check(part.this), constraint=name))  # fmt: skip
                 elif isinstance(part, exp.UniqueColumnConstraint | exp.PrimaryKey | exp.PrimaryKeyColumnConstraint):
                     ops.append(op(Op.ADD_UNIQUE, detail="ADD UNIQUE"))
         return ops or [op(Op.UNKNOWN, detail="ADD CONSTRAINT")]
@@ -297,6 +299,23 @@ def _alter_action(
     return [op(Op.UNKNOWN, detail=f"ALTER TABLE ... {action.key.upper()}")]
 
 
+def _not_null_check(condition: exp.Expression | None) -> str | None:
+    """The column of a ``CHECK (col IS NOT NULL)``: once valid, PostgreSQL 12+ sets NOT NULL from it
+    without a scan."""
+    if isinstance(condition, exp.Paren):
+        condition = condition.this
+    if isinstance(condition, exp.Not) and isinstance(condition.this, exp.Is):
+        condition = exp.Is(this=condition.this.this, expression=condition.this.expression, negate=True)
+    if (
+        isinstance(condition, exp.Is)
+        and condition.args.get("negate")
+        and isinstance(condition.expression, exp.Null)
+        and isinstance(condition.this, exp.Column)
+    ):
+        return _ident(condition.this.this)
+    return None
+
+
 _WORDS = re.compile(r"[A-Za-z_]+|\"[^\"]*\"|`[^`]*`|[.(]")
 
 
@@ -311,7 +330,9 @@ def _classify_words(text: str, dialect: str, line: int, end_line: int, source_li
     if head[:2] == ["ALTER", "TABLE"]:
         table = _table_after(words, 2)
         if "VALIDATE" in head:
-            return [op(Op.VALIDATE_CONSTRAINT, table=table, detail="VALIDATE CONSTRAINT")]
+            after = words[words.index("CONSTRAINT") + 1 :] if "CONSTRAINT" in words else []
+            name = after[0].strip('"`').lower() if after else None
+            return [op(Op.VALIDATE_CONSTRAINT, table=table, constraint=name, detail="VALIDATE CONSTRAINT")]
         if "USING" in words and "INDEX" in words and ("UNIQUE" in words or "PRIMARY" in words):
             return [op(Op.ADD_UNIQUE, table=table, using_index=True, detail="ADD UNIQUE USING INDEX")]
         return [op(Op.UNKNOWN, table=table, detail=" ".join(head[:4]))]
