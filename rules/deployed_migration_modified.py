@@ -45,17 +45,31 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
             continue  # repeatable files are re-run on change; down/undo files never ran
         framework = before.framework
         if change.status is ChangeStatus.MODIFIED:
+            checksum = traits_of(framework).edit_effect
+            if change.same_code and not checksum:
+                yield Finding(
+                    ID,
+                    Severity.NOTICE,
+                    change.path,
+                    change.first_changed_line or 1,
+                    f"`{change.path}` already ran at {deployed_name}; this change reformats it (whitespace, comments, "
+                    f"docstrings or import order): what {traits_of(framework).display} runs is unchanged, so no "
+                    "database is affected.",
+                    "Nothing to do for the databases; to keep deployed files as they ran, exclude migrations from "
+                    "formatters.",
+                    framework,
+                )
+                continue
             if change.whitespace_only:
                 what = "edits only whitespace in it, which still changes its checksum"
             else:
                 what = "edits it"
-            consequence = traits_of(framework).edit_effect or _DEFAULT_CONSEQUENCE
             yield Finding(
                 ID,
                 SEVERITY,
                 change.path,
                 change.first_changed_line or 1,
-                f"`{change.path}` already ran at {deployed_name}; this change {what}: {consequence}.",
+                f"`{change.path}` already ran at {deployed_name}; this change {what}: {checksum or _DEFAULT_CONSEQUENCE}.",
                 "Revert this file and put the correction in a new migration.",
                 framework,
             )

@@ -23,10 +23,28 @@ def test_modification_points_at_first_changed_line(repo: Repo) -> None:
     assert f["severity"] == "error" and outcome.code == 1
 
 
-def test_whitespace_only_edit_is_still_an_edit(repo: Repo) -> None:
+def test_whitespace_only_edit_of_a_tool_without_checksums_is_a_notice(repo: Repo) -> None:
+    """dbmate keeps no checksum: re-indenting a deployed file changes nothing any database runs."""
     deployed(repo).write(PATH, UP.replace("  id int", "    id int")).commit()
+    outcome = repo.check("--base", "main")
+    f = outcome.finding("deployed-migration-modified")
+    assert f["severity"] == "notice" and "reformats it" in f["message"] and "checksum" not in f["message"]
+    assert outcome.code == 0
+
+
+def test_whitespace_only_edit_of_a_checksummed_migration_is_an_error(repo: Repo) -> None:
+    """Flyway checksums every applied migration: even whitespace fails `flyway validate`."""
+    flyway = "db/migration/V1__users.sql"
+    repo.write(flyway, "CREATE TABLE users (\n  id int\n);\n").commit().branch("feature")
+    repo.write(flyway, "CREATE TABLE users (\n    id int\n);\n").commit()
     f = repo.check("--base", "main").finding("deployed-migration-modified")
-    assert "only whitespace" in f["message"] and "checksum" in f["message"]
+    assert f["severity"] == "error" and "only whitespace" in f["message"] and "checksum" in f["message"]
+
+
+def test_an_edit_that_changes_one_word_is_an_error_even_without_checksums(repo: Repo) -> None:
+    deployed(repo).write(PATH, UP.replace("id int", "id bigint")).commit()
+    f = repo.check("--base", "main").finding("deployed-migration-modified")
+    assert f["severity"] == "error" and "edits it" in f["message"]
 
 
 def test_pure_deletion_of_lines_points_at_the_line_after(repo: Repo) -> None:
@@ -109,3 +127,30 @@ def test_the_deployed_tag_is_the_highest_version_as_in_the_app(repo: Repo) -> No
     outcome = repo.check("--base", "main")
     assert outcome.json["summary"]["deployed"]["ref"] == "v1.10"
     assert outcome.found == []  # orders is not in v1.10: editing it is fine
+
+
+def test_a_formatter_sweep_of_a_deployed_alembic_revision_is_a_notice(repo: Repo) -> None:
+    """black adds a blank line after the docstring, isort reorders the imports: Alembic runs the
+    same code, keeps no checksum, and no database is affected."""
+    from tests.test_alembic import VERSIONS, project
+
+    project(repo).branch("feature")
+    before = (repo.root / f"{VERSIONS}/1a_init.py").read_text()
+    swept = before.replace('"""\nfrom typing', '"""\n\nfrom typing').replace(
+        "from alembic import op\nimport sqlalchemy as sa\n", "import sqlalchemy as sa\nfrom alembic import op\n"
+    )
+    assert swept != before
+    repo.write(f"{VERSIONS}/1a_init.py", swept).commit()
+    outcome = repo.check("--base", "main")
+    assert [(f["rule"], f["severity"]) for f in outcome.json["findings"]] == [("deployed-migration-modified", "notice")]
+    assert outcome.code == 0
+
+
+def test_a_changed_statement_in_a_deployed_alembic_revision_is_an_error(repo: Repo) -> None:
+    from tests.test_alembic import VERSIONS, project
+
+    project(repo).branch("feature")
+    before = (repo.root / f"{VERSIONS}/1a_init.py").read_text()
+    repo.write(f"{VERSIONS}/1a_init.py", before.replace("sa.Integer()", "sa.BigInteger()")).commit()
+    f = repo.check("--base", "main").finding("deployed-migration-modified")
+    assert f["severity"] == "error"

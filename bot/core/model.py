@@ -129,6 +129,8 @@ class FileChange:
     first_changed_line: int | None = None
     changed_lines: frozenset[int] = frozenset()
     whitespace_only: bool = False
+    #: the edit changes nothing that runs (whitespace; for code, also comments, docstrings, import order)
+    same_code: bool = False
     context_lines: frozenset[int] = frozenset()  # unchanged lines the diff shows (commentable too)
 
     @property

@@ -21,7 +21,16 @@ from bot.core.operations import Earlier, MigrationOps
 from bot.core.textfile import UnreadableFile
 from bot.core.traits import Identity, RenameKeeps, Traits
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure, parent_dir
-from bot.syntax.pyast import NotALiteral, assignments, does_nothing, first_raise, functions, literal, parse_module
+from bot.syntax.pyast import (
+    NotALiteral,
+    assignments,
+    does_nothing,
+    first_raise,
+    functions,
+    literal,
+    parse_module,
+    same_python,
+)
 from bot.syntax.pyast import string_tuple as as_strings
 
 
@@ -76,6 +85,10 @@ class Alembic(Framework):
             for p, _d, n in index.under(directory).entries
             if n.endswith(".py") and n != "__init__.py"
         ]
+
+    def same_code(self, before: str, after: str) -> bool:
+        """Reformatting (black, isort, ruff) and docstring edits change nothing Alembic or Django runs."""
+        return same_python(before, after)
 
     def operations(self, path: str, text: str, dialect: str, history: Sequence[Earlier] = ()) -> MigrationOps:
         from bot.frameworks.alembic_operations import (

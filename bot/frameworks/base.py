@@ -110,6 +110,11 @@ class Framework:
         default: none. Read from ``migrations`` (the head's), so the pipeline can fetch them."""
         return []
 
+    def same_code(self, before: str, after: str) -> bool:
+        """Whether an edit changes nothing the tool runs. Default (SQL): the same words in the same
+        order, only the whitespace between them differs."""
+        return before.split() == after.split()
+
     def namespace_dialect(self, namespace: str, read: Callable[[str], str | None]) -> str | None:
         """The SQL dialect a namespace's migrations run on when the tool itself says it;
         ``None``: the configured one. ``read(path)`` is a file's text at head, if it exists."""

@@ -22,7 +22,7 @@ from bot.core.operations import Earlier, MigrationOps
 from bot.core.textfile import UnreadableFile
 from bot.core.traits import Identity, RenameKeeps, Traits
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure, parent_dir
-from bot.syntax.pyast import NotALiteral, argument, assignments, call_name, is_none, literal, parse_module
+from bot.syntax.pyast import NotALiteral, argument, assignments, call_name, is_none, literal, parse_module, same_python
 
 _IRREVERSIBLE = {
     "RunPython": (1, "reverse_code", "uses `RunPython` without `reverse_code`"),
@@ -97,6 +97,10 @@ class Django(Framework):
             stack.append((node, True))
             stack.extend((p, False) for p in reversed(nodes[node].parents) if p not in seen)
         return order
+
+    def same_code(self, before: str, after: str) -> bool:
+        """Reformatting (black, isort, ruff) and docstring edits change nothing Alembic or Django runs."""
+        return same_python(before, after)
 
     def operations(self, path: str, text: str, dialect: str, history: Sequence[Earlier] = ()) -> MigrationOps:
         from bot.frameworks.django_operations import (

@@ -147,12 +147,18 @@ def _namespace_dialects(
 def _with_whitespace_flag(
     change: FileChange, parser: MigrationParser, deployed: Mapping[str, Migration | ParseFailure]
 ) -> FileChange:
-    """Mark edits of deployed files that only touch whitespace (checksums still break)."""
-    if change.status is not ChangeStatus.MODIFIED or change.old_path not in deployed:
+    """Mark edits of deployed files that only touch whitespace (checksums still break), and those
+    that change nothing that runs, as the file's own tool reads it (``Framework.same_code``)."""
+    before = deployed.get(change.old_path or "")
+    if change.status is not ChangeStatus.MODIFIED or before is None:
         return change
     if not (change.old_blob and change.new_blob):
         return change
     old, new = parser.text(change.old_blob), parser.text(change.new_blob)
     if old is None or new is None:
         return change
-    return replace(change, whitespace_only="".join(old.split()) == "".join(new.split()))
+    return replace(
+        change,
+        whitespace_only="".join(old.split()) == "".join(new.split()),
+        same_code=BY_NAME[before.framework].same_code(old, new),
+    )

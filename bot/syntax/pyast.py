@@ -195,3 +195,52 @@ def _is_text_call(node: ast.AST) -> bool:
 
 def _is_str(node: ast.AST) -> bool:
     return isinstance(node, ast.Constant) and isinstance(node.value, str)
+
+
+def same_python(before: str, after: str) -> bool:
+    """Two migration modules that run the same code: equal syntax trees once docstrings and type
+    annotations are dropped, imports nothing uses are dropped and the rest sorted (what black,
+    isort, ruff and a typing pass change)."""
+    try:
+        return _normalised(before) == _normalised(after)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+
+
+def _normalised(text: str) -> str:
+    module = ast.parse(text)
+    for node in ast.walk(module):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            node.returns = None
+            for arg in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs, node.args.vararg, node.args.kwarg):
+                if arg is not None:
+                    arg.annotation = None
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Module):
+            node.body = [s for s in node.body if not _is_docstring(s)] or [ast.Pass()]
+            node.body = [
+                ast.Assign(targets=[s.target], value=s.value, lineno=0) if isinstance(s, ast.AnnAssign) and s.value else s
+                for s in node.body
+                if not (isinstance(s, ast.AnnAssign) and s.value is None)
+            ]
+    used = {n.id for n in ast.walk(module) if isinstance(n, ast.Name)} | {
+        n.value.id for n in ast.walk(module) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+    }
+    imports: list[str] = []
+    rest: list[str] = []
+    for statement in module.body:
+        if isinstance(statement, ast.Import | ast.ImportFrom):
+            kept = [a for a in statement.names if (a.asname or a.name).split(".")[0] in used or a.name == "*"]
+            if isinstance(statement, ast.ImportFrom) and statement.module == "__future__":
+                continue
+            imports.extend(sorted(f"{getattr(statement, 'module', '')}:{a.name}:{a.asname}" for a in kept))
+        else:
+            rest.append(ast.dump(statement))
+    return "\n".join([*sorted(imports), *rest])
+
+
+def _is_docstring(statement: ast.stmt) -> bool:
+    return (
+        isinstance(statement, ast.Expr)
+        and isinstance(statement.value, ast.Constant)
+        and isinstance(statement.value.value, str)
+    )
