@@ -208,11 +208,14 @@ def _alembic_call(call: ast.Call, dialect: str, lines: list[str], batch_table: s
             )
         ]
     if name == "create_foreign_key":
+        local = argument(call, 3, "local_cols")
+        columns = local.elts if isinstance(local, ast.List | ast.Tuple) else []
         return [
             Operation(
                 Op.ADD_FOREIGN_KEY,
                 line,
                 table=table(1, "source_table"),
+                column=literal_name(columns[0]) if len(columns) == 1 else None,
                 not_valid=truthy(kw("postgresql_not_valid")),
                 detail=detail,
             )
