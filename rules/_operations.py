@@ -30,7 +30,9 @@ def each_operation(
         for op in ops.operations:
             if op.kind not in kinds:
                 continue
-            if existing_tables_only and (not ops.on_existing_table(op) or (op.table or "") in elsewhere):
+            if existing_tables_only and (
+                not ops.on_existing_table(op) or (op.table or "") in elsewhere or ops.dropped_later(op)
+            ):
                 continue
             yield m, ops, op
 

@@ -514,7 +514,7 @@ def test_knex_and_laravel_sql_in_constants_is_analysed_and_interpolation_is_not(
         ),
         ("ALTER TABLE users ADD COLUMN created timestamptz DEFAULT now();", []),
         ("ALTER TABLE users ADD COLUMN n int NOT NULL;", [("adding-required-field", 2)]),
-        ("ALTER TABLE users ALTER COLUMN id TYPE bigint;", [("changing-column-type", 2)]),
+        ("ALTER TABLE users ALTER COLUMN id TYPE numeric;", [("changing-column-type", 2)]),
     ],
 )
 def test_volatile_defaults_serials_and_generated_columns(repo: Repo, sql: str, expected: list) -> None:

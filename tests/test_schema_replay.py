@@ -233,3 +233,47 @@ def test_set_not_null_after_a_check_never_validated_is_reported(repo: Repo) -> N
     repo.commit()
     found = [f for f in repo.check("--base", "main").found if f[0] == "adding-not-nullable-field"]
     assert found == [("adding-not-nullable-field", f"{m}/00002_check.sql", 3)]
+
+
+def test_an_index_dropped_from_a_table_dropped_later_in_the_migration_is_moot(repo: Repo) -> None:
+    m = "db/migrations"
+    repo.write(f"{m}/00001_users.sql", GOOSE.format(
+        up="CREATE TABLE users (id int);\nCREATE INDEX users_id ON users (id);\nCREATE TABLE keep (id int);\n"
+           "CREATE INDEX keep_id ON keep (id);", down="DROP TABLE users;"))  # fmt: skip
+    repo.commit().branch("feature")
+    repo.write(f"{m}/00002_drop.sql", GOOSE.format(
+        up="DROP INDEX users_id;\nDROP TABLE users;\nDROP INDEX keep_id;", down="SELECT 1;"))  # fmt: skip
+    repo.commit()
+    found = repo.check("--base", "main").found_for("require-concurrent-index-deletion", "ban-drop-table")
+    # users_id sits on users, dropped on the next line: moot; keep_id's table stays
+    assert found == [
+        ("ban-drop-table", f"{m}/00002_drop.sql", 3),
+        ("require-concurrent-index-deletion", f"{m}/00002_drop.sql", 4),
+    ]
+
+
+def test_sql_type_changes_are_judged_against_the_replayed_column(repo: Repo) -> None:
+    m = "db/migrations"
+    repo.write(f"{m}/00001_users.sql", GOOSE.format(
+        up="CREATE TABLE users (id int, name varchar(50), total numeric(10, 2), n int);", down="DROP TABLE users;"))
+    repo.write(f"{m}/00002_more.sql", GOOSE.format(up="ALTER TABLE users ADD COLUMN note varchar(20);", down="SELECT 1;"))
+    repo.commit().branch("feature")
+    repo.write(f"{m}/00003_types.sql", GOOSE.format(up="\n".join([
+        "ALTER TABLE users ALTER COLUMN name TYPE varchar(100);",  # wider: catalog only
+        "ALTER TABLE users ALTER COLUMN note TYPE text;",  # varchar -> text: catalog only
+        "ALTER TABLE users ALTER COLUMN total TYPE numeric(12, 2);",  # more digits: catalog only
+        "ALTER TABLE users ALTER COLUMN n TYPE bigint;",  # rewrite
+        "ALTER TABLE users ALTER COLUMN name TYPE varchar(10);",  # narrower: rewrite
+    ]), down="SELECT 1;"))  # fmt: skip
+    repo.commit()
+    found = repo.check("--base", "main").found_for("changing-column-type")
+    assert found == [("changing-column-type", f"{m}/00003_types.sql", 5), ("changing-column-type", f"{m}/00003_types.sql", 6)]
+    messages = [f["message"] for f in repo.check("--base", "main").json["findings"] if f["rule"] == "changing-column-type"]
+    assert "from integer to bigint" in messages[0] and "from varchar(100) to varchar(10)" in messages[1]
+
+
+def test_a_type_change_to_the_type_the_column_already_has_is_silent(repo: Repo) -> None:
+    from tests.test_zero_downtime import sql_change
+
+    sql_change(repo, "ALTER TABLE users ALTER COLUMN id TYPE bigint;")  # created as bigint
+    assert repo.check("--base", "main").found_for("changing-column-type") == []

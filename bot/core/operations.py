@@ -67,6 +67,8 @@ class Operation:
     using_index: bool = False
     outside_transaction: bool = False  # e.g. inside Alembic's autocommit_block()
     constraint: str | None = None  # the constraint a CHECK adds or VALIDATE names (lower case)
+    index: str | None = None  # the index a DROP INDEX names (its table comes from the history)
+    column_type: tuple[str, ...] | None = None  # the new type of ALTER COLUMN ... TYPE (``column_types``)
     detail: str = ""  # what the statement is, for messages ("CREATE INDEX", "add_index", ...)
     suggestion: str | None = None  # the source line rewritten, when the fix is a local edit
 
@@ -98,6 +100,16 @@ class MigrationOps:
             if o.kind is Op.CREATE_TABLE and o.table and o.table not in created:
                 created[o.table] = i
         return index, created
+
+    def dropped_later(self, op: Operation) -> bool:
+        """The operation's table is dropped later in this migration: what happens to it meanwhile
+        (an index dropped, a column removed) is moot; the drop is judged on its own."""
+        if op.table is None or op.kind is Op.DROP_TABLE:
+            return False
+        index = self._positions[0].get(id(op), len(self.operations))
+        return any(
+            o.kind is Op.DROP_TABLE and o.table == op.table for o in self.operations[index + 1 :]
+        )
 
     def on_existing_table(self, op: Operation) -> bool:
         """False for a table this migration created before the operation (no rows, no readers)."""

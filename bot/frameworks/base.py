@@ -10,6 +10,7 @@ label inferred from its neighbours). No I/O happens in any of them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -53,6 +54,12 @@ class PathIndex:
 
     def under(self, directory: str) -> PathIndex:
         return PathIndex(e[0] for e in self.entries if under(e[0], directory))
+
+
+#: statements judged against the schema before them: a column's new type, an index dropped by name
+NEEDS_SQL_HISTORY = re.compile(r"\bTYPE\b|\bMODIFY\b|\bDROP\s+INDEX\b", re.IGNORECASE)
+#: the most recent earlier migrations replayed (a long directory's oldest files rarely matter and cost time)
+MAX_SQL_HISTORY = 2_000
 
 
 class Framework:
@@ -103,12 +110,29 @@ class Framework:
         )
 
         ops = sql_operations(text, dialect)
+        if history:
+            from bot.syntax.sql_state import judge_with_history  # lazy: sqlglot, as above
+
+            ops = judge_with_history(ops, (self.up_sql(e.text) for e in history), dialect)
         return MigrationOps(tuple(ops), transactional=len(ops) > 1, dialect=normalise_dialect(dialect))
 
+    #: its migrations are SQL files: the default ``operations`` reads them, and ``history_of``
+    #: replays the directory's earlier forward SQL where a statement needs the schema before it
+    sql_files: bool = False
+
     def history_of(self, m: Migration, text: str, migrations: Sequence[Migration]) -> list[Migration]:
-        """The earlier migrations whose texts ``operations`` needs for ``m`` (oldest first);
-        default: none. Read from ``migrations`` (the head's), so the pipeline can fetch them."""
-        return []
+        """The earlier migrations whose texts ``operations`` needs for ``m`` (oldest first). Read
+        from ``migrations`` (the head's), so the pipeline can fetch them. Default: for SQL files
+        with a type change or a dropped index, the earlier forward migrations of the directory."""
+        if not self.sql_files or m.order is None or not NEEDS_SQL_HISTORY.search(text):
+            return []
+        earlier = [x for x in migrations if x.framework == m.framework and x.namespace == m.namespace
+                   and x.role is Role.UP and x.order is not None and x.order < m.order]  # fmt: skip
+        return sorted(earlier, key=lambda x: x.order or ())[-MAX_SQL_HISTORY:]
+
+    def up_sql(self, text: str) -> str:
+        """The forward SQL of one of its files (the whole file, unless sections say otherwise)."""
+        return text
 
     def same_code(self, before: str, after: str) -> bool:
         """Whether an edit changes nothing the tool runs. Default (SQL): the same words in the same

@@ -33,6 +33,7 @@ class Flyway(Framework):
     def runs_as_other_file(self, name: str) -> bool:
         return bool(CALLBACK.match(name))
     name = "flyway"
+    sql_files = True
     traits = Traits(
         display="Flyway",
         identity=Identity.VERSION,

@@ -28,6 +28,7 @@ class Prisma(Framework):
     #: the only files it can run (a diff reads nothing else)
     file_globs: tuple[str, ...] = ("*.sql",)
     name = "prisma"
+    sql_files = True
     traits = Traits(
         display="Prisma",
         identity=Identity.VERSION,

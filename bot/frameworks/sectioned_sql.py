@@ -69,6 +69,7 @@ class SectionedSqlFramework(Framework):
     """A tool whose migrations are ``<version>_<name>.sql`` files with annotated up/down sections."""
     #: the only files it can run (a diff reads nothing else)
     file_globs: tuple[str, ...] = ("*.sql",)
+    sql_files = True
     stray_globs = ("*.sql",)
     name_form = "`<version>_<name>.sql`"
 
@@ -99,8 +100,16 @@ class SectionedSqlFramework(Framework):
         if up is None:
             return MigrationOps(dialect=normalise_dialect(dialect))
         ops = sql_operations(up.body, dialect, first_line=up.line + 1)
+        if history:
+            from bot.syntax.sql_state import judge_with_history  # lazy: sqlglot, as above
+
+            ops = judge_with_history(ops, (self.up_sql(e.text) for e in history), dialect)
         transactional = self.no_transaction.search(text) is None
         return MigrationOps(tuple(ops), transactional=transactional, dialect=normalise_dialect(dialect))
+
+    def up_sql(self, text: str) -> str:
+        up = split_sections(text, self.marker).get("up")
+        return up.body if up is not None else ""
 
     def parse(self, candidate: Candidate, blob_sha: str, text: str) -> ParseResult:
         sections = split_sections(text, self.marker)

@@ -22,6 +22,7 @@ from sqlglot.tokens import Token, TokenType
 
 from bot.core.operations import Op, Operation
 from bot.syntax.dialects import VOLATILE, normalise_dialect, volatile_call  # noqa: F401 (re-exported)
+from bot.syntax.sql_state import column_type
 
 # sqlglot logs "Falling back to parsing as a 'Command'" for every statement it cannot model; we
 # report those statements ourselves (sql-not-analysed), so its own warnings never reach stderr.
@@ -172,7 +173,11 @@ def _classify(
             suggestion = None
             if not concurrently and dialect == "postgres" and source_line is not None:
                 suggestion = _insert_after(source_line, r"\bINDEX\b", " CONCURRENTLY")
-            return [op(Op.DROP_INDEX, concurrently=concurrently, detail="DROP INDEX", suggestion=suggestion)]
+            dropped = node.args.get("tables") or []
+            return [
+                op(Op.DROP_INDEX, concurrently=concurrently, detail="DROP INDEX", suggestion=suggestion,
+                   index=(table_name(dropped[0]) or "").rpartition(".")[2] or None if len(dropped) == 1 else None)
+            ]  # fmt: skip
         return [op(Op.OTHER, detail=f"DROP {kind}")]
     if isinstance(node, exp.Alter) and (node.args.get("kind") or "").upper() == "TABLE":
         table = table_name(node.this)
@@ -257,7 +262,8 @@ def _alter_action(
     if isinstance(action, exp.AlterColumn):
         column = _ident(action.this)
         if action.args.get("dtype") is not None:
-            return [op(Op.ALTER_COLUMN_TYPE, column=column, detail="ALTER COLUMN ... TYPE")]
+            return [op(Op.ALTER_COLUMN_TYPE, column=column, detail="ALTER COLUMN ... TYPE",
+                       column_type=column_type(action.args.get("dtype")))]  # fmt: skip
         if action.args.get("allow_null") is False:
             return [op(Op.SET_NOT_NULL, column=column, detail="SET NOT NULL")]
         return [op(Op.OTHER, column=column, detail="ALTER COLUMN")]

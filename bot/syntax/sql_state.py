@@ -1,0 +1,145 @@
+"""The schema a SQL migration runs against, replayed from the earlier migrations of its
+directory: column types per table and which table each index is on.
+
+Only what the rules ask is kept. A statement sqlglot cannot read is skipped; a table the replay
+never saw is simply unknown, and the operations on it are judged as before (conservatively).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import cast
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ErrorLevel
+
+from bot.core.column_types import ColumnType, catalog_only, spelled
+from bot.core.operations import Op, Operation
+from bot.syntax.dialects import normalise_dialect
+
+
+class SqlState:
+    def __init__(self) -> None:
+        self.columns: dict[str, dict[str, ColumnType | None]] = {}
+        self.indexes: dict[str, str] = {}  # index name -> table
+
+    def apply(self, statement: exp.Expression) -> None:
+        if isinstance(statement, exp.Create):
+            kind = (statement.args.get("kind") or "").upper()
+            if kind == "TABLE" and isinstance(statement.this, exp.Schema):
+                table = _name(statement.this.this)
+                self.columns[table] = {
+                    _name(c.this): column_type(c.args.get("kind"))
+                    for c in statement.this.expressions
+                    if isinstance(c, exp.ColumnDef)
+                }
+            elif kind == "INDEX" and isinstance(statement.this, exp.Index):
+                index, on = statement.this.this, statement.this.args.get("table")
+                if index is not None and on is not None:
+                    self.indexes[_name(index)] = _name(on)
+        elif isinstance(statement, exp.Drop):
+            kind = (statement.args.get("kind") or "").upper()
+            if kind == "TABLE":
+                self.columns.pop(_name(statement.this), None)
+            elif kind == "INDEX":
+                self.indexes.pop(_name(statement.this), None)
+        elif isinstance(statement, exp.Alter):
+            table = _name(statement.this)
+            for action in statement.args.get("actions") or []:
+                self._alter(table, action)
+
+    def _alter(self, table: str, action: exp.Expression) -> None:
+        columns = self.columns.setdefault(table, {})
+        if isinstance(action, exp.ColumnDef):
+            columns[_name(action.this)] = column_type(action.args.get("kind"))
+        elif isinstance(action, exp.AlterColumn) and action.args.get("dtype") is not None:
+            columns[_name(action.this)] = column_type(action.args.get("dtype"))
+        elif isinstance(action, exp.RenameColumn) and action.args.get("to") is not None:
+            old, new = _name(action.this), _name(action.args.get("to"))
+            if old in columns:
+                columns[new] = columns.pop(old)
+        elif isinstance(action, exp.AlterRename):
+            self.columns[_name(action.this)] = self.columns.pop(table, {})
+        elif isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "COLUMN":
+            for dropped in action.args.get("tables") or []:
+                columns.pop(_name(dropped), None)
+
+
+def replay(sql_texts: Iterable[str], dialect: str) -> SqlState:
+    """The state after these migrations' forward SQL, oldest first."""
+    state = SqlState()
+    read = normalise_dialect(dialect)
+    for text in sql_texts:
+        try:
+            statements = sqlglot.parse(text, read=read, error_level=ErrorLevel.IGNORE)
+        except Exception:
+            continue
+        for statement in statements:
+            if statement is not None:
+                try:
+                    state.apply(cast(exp.Expression, statement))  # sqlglot types results as its base Expr
+                except Exception:
+                    continue
+    return state
+
+
+def judge_with_history(ops: list[Operation], history_sql: Iterable[str], dialect: str) -> list[Operation]:
+    """``judged`` against the state replayed from the earlier migrations that mention a table or
+    index the operations need (the others cannot change the answer and cost parse time)."""
+    wanted = {o.table for o in ops if o.kind is Op.ALTER_COLUMN_TYPE and o.table}
+    wanted |= {o.index for o in ops if o.kind is Op.DROP_INDEX and o.table is None and o.index}
+    if not wanted:
+        return ops
+    names = [w.rpartition(".")[2].lower() for w in wanted]
+    relevant = [sql for sql in history_sql if any(n in sql.lower() for n in names)]
+    return judged(ops, replay(relevant, dialect), dialect)
+
+
+def judged(ops: Iterable[Operation], state: SqlState, dialect: str) -> list[Operation]:
+    """Operations with what the state tells: the table of a dropped index, and whether a type
+    change is catalog-only (the column's type before it is known)."""
+    result = []
+    for op in ops:
+        if op.kind is Op.DROP_INDEX and op.table is None and op.index in state.indexes:
+            op = replace(op, table=state.indexes[op.index])
+        elif op.kind is Op.ALTER_COLUMN_TYPE and op.column_type and op.table and op.column:
+            before = state.columns.get(op.table, {}).get(op.column)
+            if before is not None:
+                change = f"{op.detail} from {spelled(before)} to {spelled(op.column_type)}"
+                kind = Op.OTHER if catalog_only(before, op.column_type, normalise_dialect(dialect)) else op.kind
+                op = replace(op, kind=kind, detail=change)
+            if op.table in state.columns:  # a later statement of the same migration sees this type
+                state.columns[op.table][op.column] = op.column_type
+        result.append(op)
+    return result
+
+
+_FAMILIES = {"TEXT": "text", "INT": "integer", "BIGINT": "bigint", "SMALLINT": "smallint", "BOOLEAN": "boolean",
+             "DATE": "date", "TIMESTAMPTZ": "timestamptz", "TIMESTAMP": "timestamp", "UUID": "uuid", "JSONB": "jsonb",
+             "JSON": "json", "DOUBLE": "double", "FLOAT": "real"}  # fmt: skip
+
+
+def column_type(node: exp.Expression | None) -> ColumnType | None:
+    """A sqlglot data type as a comparable column type (``bot.core.column_types``)."""
+    if not isinstance(node, exp.DataType):
+        return None
+    name = node.this.name if hasattr(node.this, "name") else str(node.this)
+    params = [p.sql() for p in node.expressions]
+    if name in ("VARCHAR", "NVARCHAR"):
+        return ("varchar", params[0]) if params else ("text",)
+    if name in ("DECIMAL", "NUMERIC"):
+        return ("numeric", *[*params, "", ""][:2])
+    family = _FAMILIES.get(name)
+    return (family,) if family else (name.lower(), *params)
+
+
+def _name(node: exp.Expression | None) -> str:
+    if node is None:
+        return ""
+    if isinstance(node, exp.Table | exp.Column):
+        node = node.this
+    if isinstance(node, exp.Identifier):
+        return node.name if node.quoted else node.name.lower()
+    return node.name.lower() if isinstance(node, exp.Expression) else str(node).lower()
