@@ -105,13 +105,14 @@ def judged(ops: Iterable[Operation], state: SqlState, dialect: str) -> list[Oper
         if op.kind is Op.DROP_INDEX and op.table is None and op.index in state.indexes:
             op = replace(op, table=state.indexes[op.index])
         elif op.kind is Op.ALTER_COLUMN_TYPE and op.column_type and op.table and op.column:
-            before = state.columns.get(op.table, {}).get(op.column)
+            table, column, after = op.table, op.column, op.column_type
+            before = state.columns.get(table, {}).get(column)
             if before is not None:
-                change = f"{op.detail} from {spelled(before)} to {spelled(op.column_type)}"
-                kind = Op.OTHER if catalog_only(before, op.column_type, normalise_dialect(dialect)) else op.kind
+                change = f"{op.detail} from {spelled(before)} to {spelled(after)}"
+                kind = Op.OTHER if catalog_only(before, after, normalise_dialect(dialect)) else op.kind
                 op = replace(op, kind=kind, detail=change)
-            if op.table in state.columns:  # a later statement of the same migration sees this type
-                state.columns[op.table][op.column] = op.column_type
+            if table in state.columns:  # a later statement of the same migration sees this type
+                state.columns[table][column] = after
         result.append(op)
     return result
 
