@@ -277,9 +277,11 @@ def _alter_action(
                 if not not_valid and source_line is not None and source_line.rstrip().endswith(";"):
                     suggestion = source_line.rstrip()[:-1].rstrip() + " NOT VALID;"
                 if isinstance(part, exp.ForeignKey):
+                    keys = part.expressions
                     ops.append(
-                        op(Op.ADD_FOREIGN_KEY, not_valid=not_valid, detail="ADD FOREIGN KEY", suggestion=suggestion)
-                    )
+                        op(Op.ADD_FOREIGN_KEY, not_valid=not_valid, detail="ADD FOREIGN KEY", suggestion=suggestion,
+                           column=_ident(keys[0]) if len(keys) == 1 else None, constraint=name)
+                    )  # fmt: skip
                 elif isinstance(part, exp.CheckColumnConstraint):
                     ops.append(op(Op.ADD_CHECK, not_valid=not_valid, detail="ADD CHECK", suggestion=suggestion,
                                   column=_not_null_check(part.this), constraint=name))  # fmt: skip
