@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from bot.core.model import ChangeSet, Finding, Severity
-from bot.core.operations import Op
+from bot.core.operations import Op, Operation
 from rules._operations import each_operation, finding, where
 
 ID = "ban-drop-column"
@@ -30,8 +30,13 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
             SEVERITY,
             m,
             op,
-            f"Dropping `{op.column or 'a column'}` from {where(op)} breaks old code that still reads or writes it "
-            "during the deploy, and the data is gone.",
+            f"Dropping `{op.column or 'a column'}`{_known(op)} from {where(op)} breaks old code that still reads or "
+            "writes it during the deploy, and the data is gone.",
             "Ship code that ignores the column first (Rails `ignored_columns`), then drop it in a later migration.",
             suggestion=False,
         )
+
+
+def _known(op: Operation) -> str:
+    """`` (a varchar(50) column, used by index `users_name`)`` when the replayed schema knows it."""
+    return f" ({op.context})" if op.context else ""

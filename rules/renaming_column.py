@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from bot.core.model import ChangeSet, Finding, Severity
-from bot.core.operations import Op
+from bot.core.operations import Op, Operation
 from rules._operations import each_operation, finding, where
 
 ID = "renaming-column"
@@ -32,8 +32,13 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
             SEVERITY,
             m,
             op,
-            f"Renaming `{old}` of {where(op)} to `{new}` breaks every query of the old code still running during "
-            "the deploy.",
+            f"Renaming `{old}`{_known(op)} of {where(op)} to `{new}` breaks every query of the old code still "
+            "running during the deploy.",
             f"Expand/contract: add `{new}`, write both, backfill, switch reads, deploy, then drop `{old}` later.",
             suggestion=False,
         )
+
+
+def _known(op: Operation) -> str:
+    """`` (a varchar(50) column, used by index `users_name`)`` when the replayed schema knows it."""
+    return f" ({op.context})" if op.context else ""

@@ -277,3 +277,25 @@ def test_a_type_change_to_the_type_the_column_already_has_is_silent(repo: Repo) 
 
     sql_change(repo, "ALTER TABLE users ALTER COLUMN id TYPE bigint;")  # created as bigint
     assert repo.check("--base", "main").found_for("changing-column-type") == []
+
+
+def test_a_dropped_or_renamed_column_names_its_type_and_the_index_on_it(repo: Repo) -> None:
+    m = "db/migrations"
+    repo.write(f"{m}/00001_users.sql", GOOSE.format(
+        up="CREATE TABLE users (id int, email varchar(200), nick text);\nCREATE INDEX users_email ON users (email);",
+        down="DROP TABLE users;"))  # fmt: skip
+    repo.commit().branch("feature")
+    repo.write(f"{m}/00002_drop.sql", GOOSE.format(
+        up="ALTER TABLE users DROP COLUMN email;\nALTER TABLE users RENAME COLUMN nick TO handle;", down="SELECT 1;"))
+    repo.commit()
+    findings = {f["rule"]: f["message"] for f in repo.check("--base", "main").json["findings"]}
+    assert "Dropping `email` (a varchar(200) column, used by index `users_email`) from `users`" in findings["ban-drop-column"]
+    assert "Renaming `nick` (a text column) of `users`" in findings["renaming-column"]
+
+
+def test_a_removed_django_field_names_its_definition(repo: Repo) -> None:
+    history(repo)
+    text = migration([("orders", "0002_widen_status")], "        migrations.RemoveField(model_name='order', name='customer'),")
+    repo.write(f"{APP}/0003_remove.py", text).commit()
+    message = repo.check("--base", "main").finding("ban-drop-column")["message"]
+    assert "Dropping `customer` (a ForeignKey(to='orders.customer') field, indexed)" in message

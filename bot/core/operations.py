@@ -69,6 +69,9 @@ class Operation:
     constraint: str | None = None  # the constraint a CHECK adds or VALIDATE names (lower case)
     index: str | None = None  # the index a DROP INDEX names (its table comes from the history)
     column_type: tuple[str, ...] | None = None  # the new type of ALTER COLUMN ... TYPE (``column_types``)
+    #: what the schema before the migration says about the target ("a varchar(50) column, used by
+    #: index users_name"), from the replayed history; empty when unknown
+    context: str = ""
     detail: str = ""  # what the statement is, for messages ("CREATE INDEX", "add_index", ...)
     suggestion: str | None = None  # the source line rewritten, when the fix is a local edit
 

@@ -57,7 +57,7 @@ class PathIndex:
 
 
 #: statements judged against the schema before them: a column's new type, an index dropped by name
-NEEDS_SQL_HISTORY = re.compile(r"\bTYPE\b|\bMODIFY\b|\bDROP\s+INDEX\b", re.IGNORECASE)
+NEEDS_SQL_HISTORY = re.compile(r"\bTYPE\b|\bMODIFY\b|\bDROP\s+(INDEX|COLUMN)\b|\bRENAME\s+COLUMN\b", re.IGNORECASE)
 #: the most recent earlier migrations replayed (a long directory's oldest files rarely matter and cost time)
 MAX_SQL_HISTORY = 2_000
 

@@ -31,7 +31,7 @@ _IRREVERSIBLE = {
 
 
 #: operations judged against the state before them: a changed field, a dropped field or table
-_NEEDS_HISTORY = re.compile(r"\b(AlterField|RemoveField|DeleteModel)\b|\bDROP\s+(TABLE|COLUMN)\b", re.IGNORECASE)
+_NEEDS_HISTORY = re.compile(r"\b(AlterField|RemoveField|RenameField|DeleteModel)\b|\bDROP\s+(TABLE|COLUMN)\b", re.IGNORECASE)
 
 
 class Django(Framework):

@@ -238,6 +238,18 @@ def judge_alter(
     return ops
 
 
+def describe(spec: FieldSpec | None) -> str:
+    """``a CharField(max_length=20) field, indexed`` for messages; empty when the replay never saw it."""
+    if spec is None:
+        return ""
+    words = f"a {spec.text()} field"
+    if _true(spec.get("unique")) or _true(spec.get("primary_key")):
+        words += ", with a unique index"
+    elif _indexed(spec):
+        words += ", indexed"
+    return words
+
+
 def _indexed(spec: FieldSpec) -> bool:
     if spec.get("db_index") is not None:
         return _true(spec.get("db_index"))
@@ -261,6 +273,6 @@ def _literal_lower(node: ast.expr | None) -> str | None:
     return value.lower() if value is not None else None
 
 
-__all__ = ["FieldSpec", "FieldState", "field_spec", "judge_alter", "operation_calls", "replay", "without_settled_drops"]
+__all__ = ["FieldSpec", "FieldState", "describe", "field_spec", "judge_alter", "operation_calls", "replay", "without_settled_drops"]
 
 

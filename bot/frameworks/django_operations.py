@@ -8,7 +8,14 @@ from collections.abc import Sequence
 from bot.core.operations import Earlier, MigrationOps, Op, Operation
 from bot.core.textfile import UnreadableFile
 from bot.frameworks._python_calls import embedded_sql, literal_name, literal_string, truthy
-from bot.frameworks.django_fields import FieldState, field_spec, judge_alter, replay, without_settled_drops
+from bot.frameworks.django_fields import (
+    FieldState,
+    describe,
+    field_spec,
+    judge_alter,
+    replay,
+    without_settled_drops,
+)
 from bot.syntax.dialects import normalise_dialect
 from bot.syntax.pyast import (
     NotALiteral,
@@ -113,7 +120,9 @@ def _django_operation(call: ast.Call, dialect: str, lines: list[str], state: Fie
             ops.append(Operation(Op.ADD_UNIQUE, line, table=model(), column=column, detail="AddField(unique=True)"))
         return ops
     if name == "RemoveField":
-        return [Operation(Op.DROP_COLUMN, line, table=model(), column=literal_name(argument(call, 1, "name")), detail=name)]
+        removed = literal_name(argument(call, 1, "name"))
+        return [Operation(Op.DROP_COLUMN, line, table=model(), column=removed, detail=name,
+                          context=describe(state.field(model(), removed)))]  # fmt: skip
     if name == "RenameField":
         return [
             Operation(
@@ -123,6 +132,7 @@ def _django_operation(call: ast.Call, dialect: str, lines: list[str], state: Fie
                 column=literal_name(argument(call, 1, "old_name")),
                 new_name=literal_name(argument(call, 2, "new_name")),
                 detail=name,
+                context=describe(state.field(model(), literal_name(argument(call, 1, "old_name")))),
             )
         ]
     if name in ("AddIndex", "AddIndexConcurrently"):

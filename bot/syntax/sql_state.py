@@ -24,6 +24,7 @@ class SqlState:
     def __init__(self) -> None:
         self.columns: dict[str, dict[str, ColumnType | None]] = {}
         self.indexes: dict[str, str] = {}  # index name -> table
+        self.index_columns: dict[str, tuple[str, ...]] = {}  # index name -> the columns it covers
 
     def apply(self, statement: exp.Expression) -> None:
         if isinstance(statement, exp.Create):
@@ -39,6 +40,11 @@ class SqlState:
                 index, on = statement.this.this, statement.this.args.get("table")
                 if index is not None and on is not None:
                     self.indexes[_name(index)] = _name(on)
+                    params = statement.this.args.get("params")
+                    columns = params.args.get("columns") if params is not None else None
+                    self.index_columns[_name(index)] = tuple(
+                        _name(c.this if isinstance(c, exp.Ordered) else c) for c in columns or []
+                    )
         elif isinstance(statement, exp.Drop):
             kind = (statement.args.get("kind") or "").upper()
             if kind == "TABLE":
@@ -49,6 +55,18 @@ class SqlState:
             table = _name(statement.this)
             for action in statement.args.get("actions") or []:
                 self._alter(table, action)
+
+    def describe(self, table: str, column: str) -> str:
+        """``a varchar(50) column, used by index `users_name` `` (what the replay knows; empty if nothing)."""
+        known = self.columns.get(table, {})
+        if column not in known:
+            return ""
+        kind = known[column]
+        words = f"a {spelled(kind)} column" if kind else "a column"
+        users = sorted(i for i, t in self.indexes.items() if t == table and column in self.index_columns.get(i, ()))
+        if users:
+            words += f", used by index{'es' if len(users) > 1 else ''} " + ", ".join(f"`{u}`" for u in users)
+        return words
 
     def _alter(self, table: str, action: exp.Expression) -> None:
         columns = self.columns.setdefault(table, {})
@@ -88,7 +106,7 @@ def replay(sql_texts: Iterable[str], dialect: str) -> SqlState:
 def judge_with_history(ops: list[Operation], history_sql: Iterable[str], dialect: str) -> list[Operation]:
     """``judged`` against the state replayed from the earlier migrations that mention a table or
     index the operations need (the others cannot change the answer and cost parse time)."""
-    wanted = {o.table for o in ops if o.kind is Op.ALTER_COLUMN_TYPE and o.table}
+    wanted = {o.table for o in ops if o.kind in (Op.ALTER_COLUMN_TYPE, Op.DROP_COLUMN, Op.RENAME_COLUMN) and o.table}
     wanted |= {o.index for o in ops if o.kind is Op.DROP_INDEX and o.table is None and o.index}
     if not wanted:
         return ops
@@ -113,6 +131,8 @@ def judged(ops: Iterable[Operation], state: SqlState, dialect: str) -> list[Oper
                 op = replace(op, kind=kind, detail=change)
             if table in state.columns:  # a later statement of the same migration sees this type
                 state.columns[table][column] = after
+        elif op.kind in (Op.DROP_COLUMN, Op.RENAME_COLUMN) and op.table and op.column:
+            op = replace(op, context=state.describe(op.table, op.column))
         result.append(op)
     return result
 
