@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import multiprocessing
-import os
-import signal
 import subprocess
 import sys
 import tarfile
@@ -18,8 +15,6 @@ from pathlib import Path
 
 import pytest
 
-import bot.pipeline.isolation
-from bot.core.operations import MigrationOps
 from bot.github import pr_snapshot
 from bot.report import markdown as md
 from tests.gitrepo_factory import GIT_ENV, Repo
@@ -95,31 +90,44 @@ def test_joins_that_make_the_parser_backtrack_are_stopped_at_the_budget(repo: Re
     assert "its analysis took longer than 0.5 s and was stopped" in outcome.json["findings"][0]["message"]
 
 
-def test_a_parser_that_crashes_costs_its_migration_only(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A native crash (here a real SIGSEGV in the analysing process) is reported; the next
-    migration is analysed by a fresh process."""
-    real = bot.pipeline.isolation._analyse_here
+#: a CLI run whose analysing process dies of a real SIGSEGV on one migration: run as its own,
+#: single-threaded process, so the analysing child is forked from it deterministically (forking
+#: the test process, which other tests leave with threads, can deadlock the child instead)
+CRASHING_CLI = """
+import os, signal, sys
+import bot.pipeline.isolation as isolation
+from bot.cli import main
 
-    def crashing(job: bot.pipeline.isolation.Job) -> MigrationOps:
-        if "crash-me" in job.text:
-            os.kill(os.getpid(), signal.SIGSEGV)
-        return real(job)
+real = isolation._analyse_here
 
-    monkeypatch.setattr(bot.pipeline.isolation, "_analyse_here", crashing)
-    # forked, so the analysing process runs the patched function (threads left by other tests
-    # would otherwise make it use forkserver, which starts from a clean interpreter)
-    monkeypatch.setattr(bot.pipeline.isolation, "_context", lambda: multiprocessing.get_context("fork"))
-    bot.pipeline.isolation.SHARED.close()
+def crashing(job):
+    if "crash-me" in job.text:
+        os.kill(os.getpid(), signal.SIGSEGV)
+    return real(job)
+
+isolation._analyse_here = crashing
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_parser_that_crashes_costs_its_migration_only(repo: Repo) -> None:
+    """A native crash (a real SIGSEGV in the analysing process) is reported; the next migration
+    is analysed by a fresh process."""
     hostile(repo, **{"00002_crash": "-- crash-me\nCREATE TABLE b (id int);"})
 
-    outcome = repo.check("--base", "main")
+    run = subprocess.run(
+        [sys.executable, "-c", CRASHING_CLI, "check", "--repo", str(repo.root), "--base", "main", "--no-cache",
+         "--format", "json"],
+        capture_output=True, text=True, env=GIT_ENV, timeout=600,
+    )  # fmt: skip
 
-    assert outcome.code == 0
-    assert outcome.found == [
+    assert run.returncode == 0, run.stderr
+    findings = json.loads(run.stdout)["findings"]
+    assert [(f["rule"], f["path"], f["line"]) for f in findings] == [
         ("sql-not-analysed", f"{M}/00002_crash.sql", 1),
         ("require-concurrent-index-creation", f"{M}/00009_index.sql", 2),
     ]
-    assert "the parser crashed (SIGSEGV)" in outcome.json["findings"][0]["message"]
+    assert "the parser crashed (SIGSEGV)" in findings[0]["message"]
 
 
 def test_an_oversized_migration_is_not_parsed(repo: Repo) -> None:
