@@ -299,3 +299,29 @@ def test_a_removed_django_field_names_its_definition(repo: Repo) -> None:
     repo.write(f"{APP}/0003_remove.py", text).commit()
     message = repo.check("--base", "main").finding("ban-drop-column")["message"]
     assert "Dropping `customer` (a ForeignKey(to='orders.customer') field, indexed)" in message
+
+
+RAILS_CREATE = (
+    "class CreateOrders < ActiveRecord::Migration[7.1]\n  def change\n    create_table :orders do |t|\n"
+    "      t.string :code, limit: 20\n      t.decimal :total, precision: 10, scale: 2\n      t.integer :qty\n"
+    "    end\n  end\nend\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("change", "reported"),
+    [
+        ("change_column :orders, :code, :string, limit: 40", False),  # wider varchar
+        ("change_column :orders, :code, :text", False),  # varchar -> text
+        ("change_column :orders, :total, :decimal, precision: 12, scale: 2", False),
+        ("change_column :orders, :qty, :bigint", True),
+        ("change_column :orders, :code, :string, limit: 10", True),
+        ("change_column :orders, :missing, :string, limit: 40", True),  # never seen: judged as before
+    ],
+)
+def test_rails_change_column_is_judged_against_the_replayed_column(repo: Repo, change: str, reported: bool) -> None:
+    repo.write("db/migrate/20240101000000_create_orders.rb", RAILS_CREATE).commit().branch("feature")
+    body = f"class ChangeOrders < ActiveRecord::Migration[7.1]\n  def up\n    {change}\n  end\n\n  def down\n  end\nend\n"
+    repo.write("db/migrate/20240201000000_change_orders.rb", body).commit()
+    found = repo.check("--base", "main").found_for("changing-column-type")
+    assert found == ([("changing-column-type", "db/migrate/20240201000000_change_orders.rb", 3)] if reported else [])
