@@ -325,3 +325,16 @@ def test_rails_change_column_is_judged_against_the_replayed_column(repo: Repo, c
     repo.write("db/migrate/20240201000000_change_orders.rb", body).commit()
     found = repo.check("--base", "main").found_for("changing-column-type")
     assert found == ([("changing-column-type", "db/migrate/20240201000000_change_orders.rb", 3)] if reported else [])
+
+
+def test_mysql_type_changes_stay_reported_even_when_postgres_would_not_rewrite(repo: Repo) -> None:
+    """MODIFY COLUMN restates the whole definition (nullability, charset): not judged, reported."""
+    m = "db/migrations"
+    repo.write(".github/migration-guard.yml", "dialect: mysql\n")
+    repo.write(f"{m}/00001_users.sql", GOOSE.format(up="CREATE TABLE users (id int, name varchar(20));", down="DROP TABLE users;"))
+    repo.commit().branch("feature")
+    repo.write(f"{m}/00002_widen.sql", GOOSE.format(up="ALTER TABLE users MODIFY COLUMN name varchar(60);", down="SELECT 1;"))
+    repo.commit()
+    outcome = repo.check("--base", "main")
+    assert outcome.found_for("changing-column-type") == [("changing-column-type", f"{m}/00002_widen.sql", 2)]
+    assert "from varchar(20) to varchar(60)" in outcome.finding("changing-column-type")["message"]

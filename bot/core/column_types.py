@@ -12,9 +12,10 @@ ColumnType = tuple[str, ...]
 
 
 def catalog_only(before: ColumnType, after: ColumnType, dialect: str) -> bool:
-    """PostgreSQL changes the column's type without touching a row (binary-coercible): a wider
-    ``varchar``, ``varchar`` to ``text``, a ``numeric`` with more digits and the same scale. Other
-    databases are not judged here (MySQL's INPLACE cases depend on byte widths): ``False``."""
+    """PostgreSQL changes the column's type without touching a row (binary-coercible): the same type,
+    a wider ``varchar``, ``varchar`` to ``text``, a ``numeric`` with more digits and the same scale.
+    MySQL is not judged here: its ``MODIFY COLUMN`` restates nullability, charset and default too,
+    which the replay does not track, so every MySQL change stays reported (conservative)."""
     if dialect != "postgres":
         return False
     if before == after:

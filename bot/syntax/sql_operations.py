@@ -256,9 +256,11 @@ def _alter_action(
             if renamed is not None
             else _ident(action.this.this if isinstance(action.this, exp.ColumnDef) else action.this)
         )
+        definition = action.this.args.get("kind") if isinstance(action.this, exp.ColumnDef) else None
         return [
-            op(Op.ALTER_COLUMN_TYPE, column=column, detail="CHANGE COLUMN" if renamed is not None else "MODIFY COLUMN")
-        ]
+            op(Op.ALTER_COLUMN_TYPE, column=column, detail="CHANGE COLUMN" if renamed is not None else "MODIFY COLUMN",
+               column_type=column_type(definition) if renamed is None else None)
+        ]  # fmt: skip
     if isinstance(action, exp.AlterColumn):
         column = _ident(action.this)
         if action.args.get("dtype") is not None:

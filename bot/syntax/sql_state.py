@@ -74,6 +74,11 @@ class SqlState:
             columns[_name(action.this)] = column_type(action.args.get("kind"))
         elif isinstance(action, exp.AlterColumn) and action.args.get("dtype") is not None:
             columns[_name(action.this)] = column_type(action.args.get("dtype"))
+        elif isinstance(action, exp.ModifyColumn) and isinstance(action.this, exp.ColumnDef):
+            renamed = action.args.get("rename_from")
+            if renamed is not None:
+                columns.pop(_name(renamed), None)
+            columns[_name(action.this.this)] = column_type(action.this.args.get("kind"))
         elif isinstance(action, exp.RenameColumn) and action.args.get("to") is not None:
             old, new = _name(action.this), _name(action.args.get("to"))
             if old in columns:
