@@ -2,8 +2,11 @@
 
 Lock: most type changes rewrite the table and its indexes under an ACCESS EXCLUSIVE lock
 (PostgreSQL), or copy the table (MySQL `ALGORITHM=COPY`): no reads or writes until done. Old
-code still running during the deploy may also write values the new type rejects. (Some changes
-are catalog-only, e.g. widening a `varchar` or `varchar` to `text` in PostgreSQL.)
+code still running during the deploy may also write values the new type rejects. Changes that
+PostgreSQL makes in the catalog only (the same type, a wider `varchar`, `varchar` to `text`, a
+`numeric` with more digits and the same scale) are not reported when the column's type before the
+migration is known from the replayed history (SQL files, Django fields, Rails, Alembic's
+`existing_type`); when it is not known, the change is reported.
 
 Safe alternative: add a new column of the new type, write to both (trigger or application),
 backfill in batches, switch reads, then drop the old column in a later deploy. On MySQL, state
