@@ -59,6 +59,7 @@ def test_json_contract(repo: Repo) -> None:
                     "message": "`db/migrations/00002_orders.sql` (version 2) sorts before `db/migrations/00003_tags.sql` (version 3), already on main: goose refuses to migrate (missing migrations) unless run with -allow-missing.",
                     "help": "Rebase and rename it to `db/migrations/00004_orders.sql`.",
                     "framework": "goose",
+                    "suggestion": None,
                 },
                 {
                     "rule": "missing-rollback",
@@ -69,6 +70,7 @@ def test_json_contract(repo: Repo) -> None:
                     "message": "`db/migrations/00002_orders.sql` cannot be rolled back: it has no `-- +goose Down` section.",
                     "help": "Add a `-- +goose Down` section with the SQL that reverses the up section.",
                     "framework": "goose",
+                    "suggestion": None,
                 },
             ],
             "summary": {

@@ -456,12 +456,17 @@ def test_a_suggestion_for_sql_inside_python_rewrites_the_python_line(repo: Repo)
     project(repo).branch("feature")
     text = ALEMBIC_CONSTANTS.replace(
         'op.execute(ADD + " DEFAULT gen_random_uuid()")',
-        'op.execute("CREATE INDEX ix_orders_status ON orders (status)")',
+        'with op.get_context().autocommit_block():\n        op.execute("CREATE INDEX ix_orders_status ON orders (status)")',
     )
     repo.write(f"{VERSIONS}/2b_orders.py", text).commit()
     (finding,) = [f for f in repo.findings() if f.rule == "require-concurrent-index-creation"]
-    assert finding.line == 12
-    assert finding.suggestion == '    op.execute("CREATE INDEX CONCURRENTLY ix_orders_status ON orders (status)")'
+    assert finding.line == 13
+    assert finding.suggestion == '        op.execute("CREATE INDEX CONCURRENTLY ix_orders_status ON orders (status)")'
+
+    # the same statement in the migration's transaction: CONCURRENTLY alone would fail, not offered
+    repo.write(f"{VERSIONS}/2b_orders.py", text.replace("with op.get_context().autocommit_block():\n    ", "")).commit()
+    (finding,) = [f for f in repo.findings() if f.rule == "require-concurrent-index-creation"]
+    assert finding.suggestion is None
 
 
 def test_knex_and_laravel_sql_in_constants_is_analysed_and_interpolation_is_not(repo: Repo) -> None:

@@ -15,6 +15,7 @@ from bot.core.model import ChangeSet, Finding, Role, Severity
 from bot.core.operations import Earlier
 from bot.pipeline.coverage import Coverage, coverage_of
 from bot.pipeline.isolation import SHARED, Job, analyse_all, precheck
+from bot.pipeline.suggestions import verified
 from bot.pipeline.suppressions import Suppression, find_suppressions
 from rules import RULES, invalid_suppression, unused_suppression
 
@@ -62,14 +63,15 @@ def _bounded(history: tuple[Earlier, ...], limits: Limits) -> tuple[Earlier, ...
     return history
 
 
+def _all_rules(cs: ChangeSet) -> list[Finding]:
+    return [f for rule in RULES.values() if rule.check is not None for f in rule.check(cs)]
+
+
 def run(cs: ChangeSet, config: Config, parallel: bool = False, deadline: float | None = None) -> Result:
     """``parallel``: analyse a large change on several processes (the CLI). ``deadline``
     (``time.monotonic()``): after it, migrations not yet analysed are reported as such."""
     cs = analyse(cs, config.limits.as_limits(), parallel, deadline)
-    raw: list[Finding] = []
-    for rule in RULES.values():
-        if rule.check is not None:
-            raw.extend(rule.check(cs))
+    raw: list[Finding] = _all_rules(cs)
 
     suppressions: list[Suppression] = []
     for path, text in sorted(cs.texts.items()):
@@ -124,6 +126,7 @@ def run(cs: ChangeSet, config: Config, parallel: bool = False, deadline: float |
         if setting is not None:
             finding = replace(finding, severity=Severity.parse(setting))
         final.append(finding)
+    final = verified(cs, final, config, _all_rules)
     final.sort(key=Finding.sort_key)
     checked = len(
         {m.path for m in cs.touched_migrations()} | {f.path for f in cs.head.failures if f.path in cs.touched}

@@ -25,6 +25,9 @@ def render(result: Result) -> str:
                 "message": f.message,
                 "help": f.help,
                 "framework": f.framework,
+                "suggestion": {"line": f.line, "end_line": f.line, "text": f.suggestion}
+                if f.suggestion is not None and f.line is not None
+                else None,
             }
             for f in result.findings
         ],

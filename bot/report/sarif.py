@@ -40,17 +40,33 @@ def render(result: Result) -> str:
         if f.line is not None:
             location["region"] = {"startLine": f.line, "endLine": f.end_line or f.line}
         fingerprint = hashlib.sha256(f"{f.rule}\0{f.path}\0{f.message}".encode()).hexdigest()
-        results.append(
-            {
-                "ruleId": f.rule,
-                "ruleIndex": rule_ids.index(f.rule),
-                "level": _LEVEL[f.severity],
-                "message": {"text": f"{f.message} {f.help}"},
-                "locations": [{"physicalLocation": location}],
-                "partialFingerprints": {"migrationGuard/v1": fingerprint},
-                "properties": {"framework": f.framework},
-            }
-        )
+        entry: dict = {
+            "ruleId": f.rule,
+            "ruleIndex": rule_ids.index(f.rule),
+            "level": _LEVEL[f.severity],
+            "message": {"text": f"{f.message} {f.help}"},
+            "locations": [{"physicalLocation": location}],
+            "partialFingerprints": {"migrationGuard/v1": fingerprint},
+            "properties": {"framework": f.framework},
+        }
+        if f.suggestion is not None and f.line is not None:  # verified before it got here
+            entry["fixes"] = [
+                {
+                    "description": {"text": f.help},
+                    "artifactChanges": [
+                        {
+                            "artifactLocation": {"uri": f.path, "uriBaseId": "%SRCROOT%"},
+                            "replacements": [
+                                {
+                                    "deletedRegion": {"startLine": f.line, "endLine": f.line},
+                                    "insertedContent": {"text": f.suggestion},
+                                }
+                            ],
+                        }
+                    ],
+                }
+            ]
+        results.append(entry)
     sarif = {
         "$schema": SCHEMA,
         "version": "2.1.0",

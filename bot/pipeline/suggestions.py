@@ -1,0 +1,107 @@
+"""A suggestion is offered only once it is known to be right.
+
+A one-click suggestion that turns a warning into a failed deploy is the worst thing a reviewer can
+accept: `CREATE INDEX CONCURRENTLY` in a transactional goose file, `algorithm: :concurrently`
+without `disable_ddl_transaction!`. So each suggestion is applied to the file in memory, the
+migration is analysed again (in the analysing child, under the same limits) and every rule runs
+on the result; the suggestion stays only if the result has no error and no longer has the finding
+it fixes, and has no error the file did not already have (an unrelated error elsewhere in the
+file does not take a correct fix away). Otherwise the fix is said in words, with the reason, in the
+finding's help.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+
+from bot.core.config import Config
+from bot.core.model import ChangeSet, Finding, Migration, MigrationSet, Role, Severity
+from bot.frameworks import BY_NAME, Candidate
+from bot.pipeline.isolation import SHARED, Job
+
+#: at most this many suggestions are checked in one run; past it, suggestions are not offered
+MAX_VERIFIED = 100
+
+RuleRunner = Callable[[ChangeSet], Iterable[Finding]]
+
+
+def applied(text: str, line: int, replacement: str) -> str | None:
+    """``text`` with line ``line`` (1-based) replaced by ``replacement`` (its line ending kept)."""
+    lines = text.splitlines(keepends=True)
+    if not 0 < line <= len(lines):
+        return None
+    original = lines[line - 1]
+    ending = original[len(original.rstrip("\r\n")) :]
+    lines[line - 1] = replacement.rstrip("\r\n") + ending
+    return "".join(lines)
+
+
+def verified(
+    cs: ChangeSet, findings: Sequence[Finding], config: Config, run_rules: RuleRunner
+) -> list[Finding]:
+    """The findings, each suggestion kept only where applying it leaves no error and fixes the finding."""
+    result: list[Finding] = []
+    checked = 0
+    for finding in findings:
+        if finding.suggestion is None:
+            result.append(finding)
+            continue
+        checked += 1
+        problem = (
+            "more suggestions than are checked in one run"
+            if checked > MAX_VERIFIED
+            else _problem_after(cs, finding, config, run_rules, _errors_in(findings, finding.path))
+        )
+        if problem is None:
+            result.append(finding)
+        else:
+            result.append(replace(finding, suggestion=None, help=f"{finding.help} (No one-click fix: {problem}.)"))
+    return result
+
+
+def _errors_in(findings: Sequence[Finding], path: str) -> set[tuple[str, int | None]]:
+    return {(f.rule, f.line) for f in findings if f.path == path and f.severity is Severity.ERROR}
+
+
+def _problem_after(
+    cs: ChangeSet, finding: Finding, config: Config, run_rules: RuleRunner, errors_before: set[tuple[str, int | None]]
+) -> str | None:
+    """Why the suggestion must not be offered, or ``None`` when the rewritten file is fine."""
+    text = cs.texts.get(finding.path)
+    migration = next((m for m in cs.head.migrations if m.path == finding.path and m.role is Role.UP), None)
+    if text is None or finding.line is None or finding.suggestion is None or migration is None:
+        return "the rewritten file could not be checked"
+    rewritten = applied(text, finding.line, finding.suggestion)
+    if rewritten is None:
+        return "the rewritten file could not be checked"
+    reparsed = BY_NAME[migration.framework].parse(
+        Candidate(migration.framework, migration.path, migration.namespace, strict=True), migration.blob_sha, rewritten
+    )
+    if not isinstance(reparsed, Migration):
+        return f"the rewritten file would not load ({reparsed.message})" if reparsed else "the rewritten file would not load"
+    # the record as the tree's linking left it (label, rollback files), with what the new text says
+    reparsed = replace(reparsed, namespace=migration.namespace, rollback=migration.rollback)
+    job = Job(migration.framework, migration.path, rewritten, cs.dialect_of(migration), cs.history.get(migration.path, ()))
+    after = replace(
+        cs,
+        head=_with(cs.head, reparsed),
+        merged=_with(cs.merged, reparsed),
+        texts={**cs.texts, finding.path: rewritten},
+        analysed={**cs.analysed, finding.path: SHARED.analyse(job)},
+    )
+    remaining = [f for f in run_rules(after) if f.path == finding.path]
+    for f in remaining:
+        setting = config.rules.get(f.rule)
+        if setting == "off":
+            continue
+        severity = Severity.parse(setting) if setting is not None else f.severity
+        if f.rule == finding.rule and f.line == finding.line:
+            return f"the rewritten line still has `{f.rule}`"
+        if severity is Severity.ERROR and (f.rule, f.line) not in errors_before:
+            return f"applying it alone would give `{f.rule}`: {f.message.rstrip('.')}"
+    return None
+
+
+def _with(migrations: MigrationSet, changed: Migration) -> MigrationSet:
+    return replace(migrations, migrations=tuple(changed if m.path == changed.path else m for m in migrations.migrations))
