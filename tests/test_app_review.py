@@ -53,15 +53,16 @@ def test_pull_request_gets_check_run_and_review(app: Harness, repo: Repo) -> Non
     assert review["state"] == "COMMENTED"
     posted = app.double.requests("POST", r"/pulls/1/reviews$")[0].body
     assert posted["event"] == "COMMENT" and posted["commit_id"] == app.double.pulls[1].head_sha
+    # two rules on one line share one comment
     assert [(c["path"], c["line"], c["side"]) for c in posted["comments"]] == [
         (f"{M}/00001_users.sql", 2, "RIGHT"),
         (f"{M}/00002_orders.sql", 1, "RIGHT"),
-        (f"{M}/00002_orders.sql", 1, "RIGHT"),
     ]
     body = posted["comments"][1]["body"]
-    assert body.startswith("🛑 **`migration-out-of-order`** (error)")
+    assert body.startswith("🛑 **`migration-out-of-order`** (error): ")
     assert "**Fix:** Rebase and rename it to `db/migrations/00004_orders.sql`." in body
-    assert "<!-- migration-guard:fp=" in body
+    assert "🛑 **`missing-rollback`** (error): " in body and "**Why it breaks a deploy:**" in body
+    assert body.count("<!-- migration-guard:fp=") == 1 and len(body) <= 2_000
 
 
 def test_second_push_fixes_one_finding_and_adds_another(app: Harness, repo: Repo) -> None:
@@ -69,7 +70,7 @@ def test_second_push_fixes_one_finding_and_adds_another(app: Harness, repo: Repo
     app.open(1)
     app.settle()
     first = {c["node_id"]: c["body"] for c in app.double.live_comments(1)}
-    assert len(first) == 3
+    assert len(first) == 2  # out-of-order and missing-rollback share line 1 of 00002
 
     # Fix the missing Down section, add a migration whose Down section is empty.
     repo.write(f"{M}/00002_orders.sql", GOOSE.format(t="orders"))
@@ -79,7 +80,11 @@ def test_second_push_fixes_one_finding_and_adds_another(app: Harness, repo: Repo
     app.settle()
 
     second = app.double.requests("POST", r"/pulls/1/reviews$")[1].body
-    assert [(c["path"], c["line"]) for c in second["comments"]] == [(f"{M}/00004_items.sql", 3)]
+    # the shared comment lost one of its findings: it is replaced by one for what remains
+    assert [(c["path"], c["line"]) for c in second["comments"]] == [
+        (f"{M}/00002_orders.sql", 1),
+        (f"{M}/00004_items.sql", 3),
+    ]
     live = app.double.live_comments(1)
     assert sorted((c["path"], c["line"]) for c in live) == [
         (f"{M}/00001_users.sql", 2),
@@ -87,12 +92,11 @@ def test_second_push_fixes_one_finding_and_adds_another(app: Harness, repo: Repo
         (f"{M}/00004_items.sql", 3),
     ]
     minimized = [c for c in app.double.comments[1] if c["node_id"] in app.double.minimized]
-    assert [(c["path"], c["body"].split("\n")[0]) for c in minimized] == [
-        (f"{M}/00002_orders.sql", "🛑 **`missing-rollback`** (error)")
-    ]
-    # The two unchanged findings keep their first comments (not posted again): 3 + 1 comments in all.
+    assert [c["path"] for c in minimized] == [f"{M}/00002_orders.sql"]
+    assert "`missing-rollback`" in minimized[0]["body"]
+    # The unchanged finding keeps its first comment (not posted again): 2 + 2 comments in all.
     assert len(app.double.comments[1]) == 4
-    assert {c["node_id"] for c in live} - set(first) == {app.double.comments[1][-1]["node_id"]}
+    assert {c["node_id"] for c in live} - set(first) == {c["node_id"] for c in app.double.comments[1][-2:]}
     runs = sorted(app.double.check_runs.values(), key=lambda r: r["id"])
     assert [r["conclusion"] for r in runs] == ["failure", "failure"]
     assert runs[1]["head_sha"] == app.double.pulls[1].head_sha

@@ -99,7 +99,7 @@ def run_review(job: Job, app: GitHubApp, store: Store, settings: Settings) -> No
         finish_check_run(api, check_run_id, simple_report("neutral", "Superseded",
                          f"Superseded by `{current[:12]}`: the check run on that commit has the current review."))  # fmt: skip
         return
-    plan = plan_review(findings, {c.path: c for c in cs.changes}, settings.docs_url)
+    plan = plan_review(findings, {c.path: c for c in cs.changes}, settings.docs_url, snapshot.config.review)
     publish_review(api, store, number, head_sha, plan, reconcile=job.attempts > 1)
     finish_check_run(api, check_run_id, report)
     remember(store, api.full_name, review.installation_id, number, base_ref, head_sha, cs)

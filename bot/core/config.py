@@ -105,6 +105,16 @@ class AnalysisLimits(_Strict):
         return Limits(self.seconds, self.max_bytes, self.max_depth)
 
 
+class ReviewSettings(_Strict):
+    """How loud the App's review is: inline comments for findings at or above ``min_severity``, at
+    most ``max_inline_comments`` of them (the rest are listed in the review body)."""
+
+    max_inline_comments: int = Field(default=20, ge=0, le=200, description="Inline comments per review.")
+    min_severity: Literal["error", "warning", "notice"] = Field(
+        default="warning", description="Findings below it stay in the check summary only."
+    )
+
+
 class Config(_Strict):
     paths: list[PathEntry] = Field(
         default_factory=list,
@@ -124,6 +134,7 @@ class Config(_Strict):
         default=3, ge=1, description="unfocused-migration: how many existing tables one migration may change."
     )
     limits: AnalysisLimits = Field(default_factory=AnalysisLimits, description="Bounds on analysing one migration.")
+    review: ReviewSettings = Field(default_factory=ReviewSettings, description="How loud the App's review is.")
     naming_pattern: str | None = Field(
         default=None, description="migration-naming: a regular expression every new migration's file name must match."
     )

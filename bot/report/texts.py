@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.core.config import ReviewSettings
 from bot.core.model import ChangeSet, FileChange, Finding, Severity
 from bot.pipeline.coverage import coverage_of
 from bot.report import markdown as md
@@ -179,39 +180,91 @@ class ReviewPlan:
         return {c.fingerprint: "comment" for c in self.comments} | {fp: "body" for fp, _ in self.body_items}
 
 
-def plan_review(findings: Sequence[Finding], changes: Mapping[str, FileChange], docs_url: str) -> ReviewPlan:
-    comments: list[ReviewComment] = []
-    body: list[tuple[str, str]] = []
-    for f in findings:
-        fp = fingerprint(f)
+def plan_review(
+    findings: Sequence[Finding],
+    changes: Mapping[str, FileChange],
+    docs_url: str,
+    settings: ReviewSettings | None = None,
+) -> ReviewPlan:
+    """A calm review: findings below ``min_severity`` stay in the check summary; the worst ones on
+    lines of the diff become inline comments (several rules on one line share one comment), up to
+    ``max_inline_comments``; the rest are listed in the review body."""
+    settings = settings or ReviewSettings()
+    floor = Severity.parse(settings.min_severity)
+    kept = sorted((f for f in findings if f.severity >= floor), key=lambda f: (-f.severity, f.sort_key()))
+    by_line: dict[tuple[str, int], list[Finding]] = {}
+    off_diff: list[Finding] = []
+    for f in kept:
         change = changes.get(f.path)
         if f.line is not None and change is not None and f.line in change.commentable_lines:
-            comments.append(ReviewComment(fp, f.path, f.line, comment_body(f, fp, docs_url)))
+            by_line.setdefault((f.path, f.line), []).append(f)
         else:
-            body.append((fp, body_item(f, fp, docs_url)))
+            off_diff.append(f)
+    comments: list[ReviewComment] = []
+    body: list[tuple[str, str]] = []
+    for (path, line), group in by_line.items():
+        if len(comments) < settings.max_inline_comments:
+            fp = _group_fingerprint(group)
+            comments.append(ReviewComment(fp, path, line, comment_body(group, fp, docs_url)))
+        else:
+            off_diff.extend(group)
+    for f in off_diff:
+        fp = fingerprint(f)
+        body.append((fp, body_item(f, fp, docs_url)))
     return ReviewPlan(comments, body)
 
 
-def comment_body(f: Finding, fp: str, docs_url: str) -> str:
-    rule = RULES.get(f.rule)
-    why = rule.explanation.split("\n\n")[0].replace("\n", " ").removeprefix("What goes wrong: ") if rule else ""
-    parts = [
-        f"{ICON[f.severity]} **{md.code(f.rule)}** ({f.severity.label})",
-        "",
-        md.message(f.message),
-    ]
-    if why:
-        parts += ["", f"**Why it breaks a deploy:** {why}"]
-    parts += ["", f"**Fix:** {md.message(f.help)}"]
-    if f.suggestion is not None:
-        fence = "`" * max(3, max((len(m) for m in re.findall(r"`+", f.suggestion)), default=0) + 1)
-        parts += ["", f"{fence}suggestion", f.suggestion, fence]
-    parts += [
-        "",
-        f"<sub>[About {md.code(f.rule)}]({rule_url(docs_url, f.rule)}) · "
-        f"to accept it, add `migration-guard: ignore {f.rule} <reason>` in a comment above the line</sub>",
-        MARKER.format(fp),
-    ]
+def _group_fingerprint(group: Sequence[Finding]) -> str:
+    if len(group) == 1:
+        return fingerprint(group[0])
+    return hashlib.sha256("\0".join(sorted(fingerprint(f) for f in group)).encode()).hexdigest()[:16]
+
+
+#: the heading the "why" paragraph goes under, by how sure the harm is
+WHY = {Severity.ERROR: "Why it breaks a deploy", Severity.WARNING: "Why it can hurt", Severity.NOTICE: "Why it matters"}
+COMMENT_LIMIT = 1_500  # characters a reader takes in at a glance; the rule page has the rest
+
+
+def why_paragraph(rule_id: str) -> str:
+    """The rule's own explanation of the harm (its first paragraph after the one-line title),
+    without its label ("What goes wrong:", "Lock:")."""
+    rule = RULES.get(rule_id)
+    if rule is None:
+        return ""
+    paragraphs = [p.replace("\n", " ").strip() for p in rule.explanation.split("\n\n") if p.strip()]
+    if len(paragraphs) < 2:
+        return ""
+    return re.sub(r"^(What goes wrong|Lock|Why):\s*", "", paragraphs[1])
+
+
+def _shortened(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    end = cut.rfind(". ")
+    return cut[: end + 1] if end > limit // 2 else cut.rstrip() + "…"
+
+
+def comment_body(group: Sequence[Finding] | Finding, fp: str, docs_url: str) -> str:
+    """One inline comment: per finding the message, the why (under a heading that fits its
+    severity), the fix, a suggestion when one is verified; one link line; about 1,500 characters."""
+    findings = [group] if isinstance(group, Finding) else list(group)
+    parts: list[str] = []
+    for f in findings:
+        if parts:
+            parts += ["", "---", ""]
+        parts += [f"{ICON[f.severity]} **{md.code(f.rule)}** ({f.severity.label}): {md.message(f.message)}"]
+        why = why_paragraph(f.rule)
+        if why:
+            budget = max(200, (COMMENT_LIMIT - 600) // len(findings))
+            parts += ["", f"**{WHY[f.severity]}:** {_shortened(why, budget)}"]  # our own docs: Markdown as written
+        parts += ["", f"**Fix:** {md.message(f.help)}"]
+        if f.suggestion is not None:
+            fence = "`" * max(3, max((len(m) for m in re.findall(r"`+", f.suggestion)), default=0) + 1)
+            parts += ["", f"{fence}suggestion", f.suggestion, fence]
+    links = " · ".join(f"[About {md.code(f.rule)}]({rule_url(docs_url, f.rule)})" for f in findings)
+    parts += ["", f"<sub>{links} · to accept, write `migration-guard: ignore <rule> <reason>` above the line</sub>",
+              MARKER.format(fp)]  # fmt: skip
     return "\n".join(parts)
 
 

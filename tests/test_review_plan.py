@@ -1,0 +1,60 @@
+"""A calm review: what becomes an inline comment, what goes to the body, what stays in the summary."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.config import ConfigError, ReviewSettings
+from bot.core.model import ChangeStatus, FileChange, Finding, Severity
+from bot.pipeline.configuration import read_config
+from bot.report.texts import COMMENT_LIMIT, plan_review
+
+PATH = "db/migrations/00002_x.sql"
+CHANGE = {PATH: FileChange(ChangeStatus.ADDED, PATH, changed_lines=frozenset(range(1, 40)))}
+DOCS = "https://docs.example/{rule}"
+
+
+def finding(rule: str, severity: Severity, line: int) -> Finding:
+    return Finding(rule, severity, PATH, line, f"{rule} on line-independent words.", "Do the safe thing.", "goose")
+
+
+def test_notices_stay_in_the_check_summary() -> None:
+    plan = plan_review([finding("migration-naming", Severity.NOTICE, 1)], CHANGE, DOCS)
+    assert (plan.comments, plan.body_items) == ([], [])
+
+
+def test_the_cap_keeps_the_worst_inline_and_lists_the_rest_in_the_body() -> None:
+    findings = [
+        finding("ban-drop-column", Severity.WARNING, 3),
+        finding("missing-rollback", Severity.ERROR, 9),
+        finding("require-concurrent-index-creation", Severity.WARNING, 5),
+    ]
+    plan = plan_review(findings, CHANGE, DOCS, ReviewSettings(max_inline_comments=2))
+    assert [(c.line, c.body.split("**")[1]) for c in plan.comments] == [(9, "`missing-rollback`"), (3, "`ban-drop-column`")]
+    assert len(plan.body_items) == 1 and "`require-concurrent-index-creation`" in plan.body_items[0][1]
+
+
+def test_min_severity_error_keeps_warnings_out_of_the_review() -> None:
+    plan = plan_review([finding("ban-drop-column", Severity.WARNING, 3)], CHANGE, DOCS, ReviewSettings(min_severity="error"))
+    assert (plan.comments, plan.body_items) == ([], [])
+
+
+def test_two_rules_on_one_line_share_one_comment_with_the_rules_own_why() -> None:
+    plan = plan_review(
+        [finding("require-concurrent-index-creation", Severity.WARNING, 4), finding("migration-out-of-order", Severity.ERROR, 4)],
+        CHANGE, DOCS,
+    )  # fmt: skip
+    (comment,) = plan.comments
+    assert comment.body.startswith("🛑 **`migration-out-of-order`** (error): ")
+    assert "**Why it breaks a deploy:** while this branch was open" in comment.body
+    assert "**Why it can hurt:** `CREATE INDEX` takes a SHARE lock" in comment.body  # the Lock: paragraph
+    assert "A migration added by the change sorts before" not in comment.body  # not the title again
+    assert comment.body.count("<!-- migration-guard:fp=") == 1
+    assert len(comment.body) <= COMMENT_LIMIT + 500
+
+
+def test_review_settings_are_read_from_the_configuration() -> None:
+    config = read_config("review:\n  max_inline_comments: 5\n  min_severity: error\n", "cfg")
+    assert config.review == ReviewSettings(max_inline_comments=5, min_severity="error")
+    with pytest.raises(ConfigError, match=r"review\.loud: unknown key"):
+        read_config("review:\n  loud: true\n", "cfg")
