@@ -41,12 +41,12 @@ def test_two_open_prs_adding_the_same_version_both_hear_of_it(app: Harness, repo
     app.open(2, head="tags")
     app.settle()
     (message,) = conflicts(app, app.double.pulls[2].head_sha)
-    assert message.startswith("#1 also adds version `2` (`db/migrations/00002_orders.sql`): whichever merges second")
+    assert message.startswith("#1 also adds version 2 (db/migrations/00002_orders.sql): whichever merges second")
 
     app.send("pull_request", app.pr_event("synchronize", 1))
     app.settle()
     (message,) = conflicts(app, app.double.pulls[1].head_sha)
-    assert message.startswith("#2 also adds version `2` (`db/migrations/00002_tags.sql`)")
+    assert message.startswith("#2 also adds version 2 (db/migrations/00002_tags.sql)")
     assert app.check_run(app.double.pulls[2].head_sha)["conclusion"] == "neutral"
 
 
@@ -60,7 +60,7 @@ def test_alembic_children_of_the_same_parent(app: Harness, repo: Repo) -> None:
     app.open(2, head="two")
     app.settle()
     assert conflicts(app, app.double.pulls[2].head_sha) == [
-        "#1 also adds `b2` after `a1`: whichever merges second must re-parent (two heads otherwise).\n\nFix: "
+        "#1 also adds b2 after a1: whichever merges second must re-parent (two heads otherwise).\n\nFix: "
         "Agree with #1 who merges first; the other re-parents onto it or adds a merge migration."
     ]
 

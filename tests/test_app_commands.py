@@ -90,7 +90,7 @@ def test_waiver_moves_the_finding_and_stops_failing_until_the_file_changes(app: 
     assert replies(app)[-1].startswith(f"@octocat Waived `missing-rollback` on `{M}/00002_orders.sql`")
     waived_run = max(app.double.check_runs.values(), key=lambda r: r["id"])
     assert waived_run["conclusion"] == "success"
-    assert "#### Waived (1)" in waived_run["output"]["summary"]
+    assert "### Waived (1)" in waived_run["output"]["summary"]
     assert "*Waived by octocat:* orders are append\\-only" in waived_run["output"]["summary"]
 
     # A later change to the file ends the waiver.

@@ -58,3 +58,20 @@ def test_review_settings_are_read_from_the_configuration() -> None:
     assert config.review == ReviewSettings(max_inline_comments=5, min_severity="error")
     with pytest.raises(ConfigError, match=r"review\.loud: unknown key"):
         read_config("review:\n  loud: true\n", "cfg")
+
+
+def test_the_check_summary_lists_the_worst_first_with_counts_per_file() -> None:
+    from bot.report.texts import Checked, check_report
+
+    findings = [
+        finding("migration-naming", Severity.NOTICE, 1),
+        finding("ban-drop-column", Severity.WARNING, 3),
+        finding("missing-rollback", Severity.ERROR, 9),
+        finding("duplicate-migration-version", Severity.ERROR, 1),
+    ]
+    report = check_report(findings, 1, Checked("main", "a" * 40, "b" * 40), DOCS)
+    summary = report.summary
+    order = [summary.index(h) for h in ("### 🛑 Errors (2)", "### ⚠️ Warnings (1)", "### ℹ️ Notices (1)")]
+    assert order == sorted(order)
+    assert f"#### `{PATH}` (2)" in summary
+    assert all("`" not in a["message"] for a in report.annotations)  # annotations are plain text

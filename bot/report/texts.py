@@ -103,19 +103,24 @@ def check_report(
     title = f"{', '.join(counts)} in {changed}" if counts else f"No problems in {changed}"
 
     lines = [f"**Migration Guard** checked {changed}: " + (", ".join(counts) + "." if counts else "no problems found.")]
-    by_path: dict[str, list[Finding]] = defaultdict(list)
-    for f in findings:
-        by_path[f.path].append(f)
-    for path, group in by_path.items():
-        lines += ["", f"#### {md.code(path)}"]
-        for f in group:
-            where = f"line {f.line}" if f.line is not None else "whole file"
-            lines.append(
-                f"- {ICON[f.severity]} **{where}** · [{md.code(f.rule)}]({rule_url(docs_url, f.rule)}): "
-                f"{md.message(f.message)} *Fix:* {md.message(f.help)}"
-            )
+    for severity, heading in ((Severity.ERROR, "Errors"), (Severity.WARNING, "Warnings"), (Severity.NOTICE, "Notices")):
+        of_severity = [f for f in findings if f.severity is severity]
+        if not of_severity:
+            continue  # worst first: errors, then warnings, then notices, then what was waived
+        lines += ["", f"### {ICON[severity]} {heading} ({len(of_severity)})"]
+        by_path: dict[str, list[Finding]] = defaultdict(list)
+        for f in of_severity:
+            by_path[f.path].append(f)
+        for path, group in by_path.items():
+            lines += ["", f"#### {md.code(path)} ({len(group)})"]
+            for f in group:
+                where = f"line {f.line}" if f.line is not None else "whole file"
+                lines.append(
+                    f"- **{where}** · [{md.code(f.rule)}]({rule_url(docs_url, f.rule)}): "
+                    f"{md.message(f.message)} *Fix:* {md.message(f.help)}"
+                )
     if waived:
-        lines += ["", f"#### Waived ({len(waived)})"]
+        lines += ["", f"### Waived ({len(waived)})"]
         for f, waiver in waived:
             where = f"line {f.line}" if f.line is not None else "whole file"
             lines.append(
@@ -143,6 +148,11 @@ def check_report(
     return CheckReport(conclusion, title, summary, [annotation(f) for f in findings])
 
 
+def plain(text: str) -> str:
+    """Annotations are shown as plain text: no Markdown code marks."""
+    return text.replace("`", "")
+
+
 def simple_report(conclusion: str, title: str, summary: str) -> CheckReport:
     return CheckReport(conclusion, title, summary)
 
@@ -155,7 +165,7 @@ def annotation(f: Finding) -> dict:
         "end_line": f.end_line or line,
         "annotation_level": LEVEL[f.severity],
         "title": f.rule,
-        "message": f"{f.message}\n\nFix: {f.help}"[:60_000],
+        "message": plain(f"{f.message}\n\nFix: {f.help}")[:60_000],
     }
 
 
