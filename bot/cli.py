@@ -17,6 +17,7 @@ from bot import __version__
 from bot.core.config import DEFAULT_PATH, Config, ConfigError
 from bot.core.model import RefInfo
 from bot.core.settings import SettingsError
+from bot.core.suggest import did_you_mean
 from bot.demo import run_demo
 from bot.pipeline.configuration import read_config
 from bot.pipeline.detect import unmatched_paths
@@ -130,7 +131,7 @@ def _list_rules() -> int:
 def _explain(rule_id: str) -> int:
     rule = RULES.get(rule_id)
     if rule is None:
-        raise UsageError(f"unknown rule {rule_id!r} (see `migration-guard rules`)")
+        raise UsageError(f"unknown rule {rule_id!r}{did_you_mean(rule_id, RULES)} (see `migration-guard rules`)")
     print(f"{rule.id} ({rule.severity.label} by default)\n\n{rule.explanation}")
     return EXIT_OK
 

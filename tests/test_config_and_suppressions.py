@@ -19,10 +19,12 @@ def feature_without_down(repo: Repo, config: str | None = None, text: str = GOOS
 @pytest.mark.parametrize(
     ("config", "error"),
     [
-        ("rulez: {}\n", ".github/migration-guard.yml: rulez: unknown key"),
+        ("rulez: {}\n", ".github/migration-guard.yml: rulez: unknown key (did you mean `rules`?); valid keys: paths, "
+         "deployed, rules, ignore_paths, dialect, max_tables_per_migration, limits, review, naming_pattern"),
         (
             "rules:\n  missing-rollbak: off\n",
-            ".github/migration-guard.yml: rules: unknown rule 'missing-rollbak' (see `migration-guard rules`)",
+            ".github/migration-guard.yml: rules: unknown rule 'missing-rollbak' (did you mean `missing-rollback`?) "
+            "(see `migration-guard rules`)",
         ),
         (
             "rules:\n  missing-rollback: fatal\n",

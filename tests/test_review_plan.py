@@ -75,3 +75,20 @@ def test_the_check_summary_lists_the_worst_first_with_counts_per_file() -> None:
     assert order == sorted(order)
     assert f"#### `{PATH}` (2)" in summary
     assert all("`" not in a["message"] for a in report.annotations)  # annotations are plain text
+
+
+def test_a_mistyped_name_gets_a_did_you_mean_everywhere() -> None:
+    with pytest.raises(ConfigError) as key:
+        read_config("limts:\n  seconds: 3\n", "cfg")
+    assert "limts: unknown key (did you mean `limits`?); valid keys: paths," in str(key.value)
+    with pytest.raises(ConfigError) as nested:
+        read_config("review:\n  max_inline_comment: 3\n", "cfg")
+    assert "(did you mean `max_inline_comments`?); valid keys: max_inline_comments, min_severity" in str(nested.value)
+    with pytest.raises(ConfigError) as rule:
+        read_config("rules:\n  missing-rolback: off\n", "cfg")
+    assert "unknown rule 'missing-rolback' (did you mean `missing-rollback`?)" in str(rule.value)
+
+    from bot.pipeline.suppressions import find_suppressions
+
+    _, bad = find_suppressions("x.sql", "-- migration-guard: ignore missing-rolback it is fine\n", {"missing-rollback"})
+    assert bad[0].problem == "names unknown rule `missing-rolback` (did you mean `missing-rollback`?)"

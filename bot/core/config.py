@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from bot.core.safe_regex import UnsafePattern, compile_pattern
+from bot.core.suggest import did_you_mean
 
 DEFAULT_PATH = ".github/migration-guard.yml"
 
@@ -165,11 +166,25 @@ class Config(_Strict):
         known = info.context.rule_ids if isinstance(info.context, Vocabulary) else None
         for rule_id in value:
             if known is not None and rule_id not in known:
-                raise ValueError(f"unknown rule {rule_id!r} (see `migration-guard rules`)")
+                raise ValueError(f"unknown rule {rule_id!r}{did_you_mean(str(rule_id), known)} (see `migration-guard rules`)")
         return {k: "off" if v is False else v for k, v in value.items()}
 
     def ignored(self, path: str) -> bool:
         return any(fnmatchcase(path, pattern) for pattern in self.ignore_paths)
+
+
+def _key_hint(location: tuple[int | str, ...]) -> str:
+    """The keys valid where an unknown one was written: the closest, and the whole list."""
+    model: type[BaseModel] = Config
+    for part in location[:-1]:
+        field = model.model_fields.get(str(part))
+        annotation = field.annotation if field is not None else None
+        inner = [a for a in getattr(annotation, "__args__", (annotation,)) if isinstance(a, type) and issubclass(a, BaseModel)]
+        if not inner:
+            return ""
+        model = inner[0]
+    keys = list(model.model_fields)
+    return f"{did_you_mean(str(location[-1]), keys)}; valid keys: {', '.join(keys)}"
 
 
 def parse_config(text: str, source: str, vocabulary: Vocabulary) -> Config:
@@ -192,5 +207,5 @@ def parse_config(text: str, source: str, vocabulary: Vocabulary) -> Config:
         location = ".".join(str(part) for part in error["loc"]) or "(top level)"
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
-            message = "unknown key"
+            message = "unknown key" + _key_hint(error["loc"])
         raise ConfigError(f"{source}: {location}: {message}") from None

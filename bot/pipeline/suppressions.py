@@ -13,6 +13,7 @@ import tokenize
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from bot.core.suggest import did_you_mean
 from bot.core.textfile import UnreadableFile
 from bot.syntax.sqltext import iter_comments
 from bot.syntax.treesitter import comments, language_for, parse
@@ -71,7 +72,7 @@ def find_suppressions(path: str, text: str, known_rules: set[str]) -> tuple[list
         elif len(words) < 2:
             bad.append(BadSuppression(path, line, "names no rule"))
         elif words[1] not in known_rules:
-            bad.append(BadSuppression(path, line, f"names unknown rule `{words[1]}`"))
+            bad.append(BadSuppression(path, line, f"names unknown rule `{words[1]}`{did_you_mean(words[1], known_rules)}"))
         elif len(words) < 3 or not words[2].strip():
             bad.append(BadSuppression(path, line, f"ignores `{words[1]}` without a reason"))
         else:

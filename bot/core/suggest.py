@@ -1,0 +1,12 @@
+"""``Did you mean ...?`` for every name a user types: rule ids, configuration keys."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+def did_you_mean(typed: str, known: Iterable[str]) -> str:
+    """`` (did you mean `limits`?)`` for the closest known name, or an empty string."""
+    close = difflib.get_close_matches(typed, sorted(known), n=1, cutoff=0.6)
+    return f" (did you mean `{close[0]}`?)" if close else ""
