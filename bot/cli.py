@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -70,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--config", help=f"configuration file (default: {DEFAULT_PATH} in the repository)")
     check.add_argument("--format", choices=("text", "json", "sarif"), default="text", help="output format")
     check.add_argument("--output", help="write the report to this file instead of stdout")
+    check.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the text report: auto (a terminal, unless NO_COLOR is set; FORCE_COLOR forces it)",
+    )
     check.add_argument("--no-cache", action="store_true", help="do not read or write the parse cache")
 
     commands.add_parser("rules", help="list every rule with its default severity")
@@ -220,14 +227,22 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if result.failed else EXIT_OK
 
 
+def _colour(args: argparse.Namespace) -> bool:
+    """``--color`` first; for ``auto``: FORCE_COLOR forces it, NO_COLOR or a file or pipe turns it off."""
+    if args.color != "auto":
+        return bool(args.color == "always")
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
 def _emit(result: Result, args: argparse.Namespace) -> None:
     if args.format == "json":
         text = render_json(result)
     elif args.format == "sarif":
         text = render_sarif(result)
     else:
-        colour = args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        text = render_text(result, colour=colour)
+        text = render_text(result, colour=_colour(args), width=shutil.get_terminal_size((100, 24)).columns)
     if args.output:
         try:
             Path(args.output).write_text(text, encoding="utf-8")

@@ -9,6 +9,7 @@ import sys
 from contextlib import redirect_stdout
 from pathlib import Path
 
+import pytest
 from inline_snapshot import snapshot
 
 from bot.cli import main
@@ -25,7 +26,8 @@ def collision(repo: Repo) -> Repo:
     return repo.checkout("feature")
 
 
-def test_text_report(repo: Repo) -> None:
+def test_text_report(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "100")  # the report wraps to the terminal's width
     outcome = collision(repo).check("--base", "main", fmt="text")
     assert outcome.code == 1
     assert outcome.err == ""
@@ -35,9 +37,14 @@ Checked: goose in db/migrations (2 migrations)
 Against: base main (<main>), also counted as deployed
 
 db/migrations/00002_orders.sql
-     1  error    migration-out-of-order  `db/migrations/00002_orders.sql` (version 2) sorts before `db/migrations/00003_tags.sql` (version 3), already on main: goose refuses to migrate (missing migrations) unless run with -allow-missing.
+     1  error    migration-out-of-order  `db/migrations/00002_orders.sql` (version 2) sorts before
+        `db/migrations/00003_tags.sql` (version 3), already on main: goose refuses to migrate
+        (missing migrations) unless run with -allow-missing.
+        | -- +goose Up
         fix: Rebase and rename it to `db/migrations/00004_orders.sql`.
-     1  error    missing-rollback  `db/migrations/00002_orders.sql` cannot be rolled back: it has no `-- +goose Down` section.
+     1  error    missing-rollback  `db/migrations/00002_orders.sql` cannot be rolled back: it has no
+        `-- +goose Down` section.
+        | -- +goose Up
         fix: Add a `-- +goose Down` section with the SQL that reverses the up section.
 
 1 changed migration checked: 2 errors, 0 warnings, 0 notices.
@@ -221,3 +228,14 @@ def test_parse_cache_gives_identical_results(repo: Repo) -> None:
         outputs.append(buffer.getvalue())
     assert outputs[0] == outputs[1]
     assert (repo.root / ".git" / "migration-guard" / "parse-cache.sqlite3").is_file()
+
+
+def test_colour_is_chosen_by_flag_and_environment(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    collision(repo)
+    always = repo.check("--base", "main", "--color", "always", fmt="text").out
+    assert "\x1b[31merror  \x1b[0m  " in always  # padded before colouring: columns stay aligned
+    assert "\x1b[31;1m1 changed migration checked: 2 errors" in always  # the outcome line, in red
+    assert "\x1b[" not in repo.check("--base", "main", "--color", "never", fmt="text").out
+    assert "\x1b[" not in repo.check("--base", "main", fmt="text").out  # auto: not a terminal
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert "\x1b[31m" in repo.check("--base", "main", fmt="text").out

@@ -8,6 +8,7 @@ and rule, which the JSON contract promises.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from bot.core.config import Config, Limits
@@ -26,6 +27,8 @@ class Result:
     suppressed: tuple[tuple[Finding, Suppression], ...]
     migrations_checked: int
     coverage: Coverage = field(default_factory=Coverage)
+    #: the head-side text of the changed files, for code frames under findings
+    sources: Mapping[str, str] = field(default_factory=dict)
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)
@@ -131,4 +134,4 @@ def run(cs: ChangeSet, config: Config, parallel: bool = False, deadline: float |
     checked = len(
         {m.path for m in cs.touched_migrations()} | {f.path for f in cs.head.failures if f.path in cs.touched}
     )
-    return Result(tuple(dict.fromkeys(final)), tuple(suppressed), checked, coverage_of(cs))
+    return Result(tuple(dict.fromkeys(final)), tuple(suppressed), checked, coverage_of(cs), cs.texts)

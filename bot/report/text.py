@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from itertools import groupby
 
 from bot.core.model import Severity
@@ -11,7 +12,11 @@ from bot.pipeline.engine import Result
 _COLOUR = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.NOTICE: "36"}
 
 
-def render(result: Result, colour: bool = False) -> str:
+def render(result: Result, colour: bool = False, width: int = 100) -> str:
+    """Findings grouped by file: line, severity, rule and message in aligned columns (padded
+    before colouring), the message wrapped under itself, the offending source line as a code
+    frame, then the fix and a verified suggestion; the summary line coloured by outcome."""
+
     def paint(text: str, code: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if colour else text
 
@@ -26,14 +31,22 @@ def render(result: Result, colour: bool = False) -> str:
         lines.append(paint(f"Against: {refs}", "2"))
     lines += [paint(f"Note: {note.replace('`', '')}", "2") for note in cov.notes]
     lines.append("")
+    width = max(width, 60)
     for path, group in groupby(result.findings, key=lambda f: f.path):
         lines.append(paint(path, "1"))
+        source = result.sources.get(path, "").splitlines()
         for f in group:
             where = f"{f.line}" if f.line is not None else "-"
-            lines.append(
-                f"  {where:>4}  {paint(f.severity.label, _COLOUR[f.severity]):<7}  {paint(f.rule, '1')}  {f.message}"
-            )
-            lines.append(f"        {paint('fix:', '2')} {f.help}")
+            head = f"  {where:>4}  {paint(f'{f.severity.label:<7}', _COLOUR[f.severity])}  {paint(f.rule, '1')}  "
+            indent = 2 + 4 + 2 + 7 + 2 + len(f.rule) + 2
+            hanging = " " * 8
+            message = _wrap(f.message, width=max(width - indent, 30)) or [""]
+            lines.append(head + message[0])
+            lines += [hanging + part for part in _wrap(" ".join(message[1:]), width=width - len(hanging))]
+            if f.line is not None and 0 < f.line <= len(source) and source[f.line - 1].strip():
+                lines.append(f"{hanging}{paint('|', '2')} {source[f.line - 1].rstrip()[: width - 10]}")
+            lines += _wrap(f.help, width=width, initial_indent=f"{hanging}{paint('fix:', '2')} ",
+                           subsequent_indent=hanging + "     ")  # fmt: skip
             if f.suggestion is not None:
                 lines.append(f"        {paint('suggested line:', '2')} {f.suggestion.strip()}")
         lines.append("")
@@ -41,19 +54,29 @@ def render(result: Result, colour: bool = False) -> str:
     checked = result.migrations_checked
     noun = "migration" if checked == 1 else "migrations"
     if not result.findings:
-        lines.append(
-            f"{checked} changed {noun} checked: no problems found."
-            if checked
-            else "No migration changed: nothing to check."
-        )
+        summary = f"{checked} changed {noun} checked: no problems found." if checked else "No migration changed: nothing to check."
+        lines.append(paint(summary, "32") if checked else summary)
     else:
-        lines.append(
+        summary = (
             f"{checked} changed {noun} checked: {_plural(errors, 'error')}, {_plural(warnings, 'warning')}, "
             f"{_plural(notices, 'notice')}."
         )
+        lines.append(paint(summary, "31;1" if errors else "33" if warnings else "36"))
     if result.suppressed:
         lines.append(f"{_plural(len(result.suppressed), 'finding')} suppressed inline.")
     return "\n".join(lines) + "\n"
+
+
+def _wrap(text: str, width: int, initial_indent: str = "", subsequent_indent: str = "") -> list[str]:
+    """Wrapped at spaces only: rule ids, paths and SQL keep their hyphens and stay whole."""
+    return textwrap.wrap(
+        text,
+        width=width,
+        initial_indent=initial_indent,
+        subsequent_indent=subsequent_indent,
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
 
 
 def _plural(n: int, word: str) -> str:
