@@ -62,6 +62,7 @@ def finding(
         m.framework,
         end_line=op.end_line if op.end_line and op.end_line != op.line else None,
         suggestion=op.suggestion if suggestion else None,
+        suggestion_lines=op.suggestion_lines if suggestion and op.suggestion is not None else None,
     )
 
 

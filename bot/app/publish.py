@@ -15,7 +15,7 @@ import logging
 from githubkit.exception import RequestFailed
 
 from bot.github.client import RepoApi
-from bot.report.texts import MARKER_RE, CheckReport, ReviewPlan, review_body
+from bot.report.texts import MARKER_RE, CheckReport, ReviewComment, ReviewPlan, review_body
 from bot.store import Job, Store
 
 log = logging.getLogger("migration_guard.publish")
@@ -102,7 +102,7 @@ def _post_review(api: RepoApi, number: int, head_sha: str, comments: list, items
         "commit_id": head_sha,
         "event": "COMMENT",
         "body": review_body([line for _, line in items], len(comments)),
-        "comments": [{"path": c.path, "line": c.line, "side": "RIGHT", "body": c.body} for c in comments],
+        "comments": [_placed(c) for c in comments],
     }
     try:
         return api.create_review(number, data)
@@ -154,3 +154,11 @@ def _hide(api: RepoApi, store: Store, number: int, fingerprints: list[str]) -> N
         match = MARKER_RE.search(comment.body or "")
         if match and match.group(1) in wanted:
             api.minimize_comment(comment.node_id)
+
+
+def _placed(comment: ReviewComment) -> dict[str, object]:
+    """A review comment as GitHub takes it: a multi-line suggestion spans ``start_line``..``line``."""
+    placed: dict[str, object] = {"path": comment.path, "line": comment.line, "side": "RIGHT", "body": comment.body}
+    if comment.start_line is not None and comment.start_line < comment.line:
+        placed.update(start_line=comment.start_line, start_side="RIGHT")
+    return placed

@@ -273,7 +273,18 @@ class Finding:
     help: str
     framework: str
     end_line: int | None = None
-    suggestion: str | None = None  # replacement text for ``line`` when the fix is a one-line edit
+    suggestion: str | None = None  # replacement text (lines joined by newlines) for ``suggestion_lines``
+    #: the lines (first, last; 1-based, inclusive) the suggestion replaces; ``None``: just ``line``
+    suggestion_lines: tuple[int, int] | None = None
+
+    @property
+    def suggested_range(self) -> tuple[int, int] | None:
+        """The lines a suggestion replaces, when there is one."""
+        if self.suggestion is None:
+            return None
+        if self.suggestion_lines is not None:
+            return self.suggestion_lines
+        return (self.line, self.line) if self.line is not None else None
 
     def sort_key(self) -> tuple[str, int, str]:
         return (self.path, self.line or 0, self.rule)

@@ -74,6 +74,9 @@ class Operation:
     context: str = ""
     detail: str = ""  # what the statement is, for messages ("CREATE INDEX", "add_index", ...)
     suggestion: str | None = None  # the source line rewritten, when the fix is a local edit
+    #: when the fix spans lines (a marker at the top of the file, then the statement rewritten):
+    #: the lines (first, last) ``suggestion`` replaces, one contiguous range as GitHub requires
+    suggestion_lines: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)

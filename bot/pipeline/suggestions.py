@@ -26,15 +26,17 @@ MAX_VERIFIED = 100
 RuleRunner = Callable[[ChangeSet], Iterable[Finding]]
 
 
-def applied(text: str, line: int, replacement: str) -> str | None:
-    """``text`` with line ``line`` (1-based) replaced by ``replacement`` (its line ending kept)."""
+def applied(text: str, first: int, last: int, replacement: str) -> str | None:
+    """``text`` with lines ``first``..``last`` (1-based, inclusive) replaced by ``replacement``
+    (lines joined by newlines; the last replaced line's ending kept)."""
     lines = text.splitlines(keepends=True)
-    if not 0 < line <= len(lines):
+    if not 0 < first <= last <= len(lines):
         return None
-    original = lines[line - 1]
-    ending = original[len(original.rstrip("\r\n")) :]
-    lines[line - 1] = replacement.rstrip("\r\n") + ending
-    return "".join(lines)
+    original = lines[last - 1]
+    ending = original[len(original.rstrip("\r\n")) :] or "\n"
+    new = [part + "\n" for part in replacement.rstrip("\r\n").split("\n")]
+    new[-1] = new[-1].rstrip("\n") + (ending if last < len(lines) or original.endswith(("\n", "\r")) else "")
+    return "".join(lines[: first - 1] + new + lines[last:])
 
 
 def verified(
@@ -70,9 +72,10 @@ def _problem_after(
     """Why the suggestion must not be offered, or ``None`` when the rewritten file is fine."""
     text = cs.texts.get(finding.path)
     migration = next((m for m in cs.head.migrations if m.path == finding.path and m.role is Role.UP), None)
-    if text is None or finding.line is None or finding.suggestion is None or migration is None:
+    lines = finding.suggested_range
+    if text is None or lines is None or finding.suggestion is None or migration is None:
         return "the rewritten file could not be checked"
-    rewritten = applied(text, finding.line, finding.suggestion)
+    rewritten = applied(text, lines[0], lines[1], finding.suggestion)
     if rewritten is None:
         return "the rewritten file could not be checked"
     reparsed = BY_NAME[migration.framework].parse(
@@ -96,8 +99,9 @@ def _problem_after(
         if setting == "off":
             continue
         severity = Severity.parse(setting) if setting is not None else f.severity
-        if f.rule == finding.rule and f.line == finding.line:
-            return f"the rewritten line still has `{f.rule}`"
+        new_last = lines[0] + len(finding.suggestion.split("\n")) - 1
+        if f.rule == finding.rule and f.line is not None and lines[0] <= f.line <= new_last:
+            return f"the rewritten lines still have `{f.rule}`"
         if severity is Severity.ERROR and (f.rule, f.line) not in errors_before:
             return f"applying it alone would give `{f.rule}`: {f.message.rstrip('.')}"
     return None

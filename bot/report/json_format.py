@@ -25,8 +25,8 @@ def render(result: Result) -> str:
                 "message": f.message,
                 "help": f.help,
                 "framework": f.framework,
-                "suggestion": {"line": f.line, "end_line": f.line, "text": f.suggestion}
-                if f.suggestion is not None and f.line is not None
+                "suggestion": {"line": r[0], "end_line": r[1], "text": f.suggestion}
+                if f.suggestion is not None and (r := f.suggested_range) is not None
                 else None,
             }
             for f in result.findings

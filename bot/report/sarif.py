@@ -49,7 +49,7 @@ def render(result: Result) -> str:
             "partialFingerprints": {"migrationGuard/v1": fingerprint},
             "properties": {"framework": f.framework},
         }
-        if f.suggestion is not None and f.line is not None:  # verified before it got here
+        if f.suggestion is not None and (lines := f.suggested_range) is not None:  # verified before it got here
             entry["fixes"] = [
                 {
                     "description": {"text": f.help},
@@ -58,7 +58,7 @@ def render(result: Result) -> str:
                             "artifactLocation": {"uri": f.path, "uriBaseId": "%SRCROOT%"},
                             "replacements": [
                                 {
-                                    "deletedRegion": {"startLine": f.line, "endLine": f.line},
+                                    "deletedRegion": {"startLine": lines[0], "endLine": lines[1]},
                                     "insertedContent": {"text": f.suggestion},
                                 }
                             ],

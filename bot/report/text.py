@@ -48,7 +48,13 @@ def render(result: Result, colour: bool = False, width: int = 100) -> str:
             lines += _wrap(f.help, width=width, initial_indent=f"{hanging}{paint('fix:', '2')} ",
                            subsequent_indent=hanging + "     ")  # fmt: skip
             if f.suggestion is not None:
-                lines.append(f"        {paint('suggested line:', '2')} {f.suggestion.strip()}")
+                shown = f.suggestion.splitlines() or [""]
+                if len(shown) == 1:
+                    lines.append(f"        {paint('suggested line:', '2')} {shown[0].strip()}")
+                else:
+                    first, last = f.suggested_range or (f.line, f.line)
+                    lines.append(f"        {paint(f'suggested lines {first}-{last}:', '2')}")
+                    lines += [f"        {paint('+', '32')} {s}" for s in shown]
         lines.append("")
     errors, warnings, notices = (result.count(s) for s in (Severity.ERROR, Severity.WARNING, Severity.NOTICE))
     checked = result.migrations_checked

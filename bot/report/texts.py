@@ -12,7 +12,7 @@ import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.core.config import ReviewSettings
@@ -178,6 +178,7 @@ class ReviewComment:
     path: str
     line: int
     body: str
+    start_line: int | None = None  # a multi-line suggestion replaces start_line..line
 
 
 @dataclass(frozen=True)
@@ -213,11 +214,17 @@ def plan_review(
     comments: list[ReviewComment] = []
     body: list[tuple[str, str]] = []
     for (path, line), group in by_line.items():
-        if len(comments) < settings.max_inline_comments:
-            fp = _group_fingerprint(group)
-            comments.append(ReviewComment(fp, path, line, comment_body(group, fp, docs_url)))
-        else:
+        if len(comments) >= settings.max_inline_comments:
             off_diff.extend(group)
+            continue
+        fp = _group_fingerprint(group)
+        commentable = changes[path].commentable_lines
+        span = next((f.suggested_range for f in group if f.suggested_range and f.suggested_range[0] != f.suggested_range[1]), None)
+        if span is not None and len(group) == 1 and all(n in commentable for n in range(span[0], span[1] + 1)):
+            comments.append(ReviewComment(fp, path, span[1], comment_body(group, fp, docs_url), start_line=span[0]))
+        else:  # a suggestion whose lines are not all in the diff is said in words only
+            shown = [f if f.suggested_range in (None, (f.line, f.line)) else replace(f, suggestion=None) for f in group]
+            comments.append(ReviewComment(fp, path, line, comment_body(shown, fp, docs_url)))
     for f in off_diff:
         fp = fingerprint(f)
         body.append((fp, body_item(f, fp, docs_url)))
