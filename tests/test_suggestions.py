@@ -74,22 +74,50 @@ def test_an_offered_suggestion_fixes_its_finding_once_applied(repo: Repo, kind: 
 
 
 @pytest.mark.parametrize(
-    ("path", "text", "base"),
+    ("path", "text", "base", "first_line"),
     [
-        (f"{M}/00002_index.sql", goose("CREATE INDEX users_email ON users (email);"), {f"{M}/00001_users.sql": USERS}),
+        (f"{M}/00002_index.sql", goose("CREATE INDEX users_email ON users (email);"), {f"{M}/00001_users.sql": USERS},
+         "-- +goose NO TRANSACTION"),
+        (f"{M}/00002_index.sql", "-- migrate:up\nCREATE INDEX users_email ON users (email);\n\n-- migrate:down\nSELECT 1;\n",
+         {f"{M}/00001_users.sql": "-- migrate:up\nCREATE TABLE users (id int, email text);\n-- migrate:down\nDROP TABLE users;\n"},
+         "-- migrate:up transaction:false"),
         ("db/migrate/20240102000000_index.rb", RAILS.format(name="Index", body="  def change\n    add_index :users, :email\n  end\n"),
-         {"db/migrate/20240101000000_create_users.rb": CREATE_USERS}),
+         {"db/migrate/20240101000000_create_users.rb": CREATE_USERS}, "class Index < ActiveRecord::Migration[7.1]"),
         ("alembic/versions/b2.py", ALEMBIC.format(body='    op.create_index("ix", "users", ["email"])'),
-         {"alembic/env.py": "", "alembic/versions/a1.py": ALEMBIC_BASE}),
+         {"alembic/env.py": "", "alembic/versions/a1.py": ALEMBIC_BASE}, "    with op.get_context().autocommit_block():"),
     ],
 )  # fmt: skip
-def test_a_concurrent_index_inside_a_transaction_is_said_in_words_not_offered(
-    repo: Repo, path: str, text: str, base: dict[str, str]
+def test_a_concurrent_index_comes_with_the_transaction_turned_off_in_one_edit(
+    repo: Repo, path: str, text: str, base: dict[str, str], first_line: str
 ) -> None:
+    """goose, dbmate, Rails, Alembic: CONCURRENTLY alone would fail inside the migration's
+    transaction, so the suggestion turns it off too, as one contiguous range; applied, it fixes the
+    finding and adds no error."""
     for name, content in base.items():
         repo.write(name, content)
     repo.commit().branch("feature")
     repo.write(path, text).commit()
+    before = repo.findings()
+    (finding,) = [f for f in before if f.rule == "require-concurrent-index-creation"]
+    assert finding.suggestion is not None and finding.suggestion.split("\n")[0] == first_line
+    first, last = finding.suggested_range
+
+    lines = text.splitlines(keepends=True)
+    lines[first - 1 : last] = [part + "\n" for part in finding.suggestion.split("\n")]
+    repo.write(path, "".join(lines)).commit()
+    after = repo.findings()
+    assert [f.rule for f in after if f.rule in ("require-concurrent-index-creation", "ban-concurrent-index-creation-in-transaction")] == []
+    errors = {f.rule for f in before if f.severity.label == "error"}
+    assert {f.rule for f in after if f.severity.label == "error"} <= errors
+
+
+def test_a_prisma_migration_of_several_statements_gets_the_fix_in_words(repo: Repo) -> None:
+    """Prisma runs the whole file in one transaction and has no switch: the migration must be
+    split, which is no single edit; so no suggestion, and the help says why."""
+    d = "prisma/migrations"
+    repo.write(f"{d}/migration_lock.toml", 'provider = "postgresql"\n')
+    repo.write(f"{d}/20240101000000_init/migration.sql", "CREATE TABLE users (id int, email text);\n").commit().branch("feature")
+    repo.write(f"{d}/20240102000000_idx/migration.sql", "ALTER TABLE users ADD COLUMN n int;\nCREATE INDEX ix ON users (email);\n").commit()
     (finding,) = [f for f in repo.findings() if f.rule == "require-concurrent-index-creation"]
     assert finding.suggestion is None
     assert "No one-click fix: applying it alone would give `ban-concurrent-index-creation-in-transaction`" in finding.help
@@ -106,7 +134,9 @@ def test_the_json_and_sarif_contracts_carry_the_suggestion(repo: Repo) -> None:
         "line": 2, "end_line": 2,
         "text": "ALTER TABLE users ADD CONSTRAINT fk FOREIGN KEY (org_id) REFERENCES orgs (id) NOT VALID;",
     }  # fmt: skip
-    assert findings["require-concurrent-index-creation"]["suggestion"] is None  # unsafe here: not offered
+    index = findings["require-concurrent-index-creation"]["suggestion"]  # with the transaction off, lines 1-2
+    assert (index["line"], index["end_line"]) == (1, 2)
+    assert index["text"] == "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY users_email ON users (email);"
 
     sarif = json.loads(repo.check("--base", "main", fmt="sarif").out)
     (fk,) = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "adding-foreign-key-constraint"]
@@ -117,4 +147,4 @@ def test_the_json_and_sarif_contracts_carry_the_suggestion(repo: Repo) -> None:
         "insertedContent": {"text": "ALTER TABLE users ADD CONSTRAINT fk FOREIGN KEY (org_id) REFERENCES orgs (id) NOT VALID;"},
     }]  # fmt: skip
     (index,) = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "require-concurrent-index-creation"]
-    assert "fixes" not in index
+    assert index["fixes"][0]["artifactChanges"][0]["replacements"][0]["deletedRegion"] == {"startLine": 1, "endLine": 2}

@@ -150,11 +150,11 @@ def test_suggestions_for_local_rewrites(repo: Repo) -> None:
         "ALTER TABLE users ADD CONSTRAINT fk_org FOREIGN KEY (org_id) REFERENCES orgs (id);",
     )
     found = {f.rule: f for f in repo.findings()}
-    # goose runs this file in a transaction: CONCURRENTLY alone would fail the deploy, so it is not offered
-    assert found["require-concurrent-index-creation"].suggestion is None
-    assert "applying it alone would give `ban-concurrent-index-creation-in-transaction`" in (
-        found["require-concurrent-index-creation"].help
-    )
+    # goose runs this file in a transaction: CONCURRENTLY alone would fail the deploy, so the
+    # suggestion also turns the transaction off, from the top of the file down to the statement
+    index = found["require-concurrent-index-creation"]
+    assert index.suggested_range == (1, 2)
+    assert index.suggestion == "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY idx_users_email ON users (email);"
     assert found["adding-foreign-key-constraint"].suggestion == (
         "ALTER TABLE users ADD CONSTRAINT fk_org FOREIGN KEY (org_id) REFERENCES orgs (id) NOT VALID;"
     )
@@ -207,8 +207,11 @@ def test_rails_dsl(repo: Repo) -> None:
         ("mixed-schema-and-data-migration", 7),
     ]
     suggestions = {f.rule: f.suggestion for f in repo.findings()}
-    # without `disable_ddl_transaction!`, `algorithm: :concurrently` alone fails the deploy: not offered
-    assert suggestions["require-concurrent-index-creation"] is None
+    # without `disable_ddl_transaction!`, `algorithm: :concurrently` alone fails the deploy: both, in one edit
+    assert suggestions["require-concurrent-index-creation"] == (
+        "class ReworkUsers < ActiveRecord::Migration[7.1]\n  disable_ddl_transaction!\n\n  def change\n"
+        "    add_index :users, :email, algorithm: :concurrently"
+    )
     assert suggestions["adding-foreign-key-constraint"] == "    add_foreign_key :orders, :users, validate: false"
 
 
@@ -264,9 +267,13 @@ def test_alembic_ops(repo: Repo) -> None:
         ("adding-not-nullable-field", 13),
         ("renaming-table", 14),
     ]
-    # outside `autocommit_block()`, postgresql_concurrently=True alone fails the deploy: not offered
+    # postgresql_concurrently=True alone fails inside the migration's transaction: the suggestion
+    # wraps the call in autocommit_block() (two lines for the one)
     suggestion = next(f.suggestion for f in repo.findings() if f.rule == "require-concurrent-index-creation")
-    assert suggestion is None
+    assert suggestion == (
+        "    with op.get_context().autocommit_block():\n"
+        '        op.create_index("ix_users_email", "users", ["email"], postgresql_concurrently=True)'
+    )
 
 
 DJANGO = """from django.db import migrations, models

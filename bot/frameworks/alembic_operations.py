@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from dataclasses import replace
 
 from bot.core.column_types import ColumnType, catalog_only, spelled
 from bot.core.operations import MigrationOps, Op, Operation
@@ -36,8 +37,19 @@ def alembic_operations(text: str, dialect: str) -> MigrationOps:
     if upgrade is None:
         return MigrationOps(dialect=dialect)
     lines = text.splitlines()
-    ops = list(_alembic_block(upgrade.body, dialect, lines, outside=False, batch_tables={}))
+    ops = [_in_autocommit_block(o, lines) for o in _alembic_block(upgrade.body, dialect, lines, outside=False, batch_tables={})]
     return MigrationOps(tuple(ops), transactional=True, dialect=dialect)
+
+
+def _in_autocommit_block(op: Operation, lines: list[str]) -> Operation:
+    """`postgresql_concurrently=True` cannot run in the migration's transaction: the suggestion
+    wraps the call in `with op.get_context().autocommit_block():` (two lines for the one)."""
+    if op.outside_transaction or op.suggestion is None or "postgresql_concurrently=True" not in op.suggestion:
+        return op
+    original = lines[op.line - 1] if 0 < op.line <= len(lines) else ""
+    indent = original[: len(original) - len(original.lstrip())]
+    text = f"{indent}with op.get_context().autocommit_block():\n{indent}    {op.suggestion.strip()}"
+    return replace(op, suggestion=text, suggestion_lines=(op.line, op.line))
 
 
 def _alembic_block(

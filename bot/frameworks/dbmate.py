@@ -27,3 +27,7 @@ class Dbmate(SectionedSqlFramework):
     down_marker = "-- migrate:down"
     unrecognised_message = "no `-- migrate:up` section: dbmate cannot run this file"
     no_transaction = re.compile(r"^--\s*migrate:up\b.*\btransaction:\s*false", re.IGNORECASE | re.MULTILINE)
+
+    def transaction_off(self, lines: list[str], up_line: int) -> tuple[int, list[str]]:
+        """dbmate reads `transaction:false` on the up marker line."""
+        return up_line, [lines[up_line - 1].rstrip() + " transaction:false"]

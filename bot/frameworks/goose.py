@@ -27,3 +27,7 @@ class Goose(SectionedSqlFramework):
     down_marker = "-- +goose Down"
     unrecognised_message = "no `-- +goose Up` annotation: goose cannot run this file"
     no_transaction = re.compile(r"^--\s*\+goose\s+NO\s+TRANSACTION\b", re.IGNORECASE | re.MULTILINE)
+
+    def transaction_off(self, lines: list[str], up_line: int) -> tuple[int, list[str]]:
+        """goose reads `-- +goose NO TRANSACTION` at the top of the file."""
+        return 1, ["-- +goose NO TRANSACTION", lines[0] if lines else ""]

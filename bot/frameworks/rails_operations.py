@@ -174,10 +174,29 @@ def rails_operations(text: str, dialect: str, history: Sequence[Earlier] = ()) -
                     ops.extend(_table_block(node, block, lines))
         elif _method(node) in DATA_METHODS and _rooted_at_constant(node):
             ops.append(Operation(Op.DATA, tsx.line(node), detail=f"{tsx.text(receiver).split('.')[0]}.{_method(node)}"))
+    if transactional and cls is not None:
+        ops = [_with_ddl_transaction_off(o, lines, tsx.line(cls)) for o in ops]
     wanted = {o.table for o in ops if o.kind is Op.ALTER_COLUMN_TYPE and o.column_type and o.table}
     if history and wanted:
         ops = judged(ops, replay_rails([e.text for e in history], wanted), dialect)
     return MigrationOps(tuple(ops), transactional=transactional, dialect=dialect)
+
+
+#: a multi-line suggestion spans at most this many lines (a reviewer must be able to read it)
+MAX_FIX_SPAN = 40
+
+
+def _with_ddl_transaction_off(op: Operation, lines: list[str], class_line: int) -> Operation:
+    """`algorithm: :concurrently` cannot run in the migration's transaction: the suggestion also
+    adds `disable_ddl_transaction!` under the class line, as one edit down to the statement."""
+    if op.suggestion is None or "algorithm: :concurrently" not in op.suggestion:
+        return op
+    if not 0 < class_line < op.line or op.line - class_line > MAX_FIX_SPAN:
+        return replace(op, suggestion=None)
+    indent = lines[class_line - 1][: len(lines[class_line - 1]) - len(lines[class_line - 1].lstrip())] + "  "
+    between = lines[class_line : op.line - 1]
+    text = "\n".join([lines[class_line - 1], f"{indent}disable_ddl_transaction!", "", *between, op.suggestion])
+    return replace(op, suggestion=text, suggestion_lines=(class_line, op.line))
 
 
 def _rooted_at_constant(call: tsx.Node) -> bool:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.core.model import Migration, RollbackIssue, RollbackProblem
-from bot.core.operations import Earlier, MigrationOps
+from bot.core.operations import Earlier, MigrationOps, Operation
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure
 from bot.syntax.sqltext import is_blank_sql
 
@@ -65,6 +65,10 @@ def section_rollback(sections: dict[str, Section], down_marker: str) -> tuple[Ro
     return ()
 
 
+#: a multi-line suggestion spans at most this many lines (a reviewer must be able to read it)
+MAX_FIX_SPAN = 40
+
+
 class SectionedSqlFramework(Framework):
     """A tool whose migrations are ``<version>_<name>.sql`` files with annotated up/down sections."""
     #: the only files it can run (a diff reads nothing else)
@@ -105,7 +109,26 @@ class SectionedSqlFramework(Framework):
 
             ops = judge_with_history(ops, (self.up_sql(e.text) for e in history), dialect)
         transactional = self.no_transaction.search(text) is None
+        if transactional:
+            lines = text.splitlines()
+            ops = [self._with_transaction_off(o, lines, up.line) for o in ops]
         return MigrationOps(tuple(ops), transactional=transactional, dialect=normalise_dialect(dialect))
+
+    def transaction_off(self, lines: list[str], up_line: int) -> tuple[int, list[str]]:
+        """Where this tool is told to run a file outside a transaction: (the first line the edit
+        replaces, what replaces that line)."""
+        raise NotImplementedError
+
+    def _with_transaction_off(self, op: Operation, lines: list[str], up_line: int) -> Operation:
+        """A `CONCURRENTLY` rewrite cannot run in the file's transaction: the suggestion also turns
+        the transaction off, as one contiguous edit from the marker down to the statement."""
+        if op.suggestion is None or "CONCURRENTLY" not in op.suggestion.upper() or op.concurrently:
+            return op
+        first, replaced = self.transaction_off(lines, up_line)
+        if not 0 < first < op.line or op.line - first > MAX_FIX_SPAN:
+            return replace(op, suggestion=None)
+        between = lines[first : op.line - 1]
+        return replace(op, suggestion="\n".join([*replaced, *between, op.suggestion]), suggestion_lines=(first, op.line))
 
     def up_sql(self, text: str) -> str:
         up = split_sections(text, self.marker).get("up")

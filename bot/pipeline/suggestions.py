@@ -83,8 +83,16 @@ def _problem_after(
     )
     if not isinstance(reparsed, Migration):
         return f"the rewritten file would not load ({reparsed.message})" if reparsed else "the rewritten file would not load"
-    # the record as the tree's linking left it (label, rollback files), with what the new text says
-    reparsed = replace(reparsed, namespace=migration.namespace, rollback=migration.rollback)
+    # the record as the tree's linking left it (label, rollback files), with what the new text
+    # says; its rollback's lines below the edit move with the edit
+    shift = len(finding.suggestion.split("\n")) - (lines[1] - lines[0] + 1)
+    rollback = tuple(
+        replace(issue, line=issue.line + shift)
+        if issue.line is not None and issue.line > lines[1] and issue.path in (None, migration.path)
+        else issue
+        for issue in migration.rollback
+    )
+    reparsed = replace(reparsed, namespace=migration.namespace, rollback=rollback)
     job = Job(migration.framework, migration.path, rewritten, cs.dialect_of(migration), cs.history.get(migration.path, ()))
     after = replace(
         cs,
@@ -94,15 +102,26 @@ def _problem_after(
         analysed={**cs.analysed, finding.path: SHARED.analyse(job)},
     )
     remaining = [f for f in run_rules(after) if f.path == finding.path]
+    first, last = lines
+    new_last = first + len(finding.suggestion.split("\n")) - 1
+    shift = new_last - last  # lines below the edit moved by this much
+    rules_in_range = {rule for rule, line in errors_before if line is not None and first <= line <= last}
     for f in remaining:
         setting = config.rules.get(f.rule)
         if setting == "off":
             continue
         severity = Severity.parse(setting) if setting is not None else f.severity
-        new_last = lines[0] + len(finding.suggestion.split("\n")) - 1
-        if f.rule == finding.rule and f.line is not None and lines[0] <= f.line <= new_last:
+        inside = f.line is not None and first <= f.line <= new_last
+        if f.rule == finding.rule and inside:
             return f"the rewritten lines still have `{f.rule}`"
-        if severity is Severity.ERROR and (f.rule, f.line) not in errors_before:
+        if severity is not Severity.ERROR:
+            continue
+        was_there = (
+            f.rule in rules_in_range
+            if inside
+            else (f.rule, f.line - shift if f.line is not None and f.line > new_last else f.line) in errors_before
+        )
+        if not was_there:
             return f"applying it alone would give `{f.rule}`: {f.message.rstrip('.')}"
     return None
 
