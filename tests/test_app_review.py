@@ -219,3 +219,15 @@ def test_a_paths_entry_that_matches_nothing_fails_the_check(app: Harness, repo: 
 
     assert (run["conclusion"], run["output"]["title"]) == ("failure", "Invalid .github/migration-guard.yml")
     assert "paths: `db/migrate` matches no directory on `main`" in run["output"]["summary"]
+
+
+def test_a_multi_line_suggestion_is_posted_over_its_whole_range(app: Harness, repo: Repo) -> None:
+    repo.write(f"{M}/00001_users.sql", GOOSE.format(t="users")).commit().branch("feature")
+    repo.write(f"{M}/00002_index.sql", "-- +goose Up\nCREATE INDEX users_id ON users (id);\n\n-- +goose Down\nDROP INDEX users_id;\n")
+    repo.commit()
+    app.open(1)
+    app.settle()
+    (posted,) = [r.body for r in app.double.requests("POST", r"/pulls/1/reviews$")]
+    (comment,) = [c for c in posted["comments"] if c["path"] == f"{M}/00002_index.sql"]
+    assert (comment["start_line"], comment["start_side"], comment["line"], comment["side"]) == (1, "RIGHT", 2, "RIGHT")
+    assert "```suggestion\n-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY users_id ON users (id);\n```" in comment["body"]
