@@ -58,6 +58,8 @@ class PathIndex:
 
 #: statements judged against the schema before them: a column's new type, an index dropped by name
 NEEDS_SQL_HISTORY = re.compile(r"\bTYPE\b|\bMODIFY\b|\bDROP\s+(INDEX|COLUMN)\b|\bRENAME\s+COLUMN\b", re.IGNORECASE)
+#: a multi-line suggestion spans at most this many lines (a reviewer must be able to read it)
+MAX_FIX_SPAN = 40
 #: the most recent earlier migrations replayed (a long directory's oldest files rarely matter and cost time)
 MAX_SQL_HISTORY = 2_000
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from bot.core.column_types import ColumnType
 from bot.core.operations import Earlier, MigrationOps, Op, Operation
 from bot.core.textfile import UnreadableFile
+from bot.frameworks.base import MAX_FIX_SPAN
 from bot.syntax import treesitter as tsx
 from bot.syntax.dialects import normalise_dialect, runs_on, volatile_call
 from bot.syntax.embedded_sql import analyse_sql
@@ -180,10 +181,6 @@ def rails_operations(text: str, dialect: str, history: Sequence[Earlier] = ()) -
     if history and wanted:
         ops = judged(ops, replay_rails([e.text for e in history], wanted), dialect)
     return MigrationOps(tuple(ops), transactional=transactional, dialect=dialect)
-
-
-#: a multi-line suggestion spans at most this many lines (a reviewer must be able to read it)
-MAX_FIX_SPAN = 40
 
 
 def _with_ddl_transaction_off(op: Operation, lines: list[str], class_line: int) -> Operation:

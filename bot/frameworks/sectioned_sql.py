@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from bot.core.model import Migration, RollbackIssue, RollbackProblem
 from bot.core.operations import Earlier, MigrationOps, Operation
-from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure
+from bot.frameworks.base import MAX_FIX_SPAN, Candidate, Framework, ParseResult, PathIndex, base_name, failure
 from bot.syntax.sqltext import is_blank_sql
 
 
@@ -63,10 +63,6 @@ def section_rollback(sections: dict[str, Section], down_marker: str) -> tuple[Ro
             ),
         )
     return ()
-
-
-#: a multi-line suggestion spans at most this many lines (a reviewer must be able to read it)
-MAX_FIX_SPAN = 40
 
 
 class SectionedSqlFramework(Framework):
