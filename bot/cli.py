@@ -27,6 +27,7 @@ from bot.pipeline.gitrepo import GitError, GitRepo
 from bot.pipeline.parse_cache import file_cache
 from bot.pipeline.snapshot import build_changeset
 from bot.report.json_format import render as render_json
+from bot.report.rule_docs import as_text
 from bot.report.sarif import render as render_sarif
 from bot.report.text import render as render_text
 from rules import RULES
@@ -139,7 +140,7 @@ def _explain(rule_id: str) -> int:
     rule = RULES.get(rule_id)
     if rule is None:
         raise UsageError(f"unknown rule {rule_id!r}{did_you_mean(rule_id, RULES)} (see `migration-guard rules`)")
-    print(f"{rule.id} ({rule.severity.label} by default)\n\n{rule.explanation}")
+    print(as_text(rule))
     return EXIT_OK
 
 

@@ -13,7 +13,7 @@ import importlib
 import inspect
 import pkgutil
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import ModuleType
 
 from bot.core.model import ChangeSet, Finding, Severity
@@ -26,6 +26,8 @@ class Rule:
     summary: str
     explanation: str
     check: Callable[[ChangeSet], Iterable[Finding]] | None  # None: produced by the engine itself
+    #: front end -> (bad example, safe example): rendered by `explain` and the rule page, run as tests
+    examples: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @classmethod
     def from_module(cls, module: ModuleType) -> Rule:
@@ -35,6 +37,7 @@ class Rule:
             summary=module.SUMMARY,
             explanation=inspect.cleandoc(module.__doc__ or ""),
             check=getattr(module, "check", None),
+            examples=dict(getattr(module, "EXAMPLES", {})),
         )
 
 

@@ -23,6 +23,16 @@ SEVERITY = Severity.WARNING
 SUMMARY = "A column with a volatile default rewrites the whole table under an exclusive lock."
 GROUP = "zero-downtime"
 
+#: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
+#: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`
+#: and the rule page, and each run as a test: the bad one must be found, the safe one not.
+EXAMPLES = {
+    'sql': (
+        'ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();',
+        'ALTER TABLE users ADD COLUMN token uuid;',
+    ),
+}
+
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
     for m, _ops, op in each_operation(cs, {Op.ADD_COLUMN}, dialects={"postgres", "mysql"}):

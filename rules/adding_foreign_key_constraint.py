@@ -21,6 +21,24 @@ SEVERITY = Severity.WARNING
 SUMMARY = "PostgreSQL: a foreign key without NOT VALID blocks writes on both tables while it validates."
 GROUP = "zero-downtime"
 
+#: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
+#: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`
+#: and the rule page, and each run as a test: the bad one must be found, the safe one not.
+EXAMPLES = {
+    'sql': (
+        'ALTER TABLE users ADD CONSTRAINT fk_org FOREIGN KEY (org_id) REFERENCES orgs (id);',
+        'ALTER TABLE users ADD CONSTRAINT fk_org FOREIGN KEY (org_id) REFERENCES orgs (id) NOT VALID;',
+    ),
+    'rails': (
+        '  def change\n    add_foreign_key :users, :orgs\n  end',
+        '  def change\n    add_foreign_key :users, :orgs, validate: false\n  end',
+    ),
+    'alembic': (
+        '    op.create_foreign_key("fk_org", "users", "orgs", ["org_id"], ["id"])',
+        '    op.create_foreign_key("fk_org", "users", "orgs", ["org_id"], ["id"], postgresql_not_valid=True)',
+    ),
+}
+
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
     for m, ops, op in each_operation(cs, {Op.ADD_FOREIGN_KEY}, dialects={"postgres"}):

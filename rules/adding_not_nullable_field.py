@@ -21,6 +21,16 @@ SEVERITY = Severity.WARNING
 SUMMARY = "PostgreSQL: SET NOT NULL scans the table under an ACCESS EXCLUSIVE lock."
 GROUP = "zero-downtime"
 
+#: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
+#: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`
+#: and the rule page, and each run as a test: the bad one must be found, the safe one not.
+EXAMPLES = {
+    'sql': (
+        'ALTER TABLE users ALTER COLUMN email SET NOT NULL;',
+        'ALTER TABLE users ADD CONSTRAINT email_nn CHECK (email IS NOT NULL) NOT VALID;\nALTER TABLE users VALIDATE CONSTRAINT email_nn;\nALTER TABLE users ALTER COLUMN email SET NOT NULL;',
+    ),
+}
+
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
     for m, ops, op in each_operation(cs, {Op.SET_NOT_NULL}, dialects={"postgres"}):

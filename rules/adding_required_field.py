@@ -24,6 +24,20 @@ SEVERITY = Severity.ERROR
 SUMMARY = "A NOT NULL column without a default on an existing table fails when the table has rows."
 GROUP = "zero-downtime"
 
+#: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
+#: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`
+#: and the rule page, and each run as a test: the bad one must be found, the safe one not.
+EXAMPLES = {
+    'sql': (
+        'ALTER TABLE users ADD COLUMN age int NOT NULL;',
+        'ALTER TABLE users ADD COLUMN age int NOT NULL DEFAULT 0;',
+    ),
+    'rails': (
+        '  def change\n    add_column :users, :age, :integer, null: false\n  end',
+        '  def change\n    add_column :users, :age, :integer, null: false, default: 0\n  end',
+    ),
+}
+
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
     for m, _ops, op in each_operation(cs, {Op.ADD_COLUMN}, dialects={"postgres", "sqlite", "tsql"}):

@@ -26,6 +26,20 @@ SEVERITY = Severity.ERROR
 SUMMARY = "A CONCURRENTLY index operation inside a transactional migration fails at deploy time."
 GROUP = "zero-downtime"
 
+#: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
+#: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`
+#: and the rule page, and each run as a test: the bad one must be found, the safe one not.
+EXAMPLES = {
+    'sql': (
+        'CREATE INDEX CONCURRENTLY users_email ON users (email);\nALTER TABLE users ADD COLUMN age int;',
+        '-- +goose NO TRANSACTION\nCREATE INDEX CONCURRENTLY users_email ON users (email);',
+    ),
+    'rails': (
+        '  def change\n    add_index :users, :email, algorithm: :concurrently\n  end',
+        '  disable_ddl_transaction!\n\n  def change\n    add_index :users, :email, algorithm: :concurrently\n  end',
+    ),
+}
+
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
     kinds = {Op.CREATE_INDEX, Op.DROP_INDEX}

@@ -22,6 +22,16 @@ SEVERITY = Severity.WARNING
 SUMMARY = "Dropping a column breaks old code that still uses it, and its data cannot come back."
 GROUP = "zero-downtime"
 
+#: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
+#: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`
+#: and the rule page, and each run as a test: the bad one must be found, the safe one not.
+EXAMPLES = {
+    'sql': (
+        'ALTER TABLE users DROP COLUMN name;',
+        'CREATE TABLE scratch (id int, note text);\nALTER TABLE scratch DROP COLUMN note;',
+    ),
+}
+
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
     for m, _ops, op in each_operation(cs, {Op.DROP_COLUMN}):

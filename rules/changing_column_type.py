@@ -26,6 +26,16 @@ SEVERITY = Severity.WARNING
 SUMMARY = "Changing a column's type usually rewrites the table under an exclusive lock."
 GROUP = "zero-downtime"
 
+#: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
+#: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`
+#: and the rule page, and each run as a test: the bad one must be found, the safe one not.
+EXAMPLES = {
+    'sql': (
+        'ALTER TABLE users ALTER COLUMN id TYPE int;',
+        'ALTER TABLE users ALTER COLUMN name TYPE varchar(100);',
+    ),
+}
+
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
     for m, ops, op in each_operation(cs, {Op.ALTER_COLUMN_TYPE}):

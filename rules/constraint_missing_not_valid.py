@@ -22,6 +22,16 @@ SEVERITY = Severity.WARNING
 SUMMARY = "PostgreSQL: a CHECK constraint without NOT VALID scans the table under an exclusive lock."
 GROUP = "zero-downtime"
 
+#: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
+#: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`
+#: and the rule page, and each run as a test: the bad one must be found, the safe one not.
+EXAMPLES = {
+    'sql': (
+        'ALTER TABLE users ADD CONSTRAINT positive CHECK (id > 0);',
+        'ALTER TABLE users ADD CONSTRAINT positive CHECK (id > 0) NOT VALID;',
+    ),
+}
+
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
     for m, _ops, op in each_operation(cs, {Op.ADD_CHECK}, dialects={"postgres"}):

@@ -20,6 +20,16 @@ SEVERITY = Severity.WARNING
 SUMMARY = "PostgreSQL: ADD UNIQUE builds its index under an ACCESS EXCLUSIVE lock."
 GROUP = "zero-downtime"
 
+#: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
+#: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`
+#: and the rule page, and each run as a test: the bad one must be found, the safe one not.
+EXAMPLES = {
+    'sql': (
+        'ALTER TABLE users ADD CONSTRAINT email_unique UNIQUE (email);',
+        '-- +goose NO TRANSACTION\nCREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email);\nALTER TABLE users ADD CONSTRAINT email_unique UNIQUE USING INDEX users_email_key;',
+    ),
+}
+
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
     for m, _ops, op in each_operation(cs, {Op.ADD_UNIQUE}, dialects={"postgres"}):

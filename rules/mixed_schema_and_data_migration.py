@@ -22,6 +22,16 @@ SEVERITY = Severity.WARNING
 SUMMARY = "A migration changes both the schema and the data."
 GROUP = "hygiene"
 
+#: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
+#: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`
+#: and the rule page, and each run as a test: the bad one must be found, the safe one not.
+EXAMPLES = {
+    'sql': (
+        'ALTER TABLE users ADD COLUMN age int;\nUPDATE users SET age = 0;',
+        'UPDATE users SET email = lower(email);',
+    ),
+}
+
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
     for m in cs.judged_migrations():

@@ -23,6 +23,16 @@ SEVERITY = Severity.ERROR
 SUMMARY = "Renaming a column breaks the old code still running during a rolling deploy."
 GROUP = "zero-downtime"
 
+#: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
+#: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`
+#: and the rule page, and each run as a test: the bad one must be found, the safe one not.
+EXAMPLES = {
+    'sql': (
+        'ALTER TABLE users RENAME COLUMN name TO full_name;',
+        'ALTER TABLE users ADD COLUMN full_name varchar(100);',
+    ),
+}
+
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
     for m, _ops, op in each_operation(cs, {Op.RENAME_COLUMN}):

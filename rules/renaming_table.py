@@ -22,6 +22,16 @@ SEVERITY = Severity.ERROR
 SUMMARY = "Renaming a table breaks the old code still running during a rolling deploy."
 GROUP = "zero-downtime"
 
+#: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
+#: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`
+#: and the rule page, and each run as a test: the bad one must be found, the safe one not.
+EXAMPLES = {
+    'sql': (
+        'ALTER TABLE users RENAME TO people;',
+        'CREATE TABLE people (id bigint PRIMARY KEY);',
+    ),
+}
+
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
     for m, _ops, op in each_operation(cs, {Op.RENAME_TABLE}):

@@ -25,6 +25,28 @@ SEVERITY = Severity.WARNING
 SUMMARY = "PostgreSQL: CREATE INDEX on an existing table without CONCURRENTLY blocks writes while it builds."
 GROUP = "zero-downtime"
 
+#: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
+#: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`
+#: and the rule page, and each run as a test: the bad one must be found, the safe one not.
+EXAMPLES = {
+    'sql': (
+        'CREATE INDEX users_email ON users (email);',
+        '-- +goose NO TRANSACTION\nCREATE INDEX CONCURRENTLY users_email ON users (email);',
+    ),
+    'rails': (
+        '  def change\n    add_index :users, :email\n  end',
+        '  disable_ddl_transaction!\n\n  def change\n    add_index :users, :email, algorithm: :concurrently\n  end',
+    ),
+    'alembic': (
+        '    op.create_index("ix_users_email", "users", ["email"])',
+        '    with op.get_context().autocommit_block():\n        op.create_index("ix_users_email", "users", ["email"], postgresql_concurrently=True)',
+    ),
+    'django': (
+        "    operations = [\n        migrations.AddIndex(model_name='user', index=models.Index(fields=['email'], name='user_email')),\n    ]",
+        "    atomic = False\n\n    operations = [\n        AddIndexConcurrently(model_name='user', index=models.Index(fields=['email'], name='user_email')),\n    ]",
+    ),
+}
+
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
     for m, _ops, op in each_operation(cs, {Op.CREATE_INDEX}, dialects={"postgres"}):

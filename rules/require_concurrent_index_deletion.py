@@ -21,6 +21,16 @@ SEVERITY = Severity.WARNING
 SUMMARY = "PostgreSQL: DROP INDEX without CONCURRENTLY locks the table against reads and writes."
 GROUP = "zero-downtime"
 
+#: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
+#: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`
+#: and the rule page, and each run as a test: the bad one must be found, the safe one not.
+EXAMPLES = {
+    'sql': (
+        'DROP INDEX users_name;',
+        '-- +goose NO TRANSACTION\nDROP INDEX CONCURRENTLY users_name;',
+    ),
+}
+
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
     for m, _ops, op in each_operation(cs, {Op.DROP_INDEX}, dialects={"postgres"}):

@@ -112,6 +112,11 @@ def test_rule_pages(tmp_path: Path) -> None:
             return await client.get(path)
 
     page = asyncio.run(fetch("/rules/missing-rollback"))
-    assert page.status_code == 200 and page.text.startswith("missing-rollback (error by default)\n\nA migration added")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "<h1><code>missing-rollback</code></h1>" in page.text and "<strong>error</strong> by default" in page.text
+    example = asyncio.run(fetch("/rules/adding-foreign-key-constraint")).text
+    assert '<pre class="bad"><code>ALTER TABLE users ADD CONSTRAINT fk_org' in example
+    assert "<h2>Rails</h2>" in example and "validate: false" in example
     assert asyncio.run(fetch("/rules/nope")).status_code == 404
-    assert "duplicate-migration-version" in asyncio.run(fetch("/rules")).text
+    index = asyncio.run(fetch("/rules")).text
+    assert '<a href="/rules/duplicate-migration-version"><code>duplicate-migration-version</code></a>' in index

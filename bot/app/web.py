@@ -19,11 +19,12 @@ from collections.abc import Callable
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.app.jobs import BaseMoved, PayloadError, read
 from bot.app.webhooks import job_for
+from bot.report.rule_docs import as_html, index_html
 from bot.store import Store
 from rules import RULES
 
@@ -141,14 +142,14 @@ def create_app(
             body["workers_alive"] = alive
         return JSONResponse(body, status_code=200 if healthy else 503)
 
-    async def rule_page(request: Request) -> PlainTextResponse:
+    async def rule_page(request: Request) -> Response:
         rule = RULES.get(request.path_params["rule"])
         if rule is None:
             return PlainTextResponse("No such rule. See /rules for the list.\n", status_code=404)
-        return PlainTextResponse(f"{rule.id} ({rule.severity.label} by default)\n\n{rule.explanation}\n")
+        return HTMLResponse(as_html(rule))
 
-    async def rule_list(_request: Request) -> PlainTextResponse:
-        return PlainTextResponse("".join(f"{r.id:<30} {r.severity.label:<8} {r.summary}\n" for r in RULES.values()))
+    async def rule_list(_request: Request) -> Response:
+        return HTMLResponse(index_html())
 
     return Starlette(
         routes=[

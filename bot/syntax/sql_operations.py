@@ -85,7 +85,8 @@ def sql_operations(sql: str, dialect: str = "postgres", first_line: int = 1) -> 
             operations.append(data)
             continue
         text = sql[chunk[0].start : chunk[-1].end + 1]
-        single_line = source_lines[chunk[0].line - 1] if chunk[0].line == chunk[-1].line else None
+        index = chunk[0].line - 1  # the tokenizer and splitlines() can disagree on exotic line breaks
+        single_line = source_lines[index] if chunk[0].line == chunk[-1].line and 0 <= index < len(source_lines) else None
         try:
             parsed = parser.parse(chunk, sql)
             expression = next((e for e in parsed if e is not None), None)

@@ -1,0 +1,70 @@
+"""A rule's documentation, from one source (the rule module: its docstring and ``EXAMPLES``),
+rendered for the terminal (``migration-guard explain``) and as HTML pages (``/rules``,
+``/rules/<id>`` on the App, where review comments link)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from bot.frameworks import BY_NAME, traits_of
+from rules import RULES, Rule
+
+
+def label(front_end: str) -> str:
+    """``sql`` examples are plain SQL files; the others name a framework, labelled as it likes."""
+    return "SQL" if front_end == "sql" else traits_of(front_end).display if front_end in BY_NAME else front_end
+
+
+def as_text(rule: Rule) -> str:
+    parts = [f"{rule.id} ({rule.severity.label} by default)", "", rule.explanation]
+    for front_end, (bad, safe) in rule.examples.items():
+        name = label(front_end)
+        parts += ["", f"Found ({name}):", _indented(bad), "", f"Safe ({name}):", _indented(safe)]
+    return "\n".join(parts)
+
+
+def _indented(code: str) -> str:
+    return "\n".join(f"    {line}" if line else "" for line in code.splitlines())
+
+
+_STYLE = (
+    "body{font:16px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#1f2328}"
+    "code,pre{font:14px ui-monospace,monospace;background:#f6f8fa;border-radius:6px}"
+    "pre{padding:.8rem;overflow:auto}code{padding:.1rem .3rem}pre code{padding:0}"
+    ".bad{border-left:4px solid #cf222e}.safe{border-left:4px solid #1a7f37}"
+    "table{border-collapse:collapse}td,th{padding:.3rem .8rem;border-bottom:1px solid #d0d7de;text-align:left}"
+    ".error{color:#cf222e}.warning{color:#9a6700}.notice{color:#0969da}"
+)
+
+
+def _page(title: str, body: str) -> str:
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            f"<style>{_STYLE}</style></head><body>{body}</body></html>")  # fmt: skip
+
+
+def _inline(text: str) -> str:
+    """Our docstrings' `code` spans as <code>, everything else escaped."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
+
+
+def as_html(rule: Rule) -> str:
+    paragraphs = [p.replace("\n", " ") for p in rule.explanation.split("\n\n") if p.strip()]
+    body = [f"<p><a href=\"/rules\">All rules</a></p><h1><code>{rule.id}</code></h1>",
+            f'<p class="{rule.severity.label}"><strong>{rule.severity.label}</strong> by default</p>']  # fmt: skip
+    body += [f"<p>{_inline(p)}</p>" for p in paragraphs]
+    for front_end, (bad, safe) in rule.examples.items():
+        body += [f"<h2>{html.escape(label(front_end))}</h2>", "<p>Found:</p>",
+                 f'<pre class="bad"><code>{html.escape(bad)}</code></pre>', "<p>Safe:</p>",
+                 f'<pre class="safe"><code>{html.escape(safe)}</code></pre>']  # fmt: skip
+    return _page(f"{rule.id} · Migration Guard", "".join(body))
+
+
+def index_html() -> str:
+    rows = "".join(
+        f'<tr><td><a href="/rules/{r.id}"><code>{r.id}</code></a></td>'
+        f'<td class="{r.severity.label}">{r.severity.label}</td><td>{_inline(r.summary)}</td></tr>'
+        for r in RULES.values()
+    )
+    table = f"<table><tr><th>Rule</th><th>Default</th><th>What it catches</th></tr>{rows}</table>"
+    return _page("Rules · Migration Guard", f"<h1>Migration Guard rules</h1>{table}")

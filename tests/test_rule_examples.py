@@ -1,0 +1,77 @@
+"""Every example in the rule docs is run: the bad one must be found, the safe one must not be.
+
+Each front end has a fixed context the examples run in: a `users` table (id, email, name
+varchar(50), org_id) with an index `users_name`, and an `orgs` table, created by the history on the
+base branch; the example is the migration the change adds.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from rules import RULES
+from tests.gitrepo_factory import Repo
+
+SQL_BASE = ("-- +goose Up\nCREATE TABLE orgs (id bigint PRIMARY KEY);\n"
+            "CREATE TABLE users (id bigint PRIMARY KEY, email text, name varchar(50), org_id bigint);\n"
+            "CREATE INDEX users_name ON users (name);\n-- +goose Down\nDROP TABLE users;\nDROP TABLE orgs;\n")  # fmt: skip
+RAILS_BASE = ("class CreateUsers < ActiveRecord::Migration[7.1]\n  def change\n    create_table :orgs\n"
+              "    create_table :users do |t|\n      t.string :email\n      t.string :name, limit: 50\n"
+              "      t.bigint :org_id\n    end\n  end\nend\n")  # fmt: skip
+ALEMBIC_HEADER = 'revision = "{rev}"\ndown_revision = {parent}\nfrom alembic import op\nimport sqlalchemy as sa\n\n\n'
+ALEMBIC_BASE = ALEMBIC_HEADER.format(rev="a1", parent=None) + (
+    'def upgrade():\n    op.create_table("orgs", sa.Column("id", sa.BigInteger(), primary_key=True))\n'
+    '    op.create_table("users", sa.Column("id", sa.BigInteger(), primary_key=True), sa.Column("email", sa.Text()))\n\n\n'
+    'def downgrade():\n    op.drop_table("users")\n    op.drop_table("orgs")\n'
+)
+DJANGO_HEADER = ("from django.contrib.postgres.operations import AddIndexConcurrently\n"
+                 "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n")  # fmt: skip
+DJANGO_BASE = DJANGO_HEADER + (
+    "    initial = True\n    dependencies = []\n\n    operations = [\n"
+    "        migrations.CreateModel(name='User', fields=[('id', models.BigAutoField(primary_key=True)), "
+    "('email', models.TextField())]),\n    ]\n"
+)
+
+
+def _write(repo: Repo, front_end: str, snippet: str) -> str:
+    """Write the context on main and the example on a branch; the example's path."""
+    if front_end == "sql":
+        repo.write("db/migrations/00001_base.sql", SQL_BASE).commit().branch("feature")
+        marker = "-- +goose NO TRANSACTION\n"
+        head = marker if snippet.startswith(marker) else ""
+        body = snippet.removeprefix(marker)
+        path, text = "db/migrations/00002_example.sql", f"{head}-- +goose Up\n{body}\n-- +goose Down\nSELECT 1;\n"
+    elif front_end == "rails":
+        repo.write("db/migrate/20240101000000_create_users.rb", RAILS_BASE).commit().branch("feature")
+        body = snippet + "\n\n  def down\n  end\n" if "def change" not in snippet else snippet + "\n"
+        path, text = "db/migrate/20240102000000_example.rb", f"class Example < ActiveRecord::Migration[7.1]\n{body}end\n"
+    elif front_end == "alembic":
+        repo.write("alembic/env.py", "").write("alembic/versions/a1_base.py", ALEMBIC_BASE).commit().branch("feature")
+        path = "alembic/versions/b2_example.py"
+        text = ALEMBIC_HEADER.format(rev="b2", parent='"a1"') + f"def upgrade():\n{snippet}\n\n\ndef downgrade():\n    pass\n"
+    elif front_end == "django":
+        repo.write("shop/users/__init__.py", "").write("shop/users/migrations/__init__.py", "")
+        repo.write("shop/users/migrations/0001_initial.py", DJANGO_BASE).commit().branch("feature")
+        path = "shop/users/migrations/0002_example.py"
+        text = DJANGO_HEADER + "    dependencies = [('users', '0001_initial')]\n\n" + snippet + "\n"
+    else:
+        raise AssertionError(front_end)
+    repo.write(path, text).commit()
+    return path
+
+
+CASES = [(rule.id, fe, kind) for rule in RULES.values() for fe in rule.examples for kind in ("bad", "safe")]
+
+
+@pytest.mark.parametrize(("rule_id", "front_end", "kind"), CASES)
+def test_each_rule_example_is_found_only_when_bad(repo: Repo, rule_id: str, front_end: str, kind: str) -> None:
+    bad, safe = RULES[rule_id].examples[front_end]
+    path = _write(repo, front_end, bad if kind == "bad" else safe)
+    found = [f for f in repo.check("--base", "main").found if f[0] == rule_id and f[1] == path]
+    assert bool(found) == (kind == "bad"), (rule_id, front_end, kind, repo.check("--base", "main").found)
+
+
+def test_every_zero_downtime_rule_has_a_sql_example() -> None:
+    missing = [r.id for r in RULES.values() if r.id.startswith(("require-", "adding-", "ban-", "changing-", "renaming-",
+                                                                "constraint-", "disallowed-")) and "sql" not in r.examples]  # fmt: skip
+    assert missing == []
