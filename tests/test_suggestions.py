@@ -12,6 +12,19 @@ USERS = goose("CREATE TABLE users (id bigint PRIMARY KEY, email text, org_id int
 CREATE_USERS = RAILS.format(name="CreateUsers", body="  def change\n    create_table :users\n  end\n")
 ALEMBIC_BASE = ALEMBIC.replace('"b2"', '"a1"').replace('"a1"\nfrom', "None\nfrom").format(body="    pass")
 
+DJANGO_APP = {
+    "shop/users/__init__.py": "",
+    "shop/users/migrations/__init__.py": "",
+    "shop/users/migrations/0001_initial.py": "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+    "    initial = True\n    dependencies = []\n\n    operations = [\n        migrations.CreateModel(name='User', "
+    "fields=[('id', models.BigAutoField(primary_key=True)), ('email', models.TextField())]),\n    ]\n",
+}
+DJANGO_INDEX = (
+    "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n\n"
+    "    dependencies = [('users', '0001_initial')]\n\n    operations = [\n"
+    "        migrations.AddIndex(model_name='user', index=models.Index(fields=['email'], name='user_email_idx')),\n    ]\n"
+)
+
 CASES = {
     "sql-concurrent-index": (
         {f"{M}/00001_users.sql": USERS},
@@ -85,6 +98,7 @@ def test_an_offered_suggestion_fixes_its_finding_once_applied(repo: Repo, kind: 
          {"db/migrate/20240101000000_create_users.rb": CREATE_USERS}, "class Index < ActiveRecord::Migration[7.1]"),
         ("alembic/versions/b2.py", ALEMBIC.format(body='    op.create_index("ix", "users", ["email"])'),
          {"alembic/env.py": "", "alembic/versions/a1.py": ALEMBIC_BASE}, "    with op.get_context().autocommit_block():"),
+        ("shop/users/migrations/0002_email_idx.py", DJANGO_INDEX, DJANGO_APP, "from django.db import migrations, models"),
     ],
 )  # fmt: skip
 def test_a_concurrent_index_comes_with_the_transaction_turned_off_in_one_edit(

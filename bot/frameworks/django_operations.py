@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Sequence
+from dataclasses import replace
 
 from bot.core.operations import Earlier, MigrationOps, Op, Operation
 from bot.core.textfile import UnreadableFile
 from bot.frameworks._python_calls import embedded_sql, literal_name, literal_string, truthy
+from bot.frameworks.base import MAX_FIX_SPAN
 from bot.frameworks.django_fields import (
     FieldState,
     describe,
@@ -58,7 +60,33 @@ def django_operations(text: str, dialect: str, history: Sequence[Earlier] = (), 
             if isinstance(element, ast.Call):
                 ops.extend(_django_operation(element, dialect, lines, state))
                 state.apply(element)
-    return MigrationOps(tuple(without_settled_drops(ops, state)), transactional=atomic, dialect=dialect)
+    ops = without_settled_drops(ops, state)
+    if atomic and dialect == "postgres":
+        ops = [_concurrently(o, lines, module, cls) for o in ops]
+    return MigrationOps(tuple(ops), transactional=atomic, dialect=dialect)
+
+
+def _concurrently(op: Operation, lines: list[str], module: ast.Module, cls: ast.ClassDef) -> Operation:
+    """`AddIndex` / `RemoveIndex` on a one-line call: the fix is three edits Django needs together
+    (the import, `atomic = False`, the concurrent operation), offered as one range from the last
+    import down to the operation, when that range is short enough to read."""
+    if op.kind not in (Op.CREATE_INDEX, Op.DROP_INDEX) or op.concurrently or op.detail not in ("AddIndex", "RemoveIndex"):
+        return op
+    imports = [s for s in module.body if isinstance(s, ast.Import | ast.ImportFrom)]
+    if not imports or not 0 < op.line <= len(lines) or cls.lineno >= op.line:
+        return op
+    last_import = max(s.end_lineno or s.lineno for s in imports)
+    call_line = lines[op.line - 1]
+    name = op.detail
+    if call_line.count(f"migrations.{name}(") != 1 or last_import >= cls.lineno or op.line - last_import > MAX_FIX_SPAN:
+        return op
+    body = lines[last_import : op.line - 1]
+    header = cls.lineno - last_import - 1  # where the class line sits in ``body``
+    indent = " " * (cls.body[0].col_offset if cls.body else 4)
+    concurrent_import = f"from django.contrib.postgres.operations import {name}Concurrently"
+    edited = [lines[last_import - 1], concurrent_import, *body[: header + 1], f"{indent}atomic = False", *body[header + 1 :],
+              call_line.replace(f"migrations.{name}(", f"{name}Concurrently(")]  # fmt: skip
+    return replace(op, suggestion="\n".join(edited), suggestion_lines=(last_import, op.line))
 
 
 def _django_operation(call: ast.Call, dialect: str, lines: list[str], state: FieldState) -> list[Operation]:

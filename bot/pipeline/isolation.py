@@ -143,6 +143,7 @@ class Analyser:
             budget = min(budget, deadline - time.monotonic())
             if budget <= 0:
                 return not_analysed(dialect, "the review's time budget ran out before it")
+        timed_out = False
         try:
             conn = self._start()
             conn.send(job)
@@ -150,13 +151,16 @@ class Analyser:
                 result = conn.recv()
                 if isinstance(result, MigrationOps):
                     return result
+            else:
+                timed_out = True
         except (EOFError, OSError, BrokenPipeError):
-            pass
+            pass  # the child closed its end: it is dying (a crash), not slow
         process = self._process
-        alive = process is not None and process.is_alive()
-        code = process.exitcode if process is not None and not alive else None
+        if not timed_out and process is not None:
+            process.join(5)  # a crashing child may still be writing its last words; let it finish dying
+        code = process.exitcode if process is not None and not process.is_alive() else None
         self._stop()
-        if alive:
+        if timed_out:
             return not_analysed(dialect, f"its analysis took longer than {budget:g} s and was stopped")
         return not_analysed(dialect, f"the parser crashed ({_signal_name(code)})")
 
