@@ -162,3 +162,13 @@ def test_the_json_and_sarif_contracts_carry_the_suggestion(repo: Repo) -> None:
     }]  # fmt: skip
     (index,) = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "require-concurrent-index-creation"]
     assert index["fixes"][0]["artifactChanges"][0]["replacements"][0]["deletedRegion"] == {"startLine": 1, "endLine": 2}
+
+
+def test_overlapping_suggestions_in_one_file_are_offered_once(repo: Repo) -> None:
+    """GitHub cannot apply two suggestions over the same lines: the first is offered, the second
+    says so in words."""
+    repo.write(f"{M}/00001_users.sql", USERS).commit().branch("feature")
+    repo.write(f"{M}/00002_index.sql", goose("CREATE INDEX a ON users (email);\nCREATE INDEX b ON users (org_id);")).commit()
+    first, second = [f for f in repo.findings() if f.rule == "require-concurrent-index-creation"]
+    assert first.suggested_range == (1, 2) and first.suggestion is not None
+    assert second.suggestion is None and "another suggestion in this file covers these lines" in second.help

@@ -45,17 +45,23 @@ def verified(
     """The findings, each suggestion kept only where applying it leaves no error and fixes the finding."""
     result: list[Finding] = []
     checked = 0
+    offered: dict[str, list[tuple[int, int]]] = {}  # path -> ranges already offered
     for finding in findings:
-        if finding.suggestion is None:
+        lines = finding.suggested_range
+        if finding.suggestion is None or lines is None:
             result.append(finding)
             continue
         checked += 1
+        overlapping = any(a <= lines[1] and lines[0] <= b for a, b in offered.get(finding.path, []))
         problem = (
             "more suggestions than are checked in one run"
             if checked > MAX_VERIFIED
+            else "another suggestion in this file covers these lines; apply that one, then look again"
+            if overlapping
             else _problem_after(cs, finding, config, run_rules, _errors_in(findings, finding.path))
         )
         if problem is None:
+            offered.setdefault(finding.path, []).append(lines)
             result.append(finding)
         else:
             result.append(replace(finding, suggestion=None, help=f"{finding.help} (No one-click fix: {problem}.)"))
