@@ -92,3 +92,21 @@ def test_a_mistyped_name_gets_a_did_you_mean_everywhere() -> None:
 
     _, bad = find_suppressions("x.sql", "-- migration-guard: ignore missing-rolback it is fine\n", {"missing-rollback"})
     assert bad[0].problem == "names unknown rule `missing-rolback` (did you mean `missing-rollback`?)"
+
+
+def test_a_shared_comment_carries_one_suggestion_over_its_range() -> None:
+    from dataclasses import replace
+
+    index = replace(finding("require-concurrent-index-creation", Severity.WARNING, 2),
+                    suggestion="-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY i ON t (c);",
+                    suggestion_lines=(1, 2))  # fmt: skip
+    rollback = finding("missing-rollback", Severity.ERROR, 2)
+    (comment,) = plan_review([index, rollback], CHANGE, DOCS).comments
+    assert (comment.start_line, comment.line) == (1, 2)
+    assert comment.body.count("```suggestion") == 1 and "-- +goose NO TRANSACTION" in comment.body
+
+    # two suggestions on one line: the worst finding's is offered, the other is said in words
+    renamed = replace(rollback, suggestion="-- +goose Up", suggestion_lines=None)
+    (comment,) = plan_review([index, renamed], CHANGE, DOCS).comments
+    assert (comment.start_line, comment.line) == (None, 2)
+    assert comment.body.count("```suggestion") == 1 and "-- +goose NO TRANSACTION" not in comment.body

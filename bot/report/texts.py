@@ -219,12 +219,14 @@ def plan_review(
             continue
         fp = _group_fingerprint(group)
         commentable = changes[path].commentable_lines
-        span = next((f.suggested_range for f in group if f.suggested_range and f.suggested_range[0] != f.suggested_range[1]), None)
-        if span is not None and len(group) == 1 and all(n in commentable for n in range(span[0], span[1] + 1)):
-            comments.append(ReviewComment(fp, path, span[1], comment_body(group, fp, docs_url), start_line=span[0]))
-        else:  # a suggestion whose lines are not all in the diff is said in words only
-            shown = [f if f.suggested_range in (None, (f.line, f.line)) else replace(f, suggestion=None) for f in group]
-            comments.append(ReviewComment(fp, path, line, comment_body(shown, fp, docs_url)))
+        # one suggestion per comment (GitHub applies it to the comment's whole range): the worst
+        # finding's, if its lines end on this line and are all in the diff; the rest in words
+        chosen = next((f for f in group if f.suggested_range is not None and f.suggested_range[1] == line
+                       and all(n in commentable for n in range(f.suggested_range[0], line + 1))), None)  # fmt: skip
+        shown = [f if f is chosen else replace(f, suggestion=None) for f in group]
+        start = chosen.suggested_range[0] if chosen is not None and chosen.suggested_range is not None else None
+        comments.append(ReviewComment(fp, path, line, comment_body(shown, fp, docs_url),
+                                      start_line=start if start is not None and start < line else None))  # fmt: skip
     for f in off_diff:
         fp = fingerprint(f)
         body.append((fp, body_item(f, fp, docs_url)))
