@@ -338,3 +338,21 @@ def test_mysql_type_changes_stay_reported_even_when_postgres_would_not_rewrite(r
     outcome = repo.check("--base", "main")
     assert outcome.found_for("changing-column-type") == [("changing-column-type", f"{m}/00002_widen.sql", 2)]
     assert "from varchar(20) to varchar(60)" in outcome.finding("changing-column-type")["message"]
+
+
+def test_the_replay_follows_drops_and_schema_qualified_names(repo: Repo) -> None:
+    """A table dropped and made again is judged by its new definition; `app.users` is not `users`."""
+    m = "db/migrations"
+    repo.write(f"{m}/00001_users.sql", GOOSE.format(
+        up="CREATE TABLE app.users (id int, name varchar(50));\nCREATE TABLE notes (body varchar(10));", down="SELECT 1;"))
+    repo.write(f"{m}/00002_again.sql", GOOSE.format(
+        up="DROP TABLE notes;\nCREATE TABLE notes (body varchar(200));", down="SELECT 1;"))  # fmt: skip
+    repo.commit().branch("feature")
+    repo.write(f"{m}/00003_types.sql", GOOSE.format(up="\n".join([
+        "ALTER TABLE app.users ALTER COLUMN name TYPE varchar(100);",  # wider: catalog only
+        "ALTER TABLE notes ALTER COLUMN body TYPE varchar(100);",  # narrower than the 200 of the new table
+    ]), down="SELECT 1;"))  # fmt: skip
+    repo.commit()
+    outcome = repo.check("--base", "main")
+    assert outcome.found_for("changing-column-type") == [("changing-column-type", f"{m}/00003_types.sql", 3)]
+    assert "from varchar(200) to varchar(100)" in outcome.finding("changing-column-type")["message"]

@@ -22,32 +22,12 @@ from sqlglot.tokens import Token, TokenType
 
 from bot.core.operations import Op, Operation
 from bot.syntax.dialects import VOLATILE, normalise_dialect, volatile_call  # noqa: F401 (re-exported)
+from bot.syntax.sql_names import ident, table_name
 from bot.syntax.sql_state import column_type
 
 # sqlglot logs "Falling back to parsing as a 'Command'" for every statement it cannot model; we
 # report those statements ourselves (sql-not-analysed), so its own warnings never reach stderr.
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
-
-
-def table_name(node: exp.Expression | None) -> str | None:
-    if not isinstance(node, exp.Table):
-        return None
-    parts = [node.args.get(k) for k in ("catalog", "db", "this")]
-    names = [_ident(p) for p in parts if p is not None]
-    names = [n for n in names if n]
-    if len(names) > 1 and names[-2] == "public":
-        names = names[-1:]
-    return ".".join(names) or None
-
-
-def _ident(node: exp.Expression | str | None) -> str:
-    if node is None:
-        return ""
-    if isinstance(node, exp.Identifier):
-        return node.name if node.quoted else node.name.lower()
-    if isinstance(node, exp.Expression):
-        return node.name.lower()
-    return str(node).lower()
 
 
 @lru_cache(maxsize=16)
@@ -236,7 +216,7 @@ def _alter_action(
         ops = [
             op(
                 Op.ADD_COLUMN,
-                column=_ident(action.this),
+                column=ident(action.this),
                 not_null=not_null,
                 has_default=default is not None or serial or computed is not None,
                 volatile_default=volatile,
@@ -246,16 +226,16 @@ def _alter_action(
             )
         ]
         if any(isinstance(c, exp.Reference) for c in constraints):
-            ops.append(op(Op.ADD_FOREIGN_KEY, column=_ident(action.this), detail="ADD COLUMN ... REFERENCES"))
+            ops.append(op(Op.ADD_FOREIGN_KEY, column=ident(action.this), detail="ADD COLUMN ... REFERENCES"))
         if any(isinstance(c, exp.UniqueColumnConstraint | exp.PrimaryKeyColumnConstraint) for c in constraints):
-            ops.append(op(Op.ADD_UNIQUE, column=_ident(action.this), detail="ADD COLUMN ... UNIQUE"))
+            ops.append(op(Op.ADD_UNIQUE, column=ident(action.this), detail="ADD COLUMN ... UNIQUE"))
         return ops
     if isinstance(action, exp.ModifyColumn):  # MySQL MODIFY / CHANGE COLUMN: a new definition, type included
         renamed = action.args.get("rename_from")
         column = (
-            _ident(renamed)
+            ident(renamed)
             if renamed is not None
-            else _ident(action.this.this if isinstance(action.this, exp.ColumnDef) else action.this)
+            else ident(action.this.this if isinstance(action.this, exp.ColumnDef) else action.this)
         )
         definition = action.this.args.get("kind") if isinstance(action.this, exp.ColumnDef) else None
         return [
@@ -263,7 +243,7 @@ def _alter_action(
                column_type=column_type(definition) if renamed is None else None)
         ]  # fmt: skip
     if isinstance(action, exp.AlterColumn):
-        column = _ident(action.this)
+        column = ident(action.this)
         if action.args.get("dtype") is not None:
             return [op(Op.ALTER_COLUMN_TYPE, column=column, detail="ALTER COLUMN ... TYPE",
                        column_type=column_type(action.args.get("dtype")))]  # fmt: skip
@@ -274,7 +254,7 @@ def _alter_action(
         ops = []
         for constraint in action.expressions:
             parts = constraint.expressions if isinstance(constraint, exp.Constraint) else [constraint]
-            name = _ident(constraint.this) if isinstance(constraint, exp.Constraint) else None
+            name = ident(constraint.this) if isinstance(constraint, exp.Constraint) else None
             for part in parts:
                 suggestion = None
                 if not not_valid and source_line is not None and source_line.rstrip().endswith(";"):
@@ -283,7 +263,7 @@ def _alter_action(
                     keys = part.expressions
                     ops.append(
                         op(Op.ADD_FOREIGN_KEY, not_valid=not_valid, detail="ADD FOREIGN KEY", suggestion=suggestion,
-                           column=_ident(keys[0]) if len(keys) == 1 else None, constraint=name)
+                           column=ident(keys[0]) if len(keys) == 1 else None, constraint=name)
                     )  # fmt: skip
                 elif isinstance(part, exp.CheckColumnConstraint):
                     ops.append(op(Op.ADD_CHECK, not_valid=not_valid, detail="ADD CHECK", suggestion=suggestion,
@@ -295,8 +275,8 @@ def _alter_action(
         return [
             op(
                 Op.RENAME_COLUMN,
-                column=_ident(action.this),
-                new_name=_ident(action.args.get("to")),
+                column=ident(action.this),
+                new_name=ident(action.args.get("to")),
                 detail="RENAME COLUMN",
             )
         ]
@@ -305,7 +285,7 @@ def _alter_action(
     if isinstance(action, exp.Drop):
         kind = (action.args.get("kind") or "").upper()
         if kind == "COLUMN":
-            return [op(Op.DROP_COLUMN, column=_ident(t), detail="DROP COLUMN") for t in action.args.get("tables") or []]
+            return [op(Op.DROP_COLUMN, column=ident(t), detail="DROP COLUMN") for t in action.args.get("tables") or []]
         return [op(Op.OTHER, detail=f"DROP {kind}")]
     return [op(Op.UNKNOWN, detail=f"ALTER TABLE ... {action.key.upper()}")]
 
@@ -323,7 +303,7 @@ def _not_null_check(condition: exp.Expression | None) -> str | None:
         and isinstance(condition.expression, exp.Null)
         and isinstance(condition.this, exp.Column)
     ):
-        return _ident(condition.this.this)
+        return ident(condition.this.this)
     return None
 
 

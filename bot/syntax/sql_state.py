@@ -18,6 +18,7 @@ from sqlglot.errors import ErrorLevel
 from bot.core.column_types import ColumnType, catalog_only, spelled
 from bot.core.operations import Op, Operation
 from bot.syntax.dialects import normalise_dialect
+from bot.syntax.sql_names import ident, table_name
 
 
 class SqlState:
@@ -30,29 +31,33 @@ class SqlState:
         if isinstance(statement, exp.Create):
             kind = (statement.args.get("kind") or "").upper()
             if kind == "TABLE" and isinstance(statement.this, exp.Schema):
-                table = _name(statement.this.this)
+                table = table_name(statement.this.this) or ""
                 self.columns[table] = {
-                    _name(c.this): column_type(c.args.get("kind"))
+                    ident(c.this): column_type(c.args.get("kind"))
                     for c in statement.this.expressions
                     if isinstance(c, exp.ColumnDef)
                 }
             elif kind == "INDEX" and isinstance(statement.this, exp.Index):
                 index, on = statement.this.this, statement.this.args.get("table")
                 if index is not None and on is not None:
-                    self.indexes[_name(index)] = _name(on)
+                    self.indexes[ident(index)] = table_name(on) or ""
                     params = statement.this.args.get("params")
                     columns = params.args.get("columns") if params is not None else None
-                    self.index_columns[_name(index)] = tuple(
-                        _name(c.this if isinstance(c, exp.Ordered) else c) for c in columns or []
+                    self.index_columns[ident(index)] = tuple(
+                        ident(c.this if isinstance(c, exp.Ordered) else c)
+                        for c in columns or []
                     )
         elif isinstance(statement, exp.Drop):
             kind = (statement.args.get("kind") or "").upper()
-            if kind == "TABLE":
-                self.columns.pop(_name(statement.this), None)
-            elif kind == "INDEX":
-                self.indexes.pop(_name(statement.this), None)
+            for dropped in statement.args.get("tables") or []:  # DROP TABLE a, b / DROP INDEX i
+                name = table_name(dropped) or ""
+                if kind == "TABLE":
+                    self.columns.pop(name, None)
+                elif kind == "INDEX":
+                    self.indexes.pop(name.rpartition(".")[2], None)
+                    self.index_columns.pop(name.rpartition(".")[2], None)
         elif isinstance(statement, exp.Alter):
-            table = _name(statement.this)
+            table = table_name(statement.this) or ""
             for action in statement.args.get("actions") or []:
                 self._alter(table, action)
 
@@ -71,23 +76,23 @@ class SqlState:
     def _alter(self, table: str, action: exp.Expression) -> None:
         columns = self.columns.setdefault(table, {})
         if isinstance(action, exp.ColumnDef):
-            columns[_name(action.this)] = column_type(action.args.get("kind"))
+            columns[ident(action.this)] = column_type(action.args.get("kind"))
         elif isinstance(action, exp.AlterColumn) and action.args.get("dtype") is not None:
-            columns[_name(action.this)] = column_type(action.args.get("dtype"))
+            columns[ident(action.this)] = column_type(action.args.get("dtype"))
         elif isinstance(action, exp.ModifyColumn) and isinstance(action.this, exp.ColumnDef):
             renamed = action.args.get("rename_from")
             if renamed is not None:
-                columns.pop(_name(renamed), None)
-            columns[_name(action.this.this)] = column_type(action.this.args.get("kind"))
+                columns.pop(ident(renamed), None)
+            columns[ident(action.this.this)] = column_type(action.this.args.get("kind"))
         elif isinstance(action, exp.RenameColumn) and action.args.get("to") is not None:
-            old, new = _name(action.this), _name(action.args.get("to"))
+            old, new = ident(action.this), ident(action.args.get("to"))
             if old in columns:
                 columns[new] = columns.pop(old)
         elif isinstance(action, exp.AlterRename):
-            self.columns[_name(action.this)] = self.columns.pop(table, {})
+            self.columns[table_name(action.this) or ""] = self.columns.pop(table, {})
         elif isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "COLUMN":
             for dropped in action.args.get("tables") or []:
-                columns.pop(_name(dropped), None)
+                columns.pop(ident(dropped), None)
 
 
 def replay(sql_texts: Iterable[str], dialect: str) -> SqlState:
@@ -159,13 +164,3 @@ def column_type(node: exp.Expression | None) -> ColumnType | None:
         return ("numeric", *[*params, "", ""][:2])
     family = _FAMILIES.get(name)
     return (family,) if family else (name.lower(), *params)
-
-
-def _name(node: exp.Expression | None) -> str:
-    if node is None:
-        return ""
-    if isinstance(node, exp.Table | exp.Column):
-        node = node.this
-    if isinstance(node, exp.Identifier):
-        return node.name if node.quoted else node.name.lower()
-    return node.name.lower() if isinstance(node, exp.Expression) else str(node).lower()

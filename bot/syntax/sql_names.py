@@ -1,0 +1,29 @@
+"""Names in SQL as every reader of it spells them: unquoted names lower-cased, quoted ones kept,
+tables as ``schema.table`` (``public.`` dropped), so the analyser and the replayed schema agree."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+
+def ident(node: exp.Expression | str | None) -> str:
+    if node is None:
+        return ""
+    if isinstance(node, exp.Column):  # a column reference: its own name, quoted or not
+        node = node.this
+    if isinstance(node, exp.Identifier):
+        return node.name if node.quoted else node.name.lower()
+    if isinstance(node, exp.Expression):
+        return node.name.lower()
+    return str(node).lower()
+
+
+def table_name(node: exp.Expression | None) -> str | None:
+    if not isinstance(node, exp.Table):
+        return None
+    parts = [node.args.get(k) for k in ("catalog", "db", "this")]
+    names = [ident(p) for p in parts if p is not None]
+    names = [n for n in names if n]
+    if len(names) > 1 and names[-2] == "public":
+        names = names[-1:]
+    return ".".join(names) or None
