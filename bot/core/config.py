@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from bot.core.model import Severity
 from bot.core.safe_regex import UnsafePattern, compile_pattern
 from bot.core.suggest import did_you_mean
 
@@ -171,6 +172,13 @@ class Config(_Strict):
 
     def ignored(self, path: str) -> bool:
         return any(fnmatchcase(path, pattern) for pattern in self.ignore_paths)
+
+    def severity(self, rule: str, default: Severity) -> Severity | None:
+        """The severity the repository gives a rule's findings; ``None`` when it turned the rule off."""
+        setting = self.rules.get(rule)
+        if setting == "off":
+            return None
+        return Severity.parse(setting) if setting is not None else default
 
 
 def _key_hint(location: tuple[int | str, ...]) -> str:

@@ -123,12 +123,9 @@ def run(cs: ChangeSet, config: Config, parallel: bool = False, deadline: float |
     for finding in kept:
         if config.ignored(finding.path):
             continue
-        setting = config.rules.get(finding.rule)
-        if setting == "off":
-            continue
-        if setting is not None:
-            finding = replace(finding, severity=Severity.parse(setting))
-        final.append(finding)
+        severity = config.severity(finding.rule, finding.severity)
+        if severity is not None:
+            final.append(replace(finding, severity=severity))
     final = verified(cs, final, config, _all_rules)
     final.sort(key=Finding.sort_key)
     checked = len(

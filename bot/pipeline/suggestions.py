@@ -33,9 +33,9 @@ def applied(text: str, first: int, last: int, replacement: str) -> str | None:
     if not 0 < first <= last <= len(lines):
         return None
     original = lines[last - 1]
-    ending = original[len(original.rstrip("\r\n")) :] or "\n"
+    ending = original[len(original.rstrip("\r\n")) :]  # empty only on a last line without one
     new = [part + "\n" for part in replacement.rstrip("\r\n").split("\n")]
-    new[-1] = new[-1].rstrip("\n") + (ending if last < len(lines) or original.endswith(("\n", "\r")) else "")
+    new[-1] = new[-1].rstrip("\n") + ending
     return "".join(lines[: first - 1] + new + lines[last:])
 
 
@@ -89,12 +89,14 @@ def _problem_after(
     )
     if not isinstance(reparsed, Migration):
         return f"the rewritten file would not load ({reparsed.message})" if reparsed else "the rewritten file would not load"
+    first, last = lines
+    new_last = first + len(finding.suggestion.split("\n")) - 1
+    shift = new_last - last  # lines below the edit move by this much
     # the record as the tree's linking left it (label, rollback files), with what the new text
     # says; its rollback's lines below the edit move with the edit
-    shift = len(finding.suggestion.split("\n")) - (lines[1] - lines[0] + 1)
     rollback = tuple(
         replace(issue, line=issue.line + shift)
-        if issue.line is not None and issue.line > lines[1] and issue.path in (None, migration.path)
+        if issue.line is not None and issue.line > last and issue.path in (None, migration.path)
         else issue
         for issue in migration.rollback
     )
@@ -108,15 +110,11 @@ def _problem_after(
         analysed={**cs.analysed, finding.path: SHARED.analyse(job)},
     )
     remaining = [f for f in run_rules(after) if f.path == finding.path]
-    first, last = lines
-    new_last = first + len(finding.suggestion.split("\n")) - 1
-    shift = new_last - last  # lines below the edit moved by this much
     rules_in_range = {rule for rule, line in errors_before if line is not None and first <= line <= last}
     for f in remaining:
-        setting = config.rules.get(f.rule)
-        if setting == "off":
+        severity = config.severity(f.rule, f.severity)
+        if severity is None:
             continue
-        severity = Severity.parse(setting) if setting is not None else f.severity
         inside = f.line is not None and first <= f.line <= new_last
         if f.rule == finding.rule and inside:
             return f"the rewritten lines still have `{f.rule}`"
