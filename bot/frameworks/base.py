@@ -126,11 +126,9 @@ class Framework:
         """The earlier migrations whose texts ``operations`` needs for ``m`` (oldest first). Read
         from ``migrations`` (the head's), so the pipeline can fetch them. Default: for SQL files
         with a type change or a dropped index, the earlier forward migrations of the directory."""
-        if not self.sql_files or m.order is None or not NEEDS_SQL_HISTORY.search(text):
+        if not self.sql_files or not NEEDS_SQL_HISTORY.search(text):
             return []
-        earlier = [x for x in migrations if x.framework == m.framework and x.namespace == m.namespace
-                   and x.role is Role.UP and x.order is not None and x.order < m.order]  # fmt: skip
-        return sorted(earlier, key=lambda x: x.order or ())[-MAX_SQL_HISTORY:]
+        return earlier_by_order(m, migrations)
 
     def up_sql(self, text: str) -> str:
         """The forward SQL of one of its files (the whole file, unless sections say otherwise)."""
@@ -155,6 +153,16 @@ class Framework:
         the linked version of a migration there instead of building it again for each tree.
         """
         return list(migrations)
+
+
+def earlier_by_order(m: Migration, migrations: Sequence[Migration]) -> list[Migration]:
+    """The forward migrations of ``m``'s tool and namespace that sort before it, oldest first (the
+    most recent ``MAX_SQL_HISTORY``): the history a version-ordered migration runs after."""
+    if m.order is None:
+        return []
+    earlier = [x for x in migrations if x.framework == m.framework and x.namespace == m.namespace
+               and x.role is Role.UP and x.order is not None and x.order < m.order]  # fmt: skip
+    return sorted(earlier, key=lambda x: x.order or ())[-MAX_SQL_HISTORY:]
 
 
 def attach_rollback_files(

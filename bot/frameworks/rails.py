@@ -17,7 +17,7 @@ from bot.core.model import Migration, RollbackIssue, RollbackProblem
 from bot.core.operations import Earlier, MigrationOps
 from bot.core.textfile import UnreadableFile
 from bot.core.traits import Identity, Traits
-from bot.frameworks.base import MAX_SQL_HISTORY, Candidate, Framework, ParseResult, PathIndex, base_name, failure
+from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, earlier_by_order, failure
 from bot.syntax import treesitter as tsx
 from bot.syntax.ruby_branches import branch_constraints
 
@@ -68,11 +68,7 @@ class Rails(Framework):
     def history_of(self, m: Migration, text: str, migrations: Sequence[Migration]) -> list[Migration]:
         """``change_column`` is judged against the column's type before it: the earlier migrations
         of the same database, by version, are replayed for it. Others need none."""
-        if "change_column" not in text or m.order is None:
-            return []
-        earlier = [x for x in migrations if x.framework == self.name and x.namespace == m.namespace
-                   and x.order is not None and x.order < m.order]  # fmt: skip
-        return sorted(earlier, key=lambda x: x.order or ())[-MAX_SQL_HISTORY:]
+        return earlier_by_order(m, migrations) if "change_column" in text else []
 
     def operations(self, path: str, text: str, dialect: str, history: Sequence[Earlier] = ()) -> MigrationOps:
         from bot.frameworks.rails_operations import (

@@ -61,7 +61,7 @@ def _bounded(history: tuple[Earlier, ...], limits: Limits) -> tuple[Earlier, ...
     """A history is untrusted text too: any part past the limits drops it all (the migration is
     then judged without it, conservatively, rather than against a partial history)."""
     total = sum(len(e.text) for e in history)
-    if total > 50 * limits.max_bytes or any(precheck(Job("", "", e.text, ""), limits) for e in history):
+    if total > 50 * limits.max_bytes or any(precheck(e.text, limits) for e in history):
         return ()
     return history
 

@@ -57,12 +57,12 @@ def nesting_depth(text: str, stop_at: int) -> int:
     return deepest
 
 
-def precheck(job: Job, limits: Limits) -> str | None:
+def precheck(text: str, limits: Limits) -> str | None:
     """Why the text must not reach a parser at all, if it must not."""
-    size = len(job.text.encode("utf-8", "surrogatepass"))
+    size = len(text.encode("utf-8", "surrogatepass"))
     if size > limits.max_bytes:
         return f"{size:,} bytes; the limit is {limits.max_bytes:,}"
-    depth = nesting_depth(job.text, limits.max_depth)
+    depth = nesting_depth(text, limits.max_depth)
     if depth > limits.max_depth:
         return f"brackets nested over {limits.max_depth} levels deep; the limit is {limits.max_depth}"
     return None
@@ -135,7 +135,7 @@ class Analyser:
 
     def analyse(self, job: Job, deadline: float | None = None) -> MigrationOps:
         dialect = normalise_dialect(job.dialect)
-        why = precheck(job, self.limits)
+        why = precheck(job.text, self.limits)
         if why is not None:
             return not_analysed(dialect, why)
         budget = self.limits.seconds

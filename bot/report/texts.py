@@ -264,10 +264,9 @@ def _shortened(text: str, limit: int) -> str:
     return cut[: end + 1] if end > limit // 2 else cut.rstrip() + "…"
 
 
-def comment_body(group: Sequence[Finding] | Finding, fp: str, docs_url: str) -> str:
+def comment_body(findings: Sequence[Finding], fp: str, docs_url: str) -> str:
     """One inline comment: per finding the message, the why (under a heading that fits its
     severity), the fix, a suggestion when one is verified; one link line; about 1,500 characters."""
-    findings = [group] if isinstance(group, Finding) else list(group)
     parts: list[str] = []
     for f in findings:
         if parts:
