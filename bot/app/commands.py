@@ -7,7 +7,6 @@ blob SHA of each file they cover, so a later change to the file ends them unless
 
 from __future__ import annotations
 
-import difflib
 import logging
 import shlex
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from typing import Any
 
 from bot.app import jobs
 from bot.core.settings import Settings
+from bot.core.suggest import closest
 from bot.github.client import GitHubApp, RepoApi
 from bot.report import markdown as md
 from bot.store import Job, Store
@@ -63,8 +63,8 @@ def parse(line: str) -> Command:
         return Command("help", (), None)
     name = words[0].lower()
     if name not in COMMANDS:
-        close = difflib.get_close_matches(name, COMMANDS, n=1)
-        hint = f" Did you mean `{PREFIX} {close[0]}`?" if close else ""
+        near = closest(name, COMMANDS)
+        hint = f" Did you mean `{PREFIX} {near}`?" if near else ""
         raise CommandError(f"I do not know the command {md.code(name)}.{hint}\n\n{HELP}")
     return Command(name, tuple(words[1:]), reason.strip() if _sep or body.endswith(" --") else None)
 
@@ -109,8 +109,8 @@ def _execute(command: Command, api: RepoApi, store: Store, number: int, author: 
     if command.name == "explain":
         if not command.args or command.args[0] not in RULES:
             asked = command.args[0] if command.args else ""
-            close = difflib.get_close_matches(asked, list(RULES), n=1)
-            hint = f" Did you mean `{close[0]}`?" if close else ""
+            near = closest(asked, RULES)
+            hint = f" Did you mean `{near}`?" if near else ""
             raise CommandError(f"There is no rule {md.code(asked or '(none)')}.{hint} Rules: "
                                + ", ".join(f"`{r}`" for r in RULES))  # fmt: skip
         rule = RULES[command.args[0]]
