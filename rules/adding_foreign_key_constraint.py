@@ -61,7 +61,9 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
             m,
             op,
             message,
-            "Add the foreign key `NOT VALID` (Rails: `validate: false`), then `VALIDATE CONSTRAINT` in a later migration.",
+            "Add the foreign key `NOT VALID` (Rails: `validate: false`), then `VALIDATE CONSTRAINT` "
+            + ("in a later migration." if ops.transactional else "after it: this migration runs outside a transaction, "
+               "so the add commits at once and the validation lets writes go on."),
         )
 
 

@@ -34,7 +34,7 @@ EXAMPLES = {
 
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
-    for m, _ops, op in each_operation(cs, {Op.ADD_CHECK}, dialects={"postgres"}):
+    for m, ops, op in each_operation(cs, {Op.ADD_CHECK}, dialects={"postgres"}):
         if op.not_valid:
             continue
         yield finding(
@@ -43,5 +43,7 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
             m,
             op,
             f"{what(op)} on {where(op)} without `NOT VALID` validates every row under an ACCESS EXCLUSIVE lock.",
-            "Add it `NOT VALID` (Rails: `validate: false`), then `VALIDATE CONSTRAINT` in a later migration.",
+            "Add it `NOT VALID` (Rails: `validate: false`), then `VALIDATE CONSTRAINT` "
+            + ("in a later migration." if ops.transactional else "after it: this migration runs outside a transaction, "
+               "so the add commits at once and the validation lets reads and writes go on."),
         )

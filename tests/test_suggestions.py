@@ -46,6 +46,12 @@ CASES = {
         f"{M}/00002_check.sql", goose("ALTER TABLE users ADD CONSTRAINT positive CHECK (id > 0);"),
         "constraint-missing-not-valid",
     ),
+    "sql-not-valid-then-validate-outside-transaction": (
+        {f"{M}/00001_users.sql": USERS},
+        f"{M}/00002_fk.sql",
+        goose("ALTER TABLE users ADD CONSTRAINT fk FOREIGN KEY (org_id) REFERENCES orgs (id);", no_transaction=True),
+        "adding-foreign-key-constraint",
+    ),
     "rails-validate-false": (
         {"db/migrate/20240101000000_create_users.rb": CREATE_USERS},
         "db/migrate/20240102000000_fk.rb", RAILS.format(name="Fk", body="  def change\n    add_foreign_key :orders, :users\n  end\n"),
@@ -123,6 +129,25 @@ def test_a_concurrent_index_comes_with_the_transaction_turned_off_in_one_edit(
     assert [f.rule for f in after if f.rule in ("require-concurrent-index-creation", "ban-concurrent-index-creation-in-transaction")] == []
     errors = {f.rule for f in before if f.severity.label == "error"}
     assert {f.rule for f in after if f.severity.label == "error"} <= errors
+
+
+@pytest.mark.parametrize("no_transaction", [True, False])
+def test_not_valid_is_followed_by_its_validation_only_outside_a_transaction(repo: Repo, no_transaction: bool) -> None:
+    """Outside a transaction the add commits at once and VALIDATE then scans without blocking
+    writes, so one edit does both; inside the file's transaction the pair would hold the add's lock
+    for the whole scan, so the validation is left to a later migration (said in the help)."""
+    repo.write(f"{M}/00001_users.sql", USERS).commit().branch("feature")
+    repo.write(f"{M}/00002_check.sql", goose("ALTER TABLE users ADD CONSTRAINT positive CHECK (id > 0);",
+                                              no_transaction=no_transaction)).commit()  # fmt: skip
+    (finding,) = [f for f in repo.findings() if f.rule == "constraint-missing-not-valid"]
+    first = "ALTER TABLE users ADD CONSTRAINT positive CHECK (id > 0) NOT VALID;"
+    if no_transaction:
+        assert finding.suggestion == first + "\nALTER TABLE users VALIDATE CONSTRAINT positive;"
+        assert finding.help.endswith("after it: this migration runs outside a transaction, so the add commits at "
+                                     "once and the validation lets reads and writes go on.")  # fmt: skip
+    else:
+        assert finding.suggestion == first
+        assert "`VALIDATE CONSTRAINT` in a later migration." in finding.help
 
 
 def test_a_prisma_migration_of_several_statements_gets_the_fix_in_words(repo: Repo) -> None:

@@ -93,6 +93,7 @@ class SectionedSqlFramework(Framework):
         from bot.syntax.sql_operations import (  # lazy: sqlglot loads only when a migration is analysed
             normalise_dialect,
             sql_operations,
+            with_validation,
         )
 
         sections = split_sections(text, self.marker)
@@ -108,6 +109,8 @@ class SectionedSqlFramework(Framework):
         if transactional:
             lines = text.splitlines()
             ops = [self._with_transaction_off(o, lines, up.line) for o in ops]
+        else:
+            ops = [with_validation(o) for o in ops]
         return MigrationOps(tuple(ops), transactional=transactional, dialect=normalise_dialect(dialect))
 
     def transaction_off(self, lines: list[str], up_line: int) -> tuple[int, list[str]]:

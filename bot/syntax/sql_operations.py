@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import lru_cache
 from typing import cast
 
@@ -372,6 +373,29 @@ def _table_after(words: Sequence[str], start: int) -> str | None:
     if len(names) > 1 and names[-2] == "public":
         names = names[-1:]
     return ".".join(names) or None
+
+
+def with_validation(op: Operation) -> Operation:
+    """A ``NOT VALID`` rewrite followed by its ``VALIDATE CONSTRAINT``, for a file that runs each
+    statement in its own transaction: the add commits at once, and the validation then scans under a
+    SHARE UPDATE EXCLUSIVE lock that lets reads and writes go on. Inside one transaction the pair
+    would keep the add's lock for the whole scan, so only a file outside a transaction gets it. The
+    table and constraint are copied as written (quotes and case kept); a statement adding several
+    things, or an unnamed constraint, keeps the one-line rewrite."""
+    if op.kind not in (Op.ADD_FOREIGN_KEY, Op.ADD_CHECK) or op.suggestion is None or op.suggestion_lines is not None:
+        return op
+    found = _NAMED_ADD.match(op.suggestion)
+    if found is None or len(re.findall(r"\bADD\b", op.suggestion, re.IGNORECASE)) != 1:
+        return op
+    validate = f"{found['indent']}ALTER TABLE {found['table']} VALIDATE CONSTRAINT {found['name']};"
+    return replace(op, suggestion=f"{op.suggestion}\n{validate}", suggestion_lines=(op.line, op.line))
+
+
+_NAMED_ADD = re.compile(
+    r"(?P<indent>\s*)ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(?P<table>\S+)\s+"
+    r'ADD\s+CONSTRAINT\s+(?P<name>"[^"]+"|[^\s"]+)\s',
+    re.IGNORECASE,
+)
 
 
 def _insert_after(line: str, pattern: str, addition: str) -> str | None:
