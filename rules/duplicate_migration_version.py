@@ -59,7 +59,7 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
                 SEVERITY,
                 m.path,
                 m.key_line,
-                f"{framework} {traits.key_word} `{key}` of `{m.path}` is also used by {others}: "
+                f"{framework} {traits.key_word} `{key}` is also used by {others}: "
                 f"{traits.duplicate_effect or 'the tool cannot tell them apart'}.",
                 fix,
                 framework,

@@ -65,9 +65,9 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
                 _SEVERITY.get(issue.problem, SEVERITY),
                 issue.path or up.path,
                 issue.line,
-                f"`{up.path}` cannot be rolled back: it {issue.detail}."
+                f"{_subject(up.path, issue.path)} cannot be rolled back: it {issue.detail}."
                 if issue.problem is not RollbackProblem.DECLARED_IRREVERSIBLE
-                else f"`{up.path}` is declared irreversible: {issue.detail}.",
+                else f"{_subject(up.path, issue.path)} is declared irreversible: {issue.detail}.",
                 issue.help or _HELP[issue.problem],
                 up.framework,
             )
@@ -104,7 +104,13 @@ def _deleted_rollback_files(
             SEVERITY if gone.role is Role.DOWN else Severity.NOTICE,
             up.path,
             None,
-            f"`{up.path}` cannot be rolled back any more: this change deletes its {kind} `{change.old_path}`.",
+            f"This migration cannot be rolled back any more: this change deletes its {kind} `{change.old_path}`.",
             f"Restore `{change.old_path}`.",
             up.framework,
         )
+
+
+def _subject(up_path: str, finding_path: str | None) -> str:
+    """The migration, named only when the finding sits on another file (its separate down file):
+    a comment or summary heading already names the file it is on."""
+    return "This migration" if finding_path in (None, up_path) else f"`{up_path}`"

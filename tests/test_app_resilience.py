@@ -130,8 +130,9 @@ def test_more_than_50_annotations_are_sent_in_batches(app: Harness, repo: Repo) 
 
 
 def test_text_from_files_cannot_mention_anyone_or_break_markdown(app: Harness, repo: Repo) -> None:
-    repo.write(f"{M}/00001_users.sql", GOOSE.format(t="users")).commit().branch("feature")
-    repo.write(f"{M}/00002_ping_@octocat_<b>x.sql", "-- +goose Up\nSELECT 1;\n").commit()
+    """A file name is quoted in the comment on another file (here: the one whose version it takes)."""
+    repo.write(f"{M}/00001_ping_@octocat_<b>x.sql", GOOSE.format(t="pings")).commit().branch("feature")
+    repo.write(f"{M}/00001_users.sql", GOOSE.format(t="users")).commit()
     app.open(1)
     app.settle()
     summary = app.check_run()["output"]["summary"]

@@ -42,8 +42,8 @@ db/migrations/00002_orders.sql
         (missing migrations) unless run with -allow-missing.
         | -- +goose Up
         fix: Rebase and rename it to `db/migrations/00004_orders.sql`.
-     1  error    missing-rollback  `db/migrations/00002_orders.sql` cannot be rolled back: it has no
-        `-- +goose Down` section.
+     1  error    missing-rollback  This migration cannot be rolled back: it has no `-- +goose Down`
+        section.
         | -- +goose Up
         fix: Add a `-- +goose Down` section with the SQL that reverses the up section.
 
@@ -74,7 +74,7 @@ def test_json_contract(repo: Repo) -> None:
                     "path": "db/migrations/00002_orders.sql",
                     "line": 1,
                     "end_line": 1,
-                    "message": "`db/migrations/00002_orders.sql` cannot be rolled back: it has no `-- +goose Down` section.",
+                    "message": 'This migration cannot be rolled back: it has no `-- +goose Down` section.',
                     "help": "Add a `-- +goose Down` section with the SQL that reverses the up section.",
                     "framework": "goose",
                     "suggestion": None,
