@@ -3,7 +3,8 @@
 Every module defines ``ID`` (stable: configuration, suppressions and CI depend on it),
 ``SEVERITY`` (the default), ``SUMMARY`` (one line), a module docstring that explains what goes
 wrong in production and the safe alternative (``migration-guard explain ID``), and
-``GROUP`` (where it is listed), and ``check(changeset)``. Adding a rule means adding a module
+``GROUP`` (where it is listed), ``CATCHES`` (its README table row), ``EXAMPLES`` (a bad and a
+safe migration per front end, run as tests) and ``check(changeset)``. Adding a rule means adding a module
 here (found by ``_discover``) and its tests; nothing else names it.
 """
 
@@ -28,6 +29,9 @@ class Rule:
     check: Callable[[ChangeSet], Iterable[Finding]] | None  # None: produced by the engine itself
     #: front end -> (bad example, safe example): rendered by `explain` and the rule page, run as tests
     examples: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: the README table's "what it catches" (Markdown; the summary where a module has none)
+    catches: str = ""
+    group: str = ""  # where it is listed (``GROUPS``)
 
     @classmethod
     def from_module(cls, module: ModuleType) -> Rule:
@@ -38,6 +42,8 @@ class Rule:
             explanation=inspect.cleandoc(module.__doc__ or ""),
             check=getattr(module, "check", None),
             examples=dict(getattr(module, "EXAMPLES", {})),
+            catches=getattr(module, "CATCHES", module.SUMMARY),
+            group=module.GROUP,
         )
 
 

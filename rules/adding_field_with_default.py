@@ -22,6 +22,8 @@ ID = "adding-field-with-default"
 SEVERITY = Severity.WARNING
 SUMMARY = "A column with a volatile default rewrites the whole table under an exclusive lock."
 GROUP = "zero-downtime"
+#: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
+CATCHES = 'a volatile default anywhere in the expression (`gen_random_uuid()`, `md5(random()::text)`, `clock_timestamp()` …), a `serial`/`bigserial` column or a stored generated column added to an existing table: a table rewrite'
 
 #: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
 #: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`

@@ -20,6 +20,8 @@ ID = "adding-foreign-key-constraint"
 SEVERITY = Severity.WARNING
 SUMMARY = "PostgreSQL: a foreign key without NOT VALID blocks writes on both tables while it validates."
 GROUP = "zero-downtime"
+#: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
+CATCHES = 'a foreign key without `NOT VALID` (Rails `validate: false`)'
 
 #: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
 #: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`

@@ -20,6 +20,8 @@ ID = "adding-not-nullable-field"
 SEVERITY = Severity.WARNING
 SUMMARY = "PostgreSQL: SET NOT NULL scans the table under an ACCESS EXCLUSIVE lock."
 GROUP = "zero-downtime"
+#: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
+CATCHES = '`SET NOT NULL` (full scan under ACCESS EXCLUSIVE)'
 
 #: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
 #: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`

@@ -23,6 +23,8 @@ ID = "adding-required-field"
 SEVERITY = Severity.ERROR
 SUMMARY = "A NOT NULL column without a default on an existing table fails when the table has rows."
 GROUP = "zero-downtime"
+#: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
+CATCHES = 'a NOT NULL column without a default on an existing table (fails on any row)'
 
 #: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
 #: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`

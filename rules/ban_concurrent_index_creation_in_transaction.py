@@ -25,6 +25,8 @@ ID = "ban-concurrent-index-creation-in-transaction"
 SEVERITY = Severity.ERROR
 SUMMARY = "A CONCURRENTLY index operation inside a transactional migration fails at deploy time."
 GROUP = "zero-downtime"
+#: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
+CATCHES = 'a concurrent index operation in a transactional migration (fails at deploy)'
 
 #: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
 #: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`

@@ -21,6 +21,8 @@ ID = "ban-drop-column"
 SEVERITY = Severity.WARNING
 SUMMARY = "Dropping a column breaks old code that still uses it, and its data cannot come back."
 GROUP = "zero-downtime"
+#: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
+CATCHES = 'dropping a column breaks old code that still uses it; the data is gone'
 
 #: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
 #: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`

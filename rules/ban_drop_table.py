@@ -19,6 +19,8 @@ ID = "ban-drop-table"
 SEVERITY = Severity.WARNING
 SUMMARY = "Dropping a table breaks old code that still uses it, and its data cannot come back."
 GROUP = "zero-downtime"
+#: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
+CATCHES = 'dropping a table breaks old code that still uses it; the data is gone'
 
 #: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
 #: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`

@@ -25,6 +25,8 @@ ID = "changing-column-type"
 SEVERITY = Severity.WARNING
 SUMMARY = "Changing a column's type usually rewrites the table under an exclusive lock."
 GROUP = "zero-downtime"
+#: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
+CATCHES = 'a type change that rewrites the table (MySQL `MODIFY`/`CHANGE COLUMN` too, with MySQL advice)'
 
 #: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
 #: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`

@@ -21,6 +21,8 @@ ID = "constraint-missing-not-valid"
 SEVERITY = Severity.WARNING
 SUMMARY = "PostgreSQL: a CHECK constraint without NOT VALID scans the table under an exclusive lock."
 GROUP = "zero-downtime"
+#: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
+CATCHES = 'a CHECK constraint without `NOT VALID`'
 
 #: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
 #: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`

@@ -19,6 +19,8 @@ ID = "disallowed-unique-constraint"
 SEVERITY = Severity.WARNING
 SUMMARY = "PostgreSQL: ADD UNIQUE builds its index under an ACCESS EXCLUSIVE lock."
 GROUP = "zero-downtime"
+#: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
+CATCHES = '`ADD UNIQUE` not built from a concurrently created index'
 
 #: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
 #: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`

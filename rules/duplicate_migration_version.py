@@ -24,6 +24,8 @@ ID = "duplicate-migration-version"
 SEVERITY = Severity.ERROR
 SUMMARY = "Two migrations share a version or revision id."
 GROUP = "history"
+#: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
+CATCHES = 'two migrations share a version or revision id, in the change or between the change and the base tip'
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
     groups: dict[tuple[str, str, str], list[Migration]] = defaultdict(list)

@@ -17,3 +17,5 @@ ID = "invalid-suppression"
 SEVERITY = Severity.WARNING
 SUMMARY = "An inline suppression names no known rule or gives no reason."
 GROUP = "suppressions"
+#: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
+CATCHES = 'an inline suppression without a known rule id or a reason'

@@ -22,6 +22,8 @@ ID = "migration-conflicts-with-open-pr"
 SEVERITY = Severity.WARNING
 SUMMARY = "Another open pull request adds the same version, or a child of the same parent."
 GROUP = "history"
+#: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
+CATCHES = 'another open pull request adds the same version, or a child of the same parent (App only: it keeps an index of what open pull requests add)'
 
 #: tools whose identity is a key in the name or file: two migrations with one key cannot both run
 _KEYED = (Identity.VERSION, Identity.REVISION)

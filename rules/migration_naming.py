@@ -22,6 +22,8 @@ ID = "migration-naming"
 SEVERITY = Severity.NOTICE
 SUMMARY = "A new migration's file name is generated or not descriptive."
 GROUP = "hygiene"
+#: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
+CATCHES = 'generated or non-descriptive names (`0005_auto_20250101_1200`, `migration1`), or not matching `naming_pattern`'
 
 _GENERATED = re.compile(
     r"^(auto(_\d{8}_\d{4})?|migration\d*|update\d*|changes?\d*|new\d*|temp\d*|test\d*|fix\d*|wip\d*|initial_?\d+)$"

@@ -23,6 +23,8 @@ ID = "migration-out-of-order"
 SEVERITY = Severity.ERROR
 SUMMARY = "A new migration sorts before the newest one already on the base branch."
 GROUP = "history"
+#: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
+CATCHES = 'an added migration sorts before the newest one on the base tip; proposes the new name'
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
     newest: dict[tuple[str, str], Migration] = {}

@@ -20,6 +20,8 @@ ID = "migration-parent-missing"
 SEVERITY = Severity.ERROR
 SUMMARY = "A `down_revision` or `dependencies` entry names a migration that does not exist."
 GROUP = "history"
+#: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
+CATCHES = '`down_revision` / `dependencies` names a migration that exists nowhere'
 
 _SPECIAL = {"__first__", "__latest__"}
 

@@ -27,6 +27,8 @@ ID = "missing-rollback"
 SEVERITY = Severity.ERROR
 SUMMARY = "A migration added or changed by the change cannot be rolled back."
 GROUP = "rollback"
+#: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
+CATCHES = 'no down part, an empty one (unless the up part is empty too, or only changes data), `RunPython`/`RunSQL` without reverse, a deleted `.down.`/`U` file; warning when irreversible on purpose; notice for Prisma and Flyway without `U`'
 
 _SEVERITY = {
     RollbackProblem.DECLARED_IRREVERSIBLE: Severity.WARNING,

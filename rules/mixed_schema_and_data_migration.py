@@ -21,6 +21,8 @@ ID = "mixed-schema-and-data-migration"
 SEVERITY = Severity.WARNING
 SUMMARY = "A migration changes both the schema and the data."
 GROUP = "hygiene"
+#: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
+CATCHES = 'DDL and data changes (UPDATE/INSERT/DELETE, `RunPython`, model calls, `bulk_insert`) in one migration'
 
 #: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
 #: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`

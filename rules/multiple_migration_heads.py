@@ -23,6 +23,8 @@ ID = "multiple-migration-heads"
 SEVERITY = Severity.ERROR
 SUMMARY = "After the merge, a revision graph would have more than one head."
 GROUP = "history"
+#: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
+CATCHES = 'after the merge, the Alembic graph (per branch label) or a Django app would have two heads'
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
     graphed = (m for m in cs.merged.migrations if traits_of(m.framework).graph)

@@ -21,6 +21,8 @@ ID = "renaming-table"
 SEVERITY = Severity.ERROR
 SUMMARY = "Renaming a table breaks the old code still running during a rolling deploy."
 GROUP = "zero-downtime"
+#: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
+CATCHES = 'renaming a table breaks the old code still running during a rolling deploy'
 
 #: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
 #: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`

@@ -24,6 +24,8 @@ ID = "require-concurrent-index-creation"
 SEVERITY = Severity.WARNING
 SUMMARY = "PostgreSQL: CREATE INDEX on an existing table without CONCURRENTLY blocks writes while it builds."
 GROUP = "zero-downtime"
+#: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
+CATCHES = 'PostgreSQL `CREATE INDEX` without `CONCURRENTLY` (Rails without `algorithm: :concurrently`, Alembic without `postgresql_concurrently=True`, Django `AddIndex`, Sequelize without `concurrently: true`, Knex index builders)'
 
 #: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
 #: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`

@@ -20,6 +20,8 @@ ID = "require-concurrent-index-deletion"
 SEVERITY = Severity.WARNING
 SUMMARY = "PostgreSQL: DROP INDEX without CONCURRENTLY locks the table against reads and writes."
 GROUP = "zero-downtime"
+#: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
+CATCHES = 'PostgreSQL `DROP INDEX` without `CONCURRENTLY`'
 
 #: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
 #: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`

@@ -21,6 +21,8 @@ ID = "sql-not-analysed"
 SEVERITY = Severity.NOTICE
 SUMMARY = "A schema statement could not be analysed for locks; review it by hand."
 GROUP = "hygiene"
+#: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
+CATCHES = 'DDL the parser could only keep as an opaque command, or SQL built at run time'
 
 
 def check(cs: ChangeSet) -> Iterator[Finding]:

@@ -19,6 +19,8 @@ ID = "unfocused-migration"
 SEVERITY = Severity.NOTICE
 SUMMARY = "One migration changes more existing tables than the configured maximum."
 GROUP = "hygiene"
+#: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
+CATCHES = 'more existing tables changed than `max_tables_per_migration`'
 
 
 def check(cs: ChangeSet) -> Iterator[Finding]:

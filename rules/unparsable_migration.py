@@ -19,6 +19,8 @@ ID = "unparsable-migration"
 SEVERITY = Severity.ERROR
 SUMMARY = "A migration file cannot be read (syntax error, binary, bad encoding, missing identity)."
 GROUP = "rollback"
+#: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
+CATCHES = 'a migration file its tool cannot load'
 
 
 def check(cs: ChangeSet) -> Iterator[Finding]:

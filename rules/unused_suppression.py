@@ -15,3 +15,5 @@ ID = "unused-suppression"
 SEVERITY = Severity.NOTICE
 SUMMARY = "An inline `migration-guard: ignore` comment suppresses nothing."
 GROUP = "suppressions"
+#: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
+CATCHES = 'an inline suppression that suppresses nothing'

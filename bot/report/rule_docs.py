@@ -68,3 +68,25 @@ def index_html() -> str:
     )
     table = f"<table><tr><th>Rule</th><th>Default</th><th>What it catches</th></tr>{rows}</table>"
     return _page("Rules · Migration Guard", f"<h1>Migration Guard rules</h1>{table}")
+
+
+#: the README's rule tables, by the groups each lists (``tools/generate_docs.py`` writes them
+#: between ``<!-- rules:NAME -->`` and ``<!-- /rules:NAME -->``; a test keeps them current)
+README_TABLES = {"history": ("history", "rollback", "suppressions"), "zero-downtime": ("zero-downtime", "hygiene")}
+
+
+def readme_table(groups: tuple[str, ...]) -> str:
+    rows = [f"| `{r.id}` | {r.severity.label} | {r.catches} |" for r in RULES.values() if r.group in groups]
+    return "\n".join(["| rule | default | what it catches |", "|---|---|---|", *rows])
+
+
+def with_readme_tables(readme: str) -> str:
+    """``readme`` with every generated rule table replaced by the current one."""
+    for name, groups in README_TABLES.items():
+        start, end = f"<!-- rules:{name} -->", f"<!-- /rules:{name} -->"
+        if start not in readme or end not in readme:
+            raise ValueError(f"README.md: the markers {start} and {end} are missing")
+        head, rest = readme.split(start, 1)
+        _, tail = rest.split(end, 1)
+        readme = f"{head}{start}\n{readme_table(groups)}\n{end}{tail}"
+    return readme
