@@ -4,7 +4,11 @@ Every module defines ``ID`` (stable: configuration, suppressions and CI depend o
 ``SEVERITY`` (the default), ``SUMMARY`` (one line), a module docstring that explains what goes
 wrong in production and the safe alternative (``migration-guard explain ID``), and
 ``GROUP`` (where it is listed), ``CATCHES`` (its README table row), ``EXAMPLES`` (a bad and a
-safe migration per front end, run as tests) and ``check(changeset)``. Adding a rule means adding a module
+safe migration per front end — ``sql``: the Up section of a goose file; ``rails``, ``django``,
+``laravel``: the migration class's body; ``alembic``: the body of ``upgrade()``; ``knex``: the
+module without its ``down`` — rendered by ``explain`` and the rule pages, and run by
+``tests/test_rule_examples.py``: the bad one must be found, the safe one not) and
+``check(changeset)``. Adding a rule means adding a module
 here (found by ``_discover``) and its tests; nothing else names it.
 """
 

@@ -25,9 +25,6 @@ GROUP = "zero-downtime"
 #: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
 CATCHES = 'a volatile default anywhere in the expression (`gen_random_uuid()`, `md5(random()::text)`, `clock_timestamp()` …), a `serial`/`bigserial` column or a stored generated column added to an existing table: a table rewrite'
 
-#: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
-#: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`
-#: and the rule page, and each run as a test: the bad one must be found, the safe one not.
 EXAMPLES = {
     'sql': (
         'ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();',

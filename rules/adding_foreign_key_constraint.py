@@ -23,9 +23,6 @@ GROUP = "zero-downtime"
 #: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
 CATCHES = 'a foreign key without `NOT VALID` (Rails `validate: false`)'
 
-#: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
-#: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`
-#: and the rule page, and each run as a test: the bad one must be found, the safe one not.
 EXAMPLES = {
     'sql': (
         'ALTER TABLE users ADD CONSTRAINT fk_org FOREIGN KEY (org_id) REFERENCES orgs (id);',
@@ -38,6 +35,14 @@ EXAMPLES = {
     'alembic': (
         '    op.create_foreign_key("fk_org", "users", "orgs", ["org_id"], ["id"])',
         '    op.create_foreign_key("fk_org", "users", "orgs", ["org_id"], ["id"], postgresql_not_valid=True)',
+    ),
+    'knex': (
+        'exports.up = async function (knex) {\n  await knex.schema.alterTable("users", (t) => {\n    t.foreign("org_id").references("orgs.id");\n  });\n};',
+        'exports.up = async function (knex) {\n  await knex.raw("ALTER TABLE users ADD CONSTRAINT fk_org FOREIGN KEY (org_id) REFERENCES orgs (id) NOT VALID");\n};',
+    ),
+    'laravel': (
+        "    public function up(): void\n    {\n        Schema::table('users', function (Blueprint $table) {\n            $table->foreign('org_id')->references('id')->on('orgs');\n        });\n    }",
+        "    public function up(): void\n    {\n        DB::statement('ALTER TABLE users ADD CONSTRAINT fk_org FOREIGN KEY (org_id) REFERENCES orgs (id) NOT VALID');\n    }",
     ),
 }
 

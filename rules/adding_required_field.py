@@ -26,9 +26,6 @@ GROUP = "zero-downtime"
 #: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
 CATCHES = 'a NOT NULL column without a default on an existing table (fails on any row)'
 
-#: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
-#: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`
-#: and the rule page, and each run as a test: the bad one must be found, the safe one not.
 EXAMPLES = {
     'sql': (
         'ALTER TABLE users ADD COLUMN age int NOT NULL;',
@@ -37,6 +34,14 @@ EXAMPLES = {
     'rails': (
         '  def change\n    add_column :users, :age, :integer, null: false\n  end',
         '  def change\n    add_column :users, :age, :integer, null: false, default: 0\n  end',
+    ),
+    'knex': (
+        'exports.up = async function (knex) {\n  await knex.schema.alterTable("users", (t) => {\n    t.integer("age").notNullable();\n  });\n};',
+        'exports.up = async function (knex) {\n  await knex.schema.alterTable("users", (t) => {\n    t.integer("age").notNullable().defaultTo(0);\n  });\n};',
+    ),
+    'laravel': (
+        "    public function up(): void\n    {\n        Schema::table('users', function (Blueprint $table) {\n            $table->integer('age');\n        });\n    }",
+        "    public function up(): void\n    {\n        Schema::table('users', function (Blueprint $table) {\n            $table->integer('age')->default(0);\n        });\n    }",
     ),
 }
 

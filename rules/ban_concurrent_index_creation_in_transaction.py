@@ -28,9 +28,6 @@ GROUP = "zero-downtime"
 #: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
 CATCHES = 'a concurrent index operation in a transactional migration (fails at deploy)'
 
-#: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
-#: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`
-#: and the rule page, and each run as a test: the bad one must be found, the safe one not.
 EXAMPLES = {
     'sql': (
         'CREATE INDEX CONCURRENTLY users_email ON users (email);\nALTER TABLE users ADD COLUMN age int;',
@@ -39,6 +36,14 @@ EXAMPLES = {
     'rails': (
         '  def change\n    add_index :users, :email, algorithm: :concurrently\n  end',
         '  disable_ddl_transaction!\n\n  def change\n    add_index :users, :email, algorithm: :concurrently\n  end',
+    ),
+    'knex': (
+        'exports.up = async function (knex) {\n  await knex.raw("CREATE INDEX CONCURRENTLY users_email ON users (email)");\n};',
+        'exports.config = { transaction: false };\n\nexports.up = async function (knex) {\n  await knex.raw("CREATE INDEX CONCURRENTLY users_email ON users (email)");\n};',
+    ),
+    'laravel': (
+        "    public function up(): void\n    {\n        DB::statement('CREATE INDEX CONCURRENTLY users_email ON users (email)');\n    }",
+        "    public $withinTransaction = false;\n\n    public function up(): void\n    {\n        DB::statement('CREATE INDEX CONCURRENTLY users_email ON users (email)');\n    }",
     ),
 }
 

@@ -24,13 +24,18 @@ GROUP = "zero-downtime"
 #: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
 CATCHES = 'dropping a column breaks old code that still uses it; the data is gone'
 
-#: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
-#: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`
-#: and the rule page, and each run as a test: the bad one must be found, the safe one not.
 EXAMPLES = {
     'sql': (
         'ALTER TABLE users DROP COLUMN name;',
         'CREATE TABLE scratch (id int, note text);\nALTER TABLE scratch DROP COLUMN note;',
+    ),
+    'knex': (
+        'exports.up = async function (knex) {\n  await knex.schema.alterTable("users", (t) => {\n    t.dropColumn("name");\n  });\n};',
+        'exports.up = async function (knex) {\n  await knex.schema.createTable("scratch", (t) => { t.integer("id"); t.text("note"); });\n  await knex.schema.alterTable("scratch", (t) => {\n    t.dropColumn("note");\n  });\n};',
+    ),
+    'laravel': (
+        "    public function up(): void\n    {\n        Schema::table('users', function (Blueprint $table) {\n            $table->dropColumn('name');\n        });\n    }",
+        "    public function up(): void\n    {\n        Schema::create('scratch', function (Blueprint $table) { $table->id(); $table->text('note'); });\n        Schema::table('scratch', function (Blueprint $table) {\n            $table->dropColumn('note');\n        });\n    }",
     ),
 }
 

@@ -22,13 +22,18 @@ GROUP = "zero-downtime"
 #: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
 CATCHES = 'dropping a table breaks old code that still uses it; the data is gone'
 
-#: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
-#: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`
-#: and the rule page, and each run as a test: the bad one must be found, the safe one not.
 EXAMPLES = {
     'sql': (
         'DROP TABLE orgs;',
         'CREATE TABLE scratch (id int);\nDROP TABLE scratch;',
+    ),
+    'knex': (
+        'exports.up = async function (knex) {\n  await knex.schema.dropTable("orgs");\n};',
+        'exports.up = async function (knex) {\n  await knex.schema.createTable("scratch", (t) => { t.integer("id"); });\n  await knex.schema.dropTable("scratch");\n};',
+    ),
+    'laravel': (
+        "    public function up(): void\n    {\n        Schema::drop('orgs');\n    }",
+        "    public function up(): void\n    {\n        Schema::create('scratch', function (Blueprint $table) { $table->id(); });\n        Schema::drop('scratch');\n    }",
     ),
 }
 

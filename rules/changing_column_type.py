@@ -6,7 +6,8 @@ code still running during the deploy may also write values the new type rejects.
 PostgreSQL makes in the catalog only (the same type, a wider `varchar`, `varchar` to `text`, a
 `numeric` with more digits and the same scale) are not reported when the column's type before the
 migration is known from the replayed history (SQL files, Django fields, Rails, Alembic's
-`existing_type`); when it is not known, the change is reported.
+`existing_type`); when it is not known (Knex `.alter()` and Laravel `->change()` today), the change
+is reported.
 
 Safe alternative: add a new column of the new type, write to both (trigger or application),
 backfill in batches, switch reads, then drop the old column in a later deploy. On MySQL, state
@@ -28,13 +29,18 @@ GROUP = "zero-downtime"
 #: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
 CATCHES = 'a type change that rewrites the table (MySQL `MODIFY`/`CHANGE COLUMN` too, with MySQL advice)'
 
-#: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
-#: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`
-#: and the rule page, and each run as a test: the bad one must be found, the safe one not.
 EXAMPLES = {
     'sql': (
         'ALTER TABLE users ALTER COLUMN id TYPE int;',
         'ALTER TABLE users ALTER COLUMN name TYPE varchar(100);',
+    ),
+    'knex': (
+        'exports.up = async function (knex) {\n  await knex.schema.alterTable("users", (t) => {\n    t.integer("id").alter();\n  });\n};',
+        'exports.up = async function (knex) {\n  await knex.schema.alterTable("users", (t) => {\n    t.bigInteger("org_id_new");\n  });\n};',
+    ),
+    'laravel': (
+        "    public function up(): void\n    {\n        Schema::table('users', function (Blueprint $table) {\n            $table->integer('id')->change();\n        });\n    }",
+        "    public function up(): void\n    {\n        Schema::table('users', function (Blueprint $table) {\n            $table->bigInteger('org_id_new')->nullable();\n        });\n    }",
     ),
 }
 

@@ -24,13 +24,18 @@ GROUP = "hygiene"
 #: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
 CATCHES = 'DDL and data changes (UPDATE/INSERT/DELETE, `RunPython`, model calls, `bulk_insert`) in one migration'
 
-#: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
-#: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`
-#: and the rule page, and each run as a test: the bad one must be found, the safe one not.
 EXAMPLES = {
     'sql': (
         'ALTER TABLE users ADD COLUMN age int;\nUPDATE users SET age = 0;',
         'UPDATE users SET email = lower(email);',
+    ),
+    'knex': (
+        'exports.up = async function (knex) {\n  await knex.schema.alterTable("users", (t) => { t.integer("age"); });\n  await knex("users").update({ age: 0 });\n};',
+        'exports.up = async function (knex) {\n  await knex("users").update({ email: knex.raw("lower(email)") });\n};',
+    ),
+    'laravel': (
+        "    public function up(): void\n    {\n        Schema::table('users', function (Blueprint $table) { $table->integer('age')->nullable(); });\n        DB::table('users')->update(['age' => 0]);\n    }",
+        "    public function up(): void\n    {\n        DB::table('users')->update(['email' => DB::raw('lower(email)')]);\n    }",
     ),
 }
 

@@ -25,13 +25,18 @@ GROUP = "zero-downtime"
 #: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
 CATCHES = 'renaming a column breaks the old code still running during a rolling deploy'
 
-#: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
-#: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`
-#: and the rule page, and each run as a test: the bad one must be found, the safe one not.
 EXAMPLES = {
     'sql': (
         'ALTER TABLE users RENAME COLUMN name TO full_name;',
         'ALTER TABLE users ADD COLUMN full_name varchar(100);',
+    ),
+    'knex': (
+        'exports.up = async function (knex) {\n  await knex.schema.alterTable("users", (t) => {\n    t.renameColumn("name", "full_name");\n  });\n};',
+        'exports.up = async function (knex) {\n  await knex.schema.alterTable("users", (t) => {\n    t.string("full_name", 100);\n  });\n};',
+    ),
+    'laravel': (
+        "    public function up(): void\n    {\n        Schema::table('users', function (Blueprint $table) {\n            $table->renameColumn('name', 'full_name');\n        });\n    }",
+        "    public function up(): void\n    {\n        Schema::table('users', function (Blueprint $table) {\n            $table->string('full_name', 100)->nullable();\n        });\n    }",
     ),
 }
 

@@ -24,13 +24,18 @@ GROUP = "zero-downtime"
 #: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
 CATCHES = 'renaming a table breaks the old code still running during a rolling deploy'
 
-#: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
-#: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`
-#: and the rule page, and each run as a test: the bad one must be found, the safe one not.
 EXAMPLES = {
     'sql': (
         'ALTER TABLE users RENAME TO people;',
         'CREATE TABLE people (id bigint PRIMARY KEY);',
+    ),
+    'knex': (
+        'exports.up = async function (knex) {\n  await knex.schema.renameTable("users", "people");\n};',
+        'exports.up = async function (knex) {\n  await knex.schema.createTable("people", (t) => { t.bigIncrements("id"); });\n};',
+    ),
+    'laravel': (
+        "    public function up(): void\n    {\n        Schema::rename('users', 'people');\n    }",
+        "    public function up(): void\n    {\n        Schema::create('people', function (Blueprint $table) { $table->id(); });\n    }",
     ),
 }
 

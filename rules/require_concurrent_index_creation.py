@@ -27,9 +27,6 @@ GROUP = "zero-downtime"
 #: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
 CATCHES = 'PostgreSQL `CREATE INDEX` without `CONCURRENTLY` (Rails without `algorithm: :concurrently`, Alembic without `postgresql_concurrently=True`, Django `AddIndex`, Sequelize without `concurrently: true`, Knex index builders)'
 
-#: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
-#: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`
-#: and the rule page, and each run as a test: the bad one must be found, the safe one not.
 EXAMPLES = {
     'sql': (
         'CREATE INDEX users_email ON users (email);',
@@ -46,6 +43,14 @@ EXAMPLES = {
     'django': (
         "    operations = [\n        migrations.AddIndex(model_name='user', index=models.Index(fields=['email'], name='user_email')),\n    ]",
         "    atomic = False\n\n    operations = [\n        AddIndexConcurrently(model_name='user', index=models.Index(fields=['email'], name='user_email')),\n    ]",
+    ),
+    'knex': (
+        'exports.up = async function (knex) {\n  await knex.schema.alterTable("users", (t) => {\n    t.index(["email"], "users_email");\n  });\n};',
+        'exports.config = { transaction: false };\n\nexports.up = async function (knex) {\n  await knex.raw("CREATE INDEX CONCURRENTLY users_email ON users (email)");\n};',
+    ),
+    'laravel': (
+        "    public function up(): void\n    {\n        Schema::table('users', function (Blueprint $table) {\n            $table->index('email');\n        });\n    }",
+        "    public $withinTransaction = false;\n\n    public function up(): void\n    {\n        DB::statement('CREATE INDEX CONCURRENTLY users_email ON users (email)');\n    }",
     ),
 }
 

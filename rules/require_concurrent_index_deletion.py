@@ -23,13 +23,18 @@ GROUP = "zero-downtime"
 #: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
 CATCHES = 'PostgreSQL `DROP INDEX` without `CONCURRENTLY`'
 
-#: a bad and a safe example per front end (`sql`: a goose migration; `rails`: the class body;
-#: `alembic`: the body of `upgrade()`; `django`: the Migration class body). Rendered by `explain`
-#: and the rule page, and each run as a test: the bad one must be found, the safe one not.
 EXAMPLES = {
     'sql': (
         'DROP INDEX users_name;',
         '-- +goose NO TRANSACTION\nDROP INDEX CONCURRENTLY users_name;',
+    ),
+    'knex': (
+        'exports.up = async function (knex) {\n  await knex.schema.alterTable("users", (t) => {\n    t.dropIndex([], "users_name");\n  });\n};',
+        'exports.config = { transaction: false };\n\nexports.up = async function (knex) {\n  await knex.raw("DROP INDEX CONCURRENTLY users_name");\n};',
+    ),
+    'laravel': (
+        "    public function up(): void\n    {\n        Schema::table('users', function (Blueprint $table) {\n            $table->dropIndex('users_name');\n        });\n    }",
+        "    public $withinTransaction = false;\n\n    public function up(): void\n    {\n        DB::statement('DROP INDEX CONCURRENTLY users_name');\n    }",
     ),
 }
 

@@ -2,7 +2,9 @@
 
 Each front end has a fixed context the examples run in: a `users` table (id, email, name
 varchar(50), org_id) with an index `users_name`, and an `orgs` table, created by the history on the
-base branch; the example is the migration the change adds.
+base branch; the example is the migration the change adds (`sql`: the Up section of a goose file,
+optionally after `-- +goose NO TRANSACTION`; `rails`, `django`, `laravel`: the migration class's
+body; `alembic`: the body of `upgrade()`; `knex`: the module without its `down`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,20 @@ ALEMBIC_BASE = ALEMBIC_HEADER.format(rev="a1", parent=None) + (
     'def upgrade():\n    op.create_table("orgs", sa.Column("id", sa.BigInteger(), primary_key=True))\n'
     '    op.create_table("users", sa.Column("id", sa.BigInteger(), primary_key=True), sa.Column("email", sa.Text()))\n\n\n'
     'def downgrade():\n    op.drop_table("users")\n    op.drop_table("orgs")\n'
+)
+KNEX_BASE = ('exports.up = async function (knex) {\n  await knex.schema.createTable("orgs", (t) => { t.bigIncrements("id"); });\n'
+             '  await knex.schema.createTable("users", (t) => {\n    t.bigIncrements("id");\n    t.text("email");\n'
+             '    t.string("name", 50).index("users_name");\n    t.bigInteger("org_id");\n  });\n};\n\n'
+             'exports.down = async function (knex) {\n  await knex.schema.dropTable("users");\n  await knex.schema.dropTable("orgs");\n};\n')  # fmt: skip
+LARAVEL_HEADER = ("<?php\n\nuse Illuminate\\Database\\Migrations\\Migration;\nuse Illuminate\\Database\\Schema\\Blueprint;\n"
+                  "use Illuminate\\Support\\Facades\\DB;\nuse Illuminate\\Support\\Facades\\Schema;\n\n"
+                  "return new class extends Migration\n{\n")  # fmt: skip
+LARAVEL_BASE = LARAVEL_HEADER + (
+    "    public function up(): void\n    {\n        Schema::create('orgs', function (Blueprint $table) {\n"
+    "            $table->id();\n        });\n        Schema::create('users', function (Blueprint $table) {\n"
+    "            $table->id();\n            $table->text('email');\n            $table->string('name', 50)->index('users_name');\n"
+    "            $table->unsignedBigInteger('org_id');\n        });\n    }\n\n"
+    "    public function down(): void\n    {\n        Schema::drop('users');\n        Schema::drop('orgs');\n    }\n};\n"
 )
 DJANGO_HEADER = ("from django.contrib.postgres.operations import AddIndexConcurrently\n"
                  "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n")  # fmt: skip
@@ -54,6 +70,14 @@ def _write(repo: Repo, front_end: str, snippet: str) -> str:
         repo.write("shop/users/migrations/0001_initial.py", DJANGO_BASE).commit().branch("feature")
         path = "shop/users/migrations/0002_example.py"
         text = DJANGO_HEADER + "    dependencies = [('users', '0001_initial')]\n\n" + snippet + "\n"
+    elif front_end == "knex":
+        repo.write("migrations/20240101000000_base.js", KNEX_BASE).commit().branch("feature")
+        path = "migrations/20240102000000_example.js"
+        text = snippet + "\n\nexports.down = async function () {};\n"
+    elif front_end == "laravel":
+        repo.write("database/migrations/2024_01_01_000000_base.php", LARAVEL_BASE).commit().branch("feature")
+        path = "database/migrations/2024_01_02_000000_example.php"
+        text = LARAVEL_HEADER + snippet + "\n\n    public function down(): void\n    {\n    }\n};\n"
     else:
         raise AssertionError(front_end)
     repo.write(path, text).commit()
