@@ -30,6 +30,25 @@ GROUP = "rollback"
 #: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
 CATCHES = 'no down part, an empty one (unless the up part is empty too, or only changes data), `RunPython`/`RunSQL` without reverse, a deleted `.down.`/`U` file; warning when irreversible on purpose; notice for Prisma and Flyway without `U`'
 
+EXAMPLES = {
+    'sql': (
+        'ALTER TABLE users ADD COLUMN age int;\n-- +goose Down',
+        'ALTER TABLE users ADD COLUMN age int;\n-- +goose Down\nALTER TABLE users DROP COLUMN age;',
+    ),
+    'alembic': (
+        '    op.add_column("users", sa.Column("age", sa.Integer()))',
+        '    op.add_column("users", sa.Column("age", sa.Integer()))\n\n\ndef downgrade():\n    op.drop_column("users", "age")',
+    ),
+    'django': (
+        '    operations = [\n        migrations.RunSQL("UPDATE users_user SET email = lower(email)"),\n    ]',
+        '    operations = [\n        migrations.RunSQL("UPDATE users_user SET email = lower(email)", reverse_sql=migrations.RunSQL.noop),\n    ]',
+    ),
+    'rails': (
+        '  def change\n    execute "UPDATE users SET email = lower(email)"\n    add_column :users, :age, :integer\n  end',
+        '  def change\n    add_column :users, :age, :integer\n  end',
+    ),
+}
+
 _SEVERITY = {
     RollbackProblem.DECLARED_IRREVERSIBLE: Severity.WARNING,
     RollbackProblem.BY_DESIGN: Severity.NOTICE,

@@ -24,6 +24,17 @@ GROUP = "hygiene"
 #: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
 CATCHES = 'DDL the parser could only keep as an opaque command, or SQL built at run time'
 
+EXAMPLES = {
+    'sql': (
+        'ALTER TABLE users REPLICA IDENTITY FULL;',
+        'ALTER TABLE users ADD COLUMN age int;',
+    ),
+    'knex': (
+        'exports.up = async function (knex) {\n  const table = "users";\n  await knex.raw(`ALTER TABLE ${table} ADD COLUMN ${process.env.COLUMN} int`);\n};',
+        'exports.up = async function (knex) {\n  await knex.raw("ALTER TABLE users ADD COLUMN age int");\n};',
+    ),
+}
+
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
     for m, ops, op in each_operation(cs, {Op.UNKNOWN}, existing_tables_only=False):

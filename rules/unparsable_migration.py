@@ -22,6 +22,17 @@ GROUP = "rollback"
 #: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
 CATCHES = 'a migration file its tool cannot load'
 
+EXAMPLES = {
+    'alembic': (
+        '    op.add_column("users", sa.Column("age", sa.Integer())',
+        '    op.add_column("users", sa.Column("age", sa.Integer()))',
+    ),
+    'django': (
+        "    operations = [\n        migrations.AddField('user', 'age', models.IntegerField(null=True),\n    ]",
+        "    operations = [\n        migrations.AddField('user', 'age', models.IntegerField(null=True)),\n    ]",
+    ),
+}
+
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
     for failure in cs.head.failures:

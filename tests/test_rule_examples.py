@@ -2,7 +2,8 @@
 
 Each front end has a fixed context the examples run in: a `users` table (id, email, name
 varchar(50), org_id) with an index `users_name`, and an `orgs` table, created by the history on the
-base branch; the example is the migration the change adds (`sql`: the Up section of a goose file,
+base branch; the example is the migration the change adds, with an empty down part unless it
+has its own (`sql`: the Up section of a goose file,
 optionally after `-- +goose NO TRANSACTION`; `rails`, `django`, `laravel`: the migration class's
 body; `alembic`: the body of `upgrade()`; `knex`: the module without its `down`).
 """
@@ -56,7 +57,8 @@ def _write(repo: Repo, front_end: str, snippet: str) -> str:
         marker = "-- +goose NO TRANSACTION\n"
         head = marker if snippet.startswith(marker) else ""
         body = snippet.removeprefix(marker)
-        path, text = "db/migrations/00002_example.sql", f"{head}-- +goose Up\n{body}\n-- +goose Down\nSELECT 1;\n"
+        down = "" if "-- +goose Down" in body else "\n-- +goose Down\nSELECT 1;"
+        path, text = "db/migrations/00002_example.sql", f"{head}-- +goose Up\n{body}{down}\n"
     elif front_end == "rails":
         repo.write("db/migrate/20240101000000_create_users.rb", RAILS_BASE).commit().branch("feature")
         body = snippet + "\n\n  def down\n  end\n" if "def change" not in snippet else snippet + "\n"
@@ -64,7 +66,8 @@ def _write(repo: Repo, front_end: str, snippet: str) -> str:
     elif front_end == "alembic":
         repo.write("alembic/env.py", "").write("alembic/versions/a1_base.py", ALEMBIC_BASE).commit().branch("feature")
         path = "alembic/versions/b2_example.py"
-        text = ALEMBIC_HEADER.format(rev="b2", parent='"a1"') + f"def upgrade():\n{snippet}\n\n\ndef downgrade():\n    pass\n"
+        down = "" if "def downgrade" in snippet else "\n\n\ndef downgrade():\n    pass"
+        text = ALEMBIC_HEADER.format(rev="b2", parent='"a1"') + f"def upgrade():\n{snippet}{down}\n"
     elif front_end == "django":
         repo.write("shop/users/__init__.py", "").write("shop/users/migrations/__init__.py", "")
         repo.write("shop/users/migrations/0001_initial.py", DJANGO_BASE).commit().branch("feature")

@@ -67,6 +67,9 @@ def rules_found(repo: Repo) -> list[tuple[str, int | None]]:
         ("ALTER TABLE users ALTER COLUMN email SET NOT NULL;", [("adding-not-nullable-field", 2)]),
         # constraints
         ("ALTER TABLE users ADD CONSTRAINT age_positive CHECK (age > 0);", [("constraint-missing-not-valid", 2)]),
+        # unnamed: sqlglot cannot parse it, the keywords still tell (not "could not analyse")
+        ("ALTER TABLE users ADD CHECK (age > 0);", [("constraint-missing-not-valid", 2)]),
+        ("ALTER TABLE users ADD CHECK (age > 0) NOT VALID;", []),
         (
             "ALTER TABLE users ADD CONSTRAINT age_positive CHECK (age > 0) NOT VALID;\n"
             "ALTER TABLE users VALIDATE CONSTRAINT age_positive;",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from typing import cast
@@ -327,6 +327,8 @@ def _classify_words(text: str, dialect: str, line: int, end_line: int, source_li
             return [op(Op.VALIDATE_CONSTRAINT, table=table, constraint=name, detail="VALIDATE CONSTRAINT")]
         if "USING" in words and "INDEX" in words and ("UNIQUE" in words or "PRIMARY" in words):
             return [op(Op.ADD_UNIQUE, table=table, using_index=True, detail="ADD UNIQUE USING INDEX")]
+        if words.count("ADD") == 1 and words[words.index("ADD") + 1 : words.index("ADD") + 2] == ["CHECK"]:
+            return [_unnamed_check(words, words.index("ADD") + 2, table, source_line, op)]
         return [op(Op.UNKNOWN, table=table, detail=" ".join(head[:4]))]
     if head[:1] == ["CREATE"] and "INDEX" in head[:3]:
         table = None
@@ -353,6 +355,21 @@ def _classify_words(text: str, dialect: str, line: int, end_line: int, source_li
     if head[:1] in (["ALTER"], ["DROP"], ["CREATE"], ["RENAME"]) and ("TABLE" in head[:4] or "INDEX" in head[:4]):
         return [op(Op.UNKNOWN, detail=" ".join(head[:3]))]
     return [op(Op.OTHER, detail=" ".join(head[:2]))]
+
+
+def _unnamed_check(
+    words: Sequence[str], start: int, table: str | None, source_line: str | None, op: Callable[..., Operation]
+) -> Operation:
+    """``ALTER TABLE t ADD CHECK (...)``, which sqlglot cannot parse without a constraint name:
+    still a CHECK (``NOT VALID`` or not; ``(col IS NOT NULL)`` names its column)."""
+    rest = list(words[start:])
+    not_valid = any(rest[i : i + 2] == ["NOT", "VALID"] for i in range(len(rest)))
+    alone = rest[:1] == ["("] and rest[2:5] == ["IS", "NOT", "NULL"] and rest[5:6] in ([], ["NOT"])  # no AND/OR after
+    column = rest[1].strip('"').lower() if alone else None
+    suggestion = None
+    if not not_valid and source_line is not None and source_line.rstrip().endswith(";"):
+        suggestion = source_line.rstrip()[:-1].rstrip() + " NOT VALID;"
+    return op(Op.ADD_CHECK, table=table, not_valid=not_valid, column=column, detail="ADD CHECK", suggestion=suggestion)
 
 
 def _table_after(words: Sequence[str], start: int) -> str | None:
