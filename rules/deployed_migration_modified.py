@@ -30,6 +30,13 @@ GROUP = "history"
 #: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
 CATCHES = 'a migration that exists at the deployed ref is modified (first changed line), renamed or deleted (whole file); a rename that keeps the identity the tool records (Alembic revision id, Django label and name, Prisma folder name) is a notice, and so is a reformat that changes nothing the tool runs (whitespace; for Python also docstrings, annotations, unused or reordered imports) where the tool keeps no checksum (Flyway and Prisma do: there even whitespace is an error)'
 
+EXAMPLES = {
+    'history': (
+        'branch edits: db/migrations/00001_users.sql',
+        'branch: db/migrations/00002_users_email_required.sql',
+    ),
+}
+
 _DEFAULT_CONSEQUENCE = "databases that already ran it never run the new text, so environments drift"
 
 

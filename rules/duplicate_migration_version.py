@@ -27,6 +27,13 @@ GROUP = "history"
 #: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
 CATCHES = 'two migrations share a version or revision id, in the change or between the change and the base tip'
 
+EXAMPLES = {
+    'history': (
+        'main: db/migrations/00002_orders.sql\nbranch: db/migrations/00002_invoices.sql',
+        'main: db/migrations/00002_orders.sql\nbranch: db/migrations/00003_invoices.sql',
+    ),
+}
+
 def check(cs: ChangeSet) -> Iterator[Finding]:
     groups: dict[tuple[str, str, str], list[Migration]] = defaultdict(list)
     for m in cs.merged.migrations:

@@ -19,3 +19,10 @@ SUMMARY = "An inline suppression names no known rule or gives no reason."
 GROUP = "suppressions"
 #: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
 CATCHES = 'an inline suppression without a known rule id or a reason'
+
+EXAMPLES = {
+    'sql': (
+        '-- migration-guard: ignore ban-drop-column\nALTER TABLE users DROP COLUMN name;',
+        '-- migration-guard: ignore ban-drop-column no code reads it since release 42\nALTER TABLE users DROP COLUMN name;',
+    ),
+}

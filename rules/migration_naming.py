@@ -25,6 +25,13 @@ GROUP = "hygiene"
 #: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
 CATCHES = 'generated or non-descriptive names (`0005_auto_20250101_1200`, `migration1`), or not matching `naming_pattern`'
 
+EXAMPLES = {
+    'history': (
+        'branch: db/migrations/00002_update.sql',
+        'branch: db/migrations/00002_create_invoices.sql',
+    ),
+}
+
 _GENERATED = re.compile(
     r"^(auto(_\d{8}_\d{4})?|migration\d*|update\d*|changes?\d*|new\d*|temp\d*|test\d*|fix\d*|wip\d*|initial_?\d+)$"
 )

@@ -26,6 +26,13 @@ GROUP = "history"
 #: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
 CATCHES = 'an added migration sorts before the newest one on the base tip; proposes the new name'
 
+EXAMPLES = {
+    'history': (
+        'main: db/migrations/00003_orders.sql\nbranch: db/migrations/00002_invoices.sql',
+        'main: db/migrations/00002_orders.sql\nbranch: db/migrations/00003_invoices.sql',
+    ),
+}
+
 def check(cs: ChangeSet) -> Iterator[Finding]:
     newest: dict[tuple[str, str], Migration] = {}
     for m in cs.base.migrations:

@@ -23,6 +23,13 @@ GROUP = "history"
 #: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
 CATCHES = '`down_revision` / `dependencies` names a migration that exists nowhere'
 
+EXAMPLES = {
+    'history': (
+        'branch: alembic/versions/c3_invoices.py <- zz',
+        'branch: alembic/versions/c3_invoices.py <- a1',
+    ),
+}
+
 _SPECIAL = {"__first__", "__latest__"}
 
 

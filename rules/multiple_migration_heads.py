@@ -26,6 +26,13 @@ GROUP = "history"
 #: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
 CATCHES = 'after the merge, the Alembic graph (per branch label) or a Django app would have two heads'
 
+EXAMPLES = {
+    'history': (
+        'main: alembic/versions/b2_orders.py <- a1\nbranch: alembic/versions/c3_invoices.py <- a1',
+        'main: alembic/versions/b2_orders.py <- a1\nbranch: alembic/versions/c3_invoices.py <- b2',
+    ),
+}
+
 def check(cs: ChangeSet) -> Iterator[Finding]:
     graphed = (m for m in cs.merged.migrations if traits_of(m.framework).graph)
     for (framework, scope), graph in revision_graphs(graphed, lambda f: traits_of(f).parents_scoped).items():

@@ -22,6 +22,13 @@ GROUP = "hygiene"
 #: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
 CATCHES = 'more existing tables changed than `max_tables_per_migration`'
 
+EXAMPLES = {
+    'sql': (
+        'ALTER TABLE users ADD COLUMN team_id bigint;\nALTER TABLE orgs ADD COLUMN plan text;\nALTER TABLE teams ADD COLUMN org_id bigint;\nALTER TABLE invoices ADD COLUMN team_id bigint;',
+        'ALTER TABLE users ADD COLUMN team_id bigint;\nALTER TABLE teams ADD COLUMN org_id bigint;',
+    ),
+}
+
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
     limit = cs.config.max_tables_per_migration if cs.config is not None else 3

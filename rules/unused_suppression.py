@@ -17,3 +17,10 @@ SUMMARY = "An inline `migration-guard: ignore` comment suppresses nothing."
 GROUP = "suppressions"
 #: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
 CATCHES = 'an inline suppression that suppresses nothing'
+
+EXAMPLES = {
+    'sql': (
+        '-- migration-guard: ignore ban-drop-column no code reads it since release 42\nALTER TABLE users ADD COLUMN age int;',
+        '-- migration-guard: ignore ban-drop-column no code reads it since release 42\nALTER TABLE users DROP COLUMN name;',
+    ),
+}

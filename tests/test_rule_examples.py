@@ -1,7 +1,8 @@
 """Every example in the rule docs is run: the bad one must be found, the safe one must not be.
 
 Each front end has a fixed context the examples run in: a `users` table (id, email, name
-varchar(50), org_id) with an index `users_name`, and an `orgs` table, created by the history on the
+varchar(50), org_id) with an index `users_name`, and an `orgs` table (SQL: also `teams` and
+`invoices`), created by the history on the
 base branch; the example is the migration the change adds, with an empty down part unless it
 has its own (`sql`: the Up section of a goose file,
 optionally after `-- +goose NO TRANSACTION`; `rails`, `django`, `laravel`: the migration class's
@@ -17,7 +18,9 @@ from tests.gitrepo_factory import Repo
 
 SQL_BASE = ("-- +goose Up\nCREATE TABLE orgs (id bigint PRIMARY KEY);\n"
             "CREATE TABLE users (id bigint PRIMARY KEY, email text, name varchar(50), org_id bigint);\n"
-            "CREATE INDEX users_name ON users (name);\n-- +goose Down\nDROP TABLE users;\nDROP TABLE orgs;\n")  # fmt: skip
+            "CREATE INDEX users_name ON users (name);\nCREATE TABLE teams (id bigint PRIMARY KEY);\n"
+            "CREATE TABLE invoices (id bigint PRIMARY KEY);\n-- +goose Down\nDROP TABLE invoices;\nDROP TABLE teams;\n"
+            "DROP TABLE users;\nDROP TABLE orgs;\n")  # fmt: skip
 RAILS_BASE = ("class CreateUsers < ActiveRecord::Migration[7.1]\n  def change\n    create_table :orgs\n"
               "    create_table :users do |t|\n      t.string :email\n      t.string :name, limit: 50\n"
               "      t.bigint :org_id\n    end\n  end\nend\n")  # fmt: skip
@@ -50,8 +53,44 @@ DJANGO_BASE = DJANGO_HEADER + (
 )
 
 
+def _history(repo: Repo, listing: str) -> str:
+    """A ``history`` example: which files main gains after the branch left it (``main:``) and which
+    the branch adds (``branch:``) or edits (``branch edits:``), on top of a goose migration and an
+    Alembic revision ``a1`` on the base. A ``.sql`` file is a goose migration; a ``.py`` file an
+    Alembic revision named by its file's prefix, ``<- parent`` giving its ``down_revision``."""
+
+    def text(path: str, parent: str | None) -> str:
+        if path.endswith(".sql"):
+            return "-- +goose Up\nCREATE TABLE t (id int);\n-- +goose Down\nDROP TABLE t;\n"
+        rev = path.rsplit("/", 1)[-1].split("_", 1)[0]
+        return (ALEMBIC_HEADER.format(rev=rev, parent=f'"{parent}"' if parent else None)
+                + "def upgrade():\n    op.add_column(\"users\", sa.Column(\"n\", sa.Integer()))\n\n\n"
+                "def downgrade():\n    op.drop_column(\"users\", \"n\")\n")  # fmt: skip
+
+    repo.write("db/migrations/00001_users.sql", SQL_BASE).write("alembic/env.py", "")
+    repo.write("alembic/versions/a1_base.py", ALEMBIC_BASE).commit().branch("feature").checkout("main")
+    steps = [line.split(":", 1) for line in listing.splitlines()]
+    for where, rest in steps:
+        path, _, parent = (part.strip() for part in rest.partition("<-"))
+        if where == "main":
+            repo.write(path, text(path, parent or None))
+    repo.commit().checkout("feature")
+    touched = ""
+    for where, rest in steps:
+        path, _, parent = (part.strip() for part in rest.partition("<-"))
+        if where == "branch":
+            repo.write(path, text(path, parent or None))
+        elif where == "branch edits":
+            repo.write(path, SQL_BASE.replace("email text", "email text NOT NULL"))
+        touched = path if where != "main" else touched
+    repo.commit()
+    return touched
+
+
 def _write(repo: Repo, front_end: str, snippet: str) -> str:
     """Write the context on main and the example on a branch; the example's path."""
+    if front_end == "history":
+        return _history(repo, snippet)
     if front_end == "sql":
         repo.write("db/migrations/00001_base.sql", SQL_BASE).commit().branch("feature")
         marker = "-- +goose NO TRANSACTION\n"
@@ -102,3 +141,8 @@ def test_every_zero_downtime_rule_has_a_sql_example() -> None:
     missing = [r.id for r in RULES.values() if r.id.startswith(("require-", "adding-", "ban-", "changing-", "renaming-",
                                                                 "constraint-", "disallowed-")) and "sql" not in r.examples]  # fmt: skip
     assert missing == []
+
+
+def test_every_rule_a_cli_run_can_show_has_examples() -> None:
+    """Only the open-pull-request collision needs the App's index of other pull requests."""
+    assert [r.id for r in RULES.values() if not r.examples] == ["migration-conflicts-with-open-pr"]

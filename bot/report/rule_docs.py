@@ -12,8 +12,14 @@ from rules import RULES, Rule
 
 
 def label(front_end: str) -> str:
-    """``sql`` examples are plain SQL files; the others name a framework, labelled as it likes."""
-    return "SQL" if front_end == "sql" else traits_of(front_end).display if front_end in BY_NAME else front_end
+    """``sql`` examples are plain SQL files, ``history`` ones a list of files added on the base
+    branch and on the pull request's branch; the others name a framework, labelled as it likes."""
+    if front_end in _LABELS:
+        return _LABELS[front_end]
+    return traits_of(front_end).display if front_end in BY_NAME else front_end
+
+
+_LABELS = {"sql": "SQL", "history": "files added on main and on the branch; `<-` names an Alembic parent"}
 
 
 def as_text(rule: Rule) -> str:
