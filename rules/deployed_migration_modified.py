@@ -61,7 +61,7 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
                     Severity.NOTICE,
                     change.path,
                     change.first_changed_line or 1,
-                    f"`{change.path}` already ran at {deployed_name}; this change reformats it (whitespace, comments, "
+                    f"This migration already ran at {deployed_name}; this change reformats it (whitespace, comments, "
                     f"docstrings or import order): what {traits_of(framework).display} runs is unchanged, so no "
                     "database is affected.",
                     "Nothing to do for the databases; to keep deployed files as they ran, exclude migrations from "
@@ -78,7 +78,7 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
                 SEVERITY,
                 change.path,
                 change.first_changed_line or 1,
-                f"`{change.path}` already ran at {deployed_name}; this change {what}: {checksum or _DEFAULT_CONSEQUENCE}.",
+                f"This migration already ran at {deployed_name}; this change {what}: {checksum or _DEFAULT_CONSEQUENCE}.",
                 "Revert this file and put the correction in a new migration.",
                 framework,
             )
@@ -104,7 +104,7 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
                 SEVERITY,
                 change.path,
                 None,
-                f"`{change.old_path}` already ran at {deployed_name}; this change deletes it: deployed databases "
+                f"This migration already ran at {deployed_name}; this change deletes it: deployed databases "
                 "keep its schema while new environments lose it, and tools that verify history fail.",
                 "Restore the file; to undo its effect, add a new migration. To squash history, use the "
                 "framework's squash tooling after every environment has run it.",

@@ -56,7 +56,7 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
                 SEVERITY,
                 m.path,
                 m.key_line,
-                f"`{m.path}` (version {m.key}) sorts before `{top.path}` (version {top.key}), "
+                f"Version {m.key} sorts before `{top.path}` (version {top.key}), "
                 f"already on {cs.branch_name}: {traits_of(m.framework).out_of_order_effect or 'it would run out of order'}.",
                 _rename_help(m, top, steps),
                 m.framework,

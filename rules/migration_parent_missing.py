@@ -49,7 +49,7 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
                         SEVERITY,
                         m.path,
                         m.parents_line,
-                        f"`{traits.parents_field}` of `{m.path}` names {traits.key_word} `{parent}`, "
+                        f"`{traits.parents_field}` names {traits.key_word} `{parent}`, "
                         "which exists nowhere at head.",
                         traits.missing_parent_fix,
                         m.framework,
@@ -64,7 +64,7 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
                     SEVERITY,
                     m.path,
                     m.parents_line,
-                    f"`{m.path}` depends on `('{label}', '{name}')`, which exists nowhere at head.",
+                    f"This migration depends on `('{label}', '{name}')`, which exists nowhere at head.",
                     traits.missing_parent_fix.format(label=label),
                     m.framework,
                 )

@@ -55,7 +55,7 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
             SEVERITY,
             m.path,
             first.line,
-            f"`{m.path}` changes the schema (`{schema[0].detail}`) and the data "
+            f"This migration changes the schema (`{schema[0].detail}`) and the data "
             f"(`{first.detail}`) in one migration: the data change holds the schema locks, and neither can be "
             "retried or rolled back alone.",
             "Move the data change into its own migration (or a batched background job).",

@@ -50,7 +50,7 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
             SEVERITY,
             m.path,
             m.key_line or 1,
-            f"`{m.path}` changes {len(tables)} existing tables ({', '.join(f'`{t}`' for t in tables)}); "
+            f"This migration changes {len(tables)} existing tables ({', '.join(f'`{t}`' for t in tables)}); "
             f"the limit is {limit}.",
             "Split it into one migration per table or concern.",
             m.framework,

@@ -37,9 +37,9 @@ Checked: goose in db/migrations (2 migrations)
 Against: base main (<main>), also counted as deployed
 
 db/migrations/00002_orders.sql
-     1  error    migration-out-of-order  `db/migrations/00002_orders.sql` (version 2) sorts before
-        `db/migrations/00003_tags.sql` (version 3), already on main: goose refuses to migrate
-        (missing migrations) unless run with -allow-missing.
+     1  error    migration-out-of-order  Version 2 sorts before `db/migrations/00003_tags.sql`
+        (version 3), already on main: goose refuses to migrate (missing migrations) unless run with
+        -allow-missing.
         | -- +goose Up
         fix: Rebase and rename it to `db/migrations/00004_orders.sql`.
      1  error    missing-rollback  This migration cannot be rolled back: it has no `-- +goose Down`
@@ -63,7 +63,7 @@ def test_json_contract(repo: Repo) -> None:
                     "path": "db/migrations/00002_orders.sql",
                     "line": 1,
                     "end_line": 1,
-                    "message": "`db/migrations/00002_orders.sql` (version 2) sorts before `db/migrations/00003_tags.sql` (version 3), already on main: goose refuses to migrate (missing migrations) unless run with -allow-missing.",
+                    "message": 'Version 2 sorts before `db/migrations/00003_tags.sql` (version 3), already on main: goose refuses to migrate (missing migrations) unless run with -allow-missing.',
                     "help": "Rebase and rename it to `db/migrations/00004_orders.sql`.",
                     "framework": "goose",
                     "suggestion": None,

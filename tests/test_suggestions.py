@@ -159,7 +159,7 @@ def test_a_prisma_migration_of_several_statements_gets_the_fix_in_words(repo: Re
     repo.write(f"{d}/20240102000000_idx/migration.sql", "ALTER TABLE users ADD COLUMN n int;\nCREATE INDEX ix ON users (email);\n").commit()
     (finding,) = [f for f in repo.findings() if f.rule == "require-concurrent-index-creation"]
     assert finding.suggestion is None
-    assert "No one-click fix: applying it alone would give `ban-concurrent-index-creation-in-transaction`" in finding.help
+    assert "(No one-click fix: applied alone, it would give the error `ban-concurrent-index-creation-in-transaction`.)" in finding.help
 
 
 def test_the_json_and_sarif_contracts_carry_the_suggestion(repo: Repo) -> None:

@@ -126,7 +126,7 @@ def _problem_after(
             else (f.rule, f.line - shift if f.line is not None and f.line > new_last else f.line) in errors_before
         )
         if not was_there:
-            return f"applying it alone would give `{f.rule}`: {f.message.rstrip('.')}"
+            return f"applied alone, it would give the error `{f.rule}`"
     return None
 
 
