@@ -57,7 +57,10 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
             + (
                 "may copy the table (ALGORITHM=COPY) under a lock."
                 if mysql
-                else "rewrites the table under an ACCESS EXCLUSIVE lock unless the change is catalog-only."
+                else "rewrites the table under an ACCESS EXCLUSIVE lock."
+                if op.known_rewrite
+                else "rewrites the table under an ACCESS EXCLUSIVE lock unless the change is catalog-only (the "
+                "column's type before it is not known here)."
             ),
             "State `ALGORITHM=INPLACE, LOCK=NONE` so MySQL refuses a blocking copy."
             if mysql

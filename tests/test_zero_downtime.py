@@ -416,3 +416,18 @@ def test_text_report_shows_the_suggested_line(repo: Repo) -> None:
     sql_change(repo, "CREATE INDEX idx_users_email ON users (email);", no_transaction=True)
     out = repo.check("--base", "main", fmt="text").out
     assert "        suggested line: CREATE INDEX CONCURRENTLY idx_users_email ON users (email);\n" in out
+
+
+@pytest.mark.parametrize(
+    ("column", "ending"),
+    [
+        ("id", "rewrites the table under an ACCESS EXCLUSIVE lock."),
+        ("email", "rewrites the table under an ACCESS EXCLUSIVE lock unless the change is catalog-only (the "
+                  "column's type before it is not known here)."),
+    ],
+)  # fmt: skip
+def test_a_type_change_hedges_only_when_the_type_before_is_unknown(repo: Repo, column: str, ending: str) -> None:
+    """`id` is a bigint in the replayed history, so bigint -> int is known to rewrite; `email` was
+    never seen, so the message says it could still be catalog-only."""
+    sql_change(repo, f"ALTER TABLE users ALTER COLUMN {column} TYPE int;")
+    assert repo.check("--base", "main").finding("changing-column-type")["message"].endswith(ending)

@@ -69,6 +69,8 @@ class Operation:
     constraint: str | None = None  # the constraint a CHECK adds or VALIDATE names (lower case)
     index: str | None = None  # the index a DROP INDEX names (its table comes from the history)
     column_type: tuple[str, ...] | None = None  # the new type of ALTER COLUMN ... TYPE (``column_types``)
+    #: ALTER COLUMN ... TYPE judged against the column's known type before it: not catalog-only
+    known_rewrite: bool = False
     #: what the schema before the migration says about the target ("a varchar(50) column, used by
     #: index users_name"), from the replayed history; empty when unknown
     context: str = ""

@@ -178,8 +178,9 @@ def _alembic_call(call: ast.Call, dialect: str, lines: list[str], batch_table: s
                 )
             else:
                 change = f"{detail}(type_=...) from {spelled(before)} to {spelled(after)}"
-                kind = Op.OTHER if catalog_only(before, after, dialect) else Op.ALTER_COLUMN_TYPE
-                ops.append(Operation(kind, line, table=table(), column=altered, detail=change))
+                cheap = catalog_only(before, after, dialect)
+                ops.append(Operation(Op.OTHER if cheap else Op.ALTER_COLUMN_TYPE, line, table=table(), column=altered,
+                                     detail=change, known_rewrite=not cheap))  # fmt: skip
         if kw("new_column_name") is not None:
             ops.append(
                 Operation(

@@ -217,7 +217,8 @@ def judge_alter(
             ops.append(Operation(Op.ALTER_COLUMN_TYPE, line, table=table, column=column, detail=f"{detail} {was}"))
     elif before != after:
         if not catalog_only(before, after, dialect):
-            ops.append(Operation(Op.ALTER_COLUMN_TYPE, line, table=table, column=column, detail=f"{detail} {was}"))
+            ops.append(Operation(Op.ALTER_COLUMN_TYPE, line, table=table, column=column, detail=f"{detail} {was}",
+                                 known_rewrite=True))  # fmt: skip
     elif unknown_change:  # db_collation, primary_key, ...: not judged field by field
         ops.append(Operation(Op.ALTER_COLUMN_TYPE, line, table=table, column=column, detail=f"{detail} {was}"))
     if "db_column" in changed and new.get("db_column"):

@@ -137,8 +137,8 @@ def judged(ops: Iterable[Operation], state: SqlState, dialect: str) -> list[Oper
             before = state.columns.get(table, {}).get(column)
             if before is not None:
                 change = f"{op.detail} from {spelled(before)} to {spelled(after)}"
-                kind = Op.OTHER if catalog_only(before, after, normalise_dialect(dialect)) else op.kind
-                op = replace(op, kind=kind, detail=change)
+                cheap = catalog_only(before, after, normalise_dialect(dialect))
+                op = replace(op, kind=Op.OTHER if cheap else op.kind, detail=change, known_rewrite=not cheap)
             if table in state.columns:  # a later statement of the same migration sees this type
                 state.columns[table][column] = after
         elif op.kind in (Op.DROP_COLUMN, Op.RENAME_COLUMN) and op.table and op.column:
