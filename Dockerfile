@@ -11,7 +11,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY rules ./rules
-RUN pip install . && mkdir -p /data && chown guard /data
+RUN pip install ".[app]" && mkdir -p /data && chown guard /data
 
 USER guard
 WORKDIR /data

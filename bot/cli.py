@@ -106,9 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "explain":
             return _explain(args.rule)
         if args.command == "serve":
-            from bot.app.serve import serve  # lazy: uvicorn and the web stack load only to serve
-
-            serve(args.host, args.port)
+            _serve(args.host, args.port)
             return EXIT_OK
         if args.command == "demo":
             return run_demo(args.directory, main)
@@ -127,6 +125,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+
+
+#: what ``migration-guard[app]`` adds; ``serve`` says which is missing instead of a traceback
+APP_EXTRA = ("starlette", "uvicorn", "sqlalchemy", "alembic", "psycopg")
+
+
+def _serve(host: str, port: int) -> None:
+    try:
+        from bot.app.serve import serve  # lazy: the server's packages come with the [app] extra only
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in APP_EXTRA:
+            raise
+        raise UsageError(
+            f"serve needs the App's packages ({exc.name} is not installed): pip install 'migration-guard[app]'"
+        ) from None
+    serve(host, port)
 
 
 def _list_rules() -> int:

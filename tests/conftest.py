@@ -17,7 +17,7 @@ _APP_MODULES = {"test_app_collaboration", "test_app_commands", "test_app_resilie
                 "test_app_settings", "test_app_webhooks", "test_front_door", "test_hostile_app", "test_replicas",
                 "test_store"}  # fmt: skip
 #: modules whose tests take seconds each (several processes, hundreds of webhooks, many repositories)
-_SLOW_MODULES = {"test_replicas", "test_check_truth", "test_app_resilience"}
+_SLOW_MODULES = {"test_replicas", "test_check_truth", "test_app_resilience", "test_install"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
