@@ -116,7 +116,7 @@ def test_a_quoted_path_in_a_command_cannot_mention_or_inject_html(app: Harness, 
 def test_a_person_quoting_our_marker_neither_silences_nor_gets_hidden(app: Harness, repo: Repo) -> None:
     from types import SimpleNamespace
 
-    from bot.app.publish import _published_on_github
+    from bot.github.publish import _published_on_github
     from bot.report.texts import MARKER
 
     repo.write(f"{M}/00001_a.sql", GOOSE.format(sql="CREATE TABLE a (id int);")).commit().branch("feature")

@@ -12,16 +12,31 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from bot.app import jobs
-from bot.app.publish import finish_check_run, publish_review, start_check_run
 from bot.core.model import ChangeSet, Finding, OpenPrMigration, Role
 from bot.core.settings import Settings
 from bot.github.client import GitHubApp, RepoApi
 from bot.github.pr_snapshot import PullRequestRef, SnapshotError, take_snapshot
+from bot.github.publish import create_check_run, finish_check_run, publish_review
 from bot.pipeline.engine import run
 from bot.report.texts import CheckReport, check_report, checked_from, plan_review, simple_report
 from bot.store import Job, OpenPr, Store, Waiver
 
 log = logging.getLogger("migration_guard.review")
+
+
+def start_check_run(api: RepoApi, store: Store, job: Job, head_sha: str, name: str, details_url: str | None) -> int:
+    """The job's check run, created once: a resumed job finds the one an earlier attempt created
+    (and may have died before recording) by its ``external_id``."""
+    if job.check_run_id is not None:
+        return job.check_run_id
+    if job.attempts > 1:
+        for run in api.check_runs_for(head_sha, name):
+            if run.external_id == f"job-{job.id}" and run.status != "completed":
+                store.set_check_run(job.id, run.id)
+                return run.id
+    check_run_id = create_check_run(api, head_sha, name, f"job-{job.id}", details_url)
+    store.set_check_run(job.id, check_run_id)
+    return check_run_id
 
 
 def run_review(job: Job, app: GitHubApp, store: Store, settings: Settings) -> None:

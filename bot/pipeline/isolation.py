@@ -80,10 +80,21 @@ def _analyse_here(job: Job) -> MigrationOps:
         return not_analysed(normalise_dialect(job.dialect), f"the parser failed: {type(exc).__name__}")
 
 
+#: how long a new analysing process may take to start and load the parsers: on a loaded machine
+#: that alone can take seconds, and it is not the migration's fault, so it is not in its budget
+STARTUP_SECONDS = 120.0
+READY = "ready"
+
+
 def _child(conn: Connection) -> None:
-    """The analysing process: jobs in, operations out, until the pipe closes."""
+    """The analysing process: loads the parsers, says it is ready, then jobs in, operations out,
+    until the pipe closes."""
     with contextlib.suppress(Exception):
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    with contextlib.suppress(Exception):
+        import bot.syntax.sql_operations  # lazy: sqlglot, loaded here before any budget starts
+        import bot.syntax.treesitter  # noqa: F401  # lazy: tree-sitter, likewise
+    conn.send(READY)
     while True:
         try:
             job = conn.recv()
@@ -119,6 +130,8 @@ class Analyser:
             self._process.start()
             child.close()
             self._conn = parent
+            if not parent.poll(STARTUP_SECONDS) or parent.recv() != READY:
+                raise EOFError("the analysing process did not start")
         return self._conn
 
     def _stop(self) -> None:

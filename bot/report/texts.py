@@ -25,7 +25,7 @@ ICON = {Severity.ERROR: "🛑", Severity.WARNING: "⚠️", Severity.NOTICE: "�
 LEVEL = {Severity.ERROR: "failure", Severity.WARNING: "warning", Severity.NOTICE: "notice"}
 MARKER = "<!-- migration-guard:fp={} -->"
 #: only where we put it, at the end of a line we wrote (text from files and users is escaped, so it
-#: cannot hold one); and only in comments by a bot user (see ``bot.app.publish``)
+#: cannot hold one); and only in comments by a bot user (see ``bot.github.publish``)
 MARKER_RE = re.compile(r"<!-- migration-guard:fp=([0-9a-f]{16}) -->$", re.MULTILINE)
 SUMMARY_LIMIT = 60_000  # the Checks API refuses more than 65,535 characters
 

@@ -1,22 +1,26 @@
-"""Putting reports on GitHub without piling up: one check run per job, one review per run.
+"""Putting reports on GitHub without piling up: one check run, one review per run.
 
-The check run is created ``in_progress`` once per job (a resumed job finds and reuses it) and
-completed with its annotations in batches of 50, as the Checks API requires. The review only
-carries findings not published before on this pull request; comments whose finding is gone are
-minimized as outdated. What was published is recorded in the store; a resumed job first reads
-back what GitHub already shows (fingerprint markers), so a crash never causes a second review.
+Shared by the App (its worker) and the GitHub Action (``migration-guard action``), so both post
+the same check run and the same review. The check run is completed with its annotations in
+batches of 50, as the Checks API requires. The review only carries findings not published before
+on this pull request; comments whose finding is gone are minimized as outdated. What was published
+is kept in a ``Ledger``: the App's store, or for the Action (which keeps nothing between runs) a
+``MemoryLedger`` filled by reading back what GitHub already shows (fingerprint markers), so a
+re-run, like a resumed App job, never posts a second review of the same findings.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Protocol
 
 from githubkit.exception import RequestFailed
 
 from bot.github.client import RepoApi
 from bot.report.texts import MARKER_RE, CheckReport, ReviewComment, ReviewPlan, review_body
-from bot.store import Job, Store
 
 log = logging.getLogger("migration_guard.publish")
 ANNOTATIONS_PER_REQUEST = 50
@@ -26,20 +30,61 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def start_check_run(api: RepoApi, store: Store, job: Job, head_sha: str, name: str, details_url: str | None) -> int:
-    if job.check_run_id is not None:
-        return job.check_run_id
-    if job.attempts > 1:  # a previous attempt may have created it and died before recording it
-        for run in api.check_runs_for(head_sha, name):
-            if run.external_id == f"job-{job.id}" and run.status != "completed":
-                store.set_check_run(job.id, run.id)
-                return run.id
+class PublishedItem(Protocol):
+    """One finding published on a pull request: an inline ``comment`` or a ``body`` line, ``active``
+    or ``hidden``."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+
+
+class Ledger(Protocol):
+    """Where what was published is remembered (``bot.store.Store`` for the App)."""
+
+    def published_for(self, repo: str, pr: int) -> Mapping[str, PublishedItem]: ...
+    def record_published(
+        self, repo: str, pr: int, head_sha: str, items: Mapping[str, str], review_id: int | None
+    ) -> None: ...
+    def mark_hidden(self, repo: str, pr: int, fingerprints: Iterable[str]) -> None: ...
+
+
+@dataclass
+class _Item:
+    kind: str
+    state: str = "active"
+
+
+class MemoryLedger:
+    """A ledger for one run (the Action): empty at start, so ``publish_review`` is called with
+    ``reconcile=True`` and learns what earlier runs posted from GitHub itself."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, int], dict[str, _Item]] = {}
+
+    def published_for(self, repo: str, pr: int) -> Mapping[str, PublishedItem]:
+        return dict(self.items.get((repo, pr), {}))
+
+    def record_published(
+        self, repo: str, pr: int, head_sha: str, items: Mapping[str, str], review_id: int | None
+    ) -> None:
+        self.items.setdefault((repo, pr), {}).update({fp: _Item(kind) for fp, kind in items.items()})
+
+    def mark_hidden(self, repo: str, pr: int, fingerprints: Iterable[str]) -> None:
+        for fp in fingerprints:
+            if fp in self.items.get((repo, pr), {}):
+                self.items[(repo, pr)][fp].state = "hidden"
+
+
+def create_check_run(api: RepoApi, head_sha: str, name: str, external_id: str, details_url: str | None) -> int:
+    """A new check run, ``in_progress`` until ``finish_check_run``."""
     data = {
         "name": name,
         "head_sha": head_sha,
         "status": "in_progress",
         "started_at": _now(),
-        "external_id": f"job-{job.id}",
+        "external_id": external_id,
         "output": {
             "title": "Checking migrations…",
             "summary": "Migration Guard is reading the migrations this pull request changes.",
@@ -47,9 +92,7 @@ def start_check_run(api: RepoApi, store: Store, job: Job, head_sha: str, name: s
     }
     if details_url:
         data["details_url"] = details_url
-    check_run_id = api.create_check_run(data)
-    store.set_check_run(job.id, check_run_id)
-    return check_run_id
+    return api.create_check_run(data)
 
 
 def finish_check_run(api: RepoApi, check_run_id: int, report: CheckReport) -> None:
@@ -68,7 +111,7 @@ def finish_check_run(api: RepoApi, check_run_id: int, report: CheckReport) -> No
     )
 
 
-def publish_review(api: RepoApi, store: Store, number: int, head_sha: str, plan: ReviewPlan, reconcile: bool) -> None:
+def publish_review(api: RepoApi, store: Ledger, number: int, head_sha: str, plan: ReviewPlan, reconcile: bool) -> None:
     repo = api.full_name
     known = store.published_for(repo, number)
     if reconcile:
@@ -144,7 +187,7 @@ def _published_on_github(api: RepoApi, number: int) -> dict[str, str]:
     return found
 
 
-def _hide(api: RepoApi, store: Store, number: int, fingerprints: list[str]) -> None:
+def _hide(api: RepoApi, store: Ledger, number: int, fingerprints: list[str]) -> None:
     if not fingerprints:
         return
     wanted = set(fingerprints)
