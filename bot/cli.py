@@ -16,16 +16,14 @@ from typing import NoReturn
 
 from bot import __version__
 from bot.core.config import DEFAULT_PATH, Config, ConfigError
-from bot.core.model import RefInfo
+from bot.core.model import ChangeSet
 from bot.core.settings import SettingsError
 from bot.core.suggest import did_you_mean
 from bot.demo import run_demo
 from bot.pipeline.configuration import read_config
-from bot.pipeline.detect import unmatched_paths
-from bot.pipeline.engine import Result, run
+from bot.pipeline.engine import Result
 from bot.pipeline.gitrepo import GitError, GitRepo
-from bot.pipeline.parse_cache import file_cache
-from bot.pipeline.snapshot import build_changeset
+from bot.pipeline.local_check import Range, check_range, shallow_hint
 from bot.report.json_format import render as render_json
 from bot.report.rule_docs import as_text
 from bot.report.sarif import render as render_sarif
@@ -48,7 +46,8 @@ CHECK_HELP = """\
 Check the migrations that HEAD changes relative to its merge base with the base branch, as a
 pull request would show them. Ordering and history checks compare against the base branch tip
 and the deployed ref, so a migration merged on the base after this branch was cut is seen.
-Only committed work is checked: uncommitted and untracked changes are not part of the change.
+Only committed work is checked (uncommitted and untracked changes are not part of the change),
+unless --staged: then what is staged is checked on top of the branch, before it is committed.
 
 exit status: 0 no error findings, 1 at least one error finding, 2 usage/configuration/git problem
 """
@@ -79,6 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="colour the text report: auto (a terminal, unless NO_COLOR is set; FORCE_COLOR forces it)",
     )
     check.add_argument("--no-cache", action="store_true", help="do not read or write the parse cache")
+    check.add_argument(
+        "--staged",
+        action="store_true",
+        help="check what is staged (the index) on top of the branch, as a pre-commit hook does",
+    )
 
     commands.add_parser("rules", help="list every rule with its default severity")
     explain = commands.add_parser("explain", help="explain one rule and its safe alternative")
@@ -179,67 +183,65 @@ def _resolve(repo: GitRepo, ref: str, option: str) -> str:
     if sha is None:
         if option == "--head" and repo.resolve("HEAD") is None:
             raise UsageError("the repository has no commits yet: commit the migrations first")
-        raise UsageError(f"{option} {ref}: no such branch, tag or commit")
+        raise UsageError(f"{option} {ref}: no such branch, tag or commit{shallow_hint(repo, ref)}")
     return sha
+
+
+def deployed_of(repo: GitRepo, config: Config, base_name: str, explicit: str | None) -> tuple[str, str]:
+    """(name, option that named it): ``--deployed-ref``, else the configuration's ``deployed``,
+    else the base."""
+    if explicit:
+        return explicit, "--deployed-ref"
+    if config.deployed is None:
+        return base_name, "--base"
+    if config.deployed.environment:
+        raise UsageError(
+            f"deployed.environment {config.deployed.environment!r} is resolved by the GitHub App from GitHub "
+            "deployments; locally, pass --deployed-ref"
+        )
+    if config.deployed.tag:
+        tag = repo.newest_tag(config.deployed.tag)
+        if tag is None:
+            raise UsageError(f"deployed.tag {config.deployed.tag!r}: no tag matches")
+        return tag, "deployed"
+    return config.deployed.ref or config.deployed.branch or base_name, "deployed"
 
 
 def _check(args: argparse.Namespace) -> int:
     repo = GitRepo(args.repo)
-    head = _resolve(repo, args.head, "--head")
+    head_commit = _resolve(repo, args.head, "--head")
     base_name = args.base or repo.default_base()
     if base_name is None:
         raise UsageError("no base branch: none of origin/HEAD, main or master exists; pass --base REF")
     base = _resolve(repo, base_name, "--base")
     config = load_config(repo, args.config)
-
-    deployed_name, option = base_name, "--base"
-    if args.deployed_ref:
-        deployed_name, option = args.deployed_ref, "--deployed-ref"
-    elif config.deployed is not None:
-        option = "deployed"
-        if config.deployed.environment:
-            raise UsageError(
-                f"deployed.environment {config.deployed.environment!r} is resolved by the GitHub App from GitHub "
-                "deployments; locally, pass --deployed-ref"
-            )
-        if config.deployed.tag:
-            tag = repo.newest_tag(config.deployed.tag)
-            if tag is None:
-                raise UsageError(f"deployed.tag {config.deployed.tag!r}: no tag matches")
-            deployed_name = tag
-        else:
-            deployed_name = config.deployed.ref or config.deployed.branch or base_name
+    deployed_name, option = deployed_of(repo, config, base_name, args.deployed_ref)
     deployed = _resolve(repo, deployed_name, option)
 
-    merge_base = repo.merge_base(base, head)
+    merge_base = repo.merge_base(base, head_commit)
     if merge_base is None:
-        raise UsageError(f"--base {base_name} and --head {args.head} share no history")
-
-    head_tree = repo.tree(head)
-    unmatched = unmatched_paths(config, head_tree)
-    if unmatched:
-        raise ConfigError(
-            f"{args.config or DEFAULT_PATH}: paths: `{unmatched[0]}` matches no directory at {args.head}"
-            " (a typo here would switch detection off)"
+        raise UsageError(
+            f"--base {base_name} and --head {args.head} share no history{shallow_hint(repo, 'their merge base')}"
         )
-
-    cache = None if args.no_cache else file_cache(repo.git_dir() / "migration-guard" / "parse-cache.sqlite3")
-    base_tree = repo.tree(base)
-    changeset, _parser = build_changeset(
-        source=repo,
-        config=config,
-        head_tree=head_tree,
-        base_tree=base_tree,
-        deployed_tree=base_tree if deployed == base else repo.tree(deployed),
-        changes=repo.changes(merge_base, head),
-        cache=cache,
-        base_ref=RefInfo(base_name, base),
-        head_ref=RefInfo(args.head, head),
-        deployed_ref=RefInfo(deployed_name, deployed),
-    )
-    result = run(changeset, config, parallel=True)
+    head, head_name = (repo.index_tree(), "the index") if args.staged else (head_commit, args.head)
+    span = Range(base_name, base, head_name, head, merge_base, deployed_name, deployed)
+    cache = None if args.no_cache else repo.git_dir() / "migration-guard"
+    result, changeset = check_range(repo, config, span, args.config or DEFAULT_PATH, cache)
     _emit(result, args)
+    if not args.staged:
+        _hint_uncommitted(repo, changeset)
     return EXIT_FINDINGS if result.failed else EXIT_OK
+
+
+def _hint_uncommitted(repo: GitRepo, changeset: ChangeSet) -> None:
+    """Uncommitted work on migrations is not part of the change: say so, once, naming ``--staged``."""
+    folders = {m.path.rsplit("/", 1)[0] for m in changeset.head.migrations if "/" in m.path}
+    pending = [p for p in repo.uncommitted_paths() if p.rsplit("/", 1)[0] in folders or
+               any(p.startswith(f + "/") for f in folders)]  # fmt: skip
+    if pending:
+        more = f" and {len(pending) - 1} more" if len(pending) > 1 else ""
+        print(f"migration-guard: note: uncommitted changes to migrations are not checked ({pending[0]}{more}); "
+              "stage them and run `check --staged` to check them", file=sys.stderr)  # fmt: skip
 
 
 def _colour(args: argparse.Namespace) -> bool:

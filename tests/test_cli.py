@@ -189,9 +189,42 @@ def test_usage_error_is_one_line(repo: Repo) -> None:
     assert outcome.err.count("\n") == 1 and "invalid choice: 'xml'" in outcome.err
 
 
-def test_uncommitted_work_is_not_checked(repo: Repo) -> None:
-    collision(repo).write("db/migrations/00000_dirty.sql", "nothing\n")
-    assert len(repo.check("--base", "main").found) == 2
+def test_uncommitted_work_is_not_checked_and_the_hint_names_staged(repo: Repo) -> None:
+    outcome = collision(repo).write("db/migrations/00000_dirty.sql", "nothing\n").check("--base", "main")
+    assert len(outcome.found) == 2
+    assert outcome.err == ("migration-guard: note: uncommitted changes to migrations are not checked "
+                           "(db/migrations/00000_dirty.sql); stage them and run `check --staged` to check them\n")  # fmt: skip
+
+
+def test_no_hint_when_uncommitted_changes_are_elsewhere(repo: Repo) -> None:
+    assert collision(repo).write("README.md", "notes\n").check("--base", "main").err == ""
+
+
+def test_staged_checks_the_index_on_top_of_the_branch(repo: Repo) -> None:
+    """A pre-commit hook: the bad migration is staged, not committed; `--staged` sees it, a plain
+    check does not; what is only in the working tree (not staged) is not part of it."""
+    repo.write("db/migrations/00001_users.sql", GOOSE.format(t="users")).commit().branch("feature")
+    repo.write("db/migrations/00002_orders.sql", "-- +goose Up\nCREATE TABLE orders (id int);\n")
+    repo.git("add", "db/migrations/00002_orders.sql")
+    repo.write("db/migrations/00003_tags.sql", "-- +goose Up\nCREATE TABLE tags (id int);\n")  # not staged
+    staged = repo.check("--base", "main", "--staged")
+    assert (staged.code, staged.found) == (1, [("missing-rollback", "db/migrations/00002_orders.sql", 1)])
+    assert staged.err == ""
+    assert repo.check("--base", "main").found == []
+
+
+def test_a_shallow_clone_is_told_to_fetch_the_base(repo: Repo, tmp_path: Path) -> None:
+    """actions/checkout's default clone has one commit and no base branch: not "no such branch"
+    alone, but what to fetch."""
+    collision(repo)
+    clone = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", "feature", f"file://{repo.root}", str(clone)],
+                   check=True, env=GIT_ENV)  # fmt: skip
+    outcome = Repo.existing(clone).check("--base", "main")
+    assert outcome.code == 2
+    assert outcome.err.startswith("migration-guard: error: --base main: no such branch, tag or commit; this clone is "
+                                  "shallow, so main may simply not be fetched: fetch the history (`fetch-depth: 0` "
+                                  "on actions/checkout, or `git fetch --unshallow origin`)")  # fmt: skip
 
 
 def test_console_script_runs_without_traceback(repo: Repo) -> None:

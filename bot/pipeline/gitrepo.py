@@ -78,6 +78,44 @@ class GitRepo:
                 return ref
         return None
 
+    def is_shallow(self) -> bool:
+        """A clone made with ``--depth`` (``actions/checkout``'s default): history may be missing."""
+        return self._git("rev-parse", "--is-shallow-repository").strip() == "true"
+
+    def has_commit(self, sha: str) -> bool:
+        try:
+            self._git("cat-file", "-e", f"{sha}^{{commit}}")
+        except GitError:
+            return False
+        return True
+
+    def fetch(self, remote: str, *refs: str, depth: int | None = None) -> bool:
+        """Fetch ``refs`` (branch names or commit SHAs) from ``remote``; whether git succeeded."""
+        args = ["fetch", "--quiet", "--no-tags", *([f"--depth={depth}"] if depth else []), remote, *refs]
+        try:
+            self._git(*args)
+        except GitError:
+            return False
+        return True
+
+    def index_tree(self) -> str:
+        """The index (what is staged) written as a tree object: ``check --staged`` checks it."""
+        return self._git("write-tree").strip()
+
+    def uncommitted_paths(self) -> list[str]:
+        """Paths with staged, unstaged or untracked changes (``git status``)."""
+        out = self._git_bytes("status", "--porcelain=v1", "-z", "--untracked-files=all")
+        entries = out.decode("utf-8", "surrogateescape").split("\0")
+        paths, skip = [], False
+        for entry in entries:
+            if skip:  # the old name of a rename
+                skip = False
+                continue
+            if len(entry) > 3:
+                paths.append(entry[3:])
+                skip = entry[0] in "RC"
+        return paths
+
     def merge_base(self, a: str, b: str) -> str | None:
         try:
             return self._git("merge-base", a, b).strip() or None
