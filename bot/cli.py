@@ -97,6 +97,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="0.0.0.0", help="address to listen on (default: 0.0.0.0)")
     serve.add_argument("--port", type=int, default=8080, help="port (default: 8080)")
 
+    action = commands.add_parser(
+        "action",
+        help="run inside a GitHub Actions job: check the pull request, post the check run and review",
+        description="Reads GITHUB_EVENT_NAME, GITHUB_EVENT_PATH, GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL, "
+        "GITHUB_WORKSPACE and GITHUB_STEP_SUMMARY, as a GitHub Actions job sets them (see README, GitHub Action).",
+    )
+    action.add_argument("--config", help=f"configuration file in the repository (default: {DEFAULT_PATH}), read at the base")
+
     demo = commands.add_parser("demo", help="create a sample repository with a collision and check it")
     demo.add_argument("directory", nargs="?", help="where to create it (default: a new temporary folder)")
     return parser
@@ -114,6 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         if args.command == "demo":
             return run_demo(args.directory, main)
+        if args.command == "action":
+            return _action(args.config)
         return _check(args)
     except (UsageError, ConfigError, GitError, SettingsError) as exc:
         print(f"migration-guard: error: {exc}", file=sys.stderr)
@@ -145,6 +155,15 @@ def _serve(host: str, port: int) -> None:
             f"serve needs the App's packages ({exc.name} is not installed): pip install 'migration-guard[app]'"
         ) from None
     serve(host, port)
+
+
+def _action(config_path: str | None) -> int:
+    from bot.action import ActionError, run_action  # lazy: githubkit loads only to post to GitHub
+
+    try:
+        return run_action(os.environ, config_path)
+    except ActionError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _list_rules() -> int:

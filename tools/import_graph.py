@@ -29,7 +29,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("bot.store",),
     ("bot.github",),
     ("bot.app",),
-    ("bot.cli", "bot.demo"),
+    ("bot.cli", "bot.demo", "bot.action"),
 )
 
 

@@ -79,11 +79,11 @@ class Settings:
             max_attempts=_number(env, "MIGRATION_GUARD_MAX_ATTEMPTS", 5, int),
             review_deadline_seconds=_number(env, "MIGRATION_GUARD_REVIEW_DEADLINE_SECONDS", 90.0, float),
             retry_base_seconds=_number(env, "MIGRATION_GUARD_RETRY_BASE_SECONDS", 2.0, float),
-            docs_url=_docs_url(env),
+            docs_url=docs_url_from(env),
         )
 
 
-def _docs_url(env: Mapping[str, str]) -> str:
+def docs_url_from(env: Mapping[str, str]) -> str:
     """Where rule links point: ``MIGRATION_GUARD_DOCS_URL`` (a template with ``{rule}``), else the
     service's own ``/rules/{rule}`` page when ``MIGRATION_GUARD_PUBLIC_URL`` is known, else the source."""
     explicit = env.get("MIGRATION_GUARD_DOCS_URL", "").strip()

@@ -89,9 +89,10 @@ class GitRepo:
             return False
         return True
 
-    def fetch(self, remote: str, *refs: str, depth: int | None = None) -> bool:
-        """Fetch ``refs`` (branch names or commit SHAs) from ``remote``; whether git succeeded."""
-        args = ["fetch", "--quiet", "--no-tags", *([f"--depth={depth}"] if depth else []), remote, *refs]
+    def fetch(self, remote: str, *refs: str, unshallow: bool = False) -> bool:
+        """Fetch ``refs`` (branch names or commit SHAs) from ``remote``, with all their history when
+        ``unshallow``; whether git succeeded."""
+        args = ["fetch", "--quiet", "--no-tags", *(["--unshallow"] if unshallow else []), remote, *refs]
         try:
             self._git(*args)
         except GitError:
