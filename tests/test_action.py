@@ -156,3 +156,20 @@ def test_outside_a_workflow_it_says_what_is_missing(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr == ("migration-guard: error: GITHUB_EVENT_NAME is not set: `migration-guard action` runs "
                            "inside a GitHub Actions job\n")  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["merge_group", "push"])
+def test_a_merge_queue_or_a_push_gets_the_check_run_without_a_review(
+    repo: Repo, double: GitHubDouble, tmp_path: Path, name: str
+) -> None:
+    pull_request(repo, {f"{M}/00003_orders.sql": NO_DOWN})
+    head, base = repo.git("rev-parse", "feature").strip(), repo.git("rev-parse", "main").strip()
+    payload = ({"merge_group": {"head_sha": head, "base_sha": base, "base_ref": "refs/heads/main"}}
+               if name == "merge_group" else {"before": base, "after": head, "ref": "refs/heads/feature"})  # fmt: skip
+    event_path = tmp_path / "event.json"
+    event_path.write_text(json.dumps(payload))
+    done = run_action(double, checkout(repo, tmp_path), event_path, tmp_path, name=name)
+    assert done.returncode == 1, done.stderr
+    (run,) = double.check_runs.values()
+    assert (run["head_sha"], run["conclusion"]) == (head, "failure")
+    assert double.reviews == {} and double.requests("POST", r"/reviews$") == []
