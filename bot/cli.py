@@ -7,6 +7,7 @@ problems (one line on stderr, never a traceback).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -20,7 +21,7 @@ from bot.core.model import ChangeSet
 from bot.core.settings import SettingsError
 from bot.core.suggest import did_you_mean
 from bot.demo import run_demo
-from bot.pipeline.configuration import read_config
+from bot.pipeline.configuration import config_schema, read_config
 from bot.pipeline.engine import Result
 from bot.pipeline.gitrepo import GitError, GitRepo
 from bot.pipeline.local_check import Range, check_range, shallow_hint
@@ -85,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     commands.add_parser("rules", help="list every rule with its default severity")
+    commands.add_parser("config-schema", help=f"print the JSON Schema of {DEFAULT_PATH} (for editors)")
     explain = commands.add_parser("explain", help="explain one rule and its safe alternative")
     explain.add_argument("rule", help="rule id, e.g. missing-rollback")
 
@@ -117,6 +119,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _list_rules()
         if args.command == "explain":
             return _explain(args.rule)
+        if args.command == "config-schema":
+            print(json.dumps(config_schema(), indent=2))
+            return EXIT_OK
         if args.command == "serve":
             _serve(args.host, args.port)
             return EXIT_OK

@@ -1,17 +1,25 @@
-"""Write the README's rule tables from the rule modules (their ``ID``, ``SEVERITY`` and
-``CATCHES``), so the README, ``migration-guard rules``, ``explain`` and the rule pages have one
-source. Run after adding or changing a rule; ``tests/test_structure.py`` fails while the README
-is behind."""
+"""Write what is generated from the code: the README's rule tables from the rule modules (their
+``ID``, ``SEVERITY`` and ``CATCHES``), so the README, ``migration-guard rules``, ``explain`` and the
+rule pages have one source; and ``schema/migration-guard.schema.json`` (``migration-guard
+config-schema``). Run after changing a rule or the configuration; tests fail while either is behind."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.pipeline.configuration import config_schema  # noqa: E402
 from bot.report.rule_docs import with_readme_tables  # noqa: E402
+
+SCHEMA = ROOT / "schema" / "migration-guard.schema.json"
+
+
+def schema_text() -> str:
+    return json.dumps(config_schema(), indent=2) + "\n"
 
 
 def main() -> int:
@@ -21,6 +29,10 @@ def main() -> int:
     if after != before:
         readme.write_text(after, encoding="utf-8")
         print("README.md: rule tables rewritten")
+    if not SCHEMA.is_file() or SCHEMA.read_text(encoding="utf-8") != schema_text():
+        SCHEMA.parent.mkdir(exist_ok=True)
+        SCHEMA.write_text(schema_text(), encoding="utf-8")
+        print(f"{SCHEMA.relative_to(ROOT)}: rewritten")
     return 0
 
 
