@@ -111,6 +111,8 @@ class GitHubDouble:
         self.conversation: dict[int, list[dict]] = {}  # issue comments the App posted, per PR
         self.permissions: dict[str, str] = {}  # login -> role name (default: read)
         self.deployments: list[dict] = []  # newest first: {"id", "sha", "ref", "environment", "state"}
+        #: manifest-flow codes GitHub would accept once -> (App id, slug, private key PEM, webhook secret)
+        self.manifest_codes: dict[str, tuple[int, str, str, str]] = {}
         self._ids = 1000
         self._lock = threading.Lock()
         self._server: uvicorn.Server | None = None
@@ -199,6 +201,7 @@ class GitHubDouble:
             Route("/repos/{owner}/{repo}/collaborators/{user}/permission", self.permission),
             Route("/repos/{owner}/{repo}/deployments", self.list_deployments),
             Route("/repos/{owner}/{repo}/deployments/{deployment_id:int}/statuses", self.deployment_statuses),
+            Route("/app-manifests/{code}/conversions", self.manifest_conversion, methods=["POST"]),
         ]
         app = Starlette(routes=routes)
         double = self
@@ -263,6 +266,8 @@ class GitHubDouble:
     def _auth_problem(self, path: str, header: str) -> str | None:
         if path.startswith("/_codeload/"):
             return None  # like codeload.github.com: the redirect URL itself is the credential
+        if path.startswith("/app-manifests/"):
+            return None  # the manifest flow's one-time code is the credential
         if path.startswith("/app/"):
             if not header.startswith("Bearer "):
                 return "App JWT required"
@@ -642,6 +647,22 @@ class GitHubDouble:
         }])  # fmt: skip
 
     # -- views for assertions ------------------------------------------------------------
+    async def manifest_conversion(self, request: Request) -> JSONResponse:
+        """POST /app-manifests/{code}/conversions: the App GitHub created from a manifest, with its
+        secrets (documented shape, abridged to what a client reads); the code works once."""
+        found = self.manifest_codes.pop(request.path_params["code"], None)
+        if found is None:
+            return JSONResponse({"message": "Not Found", "documentation_url": "https://docs.github.com/rest"},
+                                status_code=404)  # fmt: skip
+        app_id, slug, pem, secret = found
+        return JSONResponse({
+            "id": app_id, "slug": slug, "node_id": f"A_{app_id}", "name": "Migration Guard",
+            "owner": self._user(self.owner, "Organization"), "description": "", "external_url": "https://example.com",
+            "html_url": f"https://github.com/apps/{slug}", "created_at": _now(), "updated_at": _now(),
+            "permissions": {}, "events": [], "client_id": f"Iv1.{app_id:016x}", "client_secret": "client-secret",
+            "webhook_secret": secret, "pem": pem,
+        }, status_code=201)  # fmt: skip
+
     def live_comments(self, number: int) -> list[dict]:
         return [c for c in self.comments.get(number, []) if c["node_id"] not in self.minimized]
 

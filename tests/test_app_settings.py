@@ -79,19 +79,21 @@ def test_private_key_from_a_file_and_defaults(tmp_path: Path) -> None:
 
 
 def test_manifest_asks_for_what_the_app_uses() -> None:
-    manifest = yaml.safe_load((ROOT / "app.yml").read_text())
+    """app.yml is generated (tools/generate_docs.py) from the handlers and the calls' declared
+    permissions; it is current, and it holds exactly the handled events."""
+    from bot.app.manifest import app_yml
+    from bot.github.client import PERMISSIONS
+
+    assert (ROOT / "app.yml").read_text() == app_yml(), "run python tools/generate_docs.py"
+    manifest = yaml.safe_load(app_yml())
     assert manifest["name"] == "Migration Guard"
     # exactly the events a handler consumes: none missing (the App would never hear of it), none
     # extra (GitHub would deliver webhooks nobody reads); `installation` is delivered to every App
     assert sorted(manifest["default_events"]) == sorted(HANDLERS)
-    assert manifest["default_permissions"] == {
-        "checks": "write",
-        "pull_requests": "write",
-        "issues": "write",
-        "contents": "read",
-        "metadata": "read",
-        "deployments": "read",
-    }
+    # every permission a call declares, at its level (what the double and GitHub check on each call)
+    assert all(manifest["default_permissions"][p] == level or level == "read" for p, level in PERMISSIONS.items())
+    assert manifest["default_permissions"] == {"checks": "write", "pull_requests": "write", "issues": "write",
+                                               "contents": "read", "metadata": "read", "deployments": "read"}
     assert manifest["hook_attributes"]["url"].endswith("/webhook")
 
 

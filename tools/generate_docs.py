@@ -1,7 +1,7 @@
 """Write what is generated from the code: the README's rule tables from the rule modules (their
 ``ID``, ``SEVERITY`` and ``CATCHES``), so the README, ``migration-guard rules``, ``explain`` and the
-rule pages have one source; and ``schema/migration-guard.schema.json`` (``migration-guard
-config-schema``). Run after changing a rule or the configuration; tests fail while either is behind."""
+rule pages have one source; ``schema/migration-guard.schema.json`` (``migration-guard
+config-schema``); and ``app.yml``, the App's manifest (``bot.app.manifest``). Run after changing a rule or the configuration; tests fail while either is behind."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.app.manifest import app_yml  # noqa: E402
 from bot.pipeline.configuration import config_schema  # noqa: E402
 from bot.report.rule_docs import with_readme_tables  # noqa: E402
 
@@ -33,6 +34,10 @@ def main() -> int:
         SCHEMA.parent.mkdir(exist_ok=True)
         SCHEMA.write_text(schema_text(), encoding="utf-8")
         print(f"{SCHEMA.relative_to(ROOT)}: rewritten")
+    manifest = ROOT / "app.yml"
+    if manifest.read_text(encoding="utf-8") != app_yml():
+        manifest.write_text(app_yml(), encoding="utf-8")
+        print("app.yml: rewritten")
     return 0
 
 

@@ -18,10 +18,13 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
 
 from bot.app.commands import give_up_command, run_command
 from bot.app.jobs import BaseMoved, Command, Deployment, Forget, Review
@@ -32,11 +35,12 @@ from bot.app.review import (
     record_deployment,
     run_review,
 )
+from bot.app.setup import SetupFlow, Switch, setup_app
 from bot.app.web import create_app
 from bot.app.worker import Workers
-from bot.core.settings import Settings
+from bot.core.settings import Settings, SettingsError, database_url_from, public_url_from
 from bot.github.client import GitHubApp
-from bot.store import Job, Store
+from bot.store import Job, Registration, Store
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s"
 
@@ -185,19 +189,65 @@ class Supervisor:
                 process.join(10)
 
 
-def serve(host: str, port: int) -> None:
+def serve(host: str, port: int, env: Mapping[str, str] | None = None) -> None:
+    """Serve with the App's credentials from the environment, else from an earlier one-click
+    registration in the database, else in setup mode: ``/setup`` registers the App, and the
+    service starts reviewing as soon as GitHub confirms, without a restart."""
     import uvicorn
 
-    _configure_logging()
-    settings = Settings.from_env()
-    store = open_store(settings, checkpoints=False)
-    if store.is_sqlite:
-        store.release_all_running()
+    env = dict(os.environ if env is None else env)
     wake_event = multiprocessing.get_context("spawn").Event()
-    supervisor = Supervisor(settings, wake_event, settings.workers)
-    supervisor.start()
-    web = create_app(store, settings.webhook_secret, wake_event.set, supervisor.alive)
+    supervisor: Supervisor | None = None
+
+    def start(settings: Settings, store: Store) -> Starlette:
+        nonlocal supervisor
+        if store.is_sqlite:
+            store.release_all_running()
+        supervisor = Supervisor(settings, wake_event, settings.workers)
+        supervisor.start()
+        return create_app(store, settings.webhook_secret, wake_event.set, supervisor.alive)
+
+    if env.get("GITHUB_APP_ID", "").strip():
+        settings = Settings.from_env(env)
+        _configure_logging()
+        app: Any = start(settings, open_store(settings, checkpoints=False))
+    else:
+        store = Store(database_url_from(env), checkpoints=False)
+        store.create_schema()
+        registration = store.registration()
+        if registration is None and public_url_from(env) is None:
+            raise SettingsError(
+                "GITHUB_APP_ID is not set and no App is registered yet: set MIGRATION_GUARD_PUBLIC_URL (where "
+                "GitHub reaches this service) to register one at /setup, or set the App's credentials (README)"
+            )
+        _configure_logging()
+        if registration is not None:
+            app = start(Settings.from_env(_with_credentials(env, registration)), store)
+        else:
+            app = _setup_mode(env, store, lambda reg: start(Settings.from_env(_with_credentials(env, reg)), store))
     try:
-        uvicorn.run(web, host=host, port=port, log_level="info", access_log=False)
+        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
     finally:
-        supervisor.stop()
+        if supervisor is not None:
+            supervisor.stop()
+
+
+def _with_credentials(env: Mapping[str, str], registration: Registration) -> dict[str, str]:
+    return {**env, "GITHUB_APP_ID": str(registration.app_id), "GITHUB_PRIVATE_KEY": registration.private_key,
+            "GITHUB_PRIVATE_KEY_PATH": "", "GITHUB_WEBHOOK_SECRET": registration.webhook_secret}  # fmt: skip
+
+
+def _setup_mode(env: Mapping[str, str], store: Store, begin: Callable[[Registration], Starlette]) -> Switch:
+    public = public_url_from(env)
+    assert public is not None  # checked by ``serve``
+    api_url = (env.get("GITHUB_API_URL", "").strip() or "https://api.github.com").rstrip("/")
+    web_url = env.get("GITHUB_URL", "").strip() or "https://github.com"
+
+    async def healthz(_request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok", "registered": False, "setup": f"{public}/setup"})
+
+    switch: Switch
+    flow = SetupFlow(store, public, api_url, web_url, lambda reg: setattr(switch, "inner", begin(reg)))
+    switch = Switch(setup_app(flow, healthz))
+    logging.getLogger("migration_guard.serve").info("no GitHub App yet: open %s/setup to register one", public)
+    return switch

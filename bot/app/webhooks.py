@@ -158,6 +158,18 @@ HANDLERS: dict[str, Callable[[dict[str, Any]], RepoJob | None]] = {
 }
 
 
+#: the permission GitHub requires before it delivers each handled event to an App
+EVENT_PERMISSIONS: dict[str, tuple[str, str]] = {
+    "pull_request": ("pull_requests", "read"),
+    "check_run": ("checks", "read"),
+    "check_suite": ("checks", "read"),
+    "push": ("contents", "read"),
+    "issue_comment": ("issues", "read"),
+    "pull_request_review_comment": ("pull_requests", "read"),
+    "deployment_status": ("deployments", "read"),
+}
+
+
 def job_for(event_name: str, payload: dict[str, Any]) -> JobSpec | None:
     """The job a delivery asks for, or None for events and actions the App does not act on.
     Raises ``PayloadError`` for a payload whose fields have the wrong shapes."""

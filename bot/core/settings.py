@@ -65,9 +65,7 @@ class Settings:
         api_url = env.get("GITHUB_API_URL", "").strip() or "https://api.github.com"
         if not api_url.startswith(("http://", "https://")):
             raise SettingsError(f"GITHUB_API_URL must be an http(s) URL, not {api_url!r}")
-        database_url = env.get("MIGRATION_GUARD_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
-        if not database_url.startswith(("sqlite", "postgresql")):
-            raise SettingsError("MIGRATION_GUARD_DATABASE_URL must be a sqlite:/// or postgresql:// URL")
+        database_url = database_url_from(env)
         return cls(
             app_id=int(app_id_text),
             private_key=key,
@@ -83,6 +81,23 @@ class Settings:
         )
 
 
+def database_url_from(env: Mapping[str, str]) -> str:
+    database_url = env.get("MIGRATION_GUARD_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+    if not database_url.startswith(("sqlite", "postgresql")):
+        raise SettingsError("MIGRATION_GUARD_DATABASE_URL must be a sqlite:/// or postgresql:// URL")
+    return database_url
+
+
+def public_url_from(env: Mapping[str, str]) -> str | None:
+    """``MIGRATION_GUARD_PUBLIC_URL`` (where GitHub reaches this service), checked, or None."""
+    public = env.get("MIGRATION_GUARD_PUBLIC_URL", "").strip().rstrip("/")
+    if not public:
+        return None
+    if not public.startswith(("http://", "https://")):
+        raise SettingsError(f"MIGRATION_GUARD_PUBLIC_URL must be an http(s) URL, not {public!r}")
+    return public
+
+
 def docs_url_from(env: Mapping[str, str]) -> str:
     """Where rule links point: ``MIGRATION_GUARD_DOCS_URL`` (a template with ``{rule}``), else the
     service's own ``/rules/{rule}`` page when ``MIGRATION_GUARD_PUBLIC_URL`` is known, else the source."""
@@ -91,12 +106,8 @@ def docs_url_from(env: Mapping[str, str]) -> str:
         if "{rule}" not in explicit and "{module}" not in explicit:
             raise SettingsError("MIGRATION_GUARD_DOCS_URL must contain {rule} or {module}")
         return explicit
-    public = env.get("MIGRATION_GUARD_PUBLIC_URL", "").strip().rstrip("/")
-    if public:
-        if not public.startswith(("http://", "https://")):
-            raise SettingsError(f"MIGRATION_GUARD_PUBLIC_URL must be an http(s) URL, not {public!r}")
-        return public + "/rules/{rule}"
-    return DEFAULT_DOCS_URL
+    public = public_url_from(env)
+    return public + "/rules/{rule}" if public else DEFAULT_DOCS_URL
 
 
 def _number(env: Mapping[str, str], name: str, default: T, kind: type[T]) -> T:

@@ -14,9 +14,9 @@ import fnmatch
 import logging
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from githubkit import AppAuthStrategy, GitHub
 from githubkit.cache import MemCacheStrategy
@@ -95,6 +95,23 @@ def bounded(body: str) -> str:
     return body[:keep] + _CUT_NOTE + marker
 
 
+#: the repository permissions the calls below need (permission -> "read" or "write"), filled by
+#: ``needs``: the App's manifest asks for exactly these (``bot.app.manifest``)
+PERMISSIONS: dict[str, str] = {}
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def needs(permission: str, level: str) -> Callable[[_F], _F]:
+    """Declare the permission a call needs; ``write`` implies ``read``."""
+
+    def declare(call: _F) -> _F:
+        if PERMISSIONS.get(permission) != "write":
+            PERMISSIONS[permission] = level
+        return call
+
+    return declare
+
+
 class RepoApi:
     """Every REST and GraphQL call the App makes on one repository."""
 
@@ -119,9 +136,11 @@ class RepoApi:
             page += 1
 
     # -- reading ---------------------------------------------------------------------------
+    @needs("pull_requests", "read")
     def pull_request_files(self, number: int) -> list[Any]:
         return list(self._pages(self.gh.rest.pulls.list_files, pull_number=number))
 
+    @needs("contents", "read")
     def branch_sha(self, branch: str) -> str | None:
         try:
             return self.gh.rest.git.get_ref(self.owner, self.name, f"heads/{branch}").parsed_data.object_.sha
@@ -130,6 +149,7 @@ class RepoApi:
                 return None
             raise
 
+    @needs("contents", "read")
     def tag_sha(self, tag: str) -> str | None:
         try:
             obj = self.gh.rest.git.get_ref(self.owner, self.name, f"tags/{tag}").parsed_data.object_
@@ -139,6 +159,7 @@ class RepoApi:
             raise
         return obj.sha
 
+    @needs("contents", "read")
     def newest_tag(self, pattern: str) -> tuple[str, str] | None:
         """(tag, commit SHA) of the highest-versioned tag matching a glob such as ``v*`` (one call).
 
@@ -154,6 +175,7 @@ class RepoApi:
         best = highest_tag(n for n, _sha in matching)
         return next(item for item in matching if item[0] == best)
 
+    @needs("contents", "read")
     def tree(self, commit_sha: str) -> tuple[dict[str, str], bool]:
         """path -> blob SHA of a commit (one call, recursive), and whether GitHub truncated it."""
         data = self.gh.rest.git.get_tree(self.owner, self.name, commit_sha, recursive="1").parsed_data
@@ -166,47 +188,58 @@ class RepoApi:
             files = symlinks.resolve(files, links, lambda shas: {sha: self.blob(sha) for sha in shas})
         return files, bool(data.truncated)
 
+    @needs("contents", "read")
     def blob(self, sha: str) -> bytes:
         data = self.gh.rest.git.get_blob(self.owner, self.name, sha).parsed_data
         if data.encoding == "base64":
             return base64.b64decode(data.content)
         return data.content.encode("utf-8")
 
+    @needs("contents", "read")
     def archive(self, commit_sha: str) -> bytes:
         """The commit's files as a gzipped tarball (GitHub redirects to codeload; one API call)."""
         return self.gh.rest.repos.download_tarball_archive(self.owner, self.name, commit_sha).content
 
+    @needs("pull_requests", "read")
     def pulls_for_commit(self, sha: str) -> list[Any]:
         return self.gh.rest.repos.list_pull_requests_associated_with_commit(self.owner, self.name, sha).parsed_data
 
+    @needs("pull_requests", "read")
     def pull_request(self, number: int) -> Any:
         return self.gh.rest.pulls.get(self.owner, self.name, number).parsed_data
 
     # -- check runs ------------------------------------------------------------------------
+    @needs("checks", "write")
     def create_check_run(self, data: dict[str, Any]) -> int:
         return self.gh.rest.checks.create(self.owner, self.name, data=cast(Any, data)).parsed_data.id
 
+    @needs("checks", "write")
     def update_check_run(self, check_run_id: int, data: dict[str, Any]) -> None:
         self.gh.rest.checks.update(self.owner, self.name, check_run_id, data=cast(Any, data))
 
+    @needs("checks", "read")
     def check_runs_for(self, sha: str, name: str) -> list[Any]:
         response = self.gh.rest.checks.list_for_ref(self.owner, self.name, sha, check_name=name, filter_="latest")
         return list(response.parsed_data.check_runs)
 
     # -- reviews ---------------------------------------------------------------------------
+    @needs("pull_requests", "write")
     def create_review(self, number: int, data: dict[str, Any]) -> int:
         data = {**data, "body": bounded(data.get("body", ""))}
         if "comments" in data:
             data["comments"] = [{**c, "body": bounded(c.get("body", ""))} for c in data["comments"]]
         return self.gh.rest.pulls.create_review(self.owner, self.name, number, data=cast(Any, data)).parsed_data.id
 
+    @needs("pull_requests", "read")
     def review_comments(self, number: int) -> list[Any]:
         return list(self._pages(self.gh.rest.pulls.list_review_comments, pull_number=number))
 
+    @needs("pull_requests", "read")
     def reviews(self, number: int) -> list[Any]:
         return list(self._pages(self.gh.rest.pulls.list_reviews, pull_number=number))
 
     # -- conversation (slash commands) -------------------------------------------------------
+    @needs("issues", "write")
     def react(self, comment_id: int, kind: str, content: str) -> None:
         """``kind``: ``issue`` (PR conversation) or ``review`` (a review thread)."""
         if kind == "review":
@@ -221,6 +254,7 @@ class RepoApi:
                 self.owner, self.name, comment_id, data=cast(Any, {"content": content})
             )
 
+    @needs("issues", "write")
     def reply(self, number: int, comment_id: int, kind: str, body: str) -> None:
         body = bounded(body)
         if kind == "review":
@@ -230,6 +264,7 @@ class RepoApi:
         else:
             self.gh.rest.issues.create_comment(self.owner, self.name, number, data={"body": body})
 
+    @needs("metadata", "read")
     def permission(self, username: str) -> str:
         """``admin``, ``maintain``, ``write``, ``triage``, ``read`` or ``none``."""
         try:
@@ -241,6 +276,7 @@ class RepoApi:
         return data.role_name or data.permission
 
     # -- deployments -------------------------------------------------------------------------
+    @needs("deployments", "read")
     def newest_successful_deployment(self, environment: str, scan: int = 10) -> tuple[str, str] | None:
         """(commit SHA, ref) of the newest deployment to ``environment`` whose latest status is success."""
         deployments = self.gh.rest.repos.list_deployments(self.owner, self.name, environment=environment, per_page=scan)
@@ -251,6 +287,7 @@ class RepoApi:
                 return deployment.sha, deployment.ref
         return None
 
+    @needs("pull_requests", "write")
     def minimize_comment(self, node_id: str) -> None:
         self.gh.graphql.request(
             "mutation($id: ID!) { minimizeComment(input: {subjectId: $id, classifier: OUTDATED}) "

@@ -140,4 +140,19 @@ deployed_refs = Table(
 )
 
 
+#: the App's own identity when it was registered through /setup (GitHub's manifest flow): one row.
+#: Secrets stay here: never logged, never returned by an endpoint.
+app_registration = Table(
+    "app_registration",
+    metadata,
+    Column("id", Integer, primary_key=True),  # always 1
+    Column("app_id", BigInteger, nullable=False),
+    Column("slug", String(200), nullable=False),
+    Column("html_url", String(500), nullable=False),
+    Column("private_key", Text, nullable=False),
+    Column("webhook_secret", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+
 QUEUED, RUNNING, DONE, FAILED, SUPERSEDED = "queued", "running", "done", "failed", "superseded"
