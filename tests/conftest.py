@@ -13,11 +13,11 @@ def repo(tmp_path: Path) -> Repo:
 
 
 #: test modules that drive the App end to end (HTTP, worker, GitHub double)
-_APP_MODULES = {"test_action", "test_app_collaboration", "test_app_commands", "test_app_resilience", "test_app_review",
+_APP_MODULES = {"test_action", "test_container", "test_app_collaboration", "test_app_commands", "test_app_resilience", "test_app_review",
                 "test_app_settings", "test_app_webhooks", "test_setup", "test_front_door", "test_hostile_app", "test_replicas",
                 "test_store"}  # fmt: skip
 #: modules whose tests take seconds each (several processes, hundreds of webhooks, many repositories)
-_SLOW_MODULES = {"test_replicas", "test_check_truth", "test_app_resilience", "test_install"}
+_SLOW_MODULES = {"test_replicas", "test_check_truth", "test_app_resilience", "test_install", "test_container"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -28,7 +28,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         module = item.module.__name__.rpartition(".")[2] if item.module else ""
         if module in _APP_MODULES:
             item.add_marker(pytest.mark.app)
-        elif "repo" in getattr(item, "fixturenames", ()):
+        elif "repo" in getattr(item, "fixturenames", ()) or module in _SLOW_MODULES:  # slow is never pure
             item.add_marker(pytest.mark.git)
         else:
             item.add_marker(pytest.mark.pure)
