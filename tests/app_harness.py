@@ -209,3 +209,10 @@ def _healthy(port: int) -> bool:
         return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=0.5).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def reviewed_rules(double: GitHubDouble, timeout: float = 30.0) -> list[str]:
+    """Wait for the one check run to complete; the rules of its annotations."""
+    wait_for(lambda: any(r["status"] == "completed" for r in double.check_runs.values()), timeout, "the review")
+    (run,) = double.check_runs.values()
+    return [a["title"] for a in run["annotations"]]
