@@ -26,7 +26,7 @@ SEVERITY = Severity.ERROR
 SUMMARY = "A CONCURRENTLY index operation inside a transactional migration fails at deploy time."
 GROUP = "zero-downtime"
 #: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
-CATCHES = 'a concurrent index operation in a transactional migration (fails at deploy)'
+CATCHES = 'a concurrent index build or drop, `REINDEX` or partition detach in a transactional migration (fails at deploy)'
 
 EXAMPLES = {
     'sql': (
@@ -49,7 +49,7 @@ EXAMPLES = {
 
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
-    kinds = {Op.CREATE_INDEX, Op.DROP_INDEX}
+    kinds = {Op.CREATE_INDEX, Op.DROP_INDEX, Op.REINDEX, Op.DETACH_PARTITION}
     for m, ops, op in each_operation(cs, kinds, dialects={"postgres"}, existing_tables_only=False):
         if not op.concurrently or not ops.transactional or op.outside_transaction:
             continue

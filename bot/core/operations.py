@@ -28,6 +28,10 @@ class Op(enum.StrEnum):
     ADD_CHECK = "add-check"
     ADD_UNIQUE = "add-unique"
     VALIDATE_CONSTRAINT = "validate-constraint"
+    DROP_NOT_NULL = "drop-not-null"
+    REINDEX = "reindex"  # REINDEX TABLE/INDEX/SCHEMA/DATABASE
+    DETACH_PARTITION = "detach-partition"
+    DROP_DATABASE = "drop-database"
     DATA = "data"  # INSERT/UPDATE/DELETE, RunPython, model calls, bulk_insert ...
     UNKNOWN = "unknown"  # DDL we could not analyse: said as a notice, never silence
     OTHER = "other"  # harmless to locks and old code (SET, COMMENT, CREATE FUNCTION ...)
@@ -47,6 +51,10 @@ SCHEMA_OPS = {
     Op.ADD_FOREIGN_KEY,
     Op.ADD_CHECK,
     Op.ADD_UNIQUE,
+    Op.DROP_NOT_NULL,
+    Op.REINDEX,
+    Op.DETACH_PARTITION,
+    Op.DROP_DATABASE,
 }
 
 
@@ -66,6 +74,7 @@ class Operation:
     unique: bool = False
     using_index: bool = False
     outside_transaction: bool = False  # e.g. inside Alembic's autocommit_block()
+    cascade: bool = False  # TRUNCATE ... CASCADE: every table referencing it is emptied too
     constraint: str | None = None  # the constraint a CHECK adds or VALIDATE names (lower case)
     index: str | None = None  # the index a DROP INDEX names (its table comes from the history)
     column_type: tuple[str, ...] | None = None  # the new type of ALTER COLUMN ... TYPE (``column_types``)

@@ -122,6 +122,10 @@ def _classify(
         if isinstance(target, exp.Schema):
             target = target.this
         return [op(Op.DATA, table=table_name(target), detail=node.key.upper())]
+    if isinstance(node, exp.TruncateTable):
+        tables = node.expressions or []
+        return [op(Op.DATA, table=table_name(tables[0]) if len(tables) == 1 else None, detail="TRUNCATE",
+                   cascade=str(node.args.get("option") or "").upper() == "CASCADE")]  # fmt: skip
     if isinstance(node, exp.Create):
         kind = (node.args.get("kind") or "").upper()
         if kind == "INDEX":
@@ -160,6 +164,8 @@ def _classify(
                 op(Op.DROP_INDEX, concurrently=concurrently, detail="DROP INDEX", suggestion=suggestion,
                    index=(table_name(dropped[0]) or "").rpartition(".")[2] or None if len(dropped) == 1 else None)
             ]  # fmt: skip
+        if kind == "DATABASE":
+            return [op(Op.DROP_DATABASE, detail="DROP DATABASE")]
         return [op(Op.OTHER, detail=f"DROP {kind}")]
     if isinstance(node, exp.Alter) and (node.args.get("kind") or "").upper() == "TABLE":
         table = table_name(node.this)
@@ -250,6 +256,8 @@ def _alter_action(
                        column_type=column_type(action.args.get("dtype")))]  # fmt: skip
         if action.args.get("allow_null") is False:
             return [op(Op.SET_NOT_NULL, column=column, detail="SET NOT NULL")]
+        if action.args.get("drop") and action.args.get("allow_null") is True:
+            return [op(Op.DROP_NOT_NULL, column=column, detail="DROP NOT NULL")]
         return [op(Op.OTHER, column=column, detail="ALTER COLUMN")]
     if isinstance(action, exp.AddConstraint):
         ops = []
@@ -327,6 +335,15 @@ def _classify_words(text: str, dialect: str, line: int, end_line: int, source_li
             return [op(Op.VALIDATE_CONSTRAINT, table=table, constraint=name, detail="VALIDATE CONSTRAINT")]
         if "USING" in words and "INDEX" in words and ("UNIQUE" in words or "PRIMARY" in words):
             return [op(Op.ADD_UNIQUE, table=table, using_index=True, detail="ADD UNIQUE USING INDEX")]
+        if "DETACH" in head and "PARTITION" in words:
+            if "FINALIZE" in words:  # completes a concurrent detach that was interrupted
+                return [op(Op.DETACH_PARTITION, table=table, detail="DETACH PARTITION ... FINALIZE")]
+            concurrently = "CONCURRENTLY" in words
+            suggestion = None
+            if not concurrently and source_line is not None and source_line.rstrip().endswith(";"):
+                suggestion = source_line.rstrip()[:-1].rstrip() + " CONCURRENTLY;"
+            return [op(Op.DETACH_PARTITION, table=table, concurrently=concurrently, detail="DETACH PARTITION",
+                       suggestion=suggestion)]  # fmt: skip
         if words.count("ADD") == 1 and words[words.index("ADD") + 1 : words.index("ADD") + 2] == ["CHECK"]:
             return [_unnamed_check(words, words.index("ADD") + 2, table, source_line, op)]
         return [op(Op.UNKNOWN, table=table, detail=" ".join(head[:4]))]
@@ -348,6 +365,12 @@ def _classify_words(text: str, dialect: str, line: int, end_line: int, source_li
                 suggestion=suggestion,
             )
         ]
+    if head[:1] == ["REINDEX"] and "SYSTEM" not in head[:3]:  # REINDEX SYSTEM cannot be concurrent
+        concurrently = "CONCURRENTLY" in words
+        suggestion = None
+        if not concurrently and source_line is not None:
+            suggestion = _insert_after(source_line, r"\bREINDEX\s+(TABLE|INDEX|SCHEMA|DATABASE)\b", " CONCURRENTLY")
+        return [op(Op.REINDEX, concurrently=concurrently, detail="REINDEX", suggestion=suggestion)]
     if head[:2] == ["DROP", "INDEX"]:
         return [op(Op.DROP_INDEX, concurrently="CONCURRENTLY" in head, detail="DROP INDEX")]
     if head[:1] == ["TRUNCATE"]:

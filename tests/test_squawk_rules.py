@@ -1,0 +1,78 @@
+"""squawk's rules, with squawk's own bad and good cases (crates/squawk_linter/src/rules/*.rs)
+rewritten for our harness: a goose migration on top of a `users` table; and what we add on top:
+the transaction the runner wraps around the file."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.gitrepo_factory import Repo
+from tests.test_zero_downtime import M, goose, sql_change
+
+CASES = [
+    # ban-truncate-cascade
+    ("truncate a, b, c cascade;", "ban-truncate-cascade", True),
+    ("truncate a, b, c;", "ban-truncate-cascade", False),
+    ("TRUNCATE users;", "ban-truncate-cascade", False),
+    # ban-drop-database
+    ('DROP DATABASE "table_name";', "ban-drop-database", True),
+    ('DROP DATABASE IF EXISTS "table_name";', "ban-drop-database", True),
+    ("DROP TABLE users;", "ban-drop-database", False),
+    # require-concurrent-reindex
+    ("REINDEX TABLE users;", "require-concurrent-reindex", True),
+    ("REINDEX INDEX foo;", "require-concurrent-reindex", True),
+    ("REINDEX SCHEMA foo;", "require-concurrent-reindex", True),
+    ("REINDEX DATABASE foo;", "require-concurrent-reindex", True),
+    ("REINDEX TABLE CONCURRENTLY users;", "require-concurrent-reindex", False),
+    ("REINDEX (CONCURRENTLY) INDEX foo;", "require-concurrent-reindex", False),
+    ("REINDEX SYSTEM foo;", "require-concurrent-reindex", False),
+    # require-concurrent-partition-detach
+    ("ALTER TABLE users DETACH PARTITION p;", "require-concurrent-partition-detach", True),
+    ("ALTER TABLE users DETACH PARTITION p CONCURRENTLY;", "require-concurrent-partition-detach", False),
+    ("ALTER TABLE users DETACH PARTITION p FINALIZE;", "require-concurrent-partition-detach", False),
+    # ban-drop-not-null
+    ('ALTER TABLE "users" ALTER COLUMN "email" DROP NOT NULL;', "ban-drop-not-null", True),
+    ("ALTER TABLE users ALTER COLUMN email SET NOT NULL;", "ban-drop-not-null", False),
+]
+
+
+@pytest.mark.parametrize(("sql", "rule", "found"), CASES)
+def test_squawks_cases(repo: Repo, sql: str, rule: str, found: bool) -> None:
+    no_transaction = "CONCURRENTLY" in sql  # as squawk assumes: these cannot run in a transaction
+    outcome = sql_change(repo, sql, no_transaction=no_transaction).check("--base", "main")
+    assert bool(outcome.found_for(rule)) == found, outcome.found
+
+
+@pytest.mark.parametrize("sql", ["REINDEX TABLE CONCURRENTLY users;", "ALTER TABLE users DETACH PARTITION p CONCURRENTLY;"])
+def test_a_concurrent_reindex_or_detach_in_the_files_transaction_fails_the_deploy(repo: Repo, sql: str) -> None:
+    """squawk cannot know goose wraps the file in a transaction unless told; we read the file."""
+    outcome = sql_change(repo, sql).check("--base", "main")
+    assert outcome.found_for("ban-concurrent-index-creation-in-transaction") == [
+        ("ban-concurrent-index-creation-in-transaction", f"{M}/00002_rework_users.sql", 2)
+    ]
+    assert outcome.code == 1
+
+
+@pytest.mark.parametrize(
+    ("sql", "rule", "rewritten"),
+    [
+        ("REINDEX TABLE users;", "require-concurrent-reindex", "REINDEX TABLE CONCURRENTLY users;"),
+        ("ALTER TABLE users DETACH PARTITION p;", "require-concurrent-partition-detach",
+         "ALTER TABLE users DETACH PARTITION p CONCURRENTLY;"),
+    ],
+)  # fmt: skip
+def test_the_suggestion_adds_concurrently_and_turns_the_transaction_off(
+    repo: Repo, sql: str, rule: str, rewritten: str
+) -> None:
+    sql_change(repo, sql)
+    (finding,) = [f for f in repo.findings() if f.rule == rule]
+    assert finding.suggestion == f"-- +goose NO TRANSACTION\n-- +goose Up\n{rewritten}"
+    assert finding.suggested_range == (1, 2)
+    repo.write(f"{M}/00002_rework_users.sql", goose(rewritten, no_transaction=True)).commit()
+    assert [f.rule for f in repo.findings() if f.severity.label != "notice"] == []
+
+
+def test_truncate_counts_as_a_data_change(repo: Repo) -> None:
+    """sqlglot parses TRUNCATE as its own statement; it is still data beside schema changes."""
+    outcome = sql_change(repo, "ALTER TABLE users ADD COLUMN age int;\nTRUNCATE users;").check("--base", "main")
+    assert outcome.found_for("mixed-schema-and-data-migration")
