@@ -7,6 +7,7 @@ problems (one line on stderr, never a traceback).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -85,7 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="check what is staged (the index) on top of the branch, as a pre-commit hook does",
     )
 
-    commands.add_parser("rules", help="list every rule with its default severity")
+    listing = commands.add_parser("rules", help="list every rule: id, default severity, front ends, summary")
+    listing.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     commands.add_parser("config-schema", help=f"print the JSON Schema of {DEFAULT_PATH} (for editors)")
     explain = commands.add_parser("explain", help="explain one rule and its safe alternative")
     explain.add_argument("rule", help="rule id, e.g. missing-rollback")
@@ -116,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command == "rules":
-            return _list_rules()
+            return _list_rules(args.format)
         if args.command == "explain":
             return _explain(args.rule)
         if args.command == "config-schema":
@@ -135,6 +137,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `migration-guard rules | head`: the reader left; nothing to report
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return EXIT_OK
     except Exception as exc:
         if os.environ.get("MIGRATION_GUARD_DEBUG"):
             raise
@@ -171,10 +177,19 @@ def _action(config_path: str | None) -> int:
         raise UsageError(str(exc)) from None
 
 
-def _list_rules() -> int:
+def _list_rules(fmt: str = "text") -> int:
+    """Every rule with its default severity (as a repository without configuration gets it), the
+    front ends it fires on and its summary; ``json`` for tools."""
+    if fmt == "json":
+        rows = [{"id": r.id, "severity": r.severity.label, "group": r.group, "applies_to": list(r.applies_to),
+                 "summary": r.summary} for r in RULES.values()]  # fmt: skip
+        print(json.dumps(rows, indent=2))
+        return EXIT_OK
     width = max(len(r) for r in RULES)
+    fronts = {r.id: ", ".join(r.applies_to) for r in RULES.values()}
+    front_width = max(len(f) for f in fronts.values())
     for rule in RULES.values():
-        print(f"{rule.id:<{width}}  {rule.severity.label:<7}  {rule.summary}")
+        print(f"{rule.id:<{width}}  {rule.severity.label:<7}  {fronts[rule.id]:<{front_width}}  {rule.summary}")
     return EXIT_OK
 
 

@@ -36,6 +36,9 @@ class Rule:
     #: the README table's "what it catches" (Markdown; the summary where a module has none)
     catches: str = ""
     group: str = ""  # where it is listed (``GROUPS``)
+    #: the front ends it can fire on: ``sql`` (SQL files and SQL strings in any framework), a
+    #: framework's name for its DSL, or ``any`` (every framework: history, rollback, hygiene)
+    applies_to: tuple[str, ...] = ("any",)
 
     @classmethod
     def from_module(cls, module: ModuleType) -> Rule:
@@ -48,6 +51,7 @@ class Rule:
             examples=dict(getattr(module, "EXAMPLES", {})),
             catches=getattr(module, "CATCHES", module.SUMMARY),
             group=module.GROUP,
+            applies_to=tuple(getattr(module, "APPLIES_TO", ("any",))),
         )
 
 

@@ -22,6 +22,8 @@ SUMMARY = "A migration drops a database: every environment loses it, with all it
 GROUP = "zero-downtime"
 #: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
 CATCHES = '`DROP DATABASE` in a migration: every environment loses the database and its data'
+#: only SQL says it (files, or SQL strings in any framework): no migration DSL has it
+APPLIES_TO = ("sql",)
 
 EXAMPLES = {
     'sql': (

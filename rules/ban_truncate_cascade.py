@@ -24,6 +24,8 @@ SUMMARY = "TRUNCATE ... CASCADE also empties every table whose foreign keys reac
 GROUP = "zero-downtime"
 #: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
 CATCHES = '`TRUNCATE ... CASCADE`, which empties every table whose foreign keys reach the truncated ones'
+#: only SQL says it (files, or SQL strings in any framework): no migration DSL has it
+APPLIES_TO = ("sql",)
 
 EXAMPLES = {
     'sql': (

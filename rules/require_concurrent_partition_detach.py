@@ -24,6 +24,8 @@ SUMMARY = "PostgreSQL: DETACH PARTITION without CONCURRENTLY locks the whole par
 GROUP = "zero-downtime"
 #: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
 CATCHES = 'PostgreSQL `DETACH PARTITION` without `CONCURRENTLY` (`FINALIZE` excepted)'
+#: only SQL says it (files, or SQL strings in any framework): no migration DSL has it
+APPLIES_TO = ("sql",)
 
 EXAMPLES = {
     'sql': (

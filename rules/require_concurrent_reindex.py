@@ -25,6 +25,8 @@ SUMMARY = "PostgreSQL: REINDEX without CONCURRENTLY blocks writes while every in
 GROUP = "zero-downtime"
 #: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
 CATCHES = 'PostgreSQL `REINDEX` without `CONCURRENTLY` (`REINDEX SYSTEM` excepted)'
+#: only SQL says it (files, or SQL strings in any framework): no migration DSL has it
+APPLIES_TO = ("sql",)
 
 EXAMPLES = {
     'sql': (

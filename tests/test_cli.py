@@ -248,6 +248,13 @@ def test_rules_and_explain(capsys) -> None:
     rows = {line.split()[0]: line.split()[1] for line in listing.splitlines()}
     assert rows["missing-rollback"] == "error" and rows["unused-suppression"] == "notice"
     assert rows["require-concurrent-index-creation"] == "warning" and len(rows) == len(RULES)
+    assert rows["ban-truncate-cascade"] == "error" and listing.splitlines()[0].split()[2] == "any"
+    assert main(["rules", "--format", "json"]) == 0
+    as_json = {r["id"]: r for r in json.loads(capsys.readouterr().out)}
+    assert as_json["require-concurrent-reindex"] == {
+        "id": "require-concurrent-reindex", "severity": "warning", "group": "zero-downtime", "applies_to": ["sql"],
+        "summary": "PostgreSQL: REINDEX without CONCURRENTLY blocks writes while every index is rebuilt."}  # fmt: skip
+    assert list(as_json) == list(RULES)
     assert main(["explain", "nope"]) == 2
     assert capsys.readouterr().err == "migration-guard: error: unknown rule 'nope' (see `migration-guard rules`)\n"
 
@@ -273,3 +280,13 @@ def test_colour_is_chosen_by_flag_and_environment(repo: Repo, monkeypatch: pytes
     assert "\x1b[" not in repo.check("--base", "main", fmt="text").out  # auto: not a terminal
     monkeypatch.setenv("FORCE_COLOR", "1")
     assert "\x1b[31m" in repo.check("--base", "main", fmt="text").out
+
+
+def test_a_reader_that_stops_early_is_no_error() -> None:
+    """`migration-guard rules | head -1`: the reader is gone before anything is written (its end of
+    the pipe is closed at once); no "internal error" on stderr, exit status 0."""
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "rules"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            cwd=Path(__file__).resolve().parent.parent)  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    assert (proc.wait(60), proc.stderr.read()) == (0, b"")
