@@ -76,3 +76,50 @@ def test_truncate_counts_as_a_data_change(repo: Repo) -> None:
     """sqlglot parses TRUNCATE as its own statement; it is still data beside schema changes."""
     outcome = sql_change(repo, "ALTER TABLE users ADD COLUMN age int;\nTRUNCATE users;").check("--base", "main")
     assert outcome.found_for("mixed-schema-and-data-migration")
+
+
+def golang_migrate(repo: Repo, sql: str) -> Repo:
+    """golang-migrate sends the whole file as one query: PostgreSQL's implicit transaction, which an
+    explicit BEGIN/COMMIT in the file takes over (as golang-migrate's docs advise)."""
+    repo.write("db/migrations/1_users.up.sql", "CREATE TABLE users (id int);\n")
+    repo.write("db/migrations/1_users.down.sql", "DROP TABLE users;\n").commit().branch("feature")
+    repo.write("db/migrations/2_change.up.sql", sql + "\n")
+    return repo.write("db/migrations/2_change.down.sql", "SELECT 1;\n").commit()
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("BEGIN;\nBEGIN;\nSELECT 1;\nCOMMIT;", [2]),  # squawk: begin_repeated_err
+        ("SELECT 1;\nCOMMIT;", [2]),  # squawk: commit_without_begin_err
+        ("SELECT 1;\nROLLBACK;", [2]),
+        ("BEGIN;\nALTER TABLE users ADD COLUMN age int;\nCOMMIT;", []),  # the file's own transaction: fine
+        ("BEGIN;\nSELECT 1;\nROLLBACK TO SAVEPOINT s;\nCOMMIT;", []),
+    ],
+)
+def test_transaction_nesting_where_the_file_controls_its_transaction(repo: Repo, sql: str, expected: list[int]) -> None:
+    found = golang_migrate(repo, sql).check("--base", "main").found_for("transaction-nesting")
+    assert [line for _rule, _path, line in found] == expected
+
+
+@pytest.mark.parametrize(("no_transaction", "expected"), [(False, [2, 4]), (True, [])])
+def test_transaction_nesting_inside_the_runners_transaction(repo: Repo, no_transaction: bool, expected: list[int]) -> None:
+    """goose wraps the file in its own transaction unless told not to: there BEGIN/COMMIT nest."""
+    sql = "BEGIN;\nALTER TABLE users ADD COLUMN age int;\nCOMMIT;"
+    found = sql_change(repo, sql, no_transaction=no_transaction).check("--base", "main").found_for("transaction-nesting")
+    assert [line for _rule, _path, line in found] == [line + (1 if no_transaction else 0) for line in expected]
+
+
+@pytest.mark.parametrize(
+    ("sql", "found"),
+    [
+        ("BEGIN;\nALTER TABLE users ADD COLUMN age int;", True),  # squawk: uncommitted_transaction_err
+        ("BEGIN;\nALTER TABLE users ADD COLUMN age int;\nCOMMIT;", False),
+        ("BEGIN;\nALTER TABLE users ADD COLUMN age int;\nROLLBACK;", False),
+        ("START TRANSACTION;\nALTER TABLE users ADD COLUMN age int;\nEND;", False),
+        ("ALTER TABLE users ADD COLUMN age int;", False),
+    ],
+)
+def test_ban_uncommitted_transaction(repo: Repo, sql: str, found: bool) -> None:
+    outcome = golang_migrate(repo, sql).check("--base", "main")
+    assert bool(outcome.found_for("ban-uncommitted-transaction")) == found, outcome.found

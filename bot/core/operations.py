@@ -32,6 +32,8 @@ class Op(enum.StrEnum):
     REINDEX = "reindex"  # REINDEX TABLE/INDEX/SCHEMA/DATABASE
     DETACH_PARTITION = "detach-partition"
     DROP_DATABASE = "drop-database"
+    BEGIN = "begin"  # BEGIN / START TRANSACTION written in the migration
+    COMMIT = "commit"  # COMMIT / END / ROLLBACK / ABORT: ends the transaction in progress
     DATA = "data"  # INSERT/UPDATE/DELETE, RunPython, model calls, bulk_insert ...
     UNKNOWN = "unknown"  # DDL we could not analyse: said as a notice, never silence
     OTHER = "other"  # harmless to locks and old code (SET, COMMENT, CREATE FUNCTION ...)
@@ -105,6 +107,10 @@ class MigrationOps:
 
     operations: tuple[Operation, ...] = ()
     transactional: bool = True
+    #: the transaction is PostgreSQL's implicit one around a multi-statement query (the tool sends
+    #: the file as one string: golang-migrate, Flyway, Prisma), not one the runner opened: a
+    #: ``BEGIN``/``COMMIT`` written in the file then takes over, as intended
+    implicit: bool = False
     dialect: str = "postgres"
     notes: tuple[str, ...] = field(default_factory=tuple)
 

@@ -116,7 +116,7 @@ class Framework:
             from bot.syntax.sql_state import judge_with_history  # lazy: sqlglot, as above
 
             ops = judge_with_history(ops, (self.up_sql(e.text) for e in history), dialect)
-        return MigrationOps(tuple(ops), transactional=len(ops) > 1, dialect=normalise_dialect(dialect))
+        return MigrationOps(tuple(ops), transactional=len(ops) > 1, implicit=True, dialect=normalise_dialect(dialect))
 
     #: its migrations are SQL files: the default ``operations`` reads them, and ``history_of``
     #: replays the directory's earlier forward SQL where a statement needs the schema before it

@@ -115,6 +115,9 @@ def _classify(
     def op(kind: Op, **kw: object) -> Operation:
         return Operation(kind, line, end_line=end_line, **kw)  # type: ignore[arg-type]
 
+    control = _transaction_control(text)
+    if control is not None:
+        return [op(control, detail=" ".join(_WORDS.findall(text)[:2]).upper())]
     if node is None or isinstance(node, exp.Command):
         return _classify_words(text, dialect, line, end_line, source_line)
     if isinstance(node, exp.Insert | exp.Update | exp.Delete | exp.Merge):
@@ -317,6 +320,18 @@ def _not_null_check(condition: exp.Expression | None) -> str | None:
 
 
 _WORDS = re.compile(r"[A-Za-z_]+|\"[^\"]*\"|`[^`]*`|[.(]")
+
+
+def _transaction_control(text: str) -> Op | None:
+    """``BEGIN`` / ``START TRANSACTION`` or what ends a transaction (``COMMIT``, ``END``,
+    ``ROLLBACK``, ``ABORT``), read from the keywords (sqlglot misreads ``START TRANSACTION`` and
+    ``ABORT``); ``ROLLBACK TO SAVEPOINT`` and the two-phase ``... PREPARED`` forms end nothing."""
+    words = [w.upper() for w in _WORDS.findall(text)[:3]]
+    if words[:1] == ["BEGIN"] or words[:2] == ["START", "TRANSACTION"]:
+        return Op.BEGIN
+    if words[:1] in (["COMMIT"], ["END"], ["ROLLBACK"], ["ABORT"]) and not {"TO", "PREPARED"} & set(words[1:]):
+        return Op.COMMIT
+    return None
 
 
 def _classify_words(text: str, dialect: str, line: int, end_line: int, source_line: str | None) -> list[Operation]:
