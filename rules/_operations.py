@@ -89,4 +89,38 @@ def no_transaction_fix(m: Migration) -> str:
     return traits_of(m.framework).no_transaction_fix or NO_TRANSACTION_SQL
 
 
-__all__ = ["concurrent_fix", "created_in_change", "each_operation", "finding", "no_transaction_fix", "what", "where"]
+#: operations that take a lock which makes other sessions' reads or writes wait (ACCESS EXCLUSIVE,
+#: SHARE, SHARE ROW EXCLUSIVE) while they wait for it themselves; concurrent forms excepted
+_BLOCKING = {Op.ADD_COLUMN, Op.DROP_COLUMN, Op.RENAME_COLUMN, Op.RENAME_TABLE, Op.ALTER_COLUMN_TYPE, Op.SET_NOT_NULL,
+             Op.DROP_NOT_NULL, Op.CREATE_INDEX, Op.DROP_INDEX, Op.ADD_FOREIGN_KEY, Op.ADD_CHECK, Op.ADD_UNIQUE,
+             Op.DROP_TABLE, Op.REINDEX, Op.DETACH_PARTITION}  # fmt: skip
+
+
+def first_blocking_without(cs: ChangeSet, setting: str, source: str | None) -> Iterator[tuple[Migration, Operation]]:
+    """Per PostgreSQL migration, its first statement that takes a blocking lock on an existing
+    table before any ``SET <setting>`` (TRUNCATE counts: ACCESS EXCLUSIVE). ``source``: where the
+    configuration says the setting is made (``None``: not said: then only migrations of tools whose
+    runner is not the usual place for it are judged)."""
+    if source in ("set-by-role", "set-by-runner"):
+        return
+    done: set[str] = set()
+    kinds = {*_BLOCKING, Op.SET, Op.DATA}
+    for m, ops, op in each_operation(cs, kinds, dialects={"postgres"}, existing_tables_only=False):
+        if m.path in done or (source is None and traits_of(m.framework).timeouts_elsewhere):
+            continue
+        if op.kind is Op.SET:
+            if op.setting == setting:
+                done.add(m.path)
+            continue
+        blocking = (op.kind in _BLOCKING and not op.concurrently) or (op.kind is Op.DATA and op.detail == "TRUNCATE")
+        if blocking and ops.on_existing_table(op) and not ops.dropped_later(op) and not _new_in_change(cs, m, op):
+            done.add(m.path)
+            yield m, op
+
+
+def _new_in_change(cs: ChangeSet, m: Migration, op: Operation) -> bool:
+    return any(path != m.path and scope == (m.framework, m.namespace) and (op.table or "") in tables
+               for (path, scope), tables in created_in_change(cs).items())  # fmt: skip
+
+
+__all__ = ["concurrent_fix", "created_in_change", "each_operation", "finding", "first_blocking_without", "no_transaction_fix", "what", "where"]

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from bot.core.model import ChangeSet, ChangeStatus, Finding, Migration, Role, RollbackProblem, Severity
-from bot.core.operations import Op
+from bot.core.operations import HARMLESS, Op
 from bot.syntax.dialects import runs_on
 
 ID = "missing-rollback"
@@ -100,7 +100,7 @@ def _only_changes_data(cs: ChangeSet, m: Migration) -> bool:
     which is what its author meant (Django says it with `RunPython.noop`): not a missing rollback.
     Anything else in the up part (schema, SQL we could not read) keeps the finding."""
     ops = cs.operations(m).operations
-    return bool(ops) and all(o.kind in (Op.DATA, Op.OTHER, Op.BEGIN, Op.COMMIT) for o in ops) and any(o.kind is Op.DATA for o in ops)
+    return bool(ops) and all(o.kind is Op.DATA or o.kind in HARMLESS for o in ops) and any(o.kind is Op.DATA for o in ops)
 
 
 def _deleted_rollback_files(

@@ -677,6 +677,8 @@ def test_prisma_folders_with_short_numbers_and_a_moved_migrations_folder(repo: R
         ("deployed-migration-modified", "notice", "prisma/migrations/01_init/migration.sql"),
         ("missing-rollback", "notice", "prisma/migrations/02_add_tag/migration.sql"),
         ("require-concurrent-index-creation", "warning", "prisma/migrations/02_add_tag/migration.sql"),
+        ("require-lock-timeout", "warning", "prisma/migrations/02_add_tag/migration.sql"),
+        ("require-statement-timeout", "notice", "prisma/migrations/02_add_tag/migration.sql"),
     ]
     assert outcome.json["summary"]["checked"] == [
         {"framework": "prisma", "directory": "prisma/migrations", "migrations": 2}

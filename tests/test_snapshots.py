@@ -61,8 +61,16 @@ def test_the_review_comments(change: Repo) -> None:
 CREATE INDEX CONCURRENTLY users_email ON users (email);
 ```
 
-<sub>[About `require-concurrent-index-creation`](https://migration-guard.example/rules/require-concurrent-index-creation) · to accept, write `migration-guard: ignore <rule> <reason>` above the line</sub>
-<!-- migration-guard:fp=826fb4eadc340da9 -->\
+---
+
+⚠️ **`require-lock-timeout`** (warning): `CREATE INDEX` on `users` runs with no `lock_timeout`: while it waits for its lock behind a long query, every later query on the table waits behind it.
+
+**Why it can hurt:** an `ALTER TABLE` (or index build, drop, rename …) must first get its lock, and while it waits behind one long-running query, every later query on the table queues behind *it*: a one-millisecond change becomes minutes of outage. `lock_timeout` makes the migration give up instead (and be retried), which is why squawk and strong_migrations insist on it. squawk: `require-timeout-settings` (this is its `lock_timeout` half).
+
+**Fix:** Put `SET lock_timeout = '1s';` before it \\(or set it for the role or in the runner and say so: `timeouts: {lock_timeout: set-by-role}`\\).
+
+<sub>[About `require-concurrent-index-creation`](https://migration-guard.example/rules/require-concurrent-index-creation) · [About `require-lock-timeout`](https://migration-guard.example/rules/require-lock-timeout) · to accept, write `migration-guard: ignore <rule> <reason>` above the line</sub>
+<!-- migration-guard:fp=ac214a42abc38150 -->\
 """)
 
 
@@ -70,21 +78,27 @@ def test_the_check_summary(change: Repo) -> None:
     findings = change.findings()
     checked = Checked("main", "a" * 40, "b" * 40, locations=(("goose", "db/migrations", 2),))
     report = check_report(findings, 1, checked, DOCS)
-    assert (report.conclusion, report.title) == snapshot(('failure', '1 error, 3 warnings in 1 changed migration'))
+    assert (report.conclusion, report.title) == snapshot(('failure', '1 error, 4 warnings, 1 notice in 1 changed migration'))
     assert report.summary == snapshot("""\
-**Migration Guard** checked 1 changed migration: 1 error, 3 warnings.
+**Migration Guard** checked 1 changed migration: 1 error, 4 warnings, 1 notice.
 
 ### 🛑 Errors (1)
 
 #### `db/migrations/00002_orgs.sql` (1)
 - **line 5** · [`missing-rollback`](https://migration-guard.example/rules/missing-rollback): This migration cannot be rolled back: it has an empty `-- +goose Down` section. *Fix:* Write the SQL that reverses the up section under `-- +goose Down`.
 
-### ⚠️ Warnings (3)
+### ⚠️ Warnings (4)
 
-#### `db/migrations/00002_orgs.sql` (3)
+#### `db/migrations/00002_orgs.sql` (4)
 - **line 2** · [`require-concurrent-index-creation`](https://migration-guard.example/rules/require-concurrent-index-creation): `CREATE INDEX` on `users` without `CONCURRENTLY` takes a SHARE lock: every write to `users` waits until the index is built. *Fix:* Use `CREATE INDEX CONCURRENTLY` and add `-- +goose NO TRANSACTION` at the top of the file.
+- **line 2** · [`require-lock-timeout`](https://migration-guard.example/rules/require-lock-timeout): `CREATE INDEX` on `users` runs with no `lock_timeout`: while it waits for its lock behind a long query, every later query on the table waits behind it. *Fix:* Put `SET lock_timeout = '1s';` before it \\(or set it for the role or in the runner and say so: `timeouts: {lock_timeout: set-by-role}`\\).
 - **line 3** · [`adding-foreign-key-constraint`](https://migration-guard.example/rules/adding-foreign-key-constraint): `ADD FOREIGN KEY` on `users` without `NOT VALID` scans it under SHARE ROW EXCLUSIVE locks on both tables: writes to either wait. *Fix:* Add the foreign key `NOT VALID` \\(Rails: `validate: false`\\), then `VALIDATE CONSTRAINT` in a later migration.
 - **line 4** · [`ban-drop-column`](https://migration-guard.example/rules/ban-drop-column): Dropping `name` \\(a text column\\) from `users` breaks old code that still reads or writes it during the deploy, and the data is gone. *Fix:* Ship code that ignores the column first \\(Rails `ignored_columns`\\), then drop it in a later migration.
+
+### ℹ️ Notices (1)
+
+#### `db/migrations/00002_orgs.sql` (1)
+- **line 2** · [`require-statement-timeout`](https://migration-guard.example/rules/require-statement-timeout): `CREATE INDEX` on `users` runs with no `statement_timeout`: once it has its lock, it holds it for as long as it runs. *Fix:* Put `SET statement_timeout = '5s';` \\(what the migration needs\\) before it, or set it for the role or in the runner and say so: `timeouts: {statement_timeout: set-by-role}`.
 
 <details><summary>What was checked</summary>
 
@@ -94,7 +108,7 @@ def test_the_check_summary(change: Repo) -> None:
 
 </details>
 
-**Rules:** [`adding-foreign-key-constraint`](https://migration-guard.example/rules/adding-foreign-key-constraint) · [`ban-drop-column`](https://migration-guard.example/rules/ban-drop-column) · [`missing-rollback`](https://migration-guard.example/rules/missing-rollback) · [`require-concurrent-index-creation`](https://migration-guard.example/rules/require-concurrent-index-creation)\
+**Rules:** [`adding-foreign-key-constraint`](https://migration-guard.example/rules/adding-foreign-key-constraint) · [`ban-drop-column`](https://migration-guard.example/rules/ban-drop-column) · [`missing-rollback`](https://migration-guard.example/rules/missing-rollback) · [`require-concurrent-index-creation`](https://migration-guard.example/rules/require-concurrent-index-creation) · [`require-lock-timeout`](https://migration-guard.example/rules/require-lock-timeout) · [`require-statement-timeout`](https://migration-guard.example/rules/require-statement-timeout)\
 """)
     assert report.annotations[0] == snapshot({'path': 'db/migrations/00002_orgs.sql', 'start_line': 2, 'end_line': 2, 'annotation_level': 'warning', 'title': 'require-concurrent-index-creation', 'message': """\
 CREATE INDEX on users without CONCURRENTLY takes a SHARE lock: every write to users waits until the index is built.
@@ -112,7 +126,7 @@ def test_the_sarif(change: Repo) -> None:
 -- +goose NO TRANSACTION
 -- +goose Up
 CREATE INDEX CONCURRENTLY users_email ON users (email);\
-"""}}]}]}]}, {'ruleId': 'adding-foreign-key-constraint', 'level': 'warning', 'message': {'text': '`ADD FOREIGN KEY` on `users` without `NOT VALID` scans it under SHARE ROW EXCLUSIVE locks on both tables: writes to either wait. Add the foreign key `NOT VALID` (Rails: `validate: false`), then `VALIDATE CONSTRAINT` in a later migration.'}, 'locations': [{'physicalLocation': {'artifactLocation': {'uri': 'db/migrations/00002_orgs.sql', 'uriBaseId': '%SRCROOT%'}, 'region': {'startLine': 3, 'endLine': 3}}}], 'partialFingerprints': {'migrationGuard/v1': 'e766cb779b710c73caed919ebc76080c96f72d2a4c4784fbb6f650273568cf10'}, 'properties': {'framework': 'goose'}, 'fixes': [{'description': {'text': 'Add the foreign key `NOT VALID` (Rails: `validate: false`), then `VALIDATE CONSTRAINT` in a later migration.'}, 'artifactChanges': [{'artifactLocation': {'uri': 'db/migrations/00002_orgs.sql', 'uriBaseId': '%SRCROOT%'}, 'replacements': [{'deletedRegion': {'startLine': 3, 'endLine': 3}, 'insertedContent': {'text': 'ALTER TABLE users ADD CONSTRAINT fk_org FOREIGN KEY (org_id) REFERENCES orgs (id) NOT VALID;'}}]}]}]}, {'ruleId': 'ban-drop-column', 'level': 'warning', 'message': {'text': 'Dropping `name` (a text column) from `users` breaks old code that still reads or writes it during the deploy, and the data is gone. Ship code that ignores the column first (Rails `ignored_columns`), then drop it in a later migration.'}, 'locations': [{'physicalLocation': {'artifactLocation': {'uri': 'db/migrations/00002_orgs.sql', 'uriBaseId': '%SRCROOT%'}, 'region': {'startLine': 4, 'endLine': 4}}}], 'partialFingerprints': {'migrationGuard/v1': '7afc514ef94606c0782e4ad76465caaf089667f4caa600b900fdf68dca21e310'}, 'properties': {'framework': 'goose'}}, {'ruleId': 'missing-rollback', 'level': 'error', 'message': {'text': 'This migration cannot be rolled back: it has an empty `-- +goose Down` section. Write the SQL that reverses the up section under `-- +goose Down`.'}, 'locations': [{'physicalLocation': {'artifactLocation': {'uri': 'db/migrations/00002_orgs.sql', 'uriBaseId': '%SRCROOT%'}, 'region': {'startLine': 5, 'endLine': 5}}}], 'partialFingerprints': {'migrationGuard/v1': '9d314aa2af0dc1b08fa8165898e509f53566d83f699e7d1e49449a71d3590927'}, 'properties': {'framework': 'goose'}}])
+"""}}]}]}]}, {'ruleId': 'require-lock-timeout', 'level': 'warning', 'message': {'text': "`CREATE INDEX` on `users` runs with no `lock_timeout`: while it waits for its lock behind a long query, every later query on the table waits behind it. Put `SET lock_timeout = '1s';` before it (or set it for the role or in the runner and say so: `timeouts: {lock_timeout: set-by-role}`)."}, 'locations': [{'physicalLocation': {'artifactLocation': {'uri': 'db/migrations/00002_orgs.sql', 'uriBaseId': '%SRCROOT%'}, 'region': {'startLine': 2, 'endLine': 2}}}], 'partialFingerprints': {'migrationGuard/v1': '9c7492a3ae2482ef5cbe64c1da735c2692dc8a570956561f1b49d211070329b5'}, 'properties': {'framework': 'goose'}}, {'ruleId': 'require-statement-timeout', 'level': 'note', 'message': {'text': "`CREATE INDEX` on `users` runs with no `statement_timeout`: once it has its lock, it holds it for as long as it runs. Put `SET statement_timeout = '5s';` (what the migration needs) before it, or set it for the role or in the runner and say so: `timeouts: {statement_timeout: set-by-role}`."}, 'locations': [{'physicalLocation': {'artifactLocation': {'uri': 'db/migrations/00002_orgs.sql', 'uriBaseId': '%SRCROOT%'}, 'region': {'startLine': 2, 'endLine': 2}}}], 'partialFingerprints': {'migrationGuard/v1': '9a7b105c78a11538819a4ec41746a63117c0f0262d077d2053211d9ea9671f1b'}, 'properties': {'framework': 'goose'}}, {'ruleId': 'adding-foreign-key-constraint', 'level': 'warning', 'message': {'text': '`ADD FOREIGN KEY` on `users` without `NOT VALID` scans it under SHARE ROW EXCLUSIVE locks on both tables: writes to either wait. Add the foreign key `NOT VALID` (Rails: `validate: false`), then `VALIDATE CONSTRAINT` in a later migration.'}, 'locations': [{'physicalLocation': {'artifactLocation': {'uri': 'db/migrations/00002_orgs.sql', 'uriBaseId': '%SRCROOT%'}, 'region': {'startLine': 3, 'endLine': 3}}}], 'partialFingerprints': {'migrationGuard/v1': 'e766cb779b710c73caed919ebc76080c96f72d2a4c4784fbb6f650273568cf10'}, 'properties': {'framework': 'goose'}, 'fixes': [{'description': {'text': 'Add the foreign key `NOT VALID` (Rails: `validate: false`), then `VALIDATE CONSTRAINT` in a later migration.'}, 'artifactChanges': [{'artifactLocation': {'uri': 'db/migrations/00002_orgs.sql', 'uriBaseId': '%SRCROOT%'}, 'replacements': [{'deletedRegion': {'startLine': 3, 'endLine': 3}, 'insertedContent': {'text': 'ALTER TABLE users ADD CONSTRAINT fk_org FOREIGN KEY (org_id) REFERENCES orgs (id) NOT VALID;'}}]}]}]}, {'ruleId': 'ban-drop-column', 'level': 'warning', 'message': {'text': 'Dropping `name` (a text column) from `users` breaks old code that still reads or writes it during the deploy, and the data is gone. Ship code that ignores the column first (Rails `ignored_columns`), then drop it in a later migration.'}, 'locations': [{'physicalLocation': {'artifactLocation': {'uri': 'db/migrations/00002_orgs.sql', 'uriBaseId': '%SRCROOT%'}, 'region': {'startLine': 4, 'endLine': 4}}}], 'partialFingerprints': {'migrationGuard/v1': '7afc514ef94606c0782e4ad76465caaf089667f4caa600b900fdf68dca21e310'}, 'properties': {'framework': 'goose'}}, {'ruleId': 'missing-rollback', 'level': 'error', 'message': {'text': 'This migration cannot be rolled back: it has an empty `-- +goose Down` section. Write the SQL that reverses the up section under `-- +goose Down`.'}, 'locations': [{'physicalLocation': {'artifactLocation': {'uri': 'db/migrations/00002_orgs.sql', 'uriBaseId': '%SRCROOT%'}, 'region': {'startLine': 5, 'endLine': 5}}}], 'partialFingerprints': {'migrationGuard/v1': '9d314aa2af0dc1b08fa8165898e509f53566d83f699e7d1e49449a71d3590927'}, 'properties': {'framework': 'goose'}}])
 
 
 def test_the_terminal_report(change: Repo) -> None:
@@ -131,6 +145,16 @@ db/migrations/00002_orgs.sql
         + -- +goose NO TRANSACTION
         + -- +goose Up
         + CREATE INDEX CONCURRENTLY users_email ON users (email);
+     2  warning  require-lock-timeout  `CREATE INDEX` on `users` runs with no `lock_timeout`: while
+        it waits for its lock behind a long query, every later query on the table waits behind it.
+        | CREATE INDEX users_email ON users (email);
+        fix: Put `SET lock_timeout = '1s';` before it (or set it for the role or in the runner and
+             say so: `timeouts: {lock_timeout: set-by-role}`).
+     2  notice   require-statement-timeout  `CREATE INDEX` on `users` runs with no
+        `statement_timeout`: once it has its lock, it holds it for as long as it runs.
+        | CREATE INDEX users_email ON users (email);
+        fix: Put `SET statement_timeout = '5s';` (what the migration needs) before it, or set it for
+             the role or in the runner and say so: `timeouts: {statement_timeout: set-by-role}`.
      3  warning  adding-foreign-key-constraint  `ADD FOREIGN KEY` on `users` without `NOT VALID`
         scans it under SHARE ROW EXCLUSIVE locks on both tables: writes to either wait.
         | ALTER TABLE users ADD CONSTRAINT fk_org FOREIGN KEY (org_id) REFERENCES orgs (id);
@@ -147,5 +171,5 @@ db/migrations/00002_orgs.sql
         | -- +goose Down
         fix: Write the SQL that reverses the up section under `-- +goose Down`.
 
-1 changed migration checked: 1 error, 3 warnings, 0 notices.
+1 changed migration checked: 1 error, 4 warnings, 1 notice.
 """)

@@ -139,6 +139,8 @@ def test_golang_migrate_duplicate_out_of_order_and_missing_down(repo: Repo) -> N
         ("duplicate-migration-version", path, 1),
         ("migration-out-of-order", path, 1),
         ("missing-rollback", path, 1),
+        ("require-lock-timeout", path, 1),  # golang-migrate runs exactly the file: it must set it
+        ("require-statement-timeout", path, 1),
     ]
     findings = outcome.json["findings"]
     assert "db/migrations/000002_add_name.up.sql" in findings[0]["message"]

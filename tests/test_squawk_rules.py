@@ -123,3 +123,39 @@ def test_transaction_nesting_inside_the_runners_transaction(repo: Repo, no_trans
 def test_ban_uncommitted_transaction(repo: Repo, sql: str, found: bool) -> None:
     outcome = golang_migrate(repo, sql).check("--base", "main")
     assert bool(outcome.found_for("ban-uncommitted-transaction")) == found, outcome.found
+
+
+@pytest.mark.parametrize(
+    ("sql", "config", "lines"),
+    [
+        ("ALTER TABLE users ADD COLUMN age int;", None, [2]),
+        ("SET lock_timeout = '1s';\nALTER TABLE users ADD COLUMN age int;", None, []),
+        ("SET LOCAL lock_timeout TO '2s';\nALTER TABLE users ADD COLUMN age int;", None, []),
+        ("SET lock_timeout = 0;\nALTER TABLE users ADD COLUMN age int;", None, [3]),  # 0 turns it off
+        ("ALTER TABLE users ADD COLUMN age int;\nSET lock_timeout = '1s';", None, [2]),  # too late
+        ("ALTER TABLE users ADD COLUMN age int;\nALTER TABLE users ADD COLUMN b int;", None, [2]),  # once per file
+        ("CREATE TABLE t (id int);\nCREATE INDEX t_id ON t (id);", None, []),  # a new table: no one waits
+        ("ALTER TABLE users ADD COLUMN age int;", "timeouts:\n  lock_timeout: set-by-role\n", []),
+        ("ALTER TABLE users ADD COLUMN age int;", "timeouts:\n  lock_timeout: set-by-runner\n", []),
+    ],
+)
+def test_require_lock_timeout_in_a_sql_file(repo: Repo, sql: str, config: str | None, lines: list[int]) -> None:
+    found = sql_change(repo, sql, config=config).check("--base", "main").found_for("require-lock-timeout")
+    assert [line for _rule, _path, line in found] == lines
+
+
+def test_a_frameworks_runner_is_trusted_until_the_configuration_says_in_migration(repo: Repo) -> None:
+    """Rails (strong_migrations), Django (OPTIONS), Alembic (env.py) usually set the timeouts
+    outside the migration: not reported unless `in-migration` is said."""
+    from tests.test_zero_downtime import ALEMBIC
+
+    base = ALEMBIC.replace('"b2"', '"a1"').replace('"a1"\nfrom', "None\nfrom").format(
+        body='    op.create_table("users", sa.Column("id", sa.Integer()))')
+    repo.write("alembic/env.py", "").write("alembic/versions/a1.py", base).commit().branch("feature")
+    repo.write("alembic/versions/b2.py", ALEMBIC.format(body='    op.add_column("users", sa.Column("age", sa.Integer()))'))
+    repo.commit()
+    assert repo.check("--base", "main").found_for("require-lock-timeout") == []
+    said = "timeouts:\n  lock_timeout: in-migration\n"
+    repo.checkout("main").write(".github/migration-guard.yml", said).commit().checkout("feature")
+    repo.git("merge", "-q", "main")
+    assert [r for r, _p, _l in repo.check("--base", "main").found_for("require-lock-timeout")] == ["require-lock-timeout"]

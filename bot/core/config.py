@@ -117,6 +117,21 @@ class ReviewSettings(_Strict):
     )
 
 
+TimeoutSource = Literal["in-migration", "set-by-role", "set-by-runner"]
+
+
+class TimeoutSettings(_Strict):
+    """Where ``lock_timeout`` and ``statement_timeout`` are set: ``in-migration`` (each migration
+    sets them before its first blocking statement), or by the database role (``ALTER ROLE ... SET
+    lock_timeout``) or the runner (strong_migrations, connection options), which the migration cannot
+    show: then require-lock-timeout / require-statement-timeout stay quiet. Unsaid: SQL-file tools'
+    migrations must set them; framework DSLs' runners usually do, so theirs are judged only when
+    ``in-migration`` is said."""
+
+    lock_timeout: TimeoutSource | None = Field(default=None, description="Where lock_timeout is set.")
+    statement_timeout: TimeoutSource | None = Field(default=None, description="Where statement_timeout is set.")
+
+
 class Config(_Strict):
     paths: list[PathEntry] = Field(
         default_factory=list,
@@ -137,6 +152,9 @@ class Config(_Strict):
     )
     limits: AnalysisLimits = Field(default_factory=AnalysisLimits, description="Bounds on analysing one migration.")
     review: ReviewSettings = Field(default_factory=ReviewSettings, description="How loud the App's review is.")
+    timeouts: TimeoutSettings = Field(
+        default_factory=TimeoutSettings, description="Where lock_timeout and statement_timeout are set."
+    )
     naming_pattern: str | None = Field(
         default=None, description="migration-naming: a regular expression every new migration's file name must match."
     )

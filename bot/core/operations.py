@@ -34,6 +34,7 @@ class Op(enum.StrEnum):
     DROP_DATABASE = "drop-database"
     BEGIN = "begin"  # BEGIN / START TRANSACTION written in the migration
     COMMIT = "commit"  # COMMIT / END / ROLLBACK / ABORT: ends the transaction in progress
+    SET = "set"  # SET [LOCAL|SESSION] name = value: ``setting`` names it (not recorded when it turns it off)
     DATA = "data"  # INSERT/UPDATE/DELETE, RunPython, model calls, bulk_insert ...
     UNKNOWN = "unknown"  # DDL we could not analyse: said as a notice, never silence
     OTHER = "other"  # harmless to locks and old code (SET, COMMENT, CREATE FUNCTION ...)
@@ -60,6 +61,10 @@ SCHEMA_OPS = {
 }
 
 
+#: statements that change neither the schema nor the data
+HARMLESS = frozenset({Op.OTHER, Op.BEGIN, Op.COMMIT, Op.SET})
+
+
 @dataclass(frozen=True)
 class Operation:
     kind: Op
@@ -77,6 +82,7 @@ class Operation:
     using_index: bool = False
     outside_transaction: bool = False  # e.g. inside Alembic's autocommit_block()
     cascade: bool = False  # TRUNCATE ... CASCADE: every table referencing it is emptied too
+    setting: str | None = None  # the run-time setting a SET gives a value (lower case): ``lock_timeout``
     constraint: str | None = None  # the constraint a CHECK adds or VALIDATE names (lower case)
     index: str | None = None  # the index a DROP INDEX names (its table comes from the history)
     column_type: tuple[str, ...] | None = None  # the new type of ALTER COLUMN ... TYPE (``column_types``)

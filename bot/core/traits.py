@@ -72,6 +72,9 @@ class Traits:
     scope_name: str = "`{scope}`"
     #: the fix when a parent named in the file does not exist
     missing_parent_fix: str = ""
+    #: where this tool's users usually set ``lock_timeout``/``statement_timeout`` outside the
+    #: migration (its runner or connection); ``None`` for SQL-file tools, where the file is the place
+    timeouts_elsewhere: str | None = None
 
     @property
     def key_word(self) -> str:

@@ -39,6 +39,7 @@ class Alembic(Framework):
     file_globs: tuple[str, ...] = ("*.py",)
     name = "alembic"
     traits = Traits(
+        timeouts_elsewhere='`env.py` (`connection.execute(text("SET lock_timeout ..."))`)',
         display="Alembic",
         identity=Identity.REVISION,
         graph=True,

@@ -39,6 +39,7 @@ class Django(Framework):
     file_globs: tuple[str, ...] = ("*.py",)
     name = "django"
     traits = Traits(
+        timeouts_elsewhere='the database `OPTIONS` (`"options": "-c lock_timeout=5s"`)',
         display="Django",
         identity=Identity.LABEL_AND_NAME,
         graph=True,

@@ -28,6 +28,7 @@ class Knex(ExportedUpDownFramework):
 
     name = "knex"
     traits = Traits(
+        timeouts_elsewhere="the connection pool's `afterCreate`",
         display="knex",
         identity=Identity.FILE_NAME,
         out_of_order_effect="knex runs it after the newer one, an order nobody tested",

@@ -25,6 +25,7 @@ class Laravel(Framework):
     file_globs: tuple[str, ...] = ("*.php",)
     name = "laravel"
     traits = Traits(
+        timeouts_elsewhere="the connection's `options` in `config/database.php`",
         display="Laravel",
         identity=Identity.FILE_NAME,
         out_of_order_effect="`php artisan migrate` runs it after the newer one, an order nobody tested",

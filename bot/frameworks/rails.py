@@ -38,6 +38,7 @@ class Rails(Framework):
     file_globs: tuple[str, ...] = ("*.rb",)
     name = "rails"
     traits = Traits(
+        timeouts_elsewhere="strong_migrations' `lock_timeout` or `database.yml` `variables`",
         display="Rails",
         identity=Identity.VERSION,
         duplicate_effect='Rails refuses to migrate ("Multiple migrations have the version number")',

@@ -28,6 +28,7 @@ class Sequelize(ExportedUpDownFramework):
 
     name = "sequelize"
     traits = Traits(
+        timeouts_elsewhere="the connection's `dialectOptions`",
         display="sequelize-cli",
         identity=Identity.FILE_NAME,
         out_of_order_effect="sequelize-cli runs it after the newer one, an order nobody tested",

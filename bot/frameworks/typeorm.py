@@ -28,6 +28,7 @@ class TypeOrm(Framework):
     file_globs: tuple[str, ...] = ("*.ts", "*.js", "*.mts", "*.cts", "*.mjs", "*.cjs")
     name = "typeorm"
     traits = Traits(
+        timeouts_elsewhere="the data source's `extra` options",
         display="TypeORM",
         identity=Identity.VERSION,
         duplicate_effect="TypeORM refuses to run (duplicate migration names)",

@@ -177,6 +177,8 @@ def _classify(
         for action in node.args.get("actions") or []:
             ops.extend(_alter_action(action, table, not_valid, dialect, line, end_line, source_line))
         return ops or [op(Op.UNKNOWN, table=table, detail="ALTER TABLE")]
+    if isinstance(node, exp.Set):
+        return [_setting(item, op) for item in node.expressions] or [op(Op.OTHER, detail="SET")]
     if isinstance(node, exp.Set | exp.Comment | exp.Select | exp.Transaction | exp.Commit | exp.Grant | exp.Use):
         return [op(Op.OTHER, detail=node.key.upper())]
     return [op(Op.OTHER, detail=node.key.upper())]
@@ -320,6 +322,18 @@ def _not_null_check(condition: exp.Expression | None) -> str | None:
 
 
 _WORDS = re.compile(r"[A-Za-z_]+|\"[^\"]*\"|`[^`]*`|[.(]")
+
+
+def _setting(item: exp.Expression, op: Callable[..., Operation]) -> Operation:
+    """``SET name = value``: which setting it gives a value; a zero turns a timeout off, so it is
+    recorded as no setting at all."""
+    assignment = item.this if isinstance(item, exp.SetItem) else None
+    if not isinstance(assignment, exp.EQ):
+        return op(Op.OTHER, detail="SET")
+    name = assignment.this.name.lower() if isinstance(assignment.this, exp.Column | exp.Identifier) else ""
+    value = assignment.expression
+    off = isinstance(value, exp.Literal) and str(value.this).strip().strip("'") in ("0", "0s", "0ms")
+    return op(Op.SET, setting=None if off or not name else name, detail=f"SET {name}".strip())
 
 
 def _transaction_control(text: str) -> Op | None:
