@@ -95,13 +95,14 @@ def test_a_pull_request_gets_the_apps_check_run_and_review_from_a_shallow_checko
     assert (run["name"], run["head_sha"], run["conclusion"]) == (
         "Migration Guard", repo.git("rev-parse", "feature").strip(), "failure")
     assert run["details_url"] == f"https://github.com/{OWNER}/{NAME}/actions/runs/4242"
-    assert sorted(a["title"] for a in run["annotations"]) == ["missing-rollback", "require-concurrent-index-creation"]
+    assert sorted(a["title"] for a in run["annotations"]) == ["missing-rollback", "require-concurrent-index-creation",
+                                                              "require-lock-timeout", "require-statement-timeout"]
     assert len(double.reviews[1]) == 1
     comments = {c["path"]: c for c in double.comments[1]}
     assert set(comments) == {f"{M}/00002_index.sql", f"{M}/00003_orders.sql"}
     assert "```suggestion\n-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY" in comments[f"{M}/00002_index.sql"]["body"]
     summary = (tmp_path / "summary.md").read_text()
-    assert summary.startswith("**Migration Guard** checked 2 changed migrations: 1 error, 1 warning.")
+    assert summary.startswith("**Migration Guard** checked 2 changed migrations: 1 error, 2 warnings, 1 notice.")
     assert "missing-rollback" in done.stdout  # the job's log has the terminal report
 
 
@@ -122,7 +123,7 @@ def test_the_configuration_comes_from_the_base_commit(repo: Repo, double: GitHub
     double.open_pr(1, "main", "feature")
     run_action(double, checkout(repo, tmp_path), event(repo, tmp_path), tmp_path)
     (run,) = double.check_runs.values()
-    assert [a["title"] for a in run["annotations"]] == ["require-concurrent-index-creation"]
+    assert [a["title"] for a in run["annotations"]] == ["require-concurrent-index-creation", "require-lock-timeout", "require-statement-timeout"]
 
 
 def test_a_fork_gets_annotations_and_the_step_summary(repo: Repo, double: GitHubDouble, tmp_path: Path) -> None:

@@ -35,7 +35,11 @@ EXPECTED = [
     ("unparsable-migration", f"{M}/00003_nul.sql"),
     ("unparsable-migration", f"{M}/00004_utf16.sql"),
     ("ban-drop-table", f"{M}/00005_new\nline.sql"),
+    ("require-lock-timeout", f"{M}/00005_new\nline.sql"),
+    ("require-statement-timeout", f"{M}/00005_new\nline.sql"),
     ("ban-drop-table", f"{M}/00006_link.sql"),
+    ("require-lock-timeout", f"{M}/00006_link.sql"),
+    ("require-statement-timeout", f"{M}/00006_link.sql"),
 ]
 
 

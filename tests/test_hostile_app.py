@@ -59,7 +59,7 @@ def test_a_hostile_pull_request_does_not_stall_the_others(app: Harness, repo: Re
     assert (normal["status"], normal["conclusion"]) == ("completed", "failure")
     assert [a["title"] for a in normal["annotations"]] == ["missing-rollback"]
     assert (third["status"], third["conclusion"]) == ("completed", "neutral")
-    assert [a["title"] for a in third["annotations"]] == ["require-concurrent-index-creation"]
+    assert [a["title"] for a in third["annotations"]] == ["require-concurrent-index-creation", "require-lock-timeout", "require-statement-timeout"]
 
 
 def test_a_job_that_killed_its_workers_is_parked_with_its_check_run_concluded(app: Harness, repo: Repo) -> None:
@@ -115,7 +115,7 @@ def test_a_killed_worker_is_replaced_and_health_says_so(app: Harness, repo: Repo
         app.url = f"http://127.0.0.1:{port}"
         app.http = httpx.Client(base_url=app.url, timeout=10)
         assert app.send("pull_request", app.pr_event("opened", 3)).status_code == 202
-        assert reviewed_rules(double) == ["require-concurrent-index-creation"]
+        assert reviewed_rules(double) == ["require-concurrent-index-creation", "require-lock-timeout", "require-statement-timeout"]
     finally:
         proc.kill()
         proc.wait(10)
