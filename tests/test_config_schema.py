@@ -68,3 +68,13 @@ def test_the_committed_schema_file_is_current() -> None:
         "run python tools/generate_docs.py"
     )
     assert f"# yaml-language-server: $schema={config_schema()['$id']}" in (ROOT / "README.md").read_text()
+
+
+def test_the_readmes_configuration_example_is_valid() -> None:
+    """The README's full example of `.github/migration-guard.yml`, as users copy it."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Configuration"):]
+    blocks = [b for b in section.split("```yaml\n")[1:3]]
+    example = next(b.split("```")[0] for b in blocks if "paths:" in b)
+    read_config(example, "README.md")
+    jsonschema.validate(yaml.safe_load(example), config_schema())
