@@ -108,6 +108,7 @@ def _problem_after(
         merged=_with(cs.merged, reparsed),
         texts={**cs.texts, finding.path: rewritten},
         analysed={**cs.analysed, finding.path: SHARED.analyse(job)},
+        touched=frozenset({finding.path}),  # only this file's findings are compared: judge it alone
     )
     remaining = [f for f in run_rules(after) if f.path == finding.path]
     rules_in_range = {rule for rule, line in errors_before if line is not None and first <= line <= last}
