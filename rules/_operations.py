@@ -25,17 +25,20 @@ def each_operation(
         ops = cs.operations(m)
         if dialects is not None and ops.dialect not in dialects:
             continue
-        scope = (m.framework, m.namespace)
         for op in ops.operations:
             if op.kind not in kinds:
                 continue
-            if existing_tables_only and (
-                not ops.on_existing_table(op)
-                or creators.get((scope, op.table or ""), set()) - {m.path}
-                or ops.dropped_later(op)
-            ):
+            if existing_tables_only and not _on_existing_table(m, ops, op, creators):
                 continue
             yield m, ops, op
+
+
+def _on_existing_table(m: Migration, ops: MigrationOps, op: Operation,
+                       creators: dict[tuple[tuple[str, str], str], set[str]]) -> bool:  # fmt: skip
+    """The operation's table exists before the migration and stays: neither created earlier in it
+    nor by another migration of this change, nor dropped later in it."""
+    made_elsewhere = creators.get(((m.framework, m.namespace), op.table or ""), set()) - {m.path}
+    return ops.on_existing_table(op) and not made_elsewhere and not ops.dropped_later(op)
 
 
 def _creators(created: dict[tuple[str, tuple[str, str]], set[str]]) -> dict[tuple[tuple[str, str], str], set[str]]:
@@ -125,8 +128,7 @@ def first_blocking_without(cs: ChangeSet, setting: str, source: str | None) -> I
                 done.add(m.path)
             continue
         blocking = (op.kind in _BLOCKING and not op.concurrently) or (op.kind is Op.DATA and op.detail == "TRUNCATE")
-        if (blocking and ops.on_existing_table(op) and not ops.dropped_later(op)
-                and not creators.get(((m.framework, m.namespace), op.table or ""), set()) - {m.path}):  # fmt: skip
+        if blocking and _on_existing_table(m, ops, op, creators):
             done.add(m.path)
             yield m, op
 

@@ -5,6 +5,7 @@ and the Dockerfile's own steps are run instead: its `pip install` in a fresh env
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import subprocess
@@ -73,8 +74,6 @@ def test_the_dockerfiles_steps_serve_healthz(tmp_path: Path) -> None:
     done = subprocess.run([str(env_dir / "bin" / "python"), "-m", "pip", "install", "--quiet", f"{ROOT}[app]"],
                           capture_output=True, text=True)  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
-    import json
-
     argv = json.loads(command.group(1))
     port = free_port()
     argv = [str(env_dir / "bin" / argv[0]), *argv[1:]]
