@@ -181,15 +181,18 @@ def _list_rules(fmt: str = "text") -> int:
     """Every rule with its default severity (as a repository without configuration gets it), the
     front ends it fires on and its summary; ``json`` for tools."""
     if fmt == "json":
-        rows = [{"id": r.id, "severity": r.severity.label, "group": r.group, "applies_to": list(r.applies_to),
-                 "summary": r.summary} for r in RULES.values()]  # fmt: skip
+        rows = [{"id": r.id, "severity": r.default_label, "severity_when_on": r.severity.label, "group": r.group,
+                 "applies_to": list(r.applies_to), "aliases": list(r.aliases), "summary": r.summary}
+                for r in RULES.values()]  # fmt: skip
         print(json.dumps(rows, indent=2))
         return EXIT_OK
     width = max(len(r) for r in RULES)
     fronts = {r.id: ", ".join(r.applies_to) for r in RULES.values()}
     front_width = max(len(f) for f in fronts.values())
     for rule in RULES.values():
-        print(f"{rule.id:<{width}}  {rule.severity.label:<7}  {fronts[rule.id]:<{front_width}}  {rule.summary}")
+        print(f"{rule.id:<{width}}  {rule.default_label:<7}  {fronts[rule.id]:<{front_width}}  {rule.summary}")
+    if any(not r.on_by_default for r in RULES.values()):
+        print("\n`off`: a rule of taste, run where the configuration gives it a severity (rules: {<id>: notice}).")
     return EXIT_OK
 
 

@@ -8,7 +8,8 @@ safe migration per front end — ``sql``: the Up section of a goose file; ``rail
 ``laravel``: the migration class's body; ``alembic``: the body of ``upgrade()``; ``knex``: the
 module without its ``down`` — rendered by ``explain`` and the rule pages, and run by
 ``tests/test_rule_examples.py``: the bad one must be found, the safe one not) and
-``check(changeset)``. Adding a rule means adding a module
+``check(changeset)``; optionally ``ON_BY_DEFAULT = False`` (a rule of taste, run only where the
+configuration gives it a severity) and ``ALIASES`` (other ids accepted for it). Adding a rule means adding a module
 here (found by ``_discover``) and its tests; nothing else names it.
 """
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
 
@@ -39,6 +40,16 @@ class Rule:
     #: the front ends it can fire on: ``sql`` (SQL files and SQL strings in any framework), a
     #: framework's name for its DSL, or ``any`` (every framework: history, rollback, hygiene)
     applies_to: tuple[str, ...] = ("any",)
+    #: False for a rule of taste (``prefer-*``, ``ban-char-field``, ...): it runs only where the
+    #: configuration gives it a severity (``rules: {prefer-text-field: notice}``)
+    on_by_default: bool = True
+    #: other ids the configuration and suppressions accept for it (squawk's spellings)
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def default_label(self) -> str:
+        """What a repository without configuration gets: its severity, or ``off``."""
+        return self.severity.label if self.on_by_default else "off"
 
     @classmethod
     def from_module(cls, module: ModuleType) -> Rule:
@@ -52,11 +63,13 @@ class Rule:
             catches=getattr(module, "CATCHES", module.SUMMARY),
             group=module.GROUP,
             applies_to=tuple(getattr(module, "APPLIES_TO", ("any",))),
+            on_by_default=getattr(module, "ON_BY_DEFAULT", True),
+            aliases=tuple(getattr(module, "ALIASES", ())),
         )
 
 
 #: the order ``migration-guard rules`` and the docs list them in: a module's ``GROUP``, then its name
-GROUPS = ("history", "rollback", "zero-downtime", "hygiene", "suppressions")
+GROUPS = ("history", "rollback", "zero-downtime", "hygiene", "style", "suppressions")
 
 
 def _discover() -> list[ModuleType]:
@@ -68,3 +81,14 @@ def _discover() -> list[ModuleType]:
 
 _MODULES = tuple(_discover())
 RULES: dict[str, Rule] = {m.ID: Rule.from_module(m) for m in _MODULES}
+#: another spelling of a rule's id -> the id (``prefer-timestamptz`` -> ``prefer-timestamp-tz``)
+ALIASES: dict[str, str] = {alias: r.id for r in RULES.values() for alias in r.aliases}
+
+
+def active(settings: Mapping[str, str]) -> list[Rule]:
+    """The rules that run under a configuration's ``rules:`` (id -> severity or ``off``): those on
+    by default unless turned off, and the opt-in ones it gives a severity."""
+    return [
+        r for r in RULES.values()
+        if r.check is not None and settings.get(r.id, "on" if r.on_by_default else "off") != "off"
+    ]  # fmt: skip

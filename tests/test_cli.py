@@ -245,15 +245,20 @@ def test_console_script_runs_without_traceback(repo: Repo) -> None:
 def test_rules_and_explain(capsys) -> None:
     assert main(["rules"]) == 0
     listing = capsys.readouterr().out
-    rows = {line.split()[0]: line.split()[1] for line in listing.splitlines()}
+    table, _, footnote = listing.partition("\n\n")
+    rows = {line.split()[0]: line.split()[1] for line in table.splitlines()}
     assert rows["missing-rollback"] == "error" and rows["unused-suppression"] == "notice"
+    assert rows["prefer-text-field"] == "off" and "rules: {<id>: notice}" in footnote
     assert rows["require-concurrent-index-creation"] == "warning" and len(rows) == len(RULES)
     assert rows["ban-truncate-cascade"] == "error" and listing.splitlines()[0].split()[2] == "any"
     assert main(["rules", "--format", "json"]) == 0
     as_json = {r["id"]: r for r in json.loads(capsys.readouterr().out)}
     assert as_json["require-concurrent-reindex"] == {
-        "id": "require-concurrent-reindex", "severity": "warning", "group": "zero-downtime", "applies_to": ["sql"],
+        "id": "require-concurrent-reindex", "severity": "warning", "severity_when_on": "warning", "group": "zero-downtime",
+        "applies_to": ["sql"], "aliases": [],
         "summary": "PostgreSQL: REINDEX without CONCURRENTLY blocks writes while every index is rebuilt."}  # fmt: skip
+    assert as_json["prefer-timestamp-tz"]["severity"] == "off" and as_json["prefer-timestamp-tz"]["severity_when_on"] == "notice"
+    assert as_json["prefer-timestamp-tz"]["aliases"] == ["prefer-timestamptz"]
     assert list(as_json) == list(RULES)
     assert main(["explain", "nope"]) == 2
     assert capsys.readouterr().err == "migration-guard: error: unknown rule 'nope' (see `migration-guard rules`)\n"

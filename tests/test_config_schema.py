@@ -15,7 +15,7 @@ from bot.cli import main
 from bot.core.config import ConfigError
 from bot.frameworks import BY_NAME
 from bot.pipeline.configuration import config_schema, read_config
-from rules import RULES
+from rules import ALIASES, RULES
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
@@ -55,7 +55,7 @@ def test_the_schema_names_every_rule_and_framework_and_describes_every_key(capsy
     schema = json.loads(capsys.readouterr().out)
     jsonschema.Draft202012Validator.check_schema(schema)
     assert schema["additionalProperties"] is False
-    assert set(schema["properties"]["rules"]["properties"]) == set(RULES)
+    assert set(schema["properties"]["rules"]["properties"]) == set(RULES) | set(ALIASES)
     assert schema["$defs"]["PathEntry"]["properties"]["framework"]["enum"] == sorted(BY_NAME)
     assert all(p.get("description") for p in schema["properties"].values())
 

@@ -7,8 +7,8 @@ so a pull request cannot relax its own check.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Literal
 
@@ -43,6 +43,8 @@ class Vocabulary:
 
     frameworks: Collection[str]
     rule_ids: Collection[str]
+    #: another spelling of an id -> the id (squawk's ``prefer-timestamptz``)
+    aliases: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -183,18 +185,20 @@ class Config(_Strict):
         if not isinstance(value, dict):
             return value
         known = info.context.rule_ids if isinstance(info.context, Vocabulary) else None
+        aliases = info.context.aliases if isinstance(info.context, Vocabulary) else {}
         for rule_id in value:
-            if known is not None and rule_id not in known:
+            if known is not None and rule_id not in known and rule_id not in aliases:
                 raise ValueError(f"unknown rule {rule_id!r}{did_you_mean(str(rule_id), known)} (see `migration-guard rules`)")
-        return {k: "off" if v is False else v for k, v in value.items()}
+        return {aliases.get(k, k): "off" if v is False else v for k, v in value.items()}
 
     def ignored(self, path: str) -> bool:
         return any(fnmatchcase(path, pattern) for pattern in self.ignore_paths)
 
-    def severity(self, rule: str, default: Severity) -> Severity | None:
-        """The severity the repository gives a rule's findings; ``None`` when it turned the rule off."""
+    def severity(self, rule: str, default: Severity, on_by_default: bool = True) -> Severity | None:
+        """The severity the repository gives a rule's findings; ``None`` when the rule is off (turned
+        off, or a rule of taste the configuration does not turn on)."""
         setting = self.rules.get(rule)
-        if setting == "off":
+        if setting == "off" or (setting is None and not on_by_default):
             return None
         return Severity.parse(setting) if setting is not None else default
 
@@ -203,8 +207,8 @@ def _key_hint(location: tuple[int | str, ...]) -> str:
     """The keys valid where an unknown one was written: the closest, and the whole list."""
     model: type[BaseModel] = Config
     for part in location[:-1]:
-        field = model.model_fields.get(str(part))
-        annotation = field.annotation if field is not None else None
+        spec = model.model_fields.get(str(part))
+        annotation = spec.annotation if spec is not None else None
         inner = [a for a in getattr(annotation, "__args__", (annotation,)) if isinstance(a, type) and issubclass(a, BaseModel)]
         if not inner:
             return ""

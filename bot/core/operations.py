@@ -66,6 +66,21 @@ HARMLESS = frozenset({Op.OTHER, Op.BEGIN, Op.COMMIT, Op.SET})
 
 
 @dataclass(frozen=True)
+class ColumnSpec:
+    """A column as a ``CREATE TABLE`` or ``ADD COLUMN`` defines it, or the new type an ``ALTER
+    COLUMN ... TYPE`` gives it: what the type rules (``prefer-text-field``, ...) read, on its own line."""
+
+    name: str
+    #: PostgreSQL's name and arguments (``bot.core.column_types``): ``("varchar", "100")``,
+    #: ``("serial",)``, an array ``("array", "integer")``; None where the front end cannot tell
+    type: tuple[str, ...] | None
+    line: int
+    primary_key: bool = False
+    #: written in SQL (the type word on its line can be swapped for a suggestion); False in a DSL
+    sql: bool = True
+
+
+@dataclass(frozen=True)
 class Operation:
     kind: Op
     line: int
@@ -86,6 +101,8 @@ class Operation:
     constraint: str | None = None  # the constraint a CHECK adds or VALIDATE names (lower case)
     index: str | None = None  # the index a DROP INDEX names (its table comes from the history)
     column_type: tuple[str, ...] | None = None  # the new type of ALTER COLUMN ... TYPE (``column_types``)
+    #: the columns a CREATE TABLE defines, the one an ADD COLUMN adds, the retyped one of ALTER ... TYPE
+    columns: tuple[ColumnSpec, ...] = ()
     #: ALTER COLUMN ... TYPE judged against the column's known type before it: not catalog-only
     known_rewrite: bool = False
     #: what the schema before the migration says about the target ("a varchar(50) column, used by

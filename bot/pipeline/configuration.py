@@ -10,9 +10,9 @@ from typing import Any
 
 from bot.core.config import Config, Vocabulary, parse_config
 from bot.frameworks import BY_NAME
-from rules import RULES
+from rules import ALIASES, RULES, Rule
 
-VOCABULARY = Vocabulary(frameworks=frozenset(BY_NAME), rule_ids=frozenset(RULES))
+VOCABULARY = Vocabulary(frameworks=frozenset(BY_NAME), rule_ids=frozenset(RULES), aliases=ALIASES)
 
 
 def read_config(text: str, source: str) -> Config:
@@ -34,9 +34,9 @@ def config_schema() -> dict[str, Any]:
         "type": "object",
         "additionalProperties": False,
         "properties": {
-            rule.id: {"description": f"{rule.summary} Default: {rule.severity.label}.",
-                      "enum": [*severities, False]}  # YAML reads a bare `off` as false
+            name: {"description": _default_said(rule), "enum": [*severities, False]}  # YAML reads a bare `off` as false
             for rule in RULES.values()
+            for name in (rule.id, *rule.aliases)
         },
     }  # fmt: skip
     schema["$defs"]["PathEntry"]["properties"]["framework"]["enum"] = sorted(BY_NAME)
@@ -46,3 +46,9 @@ def config_schema() -> dict[str, Any]:
     schema.pop("title", None)
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
             "title": "Migration Guard configuration", **schema}  # fmt: skip
+
+
+def _default_said(rule: Rule) -> str:
+    if rule.on_by_default:
+        return f"{rule.summary} Default: {rule.severity.label}."
+    return f"{rule.summary} Default: off (a rule of taste: give it a severity to run it; {rule.severity.label} is usual)."

@@ -8,7 +8,7 @@ and rule, which the JSON contract promises.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from bot.core.config import Config, Limits
@@ -18,7 +18,7 @@ from bot.pipeline.coverage import Coverage, coverage_of
 from bot.pipeline.isolation import SHARED, Job, analyse_all, precheck
 from bot.pipeline.suggestions import verified
 from bot.pipeline.suppressions import Suppression, find_suppressions
-from rules import RULES, invalid_suppression, unused_suppression
+from rules import ALIASES, RULES, active, invalid_suppression, unused_suppression
 
 
 @dataclass(frozen=True)
@@ -66,21 +66,29 @@ def _bounded(history: tuple[Earlier, ...], limits: Limits) -> tuple[Earlier, ...
     return history
 
 
-def _all_rules(cs: ChangeSet) -> list[Finding]:
-    return [f for rule in RULES.values() if rule.check is not None for f in rule.check(cs)]
+def rules_under(config: Config) -> Callable[[ChangeSet], list[Finding]]:
+    """Runs the rules the configuration leaves on (the rules of taste only where it turns them on)."""
+    chosen = [rule.check for rule in active(config.rules) if rule.check is not None]
+
+    def run_rules(cs: ChangeSet) -> list[Finding]:
+        return [f for check in chosen for f in check(cs)]
+
+    return run_rules
 
 
 def run(cs: ChangeSet, config: Config, parallel: bool = False, deadline: float | None = None) -> Result:
     """``parallel``: analyse a large change on several processes (the CLI). ``deadline``
     (``time.monotonic()``): after it, migrations not yet analysed are reported as such."""
     cs = analyse(cs, config.limits.as_limits(), parallel, deadline)
-    raw: list[Finding] = _all_rules(cs)
+    run_rules = rules_under(config)
+    running = {rule.id for rule in active(config.rules)} | {r.id for r in RULES.values() if r.check is None}
+    raw: list[Finding] = run_rules(cs)
 
     suppressions: list[Suppression] = []
     for path, text in sorted(cs.texts.items()):
         if path in cs.rerun_paths:
             continue  # a deployed migration's edit is reported as such; its content is not judged
-        good, bad = find_suppressions(path, text, set(RULES))
+        good, bad = find_suppressions(path, text, set(RULES), ALIASES)
         suppressions.extend(good)
         raw.extend(
             Finding(
@@ -116,17 +124,18 @@ def run(cs: ChangeSet, config: Config, parallel: bool = False, deadline: float |
             cs.head.framework_of(s.path) or "",
         )
         for s in suppressions
-        if s not in used
+        if s not in used and s.rule in running  # a rule the configuration turns off may come back: not "unused"
     )
 
     final: list[Finding] = []
     for finding in kept:
         if config.ignored(finding.path):
             continue
-        severity = config.severity(finding.rule, finding.severity)
+        rule = RULES.get(finding.rule)
+        severity = config.severity(finding.rule, finding.severity, rule is None or rule.on_by_default)
         if severity is not None:
             final.append(replace(finding, severity=severity))
-    final = verified(cs, final, config, _all_rules)
+    final = verified(cs, final, config, run_rules)
     final.sort(key=Finding.sort_key)
     checked = len(
         {m.path for m in cs.touched_migrations()} | {f.path for f in cs.head.failures if f.path in cs.touched}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import tokenize
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from bot.core.suggest import did_you_mean
@@ -57,7 +57,12 @@ def _comments(path: str, text: str) -> Iterator[tuple[int, str]]:
         yield from iter_comments(text)
 
 
-def find_suppressions(path: str, text: str, known_rules: set[str]) -> tuple[list[Suppression], list[BadSuppression]]:
+def find_suppressions(
+    path: str, text: str, known_rules: set[str], aliases: Mapping[str, str] | None = None
+) -> tuple[list[Suppression], list[BadSuppression]]:
+    """The suppression comments of a file, good and bad; ``aliases``: other spellings of rule ids
+    (squawk's), recorded under the id they stand for."""
+    aliases = aliases or {}
     good: list[Suppression] = []
     bad: list[BadSuppression] = []
     if MARKER not in text:
@@ -71,10 +76,10 @@ def find_suppressions(path: str, text: str, known_rules: set[str]) -> tuple[list
             bad.append(BadSuppression(path, line, "expected `migration-guard: ignore <rule> <reason>`"))
         elif len(words) < 2:
             bad.append(BadSuppression(path, line, "names no rule"))
-        elif words[1] not in known_rules:
+        elif words[1] not in known_rules and words[1] not in aliases:
             bad.append(BadSuppression(path, line, f"names unknown rule `{words[1]}`{did_you_mean(words[1], known_rules)}"))
         elif len(words) < 3 or not words[2].strip():
             bad.append(BadSuppression(path, line, f"ignores `{words[1]}` without a reason"))
         else:
-            good.append(Suppression(path, line, words[1], words[2].strip()))
+            good.append(Suppression(path, line, aliases.get(words[1], words[1]), words[2].strip()))
     return good, bad

@@ -22,8 +22,16 @@ def label(front_end: str) -> str:
 _LABELS = {"sql": "SQL", "history": "files added on main and on the branch; `<-` names an Alembic parent"}
 
 
+def default_said(rule: Rule) -> str:
+    """"warning", or "off (notice when on)" for a rule of taste."""
+    return rule.severity.label if rule.on_by_default else f"off ({rule.severity.label} when on)"
+
+
 def as_text(rule: Rule) -> str:
-    parts = [f"{rule.id} ({rule.severity.label} by default)", "", rule.explanation]
+    head = f"{rule.id} ({rule.severity.label} by default)" if rule.on_by_default else (
+        f"{rule.id} (off by default; turn it on with `rules: {{{rule.id}: {rule.severity.label}}}`)")
+    also = [f"Also accepted as: {', '.join(rule.aliases)}."] if rule.aliases else []
+    parts = [head, "", rule.explanation, *(["", *also] if also else [])]
     for front_end, (bad, safe) in rule.examples.items():
         name = label(front_end)
         parts += ["", f"Found ({name}):", _indented(bad), "", f"Safe ({name}):", _indented(safe)]
@@ -40,7 +48,7 @@ _STYLE = (
     "pre{padding:.8rem;overflow:auto}code{padding:.1rem .3rem}pre code{padding:0}"
     ".bad{border-left:4px solid #cf222e}.safe{border-left:4px solid #1a7f37}"
     "table{border-collapse:collapse}td,th{padding:.3rem .8rem;border-bottom:1px solid #d0d7de;text-align:left}"
-    ".error{color:#cf222e}.warning{color:#9a6700}.notice{color:#0969da}"
+    ".error{color:#cf222e}.warning{color:#9a6700}.notice{color:#0969da}.off{color:#59636e}"
 )
 
 
@@ -57,7 +65,7 @@ def _inline(text: str) -> str:
 def as_html(rule: Rule) -> str:
     paragraphs = [p.replace("\n", " ") for p in rule.explanation.split("\n\n") if p.strip()]
     body = [f"<p><a href=\"/rules\">All rules</a></p><h1><code>{rule.id}</code></h1>",
-            f'<p class="{rule.severity.label}"><strong>{rule.severity.label}</strong> by default</p>']  # fmt: skip
+            f'<p class="{rule.default_label}"><strong>{html.escape(default_said(rule))}</strong> by default</p>']  # fmt: skip
     body += [f"<p>{_inline(p)}</p>" for p in paragraphs]
     for front_end, (bad, safe) in rule.examples.items():
         body += [f"<h2>{html.escape(label(front_end))}</h2>", "<p>Found:</p>",
@@ -69,7 +77,7 @@ def as_html(rule: Rule) -> str:
 def index_html() -> str:
     rows = "".join(
         f'<tr><td><a href="/rules/{r.id}"><code>{r.id}</code></a></td>'
-        f'<td class="{r.severity.label}">{r.severity.label}</td><td>{_inline(r.summary)}</td></tr>'
+        f'<td class="{r.default_label}">{html.escape(default_said(r))}</td><td>{_inline(r.summary)}</td></tr>'
         for r in RULES.values()
     )
     table = f"<table><tr><th>Rule</th><th>Default</th><th>What it catches</th></tr>{rows}</table>"
@@ -78,11 +86,12 @@ def index_html() -> str:
 
 #: the README's rule tables, by the groups each lists (``tools/generate_docs.py`` writes them
 #: between ``<!-- rules:NAME -->`` and ``<!-- /rules:NAME -->``; a test keeps them current)
-README_TABLES = {"history": ("history", "rollback", "suppressions"), "zero-downtime": ("zero-downtime", "hygiene")}
+README_TABLES = {"history": ("history", "rollback", "suppressions"), "zero-downtime": ("zero-downtime", "hygiene"),
+                 "style": ("style",)}  # fmt: skip
 
 
 def readme_table(groups: tuple[str, ...]) -> str:
-    rows = [f"| `{r.id}` | {r.severity.label} | {r.catches} |" for r in RULES.values() if r.group in groups]
+    rows = [f"| `{r.id}` | {default_said(r)} | {r.catches} |" for r in RULES.values() if r.group in groups]
     return "\n".join(["| rule | default | what it catches |", "|---|---|---|", *rows])
 
 

@@ -21,7 +21,7 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ErrorLevel, ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
 
-from bot.core.operations import Op, Operation
+from bot.core.operations import ColumnSpec, Op, Operation
 from bot.syntax.dialects import VOLATILE, normalise_dialect, volatile_call  # noqa: F401 (re-exported)
 from bot.syntax.sql_names import ident, table_name
 from bot.syntax.sql_state import column_type
@@ -74,7 +74,7 @@ def sql_operations(sql: str, dialect: str = "postgres", first_line: int = 1) -> 
         except (ParseError, TokenError, ValueError, KeyError, AttributeError, IndexError, TypeError):
             expression = None
         # sqlglot types parse results as its base ``Expr``; every statement it returns is an ``Expression``
-        ops = _classify(cast("exp.Expression | None", expression), text, dialect, line, end_line, single_line)
+        ops = _classify(cast("exp.Expression | None", expression), text, dialect, line, end_line, single_line, offset)
         operations.extend(ops)
     return operations
 
@@ -110,8 +110,10 @@ def _data_statement(chunk: list[Token], line: int, end_line: int) -> Operation |
 
 
 def _classify(
-    node: exp.Expression | None, text: str, dialect: str, line: int, end_line: int, source_line: str | None
+    node: exp.Expression | None, text: str, dialect: str, line: int, end_line: int, source_line: str | None,
+    offset: int = 0,
 ) -> list[Operation]:
+    """``offset``: what to add to a line sqlglot records on a name to get the file's line."""
     def op(kind: Op, **kw: object) -> Operation:
         return Operation(kind, line, end_line=end_line, **kw)  # type: ignore[arg-type]
 
@@ -149,7 +151,12 @@ def _classify(
             ]
         if kind == "TABLE":
             target = node.this.this if isinstance(node.this, exp.Schema) else node.this
-            return [op(Op.CREATE_TABLE, table=table_name(target), detail="CREATE TABLE")]
+            definitions = node.this.expressions if isinstance(node.this, exp.Schema) else []
+            keys = _table_primary_key(definitions)
+            columns = tuple(_spec(c, line, end_line, offset, keys) for c in definitions if isinstance(c, exp.ColumnDef))
+            temporary = any(isinstance(p, exp.TemporaryProperty) for p in (node.args.get("properties") or exp.Properties()).expressions)
+            return [op(Op.CREATE_TABLE, table=table_name(target), detail="CREATE TEMPORARY TABLE" if temporary else "CREATE TABLE",
+                       columns=columns)]  # fmt: skip
         return [op(Op.OTHER, detail=f"CREATE {kind}")]
     if isinstance(node, exp.Drop):
         kind = (node.args.get("kind") or "").upper()
@@ -175,7 +182,7 @@ def _classify(
         not_valid = bool(node.args.get("not_valid"))
         ops: list[Operation] = []
         for action in node.args.get("actions") or []:
-            ops.extend(_alter_action(action, table, not_valid, dialect, line, end_line, source_line))
+            ops.extend(_alter_action(action, table, not_valid, dialect, line, end_line, source_line, offset))
         return ops or [op(Op.UNKNOWN, table=table, detail="ALTER TABLE")]
     if isinstance(node, exp.Set):
         return [_setting(item, op) for item in node.expressions] or [op(Op.OTHER, detail="SET")]
@@ -209,6 +216,7 @@ def _alter_action(
     line: int,
     end_line: int,
     source_line: str | None,
+    offset: int = 0,
 ) -> list[Operation]:
     def op(kind: Op, **kw: object) -> Operation:
         return Operation(kind, line, table=table, end_line=end_line, **kw)  # type: ignore[arg-type]
@@ -235,6 +243,7 @@ def _alter_action(
                 detail=f"ADD COLUMN ... {kind.this.value.lower()}"
                 if serial and isinstance(kind, exp.DataType)
                 else "ADD COLUMN",
+                columns=(_spec(action, line, end_line, offset, frozenset()),),
             )
         ]
         if any(isinstance(c, exp.Reference) for c in constraints):
@@ -257,8 +266,9 @@ def _alter_action(
     if isinstance(action, exp.AlterColumn):
         column = ident(action.this)
         if action.args.get("dtype") is not None:
-            return [op(Op.ALTER_COLUMN_TYPE, column=column, detail="ALTER COLUMN ... TYPE",
-                       column_type=column_type(action.args.get("dtype")))]  # fmt: skip
+            new_type = column_type(action.args.get("dtype"))
+            return [op(Op.ALTER_COLUMN_TYPE, column=column, detail="ALTER COLUMN ... TYPE", column_type=new_type,
+                       columns=(ColumnSpec(column or "", new_type, _line_of(action.this, line, end_line, offset)),))]  # fmt: skip
         if action.args.get("allow_null") is False:
             return [op(Op.SET_NOT_NULL, column=column, detail="SET NOT NULL")]
         if action.args.get("drop") and action.args.get("allow_null") is True:
@@ -302,6 +312,33 @@ def _alter_action(
             return [op(Op.DROP_COLUMN, column=ident(t), detail="DROP COLUMN") for t in action.args.get("tables") or []]
         return [op(Op.OTHER, detail=f"DROP {kind}")]
     return [op(Op.UNKNOWN, detail=f"ALTER TABLE ... {action.key.upper()}")]
+
+
+def _spec(column: exp.ColumnDef, line: int, end_line: int, offset: int, table_keys: frozenset[str]) -> ColumnSpec:
+    """A column definition as the type rules read it, on the line its name is written on."""
+    constraints = [c.args.get("kind") for c in column.args.get("constraints") or []]
+    primary = any(isinstance(c, exp.PrimaryKeyColumnConstraint) for c in constraints) or ident(column.this) in table_keys
+    return ColumnSpec(ident(column.this) or "", column_type(column.args.get("kind")),
+                      _line_of(column.this, line, end_line, offset), primary_key=primary)  # fmt: skip
+
+
+def _line_of(node: exp.Expression | None, line: int, end_line: int, offset: int) -> int:
+    """The file line sqlglot recorded for a name, kept within the statement (else its first line)."""
+    recorded = node.meta.get("line") if isinstance(node, exp.Expression) else None
+    if isinstance(recorded, int) and line <= recorded + offset <= end_line:
+        return recorded + offset
+    return line
+
+
+def _table_primary_key(definitions: Sequence[exp.Expression]) -> frozenset[str]:
+    """The columns of a table-level ``PRIMARY KEY (a, b)``."""
+    keys: set[str] = set()
+    for d in definitions:
+        key = d if isinstance(d, exp.PrimaryKey) else next(
+            (e for e in d.expressions if isinstance(e, exp.PrimaryKey)), None) if isinstance(d, exp.Constraint) else None
+        if key is not None:
+            keys |= {ident(e) or "" for e in key.expressions}
+    return frozenset(keys)
 
 
 def _not_null_check(condition: exp.Expression | None) -> str | None:

@@ -1,0 +1,79 @@
+"""Shared by the type rules of taste (squawk's ``prefer-*`` and ``ban-char-field``): every column a
+migration defines or retypes, and the edit of its line that swaps the type."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+from bot.core.model import ChangeSet, Finding, Migration, Role, Severity
+from bot.core.operations import ColumnSpec, Op
+
+#: where a column gets its type: a new table's columns, an added column, a column retyped
+_DEFINING = (Op.CREATE_TABLE, Op.ADD_COLUMN, Op.ALTER_COLUMN_TYPE)
+
+
+def element(column_type: tuple[str, ...] | None) -> tuple[str, ...]:
+    """The type itself, or an array's element type (``int[]`` is judged as ``int``)."""
+    while column_type and column_type[0] == "array" and len(column_type) > 1:
+        column_type = column_type[1:]
+    return column_type or ("",)
+
+
+def each_column(cs: ChangeSet) -> Iterator[tuple[Migration, ColumnSpec]]:
+    """Every column the touched PostgreSQL migrations define or retype, on new tables too (a type
+    is chosen once, when the table is made), temporary tables excepted."""
+    for m in cs.judged_migrations():
+        if m.role is not Role.UP:
+            continue
+        ops = cs.operations(m)
+        if ops.dialect != "postgres":
+            continue
+        for op in ops.operations:
+            if op.kind in _DEFINING and op.detail != "CREATE TEMPORARY TABLE":
+                yield from ((m, c) for c in op.columns)
+
+
+Swap = tuple[str, Callable[[str], str]]  # a pattern of the type as written, and what it becomes
+
+
+def words(table: dict[str, str]) -> Swap:
+    """A swap of whole words (lower-case spelling -> the new one): ``{"int": "bigint"}``."""
+    pattern = r"\b(?:" + "|".join(sorted(map(re.escape, table), key=len, reverse=True)) + r")\b"
+    return pattern, lambda written: table[written.lower()]
+
+
+def retyped(cs: ChangeSet, m: Migration, column: ColumnSpec, swap: Swap | None) -> str | None:
+    """The column's SQL line with its type swapped, when the line names the column and exactly one
+    match of the swap's pattern follows it; else no suggestion."""
+    lines = cs.texts.get(m.path, "").splitlines()
+    if swap is None or not column.sql or not 0 < column.line <= len(lines):
+        return None
+    line = lines[column.line - 1]
+    name = re.search(rf'(?<![\w"]){re.escape(column.name)}(?![\w"])|"{re.escape(column.name)}"', line, re.IGNORECASE)
+    if name is None:
+        return None
+    pattern, replace = swap
+    found = list(re.compile(pattern, re.IGNORECASE).finditer(line, name.end()))
+    if len(found) != 1:
+        return None
+    hit = found[0]
+    return line[: hit.start()] + replace(hit.group(0)) + line[hit.end() :]
+
+
+def type_findings(
+    cs: ChangeSet,
+    rule: str,
+    severity: Severity,
+    wrong: Callable[[tuple[str, ...]], bool],
+    message: Callable[[ColumnSpec], str],
+    help: str,
+    swap: Swap | None,
+) -> Iterator[Finding]:
+    """One finding per column whose (element) type is ``wrong``, with the retyped line as a suggestion."""
+    for m, column in each_column(cs):
+        if column.type is None or not wrong(element(column.type)):
+            continue
+        suggestion = retyped(cs, m, column, swap)
+        yield Finding(rule, severity, m.path, column.line, message(column), help, m.framework, suggestion=suggestion,
+                      suggestion_lines=(column.line, column.line) if suggestion is not None else None)  # fmt: skip
