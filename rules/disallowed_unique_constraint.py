@@ -1,4 +1,4 @@
-"""PostgreSQL: a UNIQUE (or PRIMARY KEY) constraint added to an existing table by building its index.
+"""PostgreSQL: a UNIQUE constraint added to an existing table by building its index.
 
 Lock: `ADD CONSTRAINT ... UNIQUE (col)` builds the unique index under an ACCESS EXCLUSIVE lock:
 no reads or writes for the whole build.
@@ -32,7 +32,7 @@ EXAMPLES = {
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
     for m, _ops, op in each_operation(cs, {Op.ADD_UNIQUE}, dialects={"postgres"}):
-        if op.using_index:
+        if op.using_index or op.primary_key:  # a primary key: adding-serial-primary-key-field
             continue
         yield finding(
             ID,

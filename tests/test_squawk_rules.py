@@ -33,6 +33,48 @@ CASES = [
     # ban-drop-not-null
     ('ALTER TABLE "users" ALTER COLUMN "email" DROP NOT NULL;', "ban-drop-not-null", True),
     ("ALTER TABLE users ALTER COLUMN email SET NOT NULL;", "ban-drop-not-null", False),
+    # adding-serial-primary-key-field (squawk's adding_primary_key_constraint.rs)
+    ("ALTER TABLE users ADD COLUMN b SERIAL PRIMARY KEY;", "adding-serial-primary-key-field", True),
+    ("ALTER TABLE users ADD PRIMARY KEY (id);", "adding-serial-primary-key-field", True),
+    ("ALTER TABLE users ADD CONSTRAINT users_pk PRIMARY KEY (id);", "adding-serial-primary-key-field", True),
+    ("ALTER TABLE users ADD CONSTRAINT users_pk PRIMARY KEY USING INDEX users_pk;", "adding-serial-primary-key-field", False),
+    ("CREATE TABLE items (id bigint PRIMARY KEY);", "adding-serial-primary-key-field", False),
+    ("ALTER TABLE users ADD PRIMARY KEY (id);", "disallowed-unique-constraint", False),  # said once, by its own rule
+    ("ALTER TABLE users ADD CONSTRAINT u UNIQUE (email);", "adding-serial-primary-key-field", False),
+    # ban-duplicate-column-assignments
+    ("UPDATE users SET a = 1, b = 2, a = 3 WHERE id = 1;", "ban-duplicate-column-assignments", True),
+    ("INSERT INTO users (a, b, a) VALUES (1, 2, 3);", "ban-duplicate-column-assignments", True),
+    ("CREATE TABLE t (a int, A text);", "ban-duplicate-column-assignments", True),
+    ('CREATE TABLE t (a int, "A" text);', "ban-duplicate-column-assignments", False),
+    ("UPDATE users SET a = a + 1, b = 2 WHERE a = 1 AND b = 2;", "ban-duplicate-column-assignments", False),
+    ("UPDATE users SET (a, b) = (1, 2);", "ban-duplicate-column-assignments", False),
+    ("INSERT INTO users (a, b) SELECT a, a FROM t;", "ban-duplicate-column-assignments", False),
+    # identifier-too-long
+    ("CREATE TABLE " + "a" * 64 + " (id bigint);", "identifier-too-long", True),
+    ("ALTER TABLE users ADD COLUMN " + "é" * 32 + " text;", "identifier-too-long", True),  # 64 bytes
+    ("CREATE TABLE " + "a" * 63 + " (id bigint);", "identifier-too-long", False),
+    ("COMMENT ON TABLE users IS '" + "a" * 100 + "';", "identifier-too-long", False),  # a string, not a name
+    # ban-create-domain-with-constraint
+    ("CREATE DOMAIN domain_name_3 AS NUMERIC(15,5) CHECK (value > 0);", "ban-create-domain-with-constraint", True),
+    ("create domain d as t check (value > 0) not null;", "ban-create-domain-with-constraint", True),
+    ("CREATE DOMAIN domain_name_1 AS TEXT;", "ban-create-domain-with-constraint", False),
+    ("CREATE DOMAIN domain_name_2 AS CHARACTER VARYING;", "ban-create-domain-with-constraint", False),
+    # ban-alter-domain-with-add-constraint
+    ("ALTER DOMAIN domain_name ADD CONSTRAINT constraint_name CHECK (value > 0);", "ban-alter-domain-with-add-constraint", True),
+    ("ALTER DOMAIN d ADD CONSTRAINT c CHECK (value > 0) NOT VALID;", "ban-alter-domain-with-add-constraint", False),
+    ("ALTER DOMAIN domain_name_2 SET NOT NULL;", "ban-alter-domain-with-add-constraint", False),
+    ("ALTER DOMAIN domain_name_3 DROP CONSTRAINT other_domain_name;", "ban-alter-domain-with-add-constraint", False),
+    ("ALTER DOMAIN domain_name_4 RENAME CONSTRAINT constraint_name TO other;", "ban-alter-domain-with-add-constraint", False),
+    ("ALTER DOMAIN domain_name_6 VALIDATE CONSTRAINT constraint_name;", "ban-alter-domain-with-add-constraint", False),
+    # prefer-repack
+    ("CLUSTER users;", "prefer-repack", True),
+    ("CLUSTER;", "prefer-repack", True),
+    ("VACUUM FULL users;", "prefer-repack", True),
+    ("VACUUM (FULL) users;", "prefer-repack", True),
+    ("VACUUM (FULL FALSE) users;", "prefer-repack", False),
+    ("VACUUM users;", "prefer-repack", False),
+    ("VACUUM ANALYZE users;", "prefer-repack", False),
+    ("VACUUM FREEZE users;", "prefer-repack", False),
 ]
 
 
@@ -207,7 +249,55 @@ TASTE_CASES = [
     ("ALTER TABLE users ALTER COLUMN seen_at TYPE timestamp(3) without time zone;", "prefer-timestamp-tz", [2],
      "ALTER TABLE users ALTER COLUMN seen_at TYPE timestamptz(3);"),
     ("CREATE TABLE t (a timestamptz, b timestamp with time zone, c timestamptz(3));", "prefer-timestamp-tz", [], None),
+    # require-enum-value-ordering
+    ("ALTER TYPE status ADD VALUE 'paused';", "require-enum-value-ordering", [2], None),
+    ("ALTER TYPE status ADD VALUE IF NOT EXISTS 'paused';", "require-enum-value-ordering", [2], None),
+    ("ALTER TYPE status ADD VALUE 'paused' BEFORE 'done';", "require-enum-value-ordering", [], None),
+    ("ALTER TYPE status ADD VALUE 'paused' AFTER 'active';", "require-enum-value-ordering", [], None),
+    # require-table-schema
+    ("CREATE TABLE my_table (id int);", "require-table-schema", [2], None),
+    ("CREATE TABLE public.my_table (id int);", "require-table-schema", [], None),
+    ("ALTER TABLE users ADD COLUMN name text, ADD COLUMN age int;", "require-table-schema", [2], None),
+    ("ALTER TABLE public.users ADD COLUMN name text;", "require-table-schema", [], None),
+    ("DROP TABLE users;", "require-table-schema", [2], None),
+    ("DROP TABLE public.users;", "require-table-schema", [], None),
+    ("CREATE TEMP TABLE temp_mapping_table (id int4) ON COMMIT DROP;", "require-table-schema", [], None),
+    ("CREATE TEMPORARY TABLE other_temp (id int4);", "require-table-schema", [], None),
 ]
+
+
+# prefer-robust-stmts: squawk's cases, where goose runs the file outside a transaction
+ROBUST_CASES = [
+    ("ALTER TABLE users ADD COLUMN name text;", [2], "ALTER TABLE users ADD COLUMN IF NOT EXISTS name text;"),
+    ("ALTER TABLE users ADD COLUMN IF NOT EXISTS name text;", [], None),
+    ("ALTER TABLE users DROP COLUMN email;", [2], "ALTER TABLE users DROP COLUMN IF EXISTS email;"),
+    ("ALTER TABLE users DROP COLUMN IF EXISTS email;", [], None),
+    ("CREATE INDEX CONCURRENTLY users_email_idx ON users (email);", [2],
+     "CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON users (email);"),
+    ("CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON users (email);", [], None),
+    ("DROP INDEX CONCURRENTLY users_email_idx;", [2], "DROP INDEX CONCURRENTLY IF EXISTS users_email_idx;"),
+    ("DROP INDEX CONCURRENTLY IF EXISTS users_email_idx;", [], None),
+    ("CREATE TABLE t (id bigint);", [2], "CREATE TABLE IF NOT EXISTS t (id bigint);"),
+    ("DROP TABLE users;", [2], "DROP TABLE IF EXISTS users;"),
+    ("BEGIN;\nALTER TABLE users ADD COLUMN name text;\nCOMMIT;", [], None),  # the file's own transaction
+    ("CREATE TEMP TABLE t (id int);", [], None),
+]
+
+
+@pytest.mark.parametrize(("sql", "lines", "suggestion"), ROBUST_CASES)
+def test_prefer_robust_stmts_outside_a_transaction(repo: Repo, sql: str, lines: list[int], suggestion: str | None) -> None:
+    config = "rules:\n  prefer-robust-stmts: notice\n"
+    outcome = sql_change(repo, sql, config=config, no_transaction=True).check("--base", "main")
+    findings = [f for f in outcome.json["findings"] if f["rule"] == "prefer-robust-stmts"]
+    assert [f["line"] for f in findings] == [line + 1 for line in lines], findings  # +1: the NO TRANSACTION marker
+    if lines:
+        assert (findings[0]["suggestion"] or {}).get("text") == suggestion
+
+
+def test_prefer_robust_stmts_is_quiet_inside_the_runners_transaction(repo: Repo) -> None:
+    config = "rules:\n  prefer-robust-stmts: notice\n"
+    outcome = sql_change(repo, "ALTER TABLE users ADD COLUMN name text;", config=config).check("--base", "main")
+    assert outcome.found_for("prefer-robust-stmts") == []
 
 
 @pytest.mark.parametrize(("sql", "rule", "lines", "first_suggestion"), TASTE_CASES)

@@ -32,6 +32,9 @@ class Op(enum.StrEnum):
     REINDEX = "reindex"  # REINDEX TABLE/INDEX/SCHEMA/DATABASE
     DETACH_PARTITION = "detach-partition"
     DROP_DATABASE = "drop-database"
+    ADD_ENUM_VALUE = "add-enum-value"  # ALTER TYPE ... ADD VALUE
+    DOMAIN_CONSTRAINT = "domain-constraint"  # CREATE DOMAIN ... CHECK / NOT NULL, ALTER DOMAIN ... ADD CONSTRAINT
+    REWRITE_TABLE = "rewrite-table"  # VACUUM FULL, CLUSTER: the table rewritten under ACCESS EXCLUSIVE
     BEGIN = "begin"  # BEGIN / START TRANSACTION written in the migration
     COMMIT = "commit"  # COMMIT / END / ROLLBACK / ABORT: ends the transaction in progress
     SET = "set"  # SET [LOCAL|SESSION] name = value: ``setting`` names it (not recorded when it turns it off)
@@ -95,6 +98,15 @@ class Operation:
     not_valid: bool = False
     unique: bool = False
     using_index: bool = False
+    primary_key: bool = False  # ADD_UNIQUE that adds the table's PRIMARY KEY
+    #: IF [NOT] EXISTS: a re-run after a partial failure does not stop here (None: a DSL, not said)
+    guarded: bool | None = None
+    #: the table is named with its schema (``public.users``, kept as ``users``); None: a DSL, not said
+    qualified: bool | None = None
+    positioned: bool = False  # ADD VALUE ... BEFORE/AFTER
+    #: names longer than PostgreSQL's 63 bytes the statement uses (silently truncated)
+    long_names: tuple[str, ...] = ()
+    repeated: str | None = None  # a column the statement names twice (SET a = 1, a = 2; INSERT (a, a))
     outside_transaction: bool = False  # e.g. inside Alembic's autocommit_block()
     cascade: bool = False  # TRUNCATE ... CASCADE: every table referencing it is emptied too
     setting: str | None = None  # the run-time setting a SET gives a value (lower case): ``lock_timeout``

@@ -238,7 +238,7 @@ def _alembic_call(call: ast.Call, dialect: str, lines: list[str], batch_table: s
             Operation(Op.ADD_CHECK, line, table=table(1), not_valid=truthy(kw("postgresql_not_valid")), detail=detail)
         ]
     if name in ("create_unique_constraint", "create_primary_key"):
-        return [Operation(Op.ADD_UNIQUE, line, table=table(1), detail=detail)]
+        return [Operation(Op.ADD_UNIQUE, line, table=table(1), detail=detail, primary_key=name == "create_primary_key")]
     if name == "execute":
         sql = literal_string(argument(call, 0, "sqltext"))
         if sql is None:

@@ -108,7 +108,8 @@ def _knex_table(table: str | None, callback: tsx.Node) -> list[Operation]:
             if "index" in names:
                 ops.append(op(Op.CREATE_INDEX, f"{first}().index()"))
             if "unique" in names or "primary" in names:
-                ops.append(op(Op.ADD_UNIQUE, f"{first}().unique()"))
+                key = "primary" if "primary" in names else "unique"
+                ops.append(op(Op.ADD_UNIQUE, f"{first}().{key}()", primary_key=key == "primary"))
         elif first in ("dropColumn", "dropColumns"):
             ops.extend(Operation(Op.DROP_COLUMN, line, table=table, column=name_value(a), detail=first) for a in args)
         elif first == "renameColumn":
@@ -116,7 +117,7 @@ def _knex_table(table: str | None, callback: tsx.Node) -> list[Operation]:
         elif first == "index":
             ops.append(op(Op.CREATE_INDEX))
         elif first in ("unique", "primary"):
-            ops.append(op(Op.ADD_UNIQUE))
+            ops.append(op(Op.ADD_UNIQUE, primary_key=first == "primary"))
         elif first == "dropIndex":
             ops.append(op(Op.DROP_INDEX))
         elif first == "foreign":

@@ -171,7 +171,7 @@ def _blueprint(table: str | None, closure: tsx.Node) -> list[Operation]:
         elif first in ("index", "spatialIndex", "fullText"):
             ops.append(op(Op.CREATE_INDEX))
         elif first in ("unique", "primary"):
-            ops.append(op(Op.ADD_UNIQUE))
+            ops.append(op(Op.ADD_UNIQUE, primary_key=first == "primary"))
         elif first in ("dropIndex", "dropUnique"):
             ops.append(op(Op.DROP_INDEX))
         elif first == "foreign":

@@ -88,7 +88,7 @@ def _sequelize_call(call: tsx.Node, dialect: str) -> list[Operation]:
         if constraint == "check":
             return [op(Op.ADD_CHECK)]
         if constraint in ("unique", "primary key"):
-            return [op(Op.ADD_UNIQUE)]
+            return [op(Op.ADD_UNIQUE, primary_key=constraint == "primary key")]
         return [op(Op.UNKNOWN)]
     if method in ("bulkInsert", "bulkUpdate", "bulkDelete", "upsert", "insert", "update", "delete"):
         return [op(Op.DATA)]

@@ -80,7 +80,7 @@ def _typeorm_call(call: tsx.Node, dialect: str) -> list[Operation]:
     if method in ("createForeignKey", "createForeignKeys"):
         return [op(Op.ADD_FOREIGN_KEY)]
     if method in ("createUniqueConstraint", "createPrimaryKey"):
-        return [op(Op.ADD_UNIQUE)]
+        return [op(Op.ADD_UNIQUE, primary_key=method == "createPrimaryKey")]
     if method == "createCheckConstraint":
         return [op(Op.ADD_CHECK)]
     return []

@@ -61,9 +61,10 @@ def sql_operations(sql: str, dialect: str = "postgres", first_line: int = 1) -> 
     for chunk in chunks:
         line = chunk[0].line + offset
         end_line = chunk[-1].line + offset
+        long_names = _long_names(chunk)
         data = _data_statement(chunk, line, end_line)
         if data is not None:  # DML needs no syntax tree (and a 10,000-row INSERT is costly to build)
-            operations.append(data)
+            operations.append(replace(data, long_names=long_names) if long_names else data)
             continue
         text = sql[chunk[0].start : chunk[-1].end + 1]
         index = chunk[0].line - 1  # the tokenizer and splitlines() can disagree on exotic line breaks
@@ -75,8 +76,53 @@ def sql_operations(sql: str, dialect: str = "postgres", first_line: int = 1) -> 
             expression = None
         # sqlglot types parse results as its base ``Expr``; every statement it returns is an ``Expression``
         ops = _classify(cast("exp.Expression | None", expression), text, dialect, line, end_line, single_line, offset)
+        if long_names and ops:
+            ops[0] = replace(ops[0], long_names=long_names)
         operations.extend(ops)
     return operations
+
+
+#: PostgreSQL keeps the first 63 bytes of a name (NAMEDATALEN - 1) and drops the rest with a NOTICE
+MAX_NAME_BYTES = 63
+
+
+def _long_names(chunk: list[Token]) -> tuple[str, ...]:
+    """Names in the statement longer than PostgreSQL keeps (strings and comments are not names)."""
+    names = (t.text for t in chunk if t.token_type in (TokenType.VAR, TokenType.IDENTIFIER))
+    return tuple(dict.fromkeys(n for n in names if len(n.encode()) > MAX_NAME_BYTES))
+
+
+def _repeated_column(chunk: list[Token]) -> str | None:
+    """A column an ``UPDATE ... SET`` assigns twice, or an ``INSERT``'s column list names twice:
+    PostgreSQL refuses the statement ("multiple assignments to same column")."""
+    first = chunk[0].token_type
+    names: list[str] = []
+    depth = 0
+    if first == TokenType.UPDATE:
+        in_set = False
+        for i, token in enumerate(chunk):
+            kind = token.token_type
+            depth += kind == TokenType.L_PAREN
+            depth -= kind == TokenType.R_PAREN
+            if depth:
+                continue
+            if kind == TokenType.SET:
+                in_set = True
+            elif kind in (TokenType.WHERE, TokenType.FROM, TokenType.RETURNING):
+                in_set = False
+            elif in_set and kind == TokenType.EQ and i > 0 and chunk[i - 1].token_type in (TokenType.VAR, TokenType.IDENTIFIER):
+                previous = chunk[i - 1]
+                names.append(previous.text if previous.token_type == TokenType.IDENTIFIER else previous.text.lower())
+    elif first == TokenType.INSERT:
+        start = next((i for i, t in enumerate(chunk[:12]) if t.token_type == TokenType.L_PAREN), None)
+        if start is None or start + 1 >= len(chunk) or chunk[start + 1].token_type in (TokenType.SELECT, TokenType.WITH):
+            return None
+        for token in chunk[start + 1 :]:
+            if token.token_type == TokenType.R_PAREN:
+                break
+            if token.token_type in (TokenType.VAR, TokenType.IDENTIFIER):
+                names.append(token.text if token.token_type == TokenType.IDENTIFIER else token.text.lower())
+    return next((n for i, n in enumerate(names) if n in names[:i]), None)
 
 
 _DML = {TokenType.INSERT: "INSERT", TokenType.UPDATE: "UPDATE", TokenType.DELETE: "DELETE", TokenType.MERGE: "MERGE"}
@@ -106,7 +152,8 @@ def _data_statement(chunk: list[Token], line: int, end_line: int) -> Operation |
         break
     if len(names) > 1 and names[-2] == "public":
         names = names[-1:]
-    return Operation(Op.DATA, line, end_line=end_line, table=".".join(names) or None, detail=_DML[first])
+    return Operation(Op.DATA, line, end_line=end_line, table=".".join(names) or None, detail=_DML[first],
+                     repeated=_repeated_column(chunk))  # fmt: skip
 
 
 def _classify(
@@ -120,7 +167,7 @@ def _classify(
     control = _transaction_control(text)
     if control is not None:
         return [op(control, detail=" ".join(_WORDS.findall(text)[:2]).upper())]
-    if node is None or isinstance(node, exp.Command):
+    if node is None or isinstance(node, exp.Command) or _MAINTENANCE.match(text):
         return _classify_words(text, dialect, line, end_line, source_line)
     if isinstance(node, exp.Insert | exp.Update | exp.Delete | exp.Merge):
         target = node.this
@@ -147,6 +194,7 @@ def _classify(
                     unique=bool(index.args.get("unique")) if isinstance(index, exp.Index) else False,
                     detail="CREATE INDEX",
                     suggestion=suggestion,
+                    guarded=bool(node.args.get("exists")),
                 )
             ]
         if kind == "TABLE":
@@ -155,15 +203,19 @@ def _classify(
             keys = _table_primary_key(definitions)
             columns = tuple(_spec(c, line, end_line, offset, keys) for c in definitions if isinstance(c, exp.ColumnDef))
             temporary = any(isinstance(p, exp.TemporaryProperty) for p in (node.args.get("properties") or exp.Properties()).expressions)
+            names = [c.name for c in columns]
             return [op(Op.CREATE_TABLE, table=table_name(target), detail="CREATE TEMPORARY TABLE" if temporary else "CREATE TABLE",
-                       columns=columns)]  # fmt: skip
+                       columns=columns, guarded=bool(node.args.get("exists")), qualified=_qualified(target),
+                       repeated=next((n for i, n in enumerate(names) if n in names[:i]), None))]  # fmt: skip
         return [op(Op.OTHER, detail=f"CREATE {kind}")]
     if isinstance(node, exp.Drop):
         kind = (node.args.get("kind") or "").upper()
         if kind == "TABLE":
+            guarded = bool(node.args.get("exists"))
             return [
-                op(Op.DROP_TABLE, table=table_name(t), detail="DROP TABLE") for t in node.args.get("tables") or []
-            ] or [op(Op.DROP_TABLE, detail="DROP TABLE")]
+                op(Op.DROP_TABLE, table=table_name(t), detail="DROP TABLE", guarded=guarded, qualified=_qualified(t))
+                for t in node.args.get("tables") or []
+            ] or [op(Op.DROP_TABLE, detail="DROP TABLE", guarded=guarded)]
         if kind == "INDEX":
             concurrently = bool(node.args.get("concurrently"))
             suggestion = None
@@ -172,7 +224,8 @@ def _classify(
             dropped = node.args.get("tables") or []
             return [
                 op(Op.DROP_INDEX, concurrently=concurrently, detail="DROP INDEX", suggestion=suggestion,
-                   index=(table_name(dropped[0]) or "").rpartition(".")[2] or None if len(dropped) == 1 else None)
+                   index=(table_name(dropped[0]) or "").rpartition(".")[2] or None if len(dropped) == 1 else None,
+                   guarded=bool(node.args.get("exists")))
             ]  # fmt: skip
         if kind == "DATABASE":
             return [op(Op.DROP_DATABASE, detail="DROP DATABASE")]
@@ -183,7 +236,8 @@ def _classify(
         ops: list[Operation] = []
         for action in node.args.get("actions") or []:
             ops.extend(_alter_action(action, table, not_valid, dialect, line, end_line, source_line, offset))
-        return ops or [op(Op.UNKNOWN, table=table, detail="ALTER TABLE")]
+        qualified = _qualified(node.this)
+        return [replace(o, qualified=qualified) for o in ops] or [op(Op.UNKNOWN, table=table, detail="ALTER TABLE")]
     if isinstance(node, exp.Set):
         return [_setting(item, op) for item in node.expressions] or [op(Op.OTHER, detail="SET")]
     if isinstance(node, exp.Set | exp.Comment | exp.Select | exp.Transaction | exp.Commit | exp.Grant | exp.Use):
@@ -244,11 +298,14 @@ def _alter_action(
                 if serial and isinstance(kind, exp.DataType)
                 else "ADD COLUMN",
                 columns=(_spec(action, line, end_line, offset, frozenset()),),
+                guarded=bool(action.args.get("exists")),
             )
         ]
         if any(isinstance(c, exp.Reference) for c in constraints):
             ops.append(op(Op.ADD_FOREIGN_KEY, column=ident(action.this), detail="ADD COLUMN ... REFERENCES"))
-        if any(isinstance(c, exp.UniqueColumnConstraint | exp.PrimaryKeyColumnConstraint) for c in constraints):
+        if any(isinstance(c, exp.PrimaryKeyColumnConstraint) for c in constraints):
+            ops.append(op(Op.ADD_UNIQUE, column=ident(action.this), detail="ADD COLUMN ... PRIMARY KEY", primary_key=True))
+        elif any(isinstance(c, exp.UniqueColumnConstraint) for c in constraints):
             ops.append(op(Op.ADD_UNIQUE, column=ident(action.this), detail="ADD COLUMN ... UNIQUE"))
         return ops
     if isinstance(action, exp.ModifyColumn):  # MySQL MODIFY / CHANGE COLUMN: a new definition, type included
@@ -292,7 +349,9 @@ def _alter_action(
                 elif isinstance(part, exp.CheckColumnConstraint):
                     ops.append(op(Op.ADD_CHECK, not_valid=not_valid, detail="ADD CHECK", suggestion=suggestion,
                                   column=_not_null_check(part.this), constraint=name))  # fmt: skip
-                elif isinstance(part, exp.UniqueColumnConstraint | exp.PrimaryKey | exp.PrimaryKeyColumnConstraint):
+                elif isinstance(part, exp.PrimaryKey | exp.PrimaryKeyColumnConstraint):
+                    ops.append(op(Op.ADD_UNIQUE, detail="ADD PRIMARY KEY", primary_key=True))
+                elif isinstance(part, exp.UniqueColumnConstraint):
                     ops.append(op(Op.ADD_UNIQUE, detail="ADD UNIQUE"))
         return ops or [op(Op.UNKNOWN, detail="ADD CONSTRAINT")]
     if isinstance(action, exp.RenameColumn):
@@ -309,9 +368,16 @@ def _alter_action(
     if isinstance(action, exp.Drop):
         kind = (action.args.get("kind") or "").upper()
         if kind == "COLUMN":
-            return [op(Op.DROP_COLUMN, column=ident(t), detail="DROP COLUMN") for t in action.args.get("tables") or []]
+            guarded = bool(action.args.get("exists"))
+            return [op(Op.DROP_COLUMN, column=ident(t), detail="DROP COLUMN", guarded=guarded)
+                    for t in action.args.get("tables") or []]  # fmt: skip
         return [op(Op.OTHER, detail=f"DROP {kind}")]
     return [op(Op.UNKNOWN, detail=f"ALTER TABLE ... {action.key.upper()}")]
+
+
+def _qualified(table: exp.Expression | None) -> bool:
+    """The table is named with its schema (``public.users``)."""
+    return isinstance(table, exp.Table) and bool(table.args.get("db"))
 
 
 def _spec(column: exp.ColumnDef, line: int, end_line: int, offset: int, table_keys: frozenset[str]) -> ColumnSpec:
@@ -400,7 +466,9 @@ def _classify_words(text: str, dialect: str, line: int, end_line: int, source_li
             name = after[0].strip('"`').lower() if after else None
             return [op(Op.VALIDATE_CONSTRAINT, table=table, constraint=name, detail="VALIDATE CONSTRAINT")]
         if "USING" in words and "INDEX" in words and ("UNIQUE" in words or "PRIMARY" in words):
-            return [op(Op.ADD_UNIQUE, table=table, using_index=True, detail="ADD UNIQUE USING INDEX")]
+            primary = "PRIMARY" in words
+            return [op(Op.ADD_UNIQUE, table=table, using_index=True, primary_key=primary,
+                       detail="ADD PRIMARY KEY USING INDEX" if primary else "ADD UNIQUE USING INDEX")]  # fmt: skip
         if "DETACH" in head and "PARTITION" in words:
             if "FINALIZE" in words:  # completes a concurrent detach that was interrupted
                 return [op(Op.DETACH_PARTITION, table=table, detail="DETACH PARTITION ... FINALIZE")]
@@ -429,6 +497,7 @@ def _classify_words(text: str, dialect: str, line: int, end_line: int, source_li
                 unique="UNIQUE" in head[:2],
                 detail="CREATE INDEX",
                 suggestion=suggestion,
+                guarded=_has(words, "IF", "NOT", "EXISTS"),
             )
         ]
     if head[:1] == ["REINDEX"] and "SYSTEM" not in head[:3]:  # REINDEX SYSTEM cannot be concurrent
@@ -438,12 +507,52 @@ def _classify_words(text: str, dialect: str, line: int, end_line: int, source_li
             suggestion = _insert_after(source_line, r"\bREINDEX\s+(TABLE|INDEX|SCHEMA|DATABASE)\b", " CONCURRENTLY")
         return [op(Op.REINDEX, concurrently=concurrently, detail="REINDEX", suggestion=suggestion)]
     if head[:2] == ["DROP", "INDEX"]:
-        return [op(Op.DROP_INDEX, concurrently="CONCURRENTLY" in head, detail="DROP INDEX")]
+        return [op(Op.DROP_INDEX, concurrently="CONCURRENTLY" in head, detail="DROP INDEX", guarded=_has(words, "IF", "EXISTS"))]
+    if head[:2] == ["ALTER", "TYPE"] and _has(words, "ADD", "VALUE"):
+        return [op(Op.ADD_ENUM_VALUE, detail="ALTER TYPE ... ADD VALUE", positioned="BEFORE" in words or "AFTER" in words,
+                   guarded=_has(words, "IF", "NOT", "EXISTS"))]  # fmt: skip
+    if head[:2] == ["CREATE", "DOMAIN"] and ("CHECK" in words or _has(words, "NOT", "NULL")):
+        return [op(Op.DOMAIN_CONSTRAINT, detail="CREATE DOMAIN ... CHECK" if "CHECK" in words else "CREATE DOMAIN ... NOT NULL")]
+    if head[:2] == ["ALTER", "DOMAIN"] and head[3:4] == ["ADD"]:
+        return [op(Op.DOMAIN_CONSTRAINT, detail="ALTER DOMAIN ... ADD CONSTRAINT", not_valid=_has(words, "NOT", "VALID"))]
+    if head[:1] == ["VACUUM"] and _vacuum_full(text)[0]:
+        return [op(Op.REWRITE_TABLE, table=_vacuum_full(text)[1], detail="VACUUM FULL")]
+    if head[:1] == ["CLUSTER"]:
+        named = [w for w in words[1:] if w != "VERBOSE"]
+        return [op(Op.REWRITE_TABLE, table=_table_after(named, 0) if named and named[0] != "(" else None,
+                   detail="CLUSTER")]  # fmt: skip
     if head[:1] == ["TRUNCATE"]:
         return [op(Op.DATA, detail="TRUNCATE")]
     if head[:1] in (["ALTER"], ["DROP"], ["CREATE"], ["RENAME"]) and ("TABLE" in head[:4] or "INDEX" in head[:4]):
         return [op(Op.UNKNOWN, detail=" ".join(head[:3]))]
     return [op(Op.OTHER, detail=" ".join(head[:2]))]
+
+
+#: read from their keywords (sqlglot models ``CLUSTER`` without what a rule needs)
+_MAINTENANCE = re.compile(r"\s*(CLUSTER|VACUUM)\b", re.IGNORECASE)
+
+
+def _has(words: Sequence[str], *run: str) -> bool:
+    """``run`` appears in ``words`` as consecutive words."""
+    return any(list(words[i : i + len(run)]) == list(run) for i in range(len(words) - len(run) + 1))
+
+
+_VACUUM = re.compile(r"VACUUM\s*(?:\((?P<options>[^)]*)\)|(?P<words>(?:(?:FULL|FREEZE|VERBOSE|ANALYZE)\s+)*))"
+                     r'\s*(?P<table>[\w."]+)?', re.IGNORECASE)
+
+
+def _vacuum_full(text: str) -> tuple[bool, str | None]:
+    """``VACUUM FULL ...`` or ``VACUUM (FULL[, ...]) ...`` (not ``(FULL FALSE)``), and its first table."""
+    found = _VACUUM.match(text.strip())
+    if found is None:
+        return False, None
+    if found["options"] is not None:
+        options = [o.split() for o in found["options"].upper().split(",")]
+        full = any(o[:1] == ["FULL"] and o[1:2] not in (["FALSE"], ["OFF"], ["0"]) for o in options)
+    else:
+        full = "FULL" in (found["words"] or "").upper().split()
+    table = found["table"]
+    return full, (table.strip('"') if table and table.startswith('"') else table.lower() if table else None)
 
 
 def _unnamed_check(
