@@ -81,8 +81,12 @@ def _discover() -> list[ModuleType]:
 
 _MODULES = tuple(_discover())
 RULES: dict[str, Rule] = {m.ID: Rule.from_module(m) for m in _MODULES}
-#: another spelling of a rule's id -> the id (``prefer-timestamptz`` -> ``prefer-timestamp-tz``)
-ALIASES: dict[str, str] = {alias: r.id for r in RULES.values() for alias in r.aliases}
+#: another spelling -> the ids it stands for (``prefer-timestamptz`` -> ``prefer-timestamp-tz``; squawk's
+#: ``require-timeout-settings`` -> ``require-lock-timeout`` and ``require-statement-timeout``)
+ALIASES: dict[str, tuple[str, ...]] = {}
+for _rule in RULES.values():
+    for _alias in _rule.aliases:
+        ALIASES[_alias] = (*ALIASES.get(_alias, ()), _rule.id)
 
 
 def active(settings: Mapping[str, str]) -> list[Rule]:

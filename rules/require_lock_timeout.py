@@ -26,6 +26,8 @@ from bot.core.model import ChangeSet, Finding, Severity
 from rules._operations import finding, first_blocking_without, what, where
 
 ID = "require-lock-timeout"
+#: squawk's opt-in rule that stands for both timeout rules
+ALIASES = ("require-timeout-settings",)
 SEVERITY = Severity.WARNING
 SUMMARY = "PostgreSQL: a blocking schema change without lock_timeout can queue every query behind it."
 GROUP = "zero-downtime"

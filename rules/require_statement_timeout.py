@@ -24,6 +24,8 @@ from bot.core.model import ChangeSet, Finding, Severity
 from rules._operations import finding, first_blocking_without, what, where
 
 ID = "require-statement-timeout"
+#: squawk's opt-in rule that stands for both timeout rules
+ALIASES = ("require-timeout-settings",)
 SEVERITY = Severity.NOTICE
 SUMMARY = "PostgreSQL: a blocking schema change without statement_timeout may hold its lock for as long as it runs."
 GROUP = "zero-downtime"

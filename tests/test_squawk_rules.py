@@ -321,3 +321,11 @@ def test_squawks_spelling_of_an_id_is_accepted_in_configuration_and_suppressions
     outcome = sql_change(repo, sql, config="rules:\n  prefer-timestamptz: warning\n").check("--base", "main")
     assert outcome.found_for("prefer-timestamp-tz") == [("prefer-timestamp-tz", f"{M}/00002_rework_users.sql", 3)]
     assert outcome.found_for("unused-suppression") == [] and outcome.found_for("invalid-suppression") == []
+
+
+def test_squawks_require_timeout_settings_turns_both_timeout_rules_off_or_up(repo: Repo) -> None:
+    sql = "ALTER TABLE users ADD COLUMN name text;"
+    outcome = sql_change(repo, sql, config="rules:\n  require-timeout-settings: error\n").check("--base", "main")
+    assert {(f["rule"], f["severity"]) for f in outcome.json["findings"] if "timeout" in f["rule"]} == {
+        ("require-lock-timeout", "error"), ("require-statement-timeout", "error")}
+    assert outcome.code == 1

@@ -43,8 +43,8 @@ class Vocabulary:
 
     frameworks: Collection[str]
     rule_ids: Collection[str]
-    #: another spelling of an id -> the id (squawk's ``prefer-timestamptz``)
-    aliases: Mapping[str, str] = field(default_factory=dict)
+    #: another spelling -> the ids it stands for (squawk's ``prefer-timestamptz``, ``require-timeout-settings``)
+    aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -189,7 +189,9 @@ class Config(_Strict):
         for rule_id in value:
             if known is not None and rule_id not in known and rule_id not in aliases:
                 raise ValueError(f"unknown rule {rule_id!r}{did_you_mean(str(rule_id), known)} (see `migration-guard rules`)")
-        return {aliases.get(k, k): "off" if v is False else v for k, v in value.items()}
+        settings = {k: "off" if v is False else v for k, v in value.items()}
+        expanded = {rule: setting for k, setting in settings.items() if k in aliases for rule in aliases[k]}
+        return {**expanded, **{k: v for k, v in settings.items() if k not in aliases}}  # an id said itself wins
 
     def ignored(self, path: str) -> bool:
         return any(fnmatchcase(path, pattern) for pattern in self.ignore_paths)

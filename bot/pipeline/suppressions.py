@@ -58,7 +58,7 @@ def _comments(path: str, text: str) -> Iterator[tuple[int, str]]:
 
 
 def find_suppressions(
-    path: str, text: str, known_rules: set[str], aliases: Mapping[str, str] | None = None
+    path: str, text: str, known_rules: set[str], aliases: Mapping[str, tuple[str, ...]] | None = None
 ) -> tuple[list[Suppression], list[BadSuppression]]:
     """The suppression comments of a file, good and bad; ``aliases``: other spellings of rule ids
     (squawk's), recorded under the id they stand for."""
@@ -81,5 +81,5 @@ def find_suppressions(
         elif len(words) < 3 or not words[2].strip():
             bad.append(BadSuppression(path, line, f"ignores `{words[1]}` without a reason"))
         else:
-            good.append(Suppression(path, line, aliases.get(words[1], words[1]), words[2].strip()))
+            good.extend(Suppression(path, line, rule, words[2].strip()) for rule in aliases.get(words[1], (words[1],)))
     return good, bad
