@@ -160,6 +160,21 @@ class Config(_Strict):
     naming_pattern: str | None = Field(
         default=None, description="migration-naming: a regular expression every new migration's file name must match."
     )
+    transactions: dict[str, Literal["none", "default"]] = Field(
+        default_factory=dict,
+        description="Per framework, `none` where the runner is set to open no transaction around a migration "
+        "(golang-migrate `x-multi-statement=true`, Knex `disableTransactions`, Flyway `executeInTransaction=false`).",
+    )
+
+    @field_validator("transactions", mode="before")
+    @classmethod
+    def _known_frameworks(cls, value: object, info: ValidationInfo) -> object:
+        known = info.context.frameworks if isinstance(info.context, Vocabulary) else None
+        if isinstance(value, dict) and known is not None:
+            for name in value:
+                if name not in known:
+                    raise ValueError(f"unknown framework {name!r}{did_you_mean(str(name), known)}")
+        return value
 
     @field_validator("naming_pattern")
     @classmethod

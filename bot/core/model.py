@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -87,6 +87,9 @@ class Migration:
     branch_labels: tuple[str, ...] = ()
     replaces: tuple[str, ...] = ()
     rollback: tuple[RollbackIssue, ...] = ()
+    #: what the runner's settings outside the file say (Flyway's ``<file>.sql.conf`` with
+    #: ``executeInTransaction=false``); None: the file and the tool's defaults decide
+    runs_in_transaction: bool | None = None
 
     @property
     def node(self) -> str:
@@ -221,7 +224,11 @@ class ChangeSet:
     def operations(self, m: Migration) -> MigrationOps:
         """What a judged migration does; no operations for history, rollback files and files
         without text (history is never analysed)."""
-        return self.analysed.get(m.path) or MigrationOps(dialect=self.dialect_of(m))
+        ops = self.analysed.get(m.path) or MigrationOps(dialect=self.dialect_of(m))
+        runner_off = self.config is not None and self.config.transactions.get(m.framework) == "none"
+        if (m.runs_in_transaction is False or runner_off) and ops.transactional:
+            return replace(ops, transactional=False, implicit=False)
+        return ops
 
     def touched_migrations(self) -> Iterable[Migration]:
         for m in self.head.migrations:

@@ -4,15 +4,25 @@ Order: the version compared numerically part by part (``1.10`` > ``1.9``; ``.`` 
 separate parts). Rollback: the ``U`` file of the same version. Undo is a paid Flyway edition
 feature, so a missing ``U`` file is only a notice by default; an empty one is an error.
 Repeatable files are re-applied whenever their checksum changes, so editing them is expected.
+
+Transactions, as Flyway runs them on PostgreSQL: each migration in a transaction Flyway opens
+(`executeInTransaction`, default true), unless its statements cannot run in one (Flyway's own list:
+`CREATE`/`DROP INDEX CONCURRENTLY`, `VACUUM`, `REINDEX SCHEMA|DATABASE|SYSTEM`, `CREATE`/`DROP
+DATABASE`, `ALTER SYSTEM`): a migration of only such statements runs outside a
+transaction; one mixing both kinds fails ("Detected both transactional and non-transactional
+statements") unless `mixed` is on. A script configuration file `<file>.sql.conf` with
+`executeInTransaction=false` runs the migration outside a transaction.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from bot.core.model import Migration, Role, RollbackIssue, RollbackProblem
+from bot.core.operations import Earlier, MigrationOps, Op, Operation
 from bot.core.traits import Identity, Traits
 from bot.core.versions import canonical_version, version_parts
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, attach_rollback_files, base_name
@@ -31,7 +41,7 @@ class Flyway(Framework):
     name_form = "`V<version>__<description>.sql` (or `U`, `R__`)"
 
     def runs_as_other_file(self, name: str) -> bool:
-        return bool(CALLBACK.match(name))
+        return bool(CALLBACK.match(name)) or name.endswith(".sql.conf")
     name = "flyway"
     sql_files = True
     traits = Traits(
@@ -41,7 +51,21 @@ class Flyway(Framework):
         out_of_order_effect="Flyway refuses to migrate (a resolved migration older than the applied ones) "
         "unless outOfOrder is on",
         edit_effect="Flyway's validate fails with a checksum mismatch on every deployed database",
+        no_transaction_fix="Flyway runs a migration outside its transaction only when every statement in it must "
+        "(a file of only `CREATE INDEX CONCURRENTLY` statements), or when `<file>.sql.conf` says "
+        "`executeInTransaction=false`: move the concurrent statement to its own migration, or add that file.",
     )
+
+    def aux_wanted(self, index: PathIndex) -> list[str]:
+        """Script configuration files (``V1__x.sql.conf``): they can take a migration out of Flyway's transaction."""
+        return [p for p, _d, n in index.entries if n.endswith(".sql.conf") and p.removesuffix(".conf") in index.paths]
+
+    def operations(self, path: str, text: str, dialect: str, history: Sequence[Earlier] = ()) -> MigrationOps:
+        """Flyway's transaction, not PostgreSQL's implicit one: a ``COMMIT`` in the file ends it."""
+        ops = super().operations(path, text, dialect, history)
+        kinds = [_runs_outside_transaction(o) for o in ops.operations]  # every statement counts, SET and SELECT too
+        only_outside = bool(kinds) and all(kinds)
+        return replace(ops, transactional=not only_outside, implicit=False)
 
     def select(self, index: PathIndex, aux: Mapping[str, str]) -> list[Candidate]:
         return [
@@ -86,8 +110,28 @@ class Flyway(Framework):
     def link(
         self, migrations: Sequence[Migration], aux: Mapping[str, str], memo: dict[object, Migration]
     ) -> list[Migration]:
+        outside = {p.removesuffix(".conf") for p, text in aux.items() if p.endswith(".sql.conf") and _no_transaction(text)}
+        migrations = [replace(m, runs_in_transaction=False) if m.path in outside else m for m in migrations]
         return attach_rollback_files(
             migrations,
             Role.UNDO,
             lambda m: RollbackIssue(RollbackProblem.UNDO_MISSING, 1, f"has no undo file `U{m.key}__{m.name}.sql`"),
         )
+
+
+_EXECUTE_IN_TRANSACTION = re.compile(r"^\s*(?:flyway\.)?executeInTransaction\s*=\s*false\s*$", re.MULTILINE | re.IGNORECASE)
+
+
+def _no_transaction(conf: str) -> bool:
+    """A script configuration file that says ``executeInTransaction=false``."""
+    return bool(_EXECUTE_IN_TRANSACTION.search(conf))
+
+
+def _runs_outside_transaction(op: Operation) -> bool:
+    """Flyway's PostgreSQL parser's list of statements that cannot run in a transaction."""
+    if op.kind in (Op.CREATE_INDEX, Op.DROP_INDEX):
+        return op.concurrently
+    if op.kind in (Op.DROP_DATABASE, Op.REWRITE_TABLE):
+        return op.detail != "CLUSTER"
+    words = op.detail.upper().split()
+    return words[:1] == ["VACUUM"] or words[:2] in (["ALTER", "SYSTEM"], ["CREATE", "DATABASE"])
