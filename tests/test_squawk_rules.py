@@ -329,3 +329,37 @@ def test_squawks_require_timeout_settings_turns_both_timeout_rules_off_or_up(rep
     assert {(f["rule"], f["severity"]) for f in outcome.json["findings"] if "timeout" in f["rule"]} == {
         ("require-lock-timeout", "error"), ("require-statement-timeout", "error")}
     assert outcome.code == 1
+
+
+# constraint-missing-not-valid: the validation in the transaction that added the constraint NOT VALID
+NOT_VALID_THEN_VALIDATE = ("ALTER TABLE users ADD CONSTRAINT positive CHECK (id > 0) NOT VALID;\n"
+                           "ALTER TABLE users VALIDATE CONSTRAINT positive;")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("sql", "no_transaction", "lines"),
+    [
+        (NOT_VALID_THEN_VALIDATE, False, [3]),  # goose's transaction holds both
+        (NOT_VALID_THEN_VALIDATE, True, []),  # NO TRANSACTION: the add commits at once
+        (f"BEGIN;\n{NOT_VALID_THEN_VALIDATE}\nCOMMIT;", True, [4]),  # the file's own transaction
+        ("BEGIN;\nALTER TABLE users ADD CONSTRAINT positive CHECK (id > 0) NOT VALID;\nCOMMIT;\n"
+         "ALTER TABLE users VALIDATE CONSTRAINT positive;", True, []),  # squawk's ok case
+        ("ALTER TABLE users ADD CONSTRAINT fk FOREIGN KEY (id) REFERENCES orgs (id) NOT VALID;\n"
+         "ALTER TABLE users VALIDATE CONSTRAINT fk;", False, [3]),
+        ("ALTER TABLE users VALIDATE CONSTRAINT positive;", False, []),  # added by an earlier migration
+    ],
+)
+def test_validate_in_the_same_transaction_as_the_not_valid_add(repo: Repo, sql: str, no_transaction: bool, lines: list[int]) -> None:
+    outcome = sql_change(repo, sql, no_transaction=no_transaction).check("--base", "main")
+    offset = 1 if no_transaction else 0  # the NO TRANSACTION marker line
+    assert [line for rule, _p, line in outcome.found if rule == "constraint-missing-not-valid"] == [n + offset for n in lines]
+
+
+def test_rails_validate_foreign_key_in_the_migration_that_added_it(repo: Repo) -> None:
+    repo.write("db/migrate/20240101000000_create_users.rb",
+               "class CreateUsers < ActiveRecord::Migration[7.1]\n  def change\n    create_table :users\n    create_table :orgs\n  end\nend\n").commit()  # fmt: skip
+    body = ("class AddFk < ActiveRecord::Migration[7.1]\n  def change\n"
+            "    add_foreign_key :users, :orgs, validate: false\n    validate_foreign_key :users, :orgs\n  end\nend\n")  # fmt: skip
+    repo.branch("feature").write("db/migrate/20240102000000_add_fk.rb", body).commit()
+    found = repo.check("--base", "main").found_for("constraint-missing-not-valid")
+    assert found == [("constraint-missing-not-valid", "db/migrate/20240102000000_add_fk.rb", 4)]

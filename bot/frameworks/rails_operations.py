@@ -249,6 +249,7 @@ def _schema_call(call: tsx.Node, dialect: str, lines: list[str], heredocs: Hered
         suggestion = None if concurrently else _append_option(lines, call, "algorithm: :concurrently")
         kind = Op.CREATE_INDEX if name == "add_index" else Op.DROP_INDEX
         return [op(kind, concurrently=concurrently, unique=keywords.get("unique") == "true", suggestion=suggestion)]
+    constraint = keywords["name"].strip().lstrip(":").strip("'\"").lower() if "name" in keywords else None
     if name == "add_foreign_key":
         not_valid = keywords.get("validate") == "false"
         return [
@@ -256,6 +257,7 @@ def _schema_call(call: tsx.Node, dialect: str, lines: list[str], heredocs: Hered
                 Op.ADD_FOREIGN_KEY,
                 not_valid=not_valid,
                 suggestion=None if not_valid else _append_option(lines, call, "validate: false"),
+                constraint=constraint,
             )
         ]
     if name == "add_check_constraint":
@@ -265,8 +267,12 @@ def _schema_call(call: tsx.Node, dialect: str, lines: list[str], heredocs: Hered
                 Op.ADD_CHECK,
                 not_valid=not_valid,
                 suggestion=None if not_valid else _append_option(lines, call, "validate: false"),
+                constraint=constraint,
             )
         ]
+    if name in ("validate_foreign_key", "validate_check_constraint", "validate_constraint"):
+        named = _name(positional[1]) if name == "validate_constraint" and len(positional) > 1 else constraint
+        return [op(Op.VALIDATE_CONSTRAINT, constraint=named)]
     if name in ("add_reference", "add_belongs_to"):
         ops = [op(Op.ADD_COLUMN, column=f"{column}_id" if column else None, not_null=keywords.get("null") == "false")]
         index = keywords.get("index", "true")
