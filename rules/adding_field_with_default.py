@@ -6,6 +6,12 @@ EXCLUSIVE lock: no reads, no writes, for as long as the rewrite takes. (A consta
 `now()` / `CURRENT_TIMESTAMP`, which are evaluated once, are stored in the catalog since
 PostgreSQL 11 and do not rewrite.)
 
+A function PostgreSQL does not ship (the project's own, an extension's) is treated as volatile, as
+squawk does, and the message says it is presumed: a function declared IMMUTABLE or STABLE gives an
+instant default. Unlike squawk, a built-in called with arguments (`lower('x')`) is not volatile
+because of its arguments, and `now()` / `CURRENT_TIMESTAMP` are not volatile (STABLE: one value for
+the whole statement, stored once in the catalogue).
+
 Safe alternative: add the column without a default (or with a constant one), set the volatile
 default for new rows with `ALTER COLUMN ... SET DEFAULT`, and backfill existing rows in batches.
 """
@@ -36,6 +42,20 @@ EXAMPLES = {
 def check(cs: ChangeSet) -> Iterator[Finding]:
     for m, _ops, op in each_operation(cs, {Op.ADD_COLUMN}, dialects={"postgres", "mysql"}):
         if not op.volatile_default:
+            continue
+        if op.presumed_volatile:
+            yield finding(
+                ID,
+                SEVERITY,
+                m,
+                op,
+                f"Adding `{op.column or 'a column'}` with the default `{op.volatile_default}`, a function that is not a "
+                "PostgreSQL built-in and so is treated as volatile: unless it is declared IMMUTABLE or STABLE, this "
+                f"rewrites {where(op)} row by row under an ACCESS EXCLUSIVE lock.",
+                "If the function is IMMUTABLE or STABLE, the default is instant: suppress this with that reason. "
+                "Otherwise add the column without the default, then `SET DEFAULT` and backfill in batches.",
+                suggestion=False,
+            )
             continue
         what = (
             "as a stored generated column"

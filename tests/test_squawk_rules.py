@@ -363,3 +363,24 @@ def test_rails_validate_foreign_key_in_the_migration_that_added_it(repo: Repo) -
     repo.branch("feature").write("db/migrate/20240102000000_add_fk.rb", body).commit()
     found = repo.check("--base", "main").found_for("constraint-missing-not-valid")
     assert found == [("constraint-missing-not-valid", "db/migrate/20240102000000_add_fk.rb", 4)]
+
+
+@pytest.mark.parametrize(
+    ("sql", "presumed"),
+    [
+        ("ALTER TABLE users ADD COLUMN code text DEFAULT my_code();", True),  # not a built-in: presumed volatile
+        ("ALTER TABLE users ADD COLUMN code text DEFAULT public.my_code(1);", True),
+        ("ALTER TABLE users ADD COLUMN code text DEFAULT gen_random_uuid()::text;", False),  # known volatile
+        ("ALTER TABLE users ADD COLUMN code text DEFAULT lower('X');", None),  # built-in, immutable: fine
+        ("ALTER TABLE users ADD COLUMN at timestamptz DEFAULT now();", None),
+        ("ALTER TABLE users ADD COLUMN at timestamptz DEFAULT CURRENT_TIMESTAMP;", None),
+        ("ALTER TABLE users ADD COLUMN n bigint DEFAULT abs(-1) + length('ab');", None),
+        ("ALTER TABLE users ADD COLUMN d date DEFAULT to_date('2020-01-01', 'YYYY-MM-DD');", None),
+    ],
+)
+def test_unknown_functions_in_defaults_are_presumed_volatile_and_said_so(repo: Repo, sql: str, presumed: bool | None) -> None:
+    found = [f for f in sql_change(repo, sql).check("--base", "main").json["findings"] if f["rule"] == "adding-field-with-default"]
+    if presumed is None:
+        assert found == []
+    else:
+        assert len(found) == 1 and ("treated as volatile" in found[0]["message"]) == presumed, found

@@ -95,6 +95,9 @@ class Operation:
     not_null: bool = False
     has_default: bool = False
     volatile_default: str | None = None  # the volatile function a default calls
+    #: ``volatile_default`` is a function whose volatility is unknown (not a PostgreSQL built-in):
+    #: presumed volatile, as squawk does, and said so
+    presumed_volatile: bool = False
     not_valid: bool = False
     unique: bool = False
     using_index: bool = False

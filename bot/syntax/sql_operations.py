@@ -23,6 +23,7 @@ from sqlglot.tokens import Token, TokenType
 
 from bot.core.operations import ColumnSpec, Op, Operation
 from bot.syntax.dialects import VOLATILE, normalise_dialect, volatile_call  # noqa: F401 (re-exported)
+from bot.syntax.pg_functions import NON_VOLATILE
 from bot.syntax.sql_names import ident, table_name
 from bot.syntax.sql_state import column_type
 
@@ -252,14 +253,19 @@ GENERATED_STORED = "GENERATED ALWAYS AS (...) STORED"
 _SQLGLOT_NAMES = {"rand": "random"}
 
 
-def _volatile_in(default: exp.Expression, dialect: str) -> str | None:
-    """The first volatile function a default calls, however deep (`md5(random()::text)`)."""
+def _volatile_in(default: exp.Expression, dialect: str) -> tuple[str | None, bool]:
+    """The first volatile function a default calls, however deep (`md5(random()::text)`), and
+    whether it is only presumed volatile: a function neither sqlglot nor PostgreSQL's own catalogue
+    knows (``NON_VOLATILE``), such as the project's own, is treated as volatile, as squawk does."""
+    unknown: str | None = None
     for call in default.find_all(exp.Func):
         name = (call.sql_name() if not isinstance(call, exp.Anonymous) else call.name).lower()
         name = _SQLGLOT_NAMES.get(name, name)
         if name in VOLATILE:
-            return "gen_random_uuid()" if name == "uuid" and dialect == "postgres" else f"{name}()"
-    return None
+            return ("gen_random_uuid()" if name == "uuid" and dialect == "postgres" else f"{name}()"), False
+        if isinstance(call, exp.Anonymous) and dialect == "postgres" and name not in NON_VOLATILE and unknown is None:
+            unknown = f"{name}()"
+    return unknown, unknown is not None
 
 
 def _alter_action(
@@ -279,7 +285,7 @@ def _alter_action(
         constraints = [c.args.get("kind") for c in action.args.get("constraints") or []]
         not_null = any(isinstance(c, exp.NotNullColumnConstraint) and not c.args.get("allow_null") for c in constraints)
         default = next((c for c in constraints if isinstance(c, exp.DefaultColumnConstraint)), None)
-        volatile = _volatile_in(default, dialect) if default is not None else None
+        volatile, presumed = _volatile_in(default, dialect) if default is not None else (None, False)
         computed = next((c for c in constraints if isinstance(c, exp.ComputedColumnConstraint)), None)
         kind = action.args.get("kind")
         serial = isinstance(kind, exp.DataType) and kind.this in _SERIAL_TYPES
@@ -294,6 +300,7 @@ def _alter_action(
                 not_null=not_null,
                 has_default=default is not None or serial or computed is not None,
                 volatile_default=volatile,
+                presumed_volatile=presumed and volatile is not None and not serial and computed is None,
                 detail=f"ADD COLUMN ... {kind.this.value.lower()}"
                 if serial and isinstance(kind, exp.DataType)
                 else "ADD COLUMN",
