@@ -384,3 +384,41 @@ def test_unknown_functions_in_defaults_are_presumed_volatile_and_said_so(repo: R
         assert found == []
     else:
         assert len(found) == 1 and ("treated as volatile" in found[0]["message"]) == presumed, found
+
+
+def _rails(repo: Repo, body: str, config: str) -> list[tuple[str, int | None]]:
+    repo.write(".github/migration-guard.yml", config)
+    repo.write("db/migrate/20240101000000_create_users.rb",
+               "class CreateUsers < ActiveRecord::Migration[7.1]\n  def change\n    create_table :users\n  end\nend\n").commit()  # fmt: skip
+    text = f"class Example < ActiveRecord::Migration[7.1]\n  def change\n{body}\n  end\nend\n"
+    repo.branch("feature").write("db/migrate/20240102000000_example.rb", text).commit()
+    return [(f[0], f[2]) for f in repo.check("--base", "main").found]
+
+
+def test_type_rules_read_the_rails_dsl(repo: Repo) -> None:
+    config = "rules:\n  prefer-bigint-over-int: notice\n  prefer-text-field: notice\n  prefer-timestamp-tz: notice\n"
+    body = ("    create_table :events do |t|\n      t.integer :count\n      t.bigint :total\n      t.string :code, limit: 3\n"
+            "      t.string :name\n      t.datetime :seen_at\n    end\n    add_column :users, :age, :integer")  # fmt: skip
+    found = [f for f in _rails(repo, body, config) if f[0].startswith("prefer-")]
+    assert found == [("prefer-bigint-over-int", 4), ("prefer-text-field", 6), ("prefer-timestamp-tz", 8),
+                     ("prefer-bigint-over-int", 10)]  # fmt: skip
+
+
+def _alembic(repo: Repo, body: str, config: str) -> list[tuple[str, int | None]]:
+    repo.write(".github/migration-guard.yml", config).write("alembic/env.py", "")
+    head = 'import sqlalchemy as sa\nfrom alembic import op\n\nrevision = "{rev}"\ndown_revision = {parent}\n\n\n'
+    repo.write("alembic/versions/a1_base.py", head.format(rev="a1", parent="None")
+               + 'def upgrade():\n    op.create_table("users", sa.Column("id", sa.BigInteger(), primary_key=True))\n\n\n'
+               "def downgrade():\n    op.drop_table(\"users\")\n").commit()  # fmt: skip
+    text = head.format(rev="b2", parent='"a1"') + f"def upgrade():\n{body}\n\n\ndef downgrade():\n    pass\n"
+    repo.branch("feature").write("alembic/versions/b2_example.py", text).commit()
+    return [(f[0], f[2]) for f in repo.check("--base", "main").found]
+
+
+def test_type_rules_read_alembic_columns(repo: Repo) -> None:
+    config = "rules:\n  prefer-bigint-over-int: notice\n  prefer-text-field: notice\n  prefer-timestamp-tz: notice\n"
+    body = ('    op.create_table(\n        "events",\n        sa.Column("id", sa.Integer(), primary_key=True),\n'
+            '        sa.Column("code", sa.String(length=3)),\n        sa.Column("at", sa.DateTime(timezone=True)),\n'
+            '        sa.Column("seen", sa.DateTime()),\n    )\n    op.add_column("users", sa.Column("n", sa.SmallInteger()))')  # fmt: skip
+    found = [f for f in _alembic(repo, body, config) if f[0].startswith("prefer-")]
+    assert found == [("prefer-bigint-over-int", 11), ("prefer-text-field", 12), ("prefer-timestamp-tz", 14)]

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from bot.core.column_types import ColumnType, catalog_only, spelled
-from bot.core.operations import MigrationOps, Op, Operation
+from bot.core.operations import ColumnSpec, MigrationOps, Op, Operation
 from bot.core.textfile import UnreadableFile
 from bot.frameworks._python_calls import (
     embedded_sql,
@@ -120,7 +120,9 @@ def _alembic_call(call: ast.Call, dialect: str, lines: list[str], batch_table: s
 
     detail = f"op.{name}"
     if name == "create_table":
-        return [Operation(Op.CREATE_TABLE, line, table=literal_name(argument(call, 0, "table_name")), detail=detail)]
+        specs = tuple(c for c in (_column_spec(a) for a in call.args[1:]) if c is not None)
+        return [Operation(Op.CREATE_TABLE, line, table=literal_name(argument(call, 0, "table_name")), detail=detail,
+                          columns=specs)]  # fmt: skip
     if name == "drop_table":
         return [Operation(Op.DROP_TABLE, line, table=literal_name(argument(call, 0, "table_name")), detail=detail)]
     if name == "rename_table":
@@ -154,6 +156,7 @@ def _alembic_call(call: ast.Call, dialect: str, lines: list[str], batch_table: s
                 has_default=has_default,
                 volatile_default=volatile,
                 detail=detail,
+                columns=tuple(c for c in (_column_spec(column),) if c is not None),
             )
         ]
     if name == "drop_column":
@@ -260,6 +263,18 @@ _TYPES = {
 _VARCHAR = {"String", "VARCHAR", "Unicode", "NVARCHAR"}
 _NUMERIC = {"Numeric", "NUMERIC", "DECIMAL"}
 _TIMESTAMP = {"DateTime", "TIMESTAMP", "DATETIME"}
+
+
+def _column_spec(node: ast.expr | None) -> ColumnSpec | None:
+    """``sa.Column("name", sa.Integer(), ...)`` as the type rules read it, on its own line."""
+    if not isinstance(node, ast.Call) or not node.args:
+        return None
+    name = literal_name(node.args[0])
+    if name is None:
+        return None
+    type_node = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "type_"), None)
+    primary = next((k.value for k in node.keywords if k.arg == "primary_key"), None)
+    return ColumnSpec(name, sql_type(type_node), node.lineno, primary_key=primary is not None and truthy(primary), sql=False)
 
 
 def sql_type(node: ast.expr | None) -> ColumnType | None:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from bot.core.column_types import ColumnType
-from bot.core.operations import Earlier, MigrationOps, Op, Operation
+from bot.core.operations import ColumnSpec, Earlier, MigrationOps, Op, Operation
 from bot.core.textfile import UnreadableFile
 from bot.frameworks.base import MAX_FIX_SPAN
 from bot.syntax import treesitter as tsx
@@ -173,6 +173,9 @@ def rails_operations(text: str, dialect: str, history: Sequence[Earlier] = ()) -
                         skip.add(inner.id)
                 if _method(node) == "change_table" and block is not None:
                     ops.extend(_table_block(node, block, lines))
+                elif block is not None and ops and ops[-1].kind is Op.CREATE_TABLE:
+                    new_columns = tuple(c for o in _table_block(node, block, lines) for c in o.columns)
+                    ops[-1] = replace(ops[-1], columns=new_columns)  # read by the type rules only
         elif _method(node) in DATA_METHODS and _rooted_at_constant(node):
             ops.append(Operation(Op.DATA, tsx.line(node), detail=f"{tsx.text(receiver).split('.')[0]}.{_method(node)}"))
     if transactional and cls is not None:
@@ -222,6 +225,7 @@ def _schema_call(call: tsx.Node, dialect: str, lines: list[str], heredocs: Hered
     if name == "add_column":
         default = keywords.get("default")
         volatile = volatile_call(default)
+        column_type = rails_type(tsx.text(positional[2]), keywords) if len(positional) > 2 else None
         return [
             op(
                 Op.ADD_COLUMN,
@@ -229,6 +233,7 @@ def _schema_call(call: tsx.Node, dialect: str, lines: list[str], heredocs: Hered
                 not_null=keywords.get("null") == "false",
                 has_default=default is not None and default != "nil",
                 volatile_default=volatile,
+                columns=(ColumnSpec(column, column_type, line, sql=False),) if column else (),
             )
         ]
     if name == "remove_column":  # remove_column(table, column, type = nil, **options)
@@ -363,6 +368,8 @@ def _table_block(call: tsx.Node, block: tsx.Node, lines: list[str]) -> list[Oper
         line = tsx.line(node)
         detail = f"{receiver}.{name}"
         if name in COLUMN_TYPES or name in ("references", "belongs_to"):
+            column_type = rails_type(name, keywords) if name in COLUMN_TYPES and name != "column" else (
+                rails_type(tsx.text(args[1]), keywords) if name == "column" and len(args) > 1 else None)
             ops.append(
                 Operation(
                     Op.ADD_COLUMN,
@@ -372,6 +379,7 @@ def _table_block(call: tsx.Node, block: tsx.Node, lines: list[str]) -> list[Oper
                     detail=detail,
                     not_null=keywords.get("null") == "false",
                     has_default="default" in keywords,
+                    columns=tuple(ColumnSpec(c, column_type, line, sql=False) for c in [column] if c),
                 )
             )
             if name in ("references", "belongs_to") and keywords.get("index", "true") != "false":
