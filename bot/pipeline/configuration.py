@@ -34,9 +34,10 @@ def config_schema() -> dict[str, Any]:
         "type": "object",
         "additionalProperties": False,
         "properties": {
-            name: {"description": _default_said(rule), "enum": [*severities, False]}  # YAML reads a bare `off` as false
-            for rule in RULES.values()
-            for name in (rule.id, *rule.aliases)
+            **{rule.id: {"description": _default_said(rule), "enum": [*severities, False]}  # YAML reads `off` as false
+               for rule in RULES.values()},
+            **{alias: {"description": f"squawk's id for {', '.join(f'`{i}`' for i in ids)}.", "enum": [*severities, False]}
+               for alias, ids in ALIASES.items()},
         },
     }  # fmt: skip
     schema["$defs"]["PathEntry"]["properties"]["framework"]["enum"] = sorted(BY_NAME)
