@@ -112,7 +112,8 @@ _BLOCKING = {Op.ADD_COLUMN, Op.DROP_COLUMN, Op.RENAME_COLUMN, Op.RENAME_TABLE, O
 
 def first_blocking_without(cs: ChangeSet, setting: str, source: str | None) -> Iterator[tuple[Migration, Operation]]:
     """Per PostgreSQL migration, its first statement that takes a blocking lock on an existing
-    table before any ``SET <setting>`` (TRUNCATE counts: ACCESS EXCLUSIVE). ``source``: where the
+    table before any ``SET <setting>`` (TRUNCATE counts: ACCESS EXCLUSIVE), unless the runner sets it
+    for every migration (strong_migrations' initializer, Alembic's env.py). ``source``: where the
     configuration says the setting is made (``None``: not said: then only migrations of tools whose
     runner is not the usual place for it are judged)."""
     if source in ("set-by-role", "set-by-runner"):
@@ -121,7 +122,7 @@ def first_blocking_without(cs: ChangeSet, setting: str, source: str | None) -> I
     creators = _creators(created_in_change(cs))
     kinds = {*_BLOCKING, Op.SET, Op.DATA}
     for m, ops, op in each_operation(cs, kinds, dialects={"postgres"}, existing_tables_only=False):
-        if m.path in done or (source is None and traits_of(m.framework).timeouts_elsewhere):
+        if m.path in done or (source is None and traits_of(m.framework).timeouts_elsewhere) or setting in m.runner_sets:
             continue
         if op.kind is Op.SET:
             if op.setting == setting:

@@ -405,7 +405,9 @@ def test_type_rules_read_the_rails_dsl(repo: Repo) -> None:
 
 
 def _alembic(repo: Repo, body: str, config: str) -> list[tuple[str, int | None]]:
-    repo.write(".github/migration-guard.yml", config).write("alembic/env.py", "")
+    repo.write(".github/migration-guard.yml", config)
+    if not (repo.root / "alembic/env.py").exists():
+        repo.write("alembic/env.py", "")
     head = 'import sqlalchemy as sa\nfrom alembic import op\n\nrevision = "{rev}"\ndown_revision = {parent}\n\n\n'
     repo.write("alembic/versions/a1_base.py", head.format(rev="a1", parent="None")
                + 'def upgrade():\n    op.create_table("users", sa.Column("id", sa.BigInteger(), primary_key=True))\n\n\n'
@@ -422,3 +424,38 @@ def test_type_rules_read_alembic_columns(repo: Repo) -> None:
             '        sa.Column("seen", sa.DateTime()),\n    )\n    op.add_column("users", sa.Column("n", sa.SmallInteger()))')  # fmt: skip
     found = [f for f in _alembic(repo, body, config) if f[0].startswith("prefer-")]
     assert found == [("prefer-bigint-over-int", 11), ("prefer-text-field", 12), ("prefer-timestamp-tz", 14)]
+
+
+IN_MIGRATION = "timeouts:\n  lock_timeout: in-migration\n"
+
+
+@pytest.mark.parametrize(
+    ("initializer", "found"),
+    [
+        (None, True),
+        ("StrongMigrations.lock_timeout = 10.seconds\nStrongMigrations.statement_timeout = 1.hour\n", False),
+        ("# StrongMigrations.lock_timeout = 10.seconds\nStrongMigrations.start_after = 20240101000000\n", True),
+    ],
+)
+def test_strong_migrations_initializer_sets_the_lock_timeout_for_every_rails_migration(
+    repo: Repo, initializer: str | None, found: bool
+) -> None:
+    if initializer is not None:
+        repo.write("config/initializers/strong_migrations.rb", initializer)
+    rules = {rule for rule, _line in _rails(repo, "    remove_column :users, :email", IN_MIGRATION)}
+    assert ("require-lock-timeout" in rules) == found
+
+
+@pytest.mark.parametrize(
+    ("env", "found"),
+    [
+        ("from alembic import context\n", True),
+        ('from alembic import context\nconnection.execute(text("SET lock_timeout = \'5s\'"))\n', False),
+        ('engine = create_engine(url, connect_args={"options": "-c lock_timeout=5000"})\n', False),
+        ('connection.execute(text("SET lock_timeout = 0"))\n', True),  # turned off, not set
+    ],
+)
+def test_alembic_env_py_sets_the_lock_timeout_for_every_revision(repo: Repo, env: str, found: bool) -> None:
+    repo.write("alembic/env.py", env)
+    rules = {rule for rule, _line in _alembic(repo, '    op.drop_column("users", "email")', IN_MIGRATION)}
+    assert ("require-lock-timeout" in rules) == found

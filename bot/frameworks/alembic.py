@@ -15,12 +15,22 @@ import configparser
 import posixpath
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from bot.core.model import Migration, RollbackIssue, RollbackProblem
 from bot.core.operations import Earlier, MigrationOps
 from bot.core.textfile import UnreadableFile
 from bot.core.traits import Identity, RenameKeeps, Traits
-from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure, parent_dir
+from bot.frameworks.base import (
+    Candidate,
+    Framework,
+    ParseResult,
+    PathIndex,
+    base_name,
+    failure,
+    parent_dir,
+    timeouts_set_in,
+)
 from bot.syntax.pyast import (
     NotALiteral,
     assignments,
@@ -59,7 +69,18 @@ class Alembic(Framework):
     unrecognised_message = "no module-level `revision = '...'`: Alembic cannot load this revision file"
 
     def aux_wanted(self, index: PathIndex) -> list[str]:
-        return [p for p, _d, n in index.entries if n == "alembic.ini"]
+        """alembic.ini (where the scripts are) and env.py (a timeout it sets is set for every revision)."""
+        directories = {d for _p, d, _n in index.entries}
+        return [p for p, d, n in index.entries
+                if n == "alembic.ini" or (n == "env.py" and (f"{d}/versions" if d else "versions") in directories)]  # fmt: skip
+
+    def link(
+        self, migrations: Sequence[Migration], aux: Mapping[str, str], memo: dict[object, Migration]
+    ) -> list[Migration]:
+        """A timeout env.py sets (``SET lock_timeout`` on the connection, ``-c lock_timeout=...``) is set
+        for every revision of that script directory."""
+        sets = {p.rpartition("/")[0]: timeouts_set_in(text) for p, text in aux.items() if base_name(p) == "env.py"}
+        return [replace(m, runner_sets=sets[m.namespace]) if sets.get(m.namespace) else m for m in migrations]
 
     def select(self, index: PathIndex, aux: Mapping[str, str]) -> list[Candidate]:
         strict_dirs: dict[str, str] = {}  # versions dir -> script location (namespace)

@@ -155,6 +155,17 @@ class Framework:
         return list(migrations)
 
 
+#: a timeout given a value in runner code: `SET lock_timeout = ...`, `-c lock_timeout=5s`,
+#: `StrongMigrations.lock_timeout = 10.seconds`
+_TIMEOUT_SET = re.compile(r"\b(lock_timeout|statement_timeout)\b['\"]?\s*(?:=|\bTO\b)\s*+(?!['\"]?0\b)", re.IGNORECASE)
+
+
+def timeouts_set_in(text: str) -> tuple[str, ...]:
+    """The timeouts runner code (an initializer, Alembic's env.py) gives a non-zero value to."""
+    lines = (line for line in text.splitlines() if not line.lstrip().startswith(("#", "//", "--")))
+    return tuple(sorted({m.group(1).lower() for line in lines for m in _TIMEOUT_SET.finditer(line)}))
+
+
 def earlier_by_order(m: Migration, migrations: Sequence[Migration]) -> list[Migration]:
     """The forward migrations of ``m``'s tool and namespace that sort before it, oldest first (the
     most recent ``MAX_SQL_HISTORY``): the history a version-ordered migration runs after."""

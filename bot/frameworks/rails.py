@@ -12,12 +12,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 
 from bot.core.model import Migration, RollbackIssue, RollbackProblem
 from bot.core.operations import Earlier, MigrationOps
 from bot.core.textfile import UnreadableFile
 from bot.core.traits import Identity, Traits
-from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, earlier_by_order, failure
+from bot.frameworks.base import (
+    Candidate,
+    Framework,
+    ParseResult,
+    PathIndex,
+    base_name,
+    earlier_by_order,
+    failure,
+    timeouts_set_in,
+)
 from bot.syntax import treesitter as tsx
 from bot.syntax.ruby_branches import branch_constraints
 
@@ -46,6 +56,16 @@ class Rails(Framework):
         concurrent_index_fix="Use `algorithm: :concurrently` and add `disable_ddl_transaction!` to the migration class.",
         no_transaction_fix="Add `disable_ddl_transaction!` to the migration class.",
     )
+
+    def aux_wanted(self, index: PathIndex) -> list[str]:
+        """strong_migrations' initializer: the timeouts it sets are set for every migration."""
+        return [p for p, _d, n in index.entries if p.endswith("config/initializers/strong_migrations.rb")]
+
+    def link(
+        self, migrations: Sequence[Migration], aux: Mapping[str, str], memo: dict[object, Migration]
+    ) -> list[Migration]:
+        runner_sets = tuple(sorted({s for text in aux.values() for s in timeouts_set_in(text)}))
+        return [replace(m, runner_sets=runner_sets) for m in migrations] if runner_sets else list(migrations)
 
     def select(self, index: PathIndex, aux: Mapping[str, str]) -> list[Candidate]:
         found = []
