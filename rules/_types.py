@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 
 from bot.core.model import ChangeSet, Finding, Migration, Role, Severity
 from bot.core.operations import ColumnSpec, Op
+from bot.frameworks import traits_of
 
 #: where a column gets its type: a new table's columns, an added column, a column retyped
 _DEFINING = (Op.CREATE_TABLE, Op.ADD_COLUMN, Op.ALTER_COLUMN_TYPE)
@@ -74,6 +75,8 @@ def type_findings(
     for m, column in each_column(cs):
         if column.type is None or not wrong(element(column.type)):
             continue
-        suggestion = retyped(cs, m, column, swap)
-        yield Finding(rule, severity, m.path, column.line, message(column), help, m.framework, suggestion=suggestion,
+        source = traits_of(m.framework).generated_from
+        suggestion = retyped(cs, m, column, swap) if source is None else None
+        said = help if source is None else f"{help} This SQL is generated from {source}: change the type there and generate it again."
+        yield Finding(rule, severity, m.path, column.line, message(column), said, m.framework, suggestion=suggestion,
                       suggestion_lines=(column.line, column.line) if suggestion is not None else None)  # fmt: skip

@@ -459,3 +459,13 @@ def test_alembic_env_py_sets_the_lock_timeout_for_every_revision(repo: Repo, env
     repo.write("alembic/env.py", env)
     rules = {rule for rule, _line in _alembic(repo, '    op.drop_column("users", "email")', IN_MIGRATION)}
     assert ("require-lock-timeout" in rules) == found
+
+
+def test_a_type_in_generated_prisma_sql_is_changed_in_the_schema_not_by_a_suggestion(repo: Repo) -> None:
+    repo.write("prisma/migrations/migration_lock.toml", 'provider = "postgresql"\n')
+    repo.write("prisma/migrations/20240101000000_init/migration.sql", 'CREATE TABLE "users" ("id" BIGINT NOT NULL);\n').commit()
+    repo.branch("feature").write("prisma/migrations/20240102000000_name/migration.sql",
+                                 'ALTER TABLE "users" ADD COLUMN "name" VARCHAR(50);\n').commit()  # fmt: skip
+    repo.write(".github/migration-guard.yml", "rules:\n  prefer-text-field: notice\n").commit()
+    finding = repo.check("--base", "main").finding("prefer-text-field")
+    assert finding["suggestion"] is None and "generated from `schema.prisma`" in finding["help"]

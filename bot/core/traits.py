@@ -75,6 +75,9 @@ class Traits:
     #: where this tool's users usually set ``lock_timeout``/``statement_timeout`` outside the
     #: migration (its runner or connection); ``None`` for SQL-file tools, where the file is the place
     timeouts_elsewhere: str | None = None
+    #: the migration SQL is generated from a schema file (Prisma's ``schema.prisma``): a type is
+    #: changed there, not in the generated file (an edit there is undone by the next generation)
+    generated_from: str | None = None
 
     @property
     def key_word(self) -> str:

@@ -33,6 +33,7 @@ class Prisma(Framework):
         display="Prisma",
         identity=Identity.VERSION,
         folder_per_migration=True,
+        generated_from="`schema.prisma` (`@db.VarChar(n)`, `@db.Integer`, `@db.Timestamp` ...)",
         duplicate_effect="Prisma applies them in folder-name order, which nobody chose",
         out_of_order_effect="Prisma applies it after the newer one, an order nobody tested",
         edit_effect="`prisma migrate deploy` fails: the migration was modified after it was applied",
