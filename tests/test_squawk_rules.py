@@ -49,6 +49,12 @@ CASES = [
     ("UPDATE users SET a = a + 1, b = 2 WHERE a = 1 AND b = 2;", "ban-duplicate-column-assignments", False),
     ("UPDATE users SET (a, b) = (1, 2);", "ban-duplicate-column-assignments", False),
     ("INSERT INTO users (a, b) SELECT a, a FROM t;", "ban-duplicate-column-assignments", False),
+    ("INSERT INTO users SELECT coalesce(a, a) FROM t;", "ban-duplicate-column-assignments", False),
+    # an `=` in CASE is a comparison (seen in maybe-finance/maybe: 3 wrong errors before this case)
+    ("UPDATE users SET a = CASE WHEN status = 'x' THEN 1 END, b = CASE WHEN status = 'y' THEN 2 END;",
+     "ban-duplicate-column-assignments", False),
+    ("UPDATE users SET a = f(b => 1), b = 2;", "ban-duplicate-column-assignments", False),
+    ("UPDATE users SET (a, b) = (1, 2), a = 3;", "ban-duplicate-column-assignments", True),
     # identifier-too-long
     ("CREATE TABLE " + "a" * 64 + " (id bigint);", "identifier-too-long", True),
     ("ALTER TABLE users ADD COLUMN " + "é" * 32 + " text;", "identifier-too-long", True),  # 64 bytes

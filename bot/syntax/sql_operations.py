@@ -100,30 +100,57 @@ def _repeated_column(chunk: list[Token]) -> str | None:
     names: list[str] = []
     depth = 0
     if first == TokenType.UPDATE:
-        in_set = False
+        # a target starts right after SET or after a comma between assignments: `SET a = x, (b, c) = (y, z)`;
+        # an `=` inside an expression (`CASE WHEN a = 1`, `f(a = 1)`) is a comparison, not an assignment
+        in_set, starts_target, cases = False, False, 0
         for i, token in enumerate(chunk):
             kind = token.token_type
+            if kind == TokenType.CASE:
+                cases += 1
+            elif kind == TokenType.END and cases:
+                cases -= 1
+            if kind == TokenType.SET and depth == 0 and not in_set:
+                in_set, starts_target = True, True
+                continue
+            if not in_set:
+                continue
+            if depth == 0 and cases == 0 and kind in (TokenType.WHERE, TokenType.FROM, TokenType.RETURNING):
+                break
+            if starts_target:
+                starts_target = False
+                if kind in (TokenType.VAR, TokenType.IDENTIFIER):
+                    names.append(_name_of(token))
+                elif kind == TokenType.L_PAREN:  # (a, b) = (...)
+                    for inner in chunk[i + 1 :]:
+                        if inner.token_type == TokenType.R_PAREN:
+                            break
+                        if inner.token_type in (TokenType.VAR, TokenType.IDENTIFIER):
+                            names.append(_name_of(inner))
             depth += kind == TokenType.L_PAREN
             depth -= kind == TokenType.R_PAREN
-            if depth:
-                continue
-            if kind == TokenType.SET:
-                in_set = True
-            elif kind in (TokenType.WHERE, TokenType.FROM, TokenType.RETURNING):
-                in_set = False
-            elif in_set and kind == TokenType.EQ and i > 0 and chunk[i - 1].token_type in (TokenType.VAR, TokenType.IDENTIFIER):
-                previous = chunk[i - 1]
-                names.append(previous.text if previous.token_type == TokenType.IDENTIFIER else previous.text.lower())
+            if kind == TokenType.COMMA and depth == 0 and cases == 0:
+                starts_target = True
     elif first == TokenType.INSERT:
-        start = next((i for i, t in enumerate(chunk[:12]) if t.token_type == TokenType.L_PAREN), None)
-        if start is None or start + 1 >= len(chunk) or chunk[start + 1].token_type in (TokenType.SELECT, TokenType.WITH):
+        # the column list follows the table name (and an alias) directly: INSERT INTO s.t AS x (a, b) ...
+        start = 2 if len(chunk) > 1 and chunk[1].token_type == TokenType.INTO else 1
+        while start < len(chunk) and chunk[start].token_type in (TokenType.VAR, TokenType.IDENTIFIER, TokenType.DOT,
+                                                                  TokenType.ALIAS):  # fmt: skip
+            start += 1
+        if start + 1 >= len(chunk) or chunk[start].token_type != TokenType.L_PAREN:
+            return None
+        if chunk[start + 1].token_type in (TokenType.SELECT, TokenType.WITH):
             return None
         for token in chunk[start + 1 :]:
             if token.token_type == TokenType.R_PAREN:
                 break
             if token.token_type in (TokenType.VAR, TokenType.IDENTIFIER):
-                names.append(token.text if token.token_type == TokenType.IDENTIFIER else token.text.lower())
+                names.append(_name_of(token))
     return next((n for i, n in enumerate(names) if n in names[:i]), None)
+
+
+def _name_of(token: Token) -> str:
+    """A name as PostgreSQL compares it: quoted kept, unquoted lower-cased."""
+    return token.text if token.token_type == TokenType.IDENTIFIER else token.text.lower()
 
 
 _DML = {TokenType.INSERT: "INSERT", TokenType.UPDATE: "UPDATE", TokenType.DELETE: "DELETE", TokenType.MERGE: "MERGE"}
