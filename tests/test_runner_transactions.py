@@ -75,3 +75,17 @@ def test_an_unknown_framework_under_transactions_is_a_configuration_error(repo: 
     assert outcome.code == 2
     assert outcome.err == ("migration-guard: error: .github/migration-guard.yml: transactions: unknown framework "
                            "'golang_migrate' (did you mean `golang-migrate`?)\n")
+
+
+def test_a_directory_named_after_a_database_holds_that_databases_migrations(repo: Repo) -> None:
+    """openfga/openfga keeps goose migrations in assets/migrations/{postgres,mysql,sqlite}: the MySQL
+    ones were judged as PostgreSQL (lock timeouts, CONCURRENTLY advice) before this."""
+    for dialect in ("postgres", "mysql"):
+        repo.write(f"assets/migrations/{dialect}/001_init.sql", "-- +goose Up\nCREATE TABLE tuple (id bigint);\n-- +goose Down\nDROP TABLE tuple;\n")
+    repo.commit().branch("feature")
+    for dialect in ("postgres", "mysql"):
+        repo.write(f"assets/migrations/{dialect}/002_index.sql",
+                   "-- +goose Up\nCREATE INDEX idx ON tuple (id);\n-- +goose Down\nDROP INDEX idx ON tuple;\n")  # fmt: skip
+    found = repo.commit().check("--base", "main").found
+    assert {path for _rule, path, _line in found} == {"assets/migrations/postgres/002_index.sql"}
+    assert ("require-concurrent-index-creation", "assets/migrations/postgres/002_index.sql", 2) in found

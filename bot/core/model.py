@@ -187,6 +187,22 @@ class RefInfo:
     sha: str
 
 
+#: a directory named after a database holds that database's migrations (`migrations/mysql/`,
+#: `assets/migrations/sqlite/`): a project that supports several keeps one directory each
+_DIALECT_DIRECTORIES = {"mysql": "mysql", "mariadb": "mysql", "sqlite": "sqlite", "sqlite3": "sqlite",
+                        "postgres": "postgres", "postgresql": "postgres", "pg": "postgres", "mssql": "sqlserver",
+                        "sqlserver": "sqlserver"}  # fmt: skip
+
+
+def dialect_named_by(path: str) -> str | None:
+    """The database a migration's directory is named after, the deepest such directory first."""
+    for part in reversed(path.split("/")[:-1]):
+        dialect = _DIALECT_DIRECTORIES.get(part.lower())
+        if dialect is not None:
+            return dialect
+    return None
+
+
 @dataclass(frozen=True)
 class ChangeSet:
     """Everything a rule may look at; nothing a rule must fetch.
@@ -220,7 +236,7 @@ class ChangeSet:
 
     def dialect_of(self, m: Migration) -> str:
         """The SQL dialect a migration runs on: its namespace's own (Prisma's provider), else the configured one."""
-        return self.namespace_dialects.get((m.framework, m.namespace)) or (
+        return self.namespace_dialects.get((m.framework, m.namespace)) or dialect_named_by(m.path) or (
             self.config.dialect if self.config is not None else "postgres"
         )
 
