@@ -30,7 +30,7 @@ from bot.report.json_format import render as render_json
 from bot.report.rule_docs import as_text
 from bot.report.sarif import render as render_sarif
 from bot.report.text import render as render_text
-from rules import RULES
+from rules import ALIASES, RULES
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -197,10 +197,13 @@ def _list_rules(fmt: str = "text") -> int:
 
 
 def _explain(rule_id: str) -> int:
-    rule = RULES.get(rule_id)
-    if rule is None:
+    """A rule's explanation; squawk's id for one (or, ``require-timeout-settings``, two) of ours explains those."""
+    ids = ALIASES.get(rule_id, (rule_id,))
+    if any(i not in RULES for i in ids):
         raise UsageError(f"unknown rule {rule_id!r}{did_you_mean(rule_id, RULES)} (see `migration-guard rules`)")
-    print(as_text(rule))
+    if rule_id in ALIASES:
+        print(f"`{rule_id}` is squawk's id for {', '.join(f'`{i}`' for i in ids)}.\n")
+    print("\n\n".join(as_text(RULES[i]) for i in ids))
     return EXIT_OK
 
 

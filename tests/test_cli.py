@@ -260,6 +260,8 @@ def test_rules_and_explain(capsys) -> None:
     assert as_json["prefer-timestamp-tz"]["severity"] == "off" and as_json["prefer-timestamp-tz"]["severity_when_on"] == "notice"
     assert as_json["prefer-timestamp-tz"]["aliases"] == ["prefer-timestamptz"]
     assert list(as_json) == list(RULES)
+    assert main(["explain", "prefer-timestamptz"]) == 0  # squawk's spelling
+    assert capsys.readouterr().out.startswith("`prefer-timestamptz` is squawk's id for `prefer-timestamp-tz`.\n\nprefer-timestamp-tz (off")
     assert main(["explain", "nope"]) == 2
     assert capsys.readouterr().err == "migration-guard: error: unknown rule 'nope' (see `migration-guard rules`)\n"
 

@@ -26,7 +26,7 @@ from bot.app.jobs import BaseMoved, PayloadError, read
 from bot.app.webhooks import job_for
 from bot.report.rule_docs import as_html, index_html
 from bot.store import Store
-from rules import RULES
+from rules import ALIASES, RULES
 
 MAX_BODY = 25 * 1024 * 1024  # GitHub caps payloads at 25 MB
 SPOOL_IN_MEMORY = 1024 * 1024  # an unauthenticated body past this waits on disk
@@ -143,7 +143,9 @@ def create_app(
         return JSONResponse(body, status_code=200 if healthy else 503)
 
     async def rule_page(request: Request) -> Response:
-        rule = RULES.get(request.path_params["rule"])
+        asked = request.path_params["rule"]
+        aliased = ALIASES.get(asked, ())
+        rule = RULES.get(aliased[0] if len(aliased) == 1 else asked)
         if rule is None:
             return PlainTextResponse("No such rule. See /rules for the list.\n", status_code=404)
         return HTMLResponse(as_html(rule))
