@@ -3,7 +3,8 @@
 Corpus: 2,000 Flyway files of 10 statements each, and single files of 5,000, 10,000 and 20,000
 statements (to show growth). For each, the wall time of squawk (``pip install squawk-cli``) and
 of ``migration-guard check`` on a git repository whose change adds those files (parse cache
-off, so every file is read and analysed), and the ratio.
+off, so every file is read and analysed), and the ratio. Both run every rule: squawk with its
+opt-in rules included, ours with the rules of taste turned on in the repository's configuration.
 
     python benchmarks/bench_squawk.py [--files 2000] [--runs 3]
 """
@@ -46,9 +47,15 @@ def git(root: Path, *args: str) -> None:
 
 def repository(root: Path, files: dict[str, str]) -> list[Path]:
     """A repository whose branch adds ``files``; returns their paths for squawk."""
+    from rules import RULES  # the benchmark runs from the repository root
+
     root.mkdir(parents=True)
     git(root, "init", "-q", "-b", "main")
     (root / "README").write_text("x\n")
+    taste = [r for r in RULES.values() if not r.on_by_default]
+    (root / ".github").mkdir()
+    (root / ".github" / "migration-guard.yml").write_text(
+        "rules:\n" + "".join(f"  {r.id}: {r.severity.label}\n" for r in taste))
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "start")
     git(root, "checkout", "-q", "-b", "feature")
@@ -63,10 +70,21 @@ def repository(root: Path, files: dict[str, str]) -> list[Path]:
     return paths
 
 
-def timed(argv: list[str], cwd: Path) -> tuple[float, int]:
+def timed(argv: list[str], cwd: Path) -> tuple[float, str]:
     start = time.perf_counter()
-    done = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start, done.returncode
+    done = subprocess.run(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    return time.perf_counter() - start, done.stdout
+
+
+def squawk_count(out: str) -> int:
+    """squawk's gcc reporter: one line per violation (``path:line:col: warning: ...``)."""
+    return sum(1 for line in out.splitlines() if ": warning:" in line or ": error:" in line)
+
+
+def guard_count(out: str) -> int:
+    import json
+
+    return len(json.loads(out)["findings"]) if out.strip() else 0
 
 
 def main() -> None:
@@ -88,15 +106,17 @@ def main() -> None:
             for count in (5000, 10000, 20000)
         },
     }
-    print(f"{'':34} {'squawk s':>9} {'guard s':>9} {'ratio':>7}")
+    print(f"{'':34} {'squawk s':>9} {'guard s':>9} {'ratio':>7} {'squawk found':>13} {'guard found':>12}")
     for name, files in cases.items():
         root = tmp / name.replace(" ", "_")
         paths = repository(root, files)
         rel = [str(p.relative_to(root)) for p in paths]
-        squawk_times = [timed([squawk, "--reporter", "gcc", *rel], root)[0] for _ in range(args.runs)]
-        guard_times = [timed(check, root)[0] for _ in range(args.runs)]
-        s, g = statistics.median(squawk_times), statistics.median(guard_times)
-        print(f"{name:34} {s:9.2f} {g:9.2f} {g / s:6.2f}x")
+        opt_in = "--include=require-table-schema,require-timeout-settings"
+        squawk_runs = [timed([squawk, "--reporter", "gcc", opt_in, *rel], root) for _ in range(args.runs)]
+        guard_runs = [timed(check, root) for _ in range(args.runs)]
+        s, g = statistics.median(t for t, _ in squawk_runs), statistics.median(t for t, _ in guard_runs)
+        found_s, found_g = squawk_count(squawk_runs[0][1]), guard_count(guard_runs[0][1])
+        print(f"{name:34} {s:9.2f} {g:9.2f} {g / s:6.2f}x {found_s:13} {found_g:12}")
     shutil.rmtree(tmp, ignore_errors=True)
 
 
