@@ -93,6 +93,12 @@ SQL_CONCURRENT_FIX = "Use `CREATE INDEX CONCURRENTLY` / `DROP INDEX CONCURRENTLY
 NO_TRANSACTION_SQL = "Put the concurrent statement alone in its own migration file, so no transaction wraps it."
 
 
+def later_migration(m: Migration) -> str:
+    """"in a later migration.", with the caveat of a runner that applies several in one transaction."""
+    caveat = traits_of(m.framework).shared_transaction
+    return f"in a later migration. {caveat}" if caveat else "in a later migration."
+
+
 def concurrent_fix(m: Migration) -> str:
     """How this migration's tool builds or drops an index without blocking writes."""
     return traits_of(m.framework).concurrent_index_fix or SQL_CONCURRENT_FIX
@@ -134,4 +140,4 @@ def first_blocking_without(cs: ChangeSet, setting: str, source: str | None) -> I
             yield m, op
 
 
-__all__ = ["concurrent_fix", "created_in_change", "each_operation", "finding", "first_blocking_without", "no_transaction_fix", "what", "where"]
+__all__ = ["concurrent_fix", "created_in_change", "each_operation", "finding", "first_blocking_without", "later_migration", "no_transaction_fix", "what", "where"]

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from bot.core.model import ChangeSet, Finding, Severity
 from bot.core.operations import MigrationOps, Op, Operation
-from rules._operations import each_operation, finding, what, where
+from rules._operations import each_operation, finding, later_migration, what, where
 
 ID = "adding-foreign-key-constraint"
 SEVERITY = Severity.WARNING
@@ -69,7 +69,7 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
             op,
             message,
             "Add the foreign key `NOT VALID` (Rails: `validate: false`), then `VALIDATE CONSTRAINT` "
-            + ("in a later migration." if ops.transactional else "after it: this migration runs outside a transaction, "
+            + (later_migration(m) if ops.transactional else "after it: this migration runs outside a transaction, "
                "so the add commits at once and the validation lets writes go on."),
         )
 

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 
 from bot.core.model import ChangeSet, Finding, Role, Severity
 from bot.core.operations import Op, Operation
-from rules._operations import each_operation, finding, what, where
+from rules._operations import each_operation, finding, later_migration, what, where
 
 ID = "constraint-missing-not-valid"
 SEVERITY = Severity.WARNING
@@ -50,7 +50,7 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
             op,
             f"{what(op)} on {where(op)} without `NOT VALID` validates every row under an ACCESS EXCLUSIVE lock.",
             "Add it `NOT VALID` (Rails: `validate: false`), then `VALIDATE CONSTRAINT` "
-            + ("in a later migration." if ops.transactional else "after it: this migration runs outside a transaction, "
+            + (later_migration(m) if ops.transactional else "after it: this migration runs outside a transaction, "
                "so the add commits at once and the validation lets reads and writes go on."),
         )
 
@@ -83,8 +83,8 @@ def _validated_in_the_same_transaction(cs: ChangeSet) -> Iterator[Finding]:
                     op,
                     f"The constraint added `NOT VALID` on line {add.line} is validated in the same transaction: the "
                     "add's lock is held until the commit, so the validation's scan blocks reads and writes.",
-                    "Validate it in a later migration (or run this one outside a transaction, so the add commits "
-                    "first).",
+                    f"Validate it {later_migration(m)} (Or run this one outside a transaction, so the add commits "
+                    "first.)",
                     suggestion=False,
                 )
 

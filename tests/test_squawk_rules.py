@@ -475,3 +475,12 @@ def test_a_type_in_generated_prisma_sql_is_changed_in_the_schema_not_by_a_sugges
     repo.write(".github/migration-guard.yml", "rules:\n  prefer-text-field: notice\n").commit()
     finding = repo.check("--base", "main").finding("prefer-text-field")
     assert finding["suggestion"] is None and "generated from `schema.prisma`" in finding["help"]
+
+
+def test_alembics_shared_transaction_is_said_where_a_later_migration_is_the_fix(repo: Repo) -> None:
+    found = _alembic(repo, '    op.create_check_constraint("positive", "users", "id > 0")', "rules: {}\n")
+    assert ("constraint-missing-not-valid", 9) in found
+    help_text = repo.check("--base", "main").finding("constraint-missing-not-valid")["help"]
+    assert help_text.endswith("in a later migration. Unless env.py sets `transaction_per_migration=True`, Alembic "
+                              "applies every pending revision of one `alembic upgrade` in one transaction: deploy the "
+                              "validation on its own.")

@@ -78,6 +78,8 @@ class Traits:
     #: the migration SQL is generated from a schema file (Prisma's ``schema.prisma``): a type is
     #: changed there, not in the generated file (an edit there is undone by the next generation)
     generated_from: str | None = None
+    #: when "in a later migration" is not enough: the runner may apply several in one transaction
+    shared_transaction: str | None = None
 
     @property
     def key_word(self) -> str:

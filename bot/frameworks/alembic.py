@@ -50,6 +50,8 @@ class Alembic(Framework):
     name = "alembic"
     traits = Traits(
         timeouts_elsewhere='`env.py` (`connection.execute(text("SET lock_timeout ..."))`)',
+        shared_transaction="Unless env.py sets `transaction_per_migration=True`, Alembic applies every pending "
+        "revision of one `alembic upgrade` in one transaction: deploy the validation on its own.",
         display="Alembic",
         identity=Identity.REVISION,
         graph=True,
