@@ -9,6 +9,16 @@ from bot.core.operations import MigrationOps, Op, Operation
 from bot.frameworks import traits_of
 
 
+def each_migration(cs: ChangeSet, dialects: Collection[str] | None = None) -> Iterator[tuple[Migration, MigrationOps]]:
+    """Touched forward migrations whose content will run, with their operations (in ``dialects``)."""
+    for m in cs.judged_migrations():
+        if m.role is not Role.UP:
+            continue
+        ops = cs.operations(m)
+        if dialects is None or ops.dialect in dialects:
+            yield m, ops
+
+
 def each_operation(
     cs: ChangeSet,
     kinds: Collection[Op],
@@ -19,12 +29,7 @@ def each_operation(
     tables: not one the migration created before the operation, nor one another migration of this
     change creates (a new table has no rows and no readers, whichever migration made it)."""
     creators = _creators(created_in_change(cs))
-    for m in cs.judged_migrations():
-        if m.role is not Role.UP:
-            continue
-        ops = cs.operations(m)
-        if dialects is not None and ops.dialect not in dialects:
-            continue
+    for m, ops in each_migration(cs, dialects):
         for op in ops.operations:
             if op.kind not in kinds:
                 continue
@@ -140,4 +145,4 @@ def first_blocking_without(cs: ChangeSet, setting: str, source: str | None) -> I
             yield m, op
 
 
-__all__ = ["concurrent_fix", "created_in_change", "each_operation", "finding", "first_blocking_without", "later_migration", "no_transaction_fix", "what", "where"]
+__all__ = ["concurrent_fix", "created_in_change", "each_migration", "each_operation", "finding", "first_blocking_without", "later_migration", "no_transaction_fix", "what", "where"]

@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
-from bot.core.model import ChangeSet, Finding, Migration, Role, Severity
+from bot.core.model import ChangeSet, Finding, Migration, Severity
 from bot.core.operations import ColumnSpec, Op
 from bot.frameworks import traits_of
+from rules._operations import each_migration
 
 #: where a column gets its type: a new table's columns, an added column, a column retyped
 _DEFINING = (Op.CREATE_TABLE, Op.ADD_COLUMN, Op.ALTER_COLUMN_TYPE)
@@ -24,12 +25,7 @@ def element(column_type: tuple[str, ...] | None) -> tuple[str, ...]:
 def each_column(cs: ChangeSet) -> Iterator[tuple[Migration, ColumnSpec]]:
     """Every column the touched PostgreSQL migrations define or retype, on new tables too (a type
     is chosen once, when the table is made), temporary tables excepted."""
-    for m in cs.judged_migrations():
-        if m.role is not Role.UP:
-            continue
-        ops = cs.operations(m)
-        if ops.dialect != "postgres":
-            continue
+    for m, ops in each_migration(cs, {"postgres"}):
         for op in ops.operations:
             if op.kind in _DEFINING and op.detail != "CREATE TEMPORARY TABLE":
                 yield from ((m, c) for c in op.columns)

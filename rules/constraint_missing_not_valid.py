@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from bot.core.model import ChangeSet, Finding, Role, Severity
+from bot.core.model import ChangeSet, Finding, Severity
 from bot.core.operations import Op, Operation
-from rules._operations import each_operation, finding, later_migration, what, where
+from rules._operations import each_migration, each_operation, finding, later_migration, what, where
 
 ID = "constraint-missing-not-valid"
 SEVERITY = Severity.WARNING
@@ -57,12 +57,7 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
 
 def _validated_in_the_same_transaction(cs: ChangeSet) -> Iterator[Finding]:
     """A ``VALIDATE CONSTRAINT`` in the transaction that added the constraint ``NOT VALID``."""
-    for m in cs.judged_migrations():
-        if m.role is not Role.UP:
-            continue
-        ops = cs.operations(m)
-        if ops.dialect != "postgres":
-            continue
+    for m, ops in each_migration(cs, {"postgres"}):
         in_transaction = ops.transactional
         added: dict[tuple[str | None, str | None], Operation] = {}  # (table, constraint) -> the NOT VALID add
         for op in ops.operations:

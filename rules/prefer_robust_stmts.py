@@ -19,9 +19,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import replace
 
-from bot.core.model import ChangeSet, Finding, Role, Severity
+from bot.core.model import ChangeSet, Finding, Severity
 from bot.core.operations import Op
-from rules._operations import finding
+from rules._operations import each_migration, finding
 
 ID = "prefer-robust-stmts"
 SEVERITY = Severity.NOTICE
@@ -47,11 +47,8 @@ _AFTER = {Op.CREATE_INDEX: r"\bINDEX(\s+CONCURRENTLY)?", Op.CREATE_TABLE: r"\bTA
 
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
-    for m in cs.judged_migrations():
-        if m.role is not Role.UP:
-            continue
-        ops = cs.operations(m)
-        if ops.dialect != "postgres" or ops.transactional:
+    for m, ops in each_migration(cs, {"postgres"}):
+        if ops.transactional:
             continue
         lines = cs.texts.get(m.path, "").splitlines()
         in_block = False
