@@ -102,6 +102,8 @@ def test_sarif_for_code_scanning(repo: Repo) -> None:
     rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
     assert "migration-out-of-order" in rule_ids and "missing-rollback" in rule_ids
     assert all(r["help"]["text"] for r in run["tool"]["driver"]["rules"])
+    enabled = {r["id"]: r["defaultConfiguration"]["enabled"] for r in run["tool"]["driver"]["rules"]}
+    assert enabled["missing-rollback"] is True and enabled["prefer-text-field"] is False  # a rule of taste
     results = [
         (
             r["ruleId"],

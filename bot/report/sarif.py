@@ -29,7 +29,8 @@ def render(result: Result) -> str:
             "fullDescription": {"text": rule.explanation.split("\n\n")[0].replace("\n", " ")},
             "help": {"text": rule.explanation, "markdown": rule.explanation},
             "helpUri": f"https://github.com/migration-guard/migration-guard/blob/main/rules/{rule.id.replace('-', '_')}.py",
-            "defaultConfiguration": {"level": _LEVEL[rule.severity]},
+            # a rule of taste is off until the repository's configuration turns it on
+            "defaultConfiguration": {"level": _LEVEL[rule.severity], "enabled": rule.on_by_default},
             "properties": {"tags": ["migrations", "database"]},
         }
         for rule in RULES.values()
