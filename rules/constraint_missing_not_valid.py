@@ -1,7 +1,8 @@
 """PostgreSQL: a CHECK constraint added to an existing table without `NOT VALID`.
 
 Lock: adding the constraint validates every existing row while holding an ACCESS EXCLUSIVE lock:
-reads and writes wait for the full scan.
+reads and writes wait for the full scan. (squawk reports a foreign key without `NOT VALID` under
+this id too; here it is `adding-foreign-key-constraint`, once.)
 
 The same lock is kept when the `VALIDATE CONSTRAINT` of a `NOT VALID` constraint (a CHECK or a
 foreign key) runs in the transaction that added it: the add's lock is held until the commit, so
