@@ -28,7 +28,7 @@ def each_operation(
     """Operations of the given kinds in touched forward migrations; by default only on existing
     tables: not one the migration created before the operation, nor one another migration of this
     change creates (a new table has no rows and no readers, whichever migration made it)."""
-    creators = _creators(created_in_change(cs))
+    creators = _answers(cs)[1]
     for m, ops in each_migration(cs, dialects):
         for op in ops.operations:
             if op.kind not in kinds:
@@ -38,15 +38,14 @@ def each_operation(
             yield m, ops, op
 
 
-def _on_existing_table(m: Migration, ops: MigrationOps, op: Operation,
-                       creators: dict[tuple[tuple[str, str], str], set[str]]) -> bool:  # fmt: skip
+def _on_existing_table(m: Migration, ops: MigrationOps, op: Operation, creators: Creators) -> bool:
     """The operation's table exists before the migration and stays: neither created earlier in it
     nor by another migration of this change, nor dropped later in it."""
     made_elsewhere = creators.get(((m.framework, m.namespace), op.table or ""), set()) - {m.path}
     return ops.on_existing_table(op) and not made_elsewhere and not ops.dropped_later(op)
 
 
-def _creators(created: dict[tuple[str, tuple[str, str]], set[str]]) -> dict[tuple[tuple[str, str], str], set[str]]:
+def _creators(created: Created) -> Creators:
     """(scope, table) -> the migrations of the change that create it: one lookup per operation
     instead of a scan of every migration (a change of hundreds of files stays linear)."""
     index: dict[tuple[tuple[str, str], str], set[str]] = {}
@@ -56,16 +55,53 @@ def _creators(created: dict[tuple[str, tuple[str, str]], set[str]]) -> dict[tupl
     return index
 
 
-def created_in_change(cs: ChangeSet) -> dict[tuple[str, tuple[str, str]], set[str]]:
+Created = dict[tuple[str, tuple[str, str]], set[str]]
+Creators = dict[tuple[tuple[str, str], str], set[str]]
+#: the last change sets asked about, with their answers: every rule asks about the same one, and a
+#: change of hundreds of migrations must not be scanned once per rule (identity, not equality: a
+#: change set is only ever asked about while it is alive, and it is kept alive here)
+_ANSWERS: list[tuple[ChangeSet, Created, Creators]] = []
+
+
+def created_in_change(cs: ChangeSet) -> Created:
     """(path, (framework, namespace)) -> tables that migration, added by this change, creates."""
+    return _answers(cs)[0]
+
+
+def _answers(cs: ChangeSet) -> tuple[Created, Creators]:
+    for known, answer, index in _ANSWERS:
+        if known is cs:
+            return answer, index
     added = cs.added_paths()
-    created: dict[tuple[str, tuple[str, str]], set[str]] = {}
+    created: Created = {}
     for m in cs.head.migrations:  # not only the judged ones: a suggestion is re-checked on its file alone
-        if m.role is Role.UP and m.path in added and m.path in cs.analysed:
-            tables = {o.table for o in cs.operations(m).operations if o.kind is Op.CREATE_TABLE and o.table}
-            if tables:
-                created[(m.path, (m.framework, m.namespace))] = tables
-    return created
+        if m.path in added:
+            created.update(_created_by(cs, m))
+    return _remember(cs, created)
+
+
+def _created_by(cs: ChangeSet, m: Migration) -> Created:
+    if m.role is not Role.UP or m.path not in cs.analysed:
+        return {}
+    tables = {o.table for o in cs.operations(m).operations if o.kind is Op.CREATE_TABLE and o.table}
+    return {(m.path, (m.framework, m.namespace)): tables} if tables else {}
+
+
+def _remember(cs: ChangeSet, created: Created) -> tuple[Created, Creators]:
+    creators = _creators(created)
+    _ANSWERS.insert(0, (cs, created, creators))
+    del _ANSWERS[4:]
+    return created, creators
+
+
+def seed_created(after: ChangeSet, before: ChangeSet, path: str) -> None:
+    """``after`` is ``before`` with the migration at ``path`` rewritten (a suggestion re-checked):
+    its answer is ``before``'s with that one migration's tables read again, not a new scan."""
+    created = {key: tables for key, tables in _answers(before)[0].items() if key[0] != path}
+    rewritten = next((m for m in after.head.migrations if m.path == path), None)
+    if rewritten is not None and path in after.added_paths():
+        created.update(_created_by(after, rewritten))
+    _remember(after, created)
 
 
 def finding(
@@ -130,7 +166,7 @@ def first_blocking_without(cs: ChangeSet, setting: str, source: str | None) -> I
     if source in ("set-by-role", "set-by-runner"):
         return
     done: set[str] = set()
-    creators = _creators(created_in_change(cs))
+    creators = _answers(cs)[1]
     kinds = {*_BLOCKING, Op.SET, Op.DATA}
     for m, ops, op in each_operation(cs, kinds, dialects={"postgres"}, existing_tables_only=False):
         if m.path in done or (source is None and traits_of(m.framework).timeouts_elsewhere) or setting in m.runner_sets:
@@ -145,4 +181,4 @@ def first_blocking_without(cs: ChangeSet, setting: str, source: str | None) -> I
             yield m, op
 
 
-__all__ = ["concurrent_fix", "created_in_change", "each_migration", "each_operation", "finding", "first_blocking_without", "later_migration", "no_transaction_fix", "what", "where"]
+__all__ = ["concurrent_fix", "created_in_change", "each_migration", "each_operation", "finding", "first_blocking_without", "later_migration", "no_transaction_fix", "seed_created", "what", "where"]

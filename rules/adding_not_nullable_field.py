@@ -31,9 +31,18 @@ EXAMPLES = {
 }
 
 
+_CHECK_KINDS = (Op.ADD_CHECK, Op.VALIDATE_CONSTRAINT)
+
+
 def check(cs: ChangeSet) -> Iterator[Finding]:
+    # the CHECK constraints and validations of the change, by tool and scope, read once (not once per SET NOT NULL)
+    checks: dict[tuple[str, str], list[tuple[str, Operation]]] = {}
+    for e in cs.judged_migrations():
+        for o in cs.operations(e).operations:
+            if o.kind in _CHECK_KINDS:
+                checks.setdefault((e.framework, e.namespace), []).append((e.path, o))
     for m, ops, op in each_operation(cs, {Op.SET_NOT_NULL}, dialects={"postgres"}):
-        if _proven_by_a_valid_check(cs, m, ops, op):
+        if _proven_by_a_valid_check(checks.get((m.framework, m.namespace), []), m, ops, op):
             continue
         yield finding(
             ID,
@@ -47,13 +56,11 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
         )
 
 
-def _proven_by_a_valid_check(cs: ChangeSet, m: Migration, ops: MigrationOps, op: Operation) -> bool:
+def _proven_by_a_valid_check(change: list[tuple[str, Operation]], m: Migration, ops: MigrationOps, op: Operation) -> bool:
     """A valid ``CHECK (col IS NOT NULL)`` on the column before the ``SET NOT NULL``, in this migration
     or an earlier one of the change (added valid, or added ``NOT VALID`` and then validated):
     PostgreSQL 12+ then proves the column has no NULL from the constraint, without a scan."""
-    earlier = [e for e in cs.judged_migrations()
-               if (e.framework, e.namespace) == (m.framework, m.namespace) and e.path < m.path]  # fmt: skip
-    sequence = [o for e in sorted(earlier, key=lambda e: e.path) for o in cs.operations(e).operations]
+    sequence = [o for _path, o in sorted((c for c in change if c[0] < m.path), key=lambda c: c[0])]
     for other in ops.operations:
         if other is op:
             break

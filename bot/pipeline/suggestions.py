@@ -20,6 +20,7 @@ from bot.core.model import ChangeSet, Finding, Migration, MigrationSet, Role, Se
 from bot.frameworks import BY_NAME, Candidate
 from bot.pipeline.isolation import SHARED, Job
 from rules import RULES
+from rules._operations import seed_created
 
 #: at most this many suggestions are checked in one run; past it, suggestions are not offered
 MAX_VERIFIED = 100
@@ -101,7 +102,9 @@ def _problem_after(
         else issue
         for issue in migration.rollback
     )
-    reparsed = replace(reparsed, namespace=migration.namespace, rollback=rollback)
+    # and what linking read from other files (Flyway's .sql.conf, the timeouts a runner sets)
+    reparsed = replace(reparsed, namespace=migration.namespace, rollback=rollback,
+                       runs_in_transaction=migration.runs_in_transaction, runner_sets=migration.runner_sets)  # fmt: skip
     job = Job(migration.framework, migration.path, rewritten, cs.dialect_of(migration), cs.history.get(migration.path, ()))
     after = replace(
         cs,
@@ -111,6 +114,7 @@ def _problem_after(
         analysed={**cs.analysed, finding.path: SHARED.analyse(job)},
         touched=frozenset({finding.path}),  # only this file's findings are compared: judge it alone
     )
+    seed_created(after, cs, finding.path)
     remaining = [f for f in run_rules(after) if f.path == finding.path]
     rules_in_range = {rule for rule, line in errors_before if line is not None and first <= line <= last}
     for f in remaining:
