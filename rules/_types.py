@@ -40,10 +40,9 @@ def words(table: dict[str, str]) -> Swap:
     return pattern, lambda written: table[written.lower()]
 
 
-def retyped(cs: ChangeSet, m: Migration, column: ColumnSpec, swap: Swap | None) -> str | None:
+def retyped(lines: list[str], column: ColumnSpec, swap: Swap | None) -> str | None:
     """The column's SQL line with its type swapped, when the line names the column and exactly one
     match of the swap's pattern follows it; else no suggestion."""
-    lines = cs.texts.get(m.path, "").splitlines()
     if swap is None or not column.sql or not 0 < column.line <= len(lines):
         return None
     line = lines[column.line - 1]
@@ -68,11 +67,14 @@ def type_findings(
     swap: Swap | None,
 ) -> Iterator[Finding]:
     """One finding per column whose (element) type is ``wrong``, with the retyped line as a suggestion."""
+    lines: dict[str, list[str]] = {}  # each file split once, however many columns it has
     for m, column in each_column(cs):
         if column.type is None or not wrong(element(column.type)):
             continue
         source = traits_of(m.framework).generated_from
-        suggestion = retyped(cs, m, column, swap) if source is None else None
+        if m.path not in lines:
+            lines[m.path] = cs.texts.get(m.path, "").splitlines()
+        suggestion = retyped(lines[m.path], column, swap) if source is None else None
         said = help if source is None else f"{help} This SQL is generated from {source}: change the type there and generate it again."
         yield Finding(rule, severity, m.path, column.line, message(column), said, m.framework, suggestion=suggestion,
                       suggestion_lines=(column.line, column.line) if suggestion is not None else None)  # fmt: skip

@@ -48,10 +48,13 @@ EXAMPLES = {
 
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
+    empty_columns: dict[int, dict[tuple[str | None, str | None], int]] = {}  # per migration, read once
     for m, ops, op in each_operation(cs, {Op.ADD_FOREIGN_KEY}, dialects={"postgres"}):
         if op.not_valid:
             continue
-        if _on_new_empty_column(ops, op):
+        if id(ops) not in empty_columns:
+            empty_columns[id(ops)] = _empty_columns_added(ops)
+        if _on_new_empty_column(ops, op, empty_columns[id(ops)]):
             message = (
                 f"{what(op)} on {where(op)} without `NOT VALID`: `{op.column}` is a column this migration adds, still "
                 "all NULL, so no row can fail the check, but PostgreSQL still reads every row of the table to "
@@ -74,14 +77,17 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
         )
 
 
-def _on_new_empty_column(ops: MigrationOps, op: Operation) -> bool:
+def _empty_columns_added(ops: MigrationOps) -> dict[tuple[str | None, str | None], int]:
+    """(table, column) -> where the migration first adds it nullable and without a default."""
+    added: dict[tuple[str | None, str | None], int] = {}
+    for i, other in enumerate(ops.operations):
+        if other.kind is Op.ADD_COLUMN and not other.not_null and not other.has_default:
+            added.setdefault((other.table, other.column), i)
+    return added
+
+
+def _on_new_empty_column(ops: MigrationOps, op: Operation, added: dict[tuple[str | None, str | None], int]) -> bool:
     """The key column is added earlier in the same migration, nullable and without a default."""
-    if op.column is None:
+    if op.column is None or (op.table, op.column) not in added:
         return False
-    for other in ops.operations:
-        if other is op:
-            return False
-        if (other.kind is Op.ADD_COLUMN and other.table == op.table and other.column == op.column
-                and not other.not_null and not other.has_default):  # fmt: skip
-            return True
-    return False
+    return added[(op.table, op.column)] < ops.position(op)

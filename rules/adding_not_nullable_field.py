@@ -36,13 +36,16 @@ _CHECK_KINDS = (Op.ADD_CHECK, Op.VALIDATE_CONSTRAINT)
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
     # the CHECK constraints and validations of the change, by tool and scope, read once (not once per SET NOT NULL)
-    checks: dict[tuple[str, str], list[tuple[str, Operation]]] = {}
+    change: dict[tuple[str, str], list[tuple[str, Operation]]] = {}
     for e in cs.judged_migrations():
         for o in cs.operations(e).operations:
             if o.kind in _CHECK_KINDS:
-                checks.setdefault((e.framework, e.namespace), []).append((e.path, o))
+                change.setdefault((e.framework, e.namespace), []).append((e.path, o))
+    proven: dict[int, set[int]] = {}  # per migration: its SET NOT NULLs a valid CHECK proves, found in one walk
     for m, ops, op in each_operation(cs, {Op.SET_NOT_NULL}, dialects={"postgres"}):
-        if _proven_by_a_valid_check(checks.get((m.framework, m.namespace), []), m, ops, op):
+        if id(ops) not in proven:
+            proven[id(ops)] = _proven_by_a_valid_check(change.get((m.framework, m.namespace), []), m, ops)
+        if id(op) in proven[id(ops)]:
             continue
         yield finding(
             ID,
@@ -56,18 +59,16 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
         )
 
 
-def _proven_by_a_valid_check(change: list[tuple[str, Operation]], m: Migration, ops: MigrationOps, op: Operation) -> bool:
-    """A valid ``CHECK (col IS NOT NULL)`` on the column before the ``SET NOT NULL``, in this migration
-    or an earlier one of the change (added valid, or added ``NOT VALID`` and then validated):
-    PostgreSQL 12+ then proves the column has no NULL from the constraint, without a scan."""
-    sequence = [o for _path, o in sorted((c for c in change if c[0] < m.path), key=lambda c: c[0])]
-    for other in ops.operations:
-        if other is op:
-            break
-        sequence.append(other)
+def _proven_by_a_valid_check(change: list[tuple[str, Operation]], m: Migration, ops: MigrationOps) -> set[int]:
+    """The migration's ``SET NOT NULL`` operations (by ``id``) with a valid ``CHECK (col IS NOT NULL)`` on
+    the column before them, in this migration or an earlier one of the change (added valid, or added
+    ``NOT VALID`` and then validated): PostgreSQL 12+ then proves the column has no NULL from the
+    constraint, without a scan."""
+    earlier = [o for _path, o in sorted((c for c in change if c[0] < m.path), key=lambda c: c[0])]
     checks: dict[str, tuple[str | None, str | None]] = {}  # constraint -> (table, column)
     valid: set[tuple[str | None, str | None]] = set()
-    for other in sequence:
+    proven: set[int] = set()
+    for other in [*earlier, *ops.operations]:
         if other.kind is Op.ADD_CHECK and other.column is not None:
             if not other.not_valid:
                 valid.add((other.table, other.column))
@@ -75,4 +76,6 @@ def _proven_by_a_valid_check(change: list[tuple[str, Operation]], m: Migration, 
                 checks[other.constraint] = (other.table, other.column)
         elif other.kind is Op.VALIDATE_CONSTRAINT and other.constraint in checks:
             valid.add(checks[other.constraint])
-    return (op.table, op.column) in valid
+        elif other.kind is Op.SET_NOT_NULL and (other.table, other.column) in valid:
+            proven.add(id(other))
+    return proven

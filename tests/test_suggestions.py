@@ -197,3 +197,19 @@ def test_overlapping_suggestions_in_one_file_are_offered_once(repo: Repo) -> Non
     first, second = [f for f in repo.findings() if f.rule == "require-concurrent-index-creation"]
     assert first.suggested_range == (1, 2) and first.suggestion is not None
     assert second.suggestion is None and "another suggestion in this file covers these lines" in second.help
+
+
+def test_suggestions_are_checked_within_a_budget_of_re_analysed_text(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A suggestion is checked by analysing its whole file again: a run re-analyses at most
+    MAX_VERIFIED_BYTES of text; past it the fix is given in words, said so."""
+    from bot.pipeline import suggestions
+
+    repo.write(f"{M}/00001_users.sql", goose("CREATE TABLE users (id bigint PRIMARY KEY, a text, b text);")).commit()
+    repo.branch("feature")
+    for n, column in ((2, "a"), (3, "b")):
+        repo.write(f"{M}/0000{n}_index_{column}.sql", goose(f"CREATE INDEX users_{column} ON users ({column});"))
+    repo.commit()
+    monkeypatch.setattr(suggestions, "MAX_VERIFIED_BYTES", len(goose("CREATE INDEX users_a ON users (a);")) + 10)
+    found = [f for f in repo.check("--base", "main").json["findings"] if f["rule"] == "require-concurrent-index-creation"]
+    assert [f["suggestion"] is not None for f in found] == [True, False]
+    assert found[1]["help"].endswith("(No one-click fix: more suggestions than are checked in one run.)")

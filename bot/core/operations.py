@@ -153,28 +153,34 @@ class MigrationOps:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     @cached_property
-    def _positions(self) -> tuple[dict[int, int], dict[str, int]]:
-        """Index of each operation, and where each table is first created (one pass, not one per question)."""
+    def _positions(self) -> tuple[dict[int, int], dict[str, int], dict[str, int]]:
+        """Index of each operation, where each table is first created and where last dropped (one
+        pass, not one per question: a file of thousands of statements stays linear)."""
         index = {id(o): i for i, o in enumerate(self.operations)}
         created: dict[str, int] = {}
+        dropped: dict[str, int] = {}
         for i, o in enumerate(self.operations):
             if o.kind is Op.CREATE_TABLE and o.table and o.table not in created:
                 created[o.table] = i
-        return index, created
+            elif o.kind is Op.DROP_TABLE and o.table:
+                dropped[o.table] = i
+        return index, created, dropped
+
+    def position(self, op: Operation) -> int:
+        """Where the operation stands in the migration (past the end for one not in it)."""
+        return self._positions[0].get(id(op), len(self.operations))
 
     def dropped_later(self, op: Operation) -> bool:
         """The operation's table is dropped later in this migration: what happens to it meanwhile
         (an index dropped, a column removed) is moot; the drop is judged on its own."""
         if op.table is None or op.kind is Op.DROP_TABLE:
             return False
-        index = self._positions[0].get(id(op), len(self.operations))
-        return any(
-            o.kind is Op.DROP_TABLE and o.table == op.table for o in self.operations[index + 1 :]
-        )
+        index, _created, dropped = self._positions
+        return dropped.get(op.table, -1) > index.get(id(op), len(self.operations))
 
     def on_existing_table(self, op: Operation) -> bool:
         """False for a table this migration created before the operation (no rows, no readers)."""
         if op.table is None:
             return True
-        index, created = self._positions
+        index, created, _dropped = self._positions
         return not (op.table in created and created[op.table] < index.get(id(op), len(self.operations)))

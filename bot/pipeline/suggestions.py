@@ -24,6 +24,9 @@ from rules._operations import seed_created
 
 #: at most this many suggestions are checked in one run; past it, suggestions are not offered
 MAX_VERIFIED = 100
+#: and at most this much rewritten text re-analysed in one run: a suggestion is checked by analysing
+#: its whole file again, so a file of thousands of statements must not be re-parsed a hundred times
+MAX_VERIFIED_BYTES = 2_000_000
 
 RuleRunner = Callable[[ChangeSet], Iterable[Finding]]
 
@@ -46,22 +49,22 @@ def verified(
 ) -> list[Finding]:
     """The findings, each suggestion kept only where applying it leaves no error and fixes the finding."""
     result: list[Finding] = []
-    checked = 0
+    checked = spent = 0
     offered: dict[str, list[tuple[int, int]]] = {}  # path -> ranges already offered
     for finding in findings:
         lines = finding.suggested_range
         if finding.suggestion is None or lines is None:
             result.append(finding)
             continue
-        checked += 1
         overlapping = any(a <= lines[1] and lines[0] <= b for a, b in offered.get(finding.path, []))
-        problem = (
-            "more suggestions than are checked in one run"
-            if checked > MAX_VERIFIED
-            else "another suggestion in this file covers these lines; apply that one, then look again"
-            if overlapping
-            else _problem_after(cs, finding, config, run_rules, _errors_in(findings, finding.path))
-        )
+        cost = len(cs.texts.get(finding.path, ""))
+        if overlapping:
+            problem: str | None = "another suggestion in this file covers these lines; apply that one, then look again"
+        elif checked >= MAX_VERIFIED or spent + cost > MAX_VERIFIED_BYTES:
+            problem = "more suggestions than are checked in one run"
+        else:
+            checked, spent = checked + 1, spent + cost
+            problem = _problem_after(cs, finding, config, run_rules, _errors_in(findings, finding.path))
         if problem is None:
             offered.setdefault(finding.path, []).append(lines)
             result.append(finding)
