@@ -21,10 +21,14 @@ ON_BY_DEFAULT = False
 SUMMARY = "ADD VALUE without BEFORE or AFTER appends the value, which also places it last in sort order."
 GROUP = "style"
 CATCHES = "`ALTER TYPE ... ADD VALUE` without `BEFORE`/`AFTER`"
-APPLIES_TO = ("sql",)
+APPLIES_TO = ("sql", "rails")
 
 EXAMPLES = {
     "sql": ("ALTER TYPE status ADD VALUE 'paused';", "ALTER TYPE status ADD VALUE 'paused' AFTER 'active';"),
+    "rails": (
+        '  def up\n    add_enum_value :status, "paused"\n  end',
+        '  def up\n    add_enum_value :status, "paused", after: "active"\n  end',
+    ),
 }
 
 

@@ -275,6 +275,9 @@ def _schema_call(call: tsx.Node, dialect: str, lines: list[str], heredocs: Hered
                 constraint=constraint,
             )
         ]
+    if name == "add_enum_value":  # Rails 7.1+: add_enum_value :mood, "happy", before: "sad"
+        return [op(Op.ADD_ENUM_VALUE, positioned="before" in keywords or "after" in keywords,
+                   guarded=keywords.get("if_not_exists") == "true")]  # fmt: skip
     if name in ("validate_foreign_key", "validate_check_constraint", "validate_constraint"):
         named = _name(positional[1]) if name == "validate_constraint" and len(positional) > 1 else constraint
         return [op(Op.VALIDATE_CONSTRAINT, constraint=named)]
