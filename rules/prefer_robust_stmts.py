@@ -21,6 +21,7 @@ from dataclasses import replace
 
 from bot.core.model import ChangeSet, Finding, Severity
 from bot.core.operations import Op
+from bot.frameworks import traits_of
 from rules._operations import each_migration, finding
 
 ID = "prefer-robust-stmts"
@@ -29,9 +30,13 @@ ON_BY_DEFAULT = False
 SUMMARY = "Outside a transaction, a statement without IF [NOT] EXISTS stops a re-run after a partial failure."
 GROUP = "style"
 CATCHES = "`CREATE INDEX`/`TABLE`, `ADD COLUMN`, `DROP INDEX`/`TABLE`/`COLUMN` without `IF [NOT] EXISTS` where no transaction wraps them"
-APPLIES_TO = ("sql",)
+APPLIES_TO = ("sql", "rails")
 
 EXAMPLES = {
+    "rails": (
+        "  disable_ddl_transaction!\n\n  def change\n    add_index :users, :email, algorithm: :concurrently\n  end",
+        "  disable_ddl_transaction!\n\n  def change\n    add_index :users, :email, algorithm: :concurrently, if_not_exists: true\n  end",
+    ),
     "sql": (
         "-- +goose NO TRANSACTION\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);",
         "-- +goose NO TRANSACTION\nCREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON users (email);",
@@ -58,8 +63,9 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
             elif op.kind is Op.COMMIT:
                 in_block = False
             elif op.kind in _GUARD and op.guarded is False and not in_block and op.detail != "CREATE TEMPORARY TABLE":
-                words = _GUARD[op.kind]
-                suggestion = _guarded_line(lines, op.line, _AFTER[op.kind], words)
+                dsl = op.detail.islower()  # a schema method (`add_index`), not SQL (`CREATE INDEX`)
+                words = traits_of(m.framework).guard_options.get(_GUARD[op.kind], _GUARD[op.kind]) if dsl else _GUARD[op.kind]
+                suggestion = None if dsl else _guarded_line(lines, op.line, _AFTER[op.kind], words)
                 found = finding(
                     ID,
                     SEVERITY,

@@ -484,3 +484,18 @@ def test_alembics_shared_transaction_is_said_where_a_later_migration_is_the_fix(
     assert help_text.endswith("in a later migration. Unless env.py sets `transaction_per_migration=True`, Alembic "
                               "applies every pending revision of one `alembic upgrade` in one transaction: deploy the "
                               "validation on its own.")
+
+
+def test_prefer_robust_stmts_reads_rails_if_not_exists(repo: Repo) -> None:
+    config = "rules:\n  prefer-robust-stmts: notice\n"
+    body = ("    add_index :users, :email, algorithm: :concurrently\n"
+            "    add_index :users, :name, algorithm: :concurrently, if_not_exists: true\n"
+            "    remove_column :users, :legacy, if_exists: true")  # fmt: skip
+    text = f"class Example < ActiveRecord::Migration[7.1]\n  disable_ddl_transaction!\n\n  def change\n{body}\n  end\nend\n"
+    repo.write(".github/migration-guard.yml", config)
+    repo.write("db/migrate/20240101000000_create_users.rb",
+               "class CreateUsers < ActiveRecord::Migration[7.1]\n  def change\n    create_table :users\n  end\nend\n").commit()  # fmt: skip
+    repo.branch("feature").write("db/migrate/20240102000000_example.rb", text).commit()
+    finding = repo.check("--base", "main").finding("prefer-robust-stmts")
+    assert (finding["line"], finding["suggestion"]) == (5, None)
+    assert finding["message"].endswith("(`add_index` without `if_not_exists: true`).")

@@ -9,7 +9,7 @@ tool is one module that answers every question, never a rule edit.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class Identity(enum.Enum):
@@ -80,6 +80,8 @@ class Traits:
     generated_from: str | None = None
     #: when "in a later migration" is not enough: the runner may apply several in one transaction
     shared_transaction: str | None = None
+    #: how its schema methods say IF NOT EXISTS / IF EXISTS (Rails: `if_not_exists: true`)
+    guard_options: dict[str, str] = field(default_factory=dict)
 
     @property
     def key_word(self) -> str:

@@ -48,6 +48,7 @@ class Rails(Framework):
     file_globs: tuple[str, ...] = ("*.rb",)
     name = "rails"
     traits = Traits(
+        guard_options={"IF NOT EXISTS": "if_not_exists: true", "IF EXISTS": "if_exists: true"},
         timeouts_elsewhere="strong_migrations' `lock_timeout` or `database.yml` `variables`",
         display="Rails",
         identity=Identity.VERSION,

@@ -19,6 +19,9 @@ COLUMN_TYPES = {
     "string", "text", "integer", "bigint", "float", "decimal", "numeric", "datetime", "timestamp", "time", "date",
     "binary", "blob", "boolean", "json", "jsonb", "uuid", "citext", "hstore", "inet", "virtual", "column",
 }  # fmt: skip
+#: the option that makes a schema method a no-op where its work is already done (re-runnable)
+GUARD_OPTIONS = {"create_table": "if_not_exists", "add_column": "if_not_exists", "add_index": "if_not_exists",
+                 "drop_table": "if_exists", "remove_column": "if_exists", "remove_index": "if_exists"}  # fmt: skip
 DATA_METHODS = {
     "update_all", "delete_all", "destroy_all", "update", "update!", "create", "create!", "insert_all",
     "upsert_all", "find_each", "find_in_batches", "in_batches", "each", "save", "save!", "update_column",
@@ -214,6 +217,8 @@ def _schema_call(call: tsx.Node, dialect: str, lines: list[str], heredocs: Hered
     column = _name(positional[1]) if len(positional) > 1 else None
 
     def op(kind: Op, **kw: object) -> Operation:
+        if name in GUARD_OPTIONS:  # Rails 6.1+: if_not_exists: true / if_exists: true
+            kw.setdefault("guarded", keywords.get(GUARD_OPTIONS[name]) == "true")
         return Operation(kind, line, table=table, detail=name, **kw)  # type: ignore[arg-type]
 
     if name == "create_table":
