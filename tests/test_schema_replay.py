@@ -356,3 +356,15 @@ def test_the_replay_follows_drops_and_schema_qualified_names(repo: Repo) -> None
     outcome = repo.check("--base", "main")
     assert outcome.found_for("changing-column-type") == [("changing-column-type", f"{m}/00003_types.sql", 3)]
     assert "from varchar(200) to varchar(100)" in outcome.finding("changing-column-type")["message"]
+
+
+def test_a_mysql_modify_that_keeps_the_type_says_what_it_restates(repo: Repo) -> None:
+    """openfga's `MODIFY COLUMN object_id VARCHAR(255) COLLATE utf8mb4_bin` read "from varchar(255) to varchar(255)"."""
+    m = "db/migrations"
+    repo.write(".github/migration-guard.yml", "dialect: mysql\n")
+    repo.write(f"{m}/00001_users.sql", GOOSE.format(up="CREATE TABLE users (id int, name varchar(20));", down="DROP TABLE users;"))
+    repo.commit().branch("feature")
+    repo.write(f"{m}/00002_collate.sql",
+               GOOSE.format(up="ALTER TABLE users MODIFY COLUMN name varchar(20) COLLATE utf8mb4_bin;", down="SELECT 1;"))  # fmt: skip
+    message = repo.commit().check("--base", "main").finding("changing-column-type")["message"]
+    assert "`MODIFY COLUMN restating varchar(20) (its collation, charset, nullability or default change)`" in message

@@ -136,7 +136,8 @@ def judged(ops: Iterable[Operation], state: SqlState, dialect: str) -> list[Oper
             table, column, after = op.table, op.column, op.column_type
             before = state.columns.get(table, {}).get(column)
             if before is not None:
-                change = f"{op.detail} from {spelled(before)} to {spelled(after)}"
+                change = (f"{op.detail} from {spelled(before)} to {spelled(after)}" if before != after else
+                          f"{op.detail} restating {spelled(after)} (its collation, charset, nullability or default change)")  # fmt: skip
                 cheap = catalog_only(before, after, normalise_dialect(dialect))
                 op = replace(op, kind=Op.OTHER if cheap else op.kind, detail=change, known_rewrite=not cheap)
             if table in state.columns:  # a later statement of the same migration sees this type
