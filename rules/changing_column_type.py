@@ -7,7 +7,8 @@ PostgreSQL makes in the catalog only (the same type, a wider `varchar`, `varchar
 `numeric` with more digits and the same scale) are not reported when the column's type before the
 migration is known from the replayed history (SQL files, Django fields, Rails, Alembic's
 `existing_type`); when it is not known (Knex `.alter()` and Laravel `->change()` today), the change
-is reported.
+is reported. A `USING` expression that computes new values (anything but the column or a cast of
+it) rewrites the table, and a new `COLLATE` rebuilds every index on the column, whatever the types.
 
 Safe alternative: add a new column of the new type, write to both (trigger or application),
 backfill in batches, switch reads, then drop the old column in a later deploy. On MySQL, state
@@ -57,6 +58,8 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
             + (
                 "may copy the table (ALGORITHM=COPY) under a lock."
                 if mysql
+                else f"{op.recomputes}, under an ACCESS EXCLUSIVE lock."
+                if op.recomputes
                 else "rewrites the table under an ACCESS EXCLUSIVE lock."
                 if op.known_rewrite
                 else "rewrites the table under an ACCESS EXCLUSIVE lock unless the change is catalog-only (the "

@@ -368,3 +368,24 @@ def test_a_mysql_modify_that_keeps_the_type_says_what_it_restates(repo: Repo) ->
                GOOSE.format(up="ALTER TABLE users MODIFY COLUMN name varchar(20) COLLATE utf8mb4_bin;", down="SELECT 1;"))  # fmt: skip
     message = repo.commit().check("--base", "main").finding("changing-column-type")["message"]
     assert "`MODIFY COLUMN restating varchar(20) (its collation, charset, nullability or default change)`" in message
+
+
+@pytest.mark.parametrize(
+    ("up", "reported"),
+    [
+        ('ALTER TABLE users ALTER COLUMN name TYPE varchar(60) USING "name"::varchar(60);', None),  # Django's form
+        ("ALTER TABLE users ALTER COLUMN name TYPE varchar(60) USING name;", None),
+        ("ALTER TABLE users ALTER COLUMN name TYPE varchar(60) USING lower(name);", "computes every value again"),
+        ('ALTER TABLE users ALTER COLUMN name TYPE varchar(20) COLLATE "C";', "changes its collation"),
+    ],
+)
+def test_using_and_collate_are_never_catalog_only(repo: Repo, up: str, reported: str | None) -> None:
+    m = "db/migrations"
+    repo.write(f"{m}/00001_users.sql", GOOSE.format(up="CREATE TABLE users (id int, name varchar(20));", down="DROP TABLE users;"))
+    repo.commit().branch("feature")
+    repo.write(f"{m}/00002_retype.sql", GOOSE.format(up=up, down="SELECT 1;"))
+    found = [f for f in repo.commit().check("--base", "main").json["findings"] if f["rule"] == "changing-column-type"]
+    if reported is None:
+        assert found == []
+    else:
+        assert len(found) == 1 and reported in found[0]["message"], found

@@ -120,6 +120,9 @@ class Operation:
     columns: tuple[ColumnSpec, ...] = ()
     #: ALTER COLUMN ... TYPE judged against the column's known type before it: not catalog-only
     known_rewrite: bool = False
+    #: why an ALTER COLUMN ... TYPE is never catalog-only, whatever the types: "computes every value
+    #: again through its `USING` expression", "changes its collation: every index on it is rebuilt"
+    recomputes: str | None = None
     #: what the schema before the migration says about the target ("a varchar(50) column, used by
     #: index users_name"), from the replayed history; empty when unknown
     context: str = ""

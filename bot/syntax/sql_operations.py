@@ -358,8 +358,10 @@ def _alter_action(
         column = ident(action.this)
         if action.args.get("dtype") is not None:
             new_type = column_type(action.args.get("dtype"))
+            recomputes = _recomputes(action, column)
             return [op(Op.ALTER_COLUMN_TYPE, column=column, detail="ALTER COLUMN ... TYPE", column_type=new_type,
-                       columns=(ColumnSpec(column or "", new_type, _line_of(action.this, line, end_line, offset)),))]  # fmt: skip
+                       columns=(ColumnSpec(column or "", new_type, _line_of(action.this, line, end_line, offset)),),
+                       recomputes=recomputes, known_rewrite=recomputes is not None)]  # fmt: skip
         if action.args.get("allow_null") is False:
             return [op(Op.SET_NOT_NULL, column=column, detail="SET NOT NULL")]
         if action.args.get("drop") and action.args.get("allow_null") is True:
@@ -407,6 +409,20 @@ def _alter_action(
                     for t in action.args.get("tables") or []]  # fmt: skip
         return [op(Op.OTHER, detail=f"DROP {kind}")]
     return [op(Op.UNKNOWN, detail=f"ALTER TABLE ... {action.key.upper()}")]
+
+
+def _recomputes(action: exp.AlterColumn, column: str | None) -> str | None:
+    """Why PostgreSQL cannot make this type change in the catalog only, whatever the two types: a
+    ``USING`` expression other than the column (or a cast of it) computes every value again; a new
+    collation makes every index on the column be rebuilt."""
+    using = action.args.get("using")
+    while isinstance(using, exp.Cast | exp.Paren):
+        using = using.this
+    if using and not (isinstance(using, exp.Column) and ident(using.this) == column):
+        return "computes every value again through its `USING` expression: the table is rewritten"
+    if action.args.get("collate"):
+        return "changes its collation: every index on it is rebuilt"
+    return None
 
 
 def _qualified(table: exp.Expression | None) -> bool:

@@ -138,7 +138,7 @@ def judged(ops: Iterable[Operation], state: SqlState, dialect: str) -> list[Oper
             if before is not None:
                 change = (f"{op.detail} from {spelled(before)} to {spelled(after)}" if before != after else
                           f"{op.detail} restating {spelled(after)} (its collation, charset, nullability or default change)")  # fmt: skip
-                cheap = catalog_only(before, after, normalise_dialect(dialect))
+                cheap = catalog_only(before, after, normalise_dialect(dialect)) and op.recomputes is None
                 op = replace(op, kind=Op.OTHER if cheap else op.kind, detail=change, known_rewrite=not cheap)
             if table in state.columns:  # a later statement of the same migration sees this type
                 state.columns[table][column] = after
