@@ -65,7 +65,6 @@ def type_findings(
     message: Callable[[ColumnSpec], str],
     help: str,
     swap: Swap | None,
-    framework_help: dict[str, str] | None = None,
 ) -> Iterator[Finding]:
     """One finding per column whose (element) type is ``wrong``, with the retyped line as a suggestion."""
     lines: dict[str, list[str]] = {}  # each file split once, however many columns it has
@@ -76,7 +75,7 @@ def type_findings(
         if m.path not in lines:
             lines[m.path] = cs.texts.get(m.path, "").splitlines()
         suggestion = retyped(lines[m.path], column, swap) if source is None else None
-        own = (framework_help or {}).get(m.framework) if not column.sql else None
+        own = traits_of(m.framework).type_fixes.get(rule) if not column.sql else None  # the fix in the DSL's terms
         said = own or help if source is None else f"{help} This SQL is generated from {source}: change the type there and generate it again."
         yield Finding(rule, severity, m.path, column.line, message(column), said, m.framework, suggestion=suggestion,
                       suggestion_lines=(column.line, column.line) if suggestion is not None else None)  # fmt: skip

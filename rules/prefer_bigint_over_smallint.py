@@ -34,5 +34,4 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
         cs, ID, SEVERITY, lambda t: t[0] in ("smallint", "smallserial"),
         lambda c: f"`{c.name}` is a 16-bit integer: it stops at 32,767, and widening it later rewrites the table.",
         "Use `bigint` (or `bigserial`).", _WORDS,
-        {"rails": "Use `t.bigint` / `:bigint` (not `limit: 2`).", "alembic": "Use `sa.BigInteger()`."},
     )  # fmt: skip

@@ -39,6 +39,4 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
         cs, ID, SEVERITY, lambda t: t[0] == "varchar" and len(t) > 1 and bool(t[1]),
         lambda c: f"`{c.name}` is a `varchar` with a length: changing the limit later takes an ACCESS EXCLUSIVE lock.",
         "Use `text`, with a `CHECK (char_length(...) <= n)` constraint where the limit matters.", _SWAP,
-        {"rails": "Use `t.text`, or `t.string` without `limit:` (a `check_constraint` where the limit matters).",
-         "alembic": "Use `sa.Text()` (or `sa.String()` without a length), with a CHECK where the limit matters."},
     )  # fmt: skip

@@ -41,6 +41,4 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
         cs, ID, SEVERITY, lambda t: t[0] == "timestamp",
         lambda c: f"`{c.name}` is a `timestamp` without time zone: its values are read shifted in any other zone.",
         "Use `timestamptz` (`timestamp with time zone`).", _SWAP,
-        {"rails": "Use `t.timestamptz` (or set `ActiveRecord::ConnectionAdapters::PostgreSQLAdapter.datetime_type = :timestamptz`).",
-         "alembic": "Use `sa.DateTime(timezone=True)`."},
     )  # fmt: skip

@@ -82,6 +82,8 @@ class Traits:
     shared_transaction: str | None = None
     #: how its schema methods say IF NOT EXISTS / IF EXISTS (Rails: `if_not_exists: true`)
     guard_options: dict[str, str] = field(default_factory=dict)
+    #: a type rule's fix in the tool's own terms (rule id -> "Use `t.bigint`"), for columns its DSL writes
+    type_fixes: dict[str, str] = field(default_factory=dict)
 
     @property
     def key_word(self) -> str:

@@ -50,6 +50,12 @@ class Alembic(Framework):
     name = "alembic"
     traits = Traits(
         timeouts_elsewhere='`env.py` (`connection.execute(text("SET lock_timeout ..."))`)',
+        type_fixes={
+            "prefer-bigint-over-int": "Use `sa.BigInteger()`.",
+            "prefer-bigint-over-smallint": "Use `sa.BigInteger()`.",
+            "prefer-text-field": "Use `sa.Text()` (or `sa.String()` without a length), with a CHECK where the limit matters.",
+            "prefer-timestamp-tz": "Use `sa.DateTime(timezone=True)`.",
+        },
         shared_transaction="Unless env.py sets `transaction_per_migration=True`, Alembic applies every pending "
         "revision of one `alembic upgrade` in one transaction: deploy the validation on its own.",
         display="Alembic",

@@ -49,6 +49,12 @@ class Rails(Framework):
     name = "rails"
     traits = Traits(
         guard_options={"IF NOT EXISTS": "if_not_exists: true", "IF EXISTS": "if_exists: true"},
+        type_fixes={
+            "prefer-bigint-over-int": "Use `t.bigint` / `:bigint` (or `limit: 8`).",
+            "prefer-bigint-over-smallint": "Use `t.bigint` / `:bigint` (not `limit: 2`).",
+            "prefer-text-field": "Use `t.text`, or `t.string` without `limit:` (a `check_constraint` where the limit matters).",
+            "prefer-timestamp-tz": "Use `t.timestamptz` (or set `ActiveRecord::ConnectionAdapters::PostgreSQLAdapter.datetime_type = :timestamptz`).",
+        },
         timeouts_elsewhere="strong_migrations' `lock_timeout` or `database.yml` `variables`",
         display="Rails",
         identity=Identity.VERSION,
