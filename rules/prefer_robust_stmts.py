@@ -30,7 +30,7 @@ ON_BY_DEFAULT = False
 SUMMARY = "Outside a transaction, a statement without IF [NOT] EXISTS stops a re-run after a partial failure."
 GROUP = "style"
 CATCHES = "`CREATE INDEX`/`TABLE`, `ADD COLUMN`, `DROP INDEX`/`TABLE`/`COLUMN` without `IF [NOT] EXISTS` where no transaction wraps them"
-APPLIES_TO = ("sql", "rails")
+APPLIES_TO = ("sql", "rails", "alembic")
 
 EXAMPLES = {
     "rails": (
@@ -53,8 +53,8 @@ _AFTER = {Op.CREATE_INDEX: r"\bINDEX(\s+CONCURRENTLY)?", Op.CREATE_TABLE: r"\bTA
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
     for m, ops in each_migration(cs, {"postgres"}):
-        if ops.transactional:
-            continue
+        if ops.transactional and not any(o.outside_transaction for o in ops.operations):
+            continue  # Alembic's autocommit_block() takes single operations out of the transaction
         lines = cs.texts.get(m.path, "").splitlines()
         in_block = False
         for op in ops.operations:
@@ -62,7 +62,8 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
                 in_block = True
             elif op.kind is Op.COMMIT:
                 in_block = False
-            elif op.kind in _GUARD and op.guarded is False and not in_block and op.detail != "CREATE TEMPORARY TABLE":
+            elif (op.kind in _GUARD and op.guarded is False and not in_block and op.detail != "CREATE TEMPORARY TABLE"
+                  and (not ops.transactional or op.outside_transaction)):  # fmt: skip
                 dsl = op.detail.islower()  # a schema method (`add_index`), not SQL (`CREATE INDEX`)
                 words = traits_of(m.framework).guard_options.get(_GUARD[op.kind], _GUARD[op.kind]) if dsl else _GUARD[op.kind]
                 suggestion = None if dsl else _guarded_line(lines, op.line, _AFTER[op.kind], words)

@@ -499,3 +499,14 @@ def test_prefer_robust_stmts_reads_rails_if_not_exists(repo: Repo) -> None:
     finding = repo.check("--base", "main").finding("prefer-robust-stmts")
     assert (finding["line"], finding["suggestion"]) == (5, None)
     assert finding["message"].endswith("(`add_index` without `if_not_exists: true`).")
+
+
+def test_prefer_robust_stmts_reads_alembics_autocommit_block(repo: Repo) -> None:
+    body = ("    with op.get_context().autocommit_block():\n"
+            '        op.create_index("users_a", "users", ["a"], postgresql_concurrently=True)\n'
+            '        op.create_index("users_b", "users", ["b"], postgresql_concurrently=True, if_not_exists=True)\n'
+            '    op.create_index("users_c", "users", ["c"])')  # fmt: skip
+    found = _alembic(repo, body, "rules:\n  prefer-robust-stmts: notice\n")
+    assert [line for rule, line in found if rule == "prefer-robust-stmts"] == [10]  # inside the transaction: not judged
+    finding = repo.check("--base", "main").finding("prefer-robust-stmts")
+    assert finding["message"].endswith("without `if_not_exists=True`).")

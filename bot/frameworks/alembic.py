@@ -50,6 +50,7 @@ class Alembic(Framework):
     name = "alembic"
     traits = Traits(
         timeouts_elsewhere='`env.py` (`connection.execute(text("SET lock_timeout ..."))`)',
+        guard_options={"IF NOT EXISTS": "if_not_exists=True", "IF EXISTS": "if_exists=True"},
         type_fixes={
             "prefer-bigint-over-int": "Use `sa.BigInteger()`.",
             "prefer-bigint-over-smallint": "Use `sa.BigInteger()`.",

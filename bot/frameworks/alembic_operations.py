@@ -211,6 +211,7 @@ def _alembic_call(call: ast.Call, dialect: str, lines: list[str], batch_table: s
                     unique=truthy(kw("unique")),
                     detail=detail,
                     suggestion=suggestion,
+                    guarded=truthy(kw("if_not_exists")),  # Alembic 1.12+
                 )
             ]
         return [
@@ -221,6 +222,7 @@ def _alembic_call(call: ast.Call, dialect: str, lines: list[str], batch_table: s
                 concurrently=concurrently,
                 detail=detail,
                 suggestion=suggestion,
+                guarded=truthy(kw("if_exists")),
             )
         ]
     if name == "create_foreign_key":
