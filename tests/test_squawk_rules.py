@@ -510,3 +510,29 @@ def test_prefer_robust_stmts_reads_alembics_autocommit_block(repo: Repo) -> None
     assert [line for rule, line in found if rule == "prefer-robust-stmts"] == [10]  # inside the transaction: not judged
     finding = repo.check("--base", "main").finding("prefer-robust-stmts")
     assert finding["message"].endswith("without `if_not_exists=True`).")
+
+
+def test_type_rules_read_django_fields(repo: Repo) -> None:
+    config = "rules:\n  prefer-bigint-over-int: notice\n  prefer-text-field: notice\n  prefer-timestamp-tz: notice\n"
+    repo.write(".github/migration-guard.yml", config)
+    repo.write("shop/users/__init__.py", "").write("shop/users/migrations/__init__.py", "")
+    repo.write("shop/users/migrations/0001_initial.py",
+               "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+               "    initial = True\n    dependencies = []\n    operations = []\n").commit()  # fmt: skip
+    body = ("from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n"
+            "    dependencies = [('users', '0001_initial')]\n    operations = [\n        migrations.CreateModel(\n"
+            "            name='Event',\n            fields=[\n"
+            "                ('id', models.AutoField(auto_created=True, primary_key=True, serialize=False)),\n"
+            "                ('code', models.CharField(max_length=3)),\n"
+            "                ('body', models.TextField()),\n"
+            "                ('at', models.DateTimeField()),\n"
+            "                ('count', models.PositiveIntegerField()),\n"
+            "            ],\n        ),\n"
+            "        migrations.AddField(model_name='event', name='total', field=models.BigIntegerField(default=0)),\n"
+            "    ]\n")  # fmt: skip
+    repo.branch("feature").write("shop/users/migrations/0002_event.py", body).commit()
+    outcome = repo.check("--base", "main")
+    assert [(r, line) for r, _p, line in outcome.found if r.startswith("prefer-")] == [
+        ("prefer-bigint-over-int", 10), ("prefer-text-field", 11), ("prefer-bigint-over-int", 14)]
+    assert all(f["suggestion"] is None for f in outcome.json["findings"] if f["rule"].startswith("prefer-"))
+    assert outcome.json["findings"][0]["help"] == "Use `BigIntegerField` (`BigAutoField` for keys: `DEFAULT_AUTO_FIELD`)."

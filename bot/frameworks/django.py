@@ -39,6 +39,11 @@ class Django(Framework):
     file_globs: tuple[str, ...] = ("*.py",)
     name = "django"
     traits = Traits(
+        type_fixes={
+            "prefer-bigint-over-int": "Use `BigIntegerField` (`BigAutoField` for keys: `DEFAULT_AUTO_FIELD`).",
+            "prefer-bigint-over-smallint": "Use `BigIntegerField`.",
+            "prefer-text-field": "Use `TextField` (with a `CheckConstraint` on `Length(...)` where the limit matters).",
+        },
         timeouts_elsewhere='the database `OPTIONS` (`"options": "-c lock_timeout=5s"`)',
         display="Django",
         identity=Identity.LABEL_AND_NAME,

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from bot.core.column_types import catalog_only
-from bot.core.operations import Earlier, Op, Operation
+from bot.core.operations import ColumnSpec, Earlier, Op, Operation
 from bot.core.textfile import UnreadableFile
 from bot.syntax.pyast import argument, assignments, call_name, inline_constants, parse_module
 
@@ -198,6 +198,16 @@ def db_type(spec: FieldSpec) -> tuple[str, ...] | None:
         return ("array", spec.get("base_field") or "?", spec.get("size") or "")
     family = _FAMILY.get(spec.cls)
     return (family,) if family else None
+
+
+def column_spec(name: str | None, node: ast.expr | None, line: int) -> ColumnSpec | None:
+    """A field as the type rules read it: its column type, a positive-integer check set aside."""
+    spec = field_spec(node)
+    if name is None or spec is None:
+        return None
+    found = db_type(spec)
+    column_type = (found[0].removesuffix("+check"), *found[1:]) if found else None
+    return ColumnSpec(name, column_type, line, primary_key=_true(spec.get("primary_key")), sql=False)
 
 
 def judge_alter(

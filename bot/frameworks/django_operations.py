@@ -12,6 +12,7 @@ from bot.frameworks._python_calls import embedded_sql, literal_name, literal_str
 from bot.frameworks.base import MAX_FIX_SPAN
 from bot.frameworks.django_fields import (
     FieldState,
+    column_spec,
     describe,
     field_spec,
     judge_alter,
@@ -105,7 +106,12 @@ def _django_operation(call: ast.Call, dialect: str, lines: list[str], state: Fie
                     found.extend(_django_operation(element, dialect, lines, state))
         return found
     if name == "CreateModel":
-        return [Operation(Op.CREATE_TABLE, line, table=model(0, "name"), detail=name)]
+        fields = argument(call, 1, "fields")
+        specs = [column_spec(literal_name(f.elts[0]), f.elts[1], f.lineno)
+                 for f in (fields.elts if isinstance(fields, ast.List | ast.Tuple) else [])
+                 if isinstance(f, ast.Tuple) and len(f.elts) == 2]  # fmt: skip
+        return [Operation(Op.CREATE_TABLE, line, table=model(0, "name"), detail=name,
+                          columns=tuple(s for s in specs if s is not None))]  # fmt: skip
     if name == "DeleteModel":
         return [Operation(Op.DROP_TABLE, line, table=model(0, "name"), detail=name)]
     if name == "RenameModel":
@@ -130,6 +136,7 @@ def _django_operation(call: ast.Call, dialect: str, lines: list[str], state: Fie
                 not_null=not null and field_type not in ("ManyToManyField",),
                 has_default="default" in kwargs or "db_default" in kwargs,
                 detail=f"AddField({field_type})",
+                columns=tuple(c for c in [column_spec(column, field, line)] if c is not None),
             )
         ]
         if field_type in _FIELD_INDEXED:
