@@ -61,15 +61,20 @@ def type_findings(
     cs: ChangeSet,
     rule: str,
     severity: Severity,
-    wrong: Callable[[tuple[str, ...]], bool],
+    wrong: Callable[[tuple[str, ...]], bool],  # of the (element) type
     message: Callable[[ColumnSpec], str],
     help: str,
     swap: Swap | None,
+    about_range: bool = False,
 ) -> Iterator[Finding]:
-    """One finding per column whose (element) type is ``wrong``, with the retyped line as a suggestion."""
+    """One finding per column whose (element) type is ``wrong``, with the retyped line as a suggestion;
+    ``about_range``: the rule is about running out of values, so a column whose values are capped
+    where it is declared (Django ``choices``, a ``MaxValueValidator``) is fine."""
     lines: dict[str, list[str]] = {}  # each file split once, however many columns it has
     for m, column in each_column(cs):
         if column.type is None or not wrong(element(column.type)):
+            continue
+        if column.bounded and about_range:  # the values are capped where the column is declared: they cannot run out
             continue
         source = traits_of(m.framework).generated_from
         if m.path not in lines:

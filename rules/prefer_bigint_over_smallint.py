@@ -33,5 +33,5 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
     return type_findings(
         cs, ID, SEVERITY, lambda t: t[0] in ("smallint", "smallserial"),
         lambda c: f"`{c.name}` is a 16-bit integer: it stops at 32,767, and widening it later rewrites the table.",
-        "Use `bigint` (or `bigserial`).", _WORDS,
+        "Use `bigint` (or `bigserial`).", _WORDS, about_range=True,
     )  # fmt: skip

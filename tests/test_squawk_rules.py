@@ -527,12 +527,14 @@ def test_type_rules_read_django_fields(repo: Repo) -> None:
             "                ('body', models.TextField()),\n"
             "                ('at', models.DateTimeField()),\n"
             "                ('count', models.PositiveIntegerField()),\n"
+            "                ('kind', models.IntegerField(choices=[(1, 'a'), (2, 'b')])),\n"
+            "                ('port', models.PositiveIntegerField(validators=[MaxValueValidator(65535)])),\n"
             "            ],\n        ),\n"
             "        migrations.AddField(model_name='event', name='total', field=models.BigIntegerField(default=0)),\n"
             "    ]\n")  # fmt: skip
     repo.branch("feature").write("shop/users/migrations/0002_event.py", body).commit()
     outcome = repo.check("--base", "main")
     assert [(r, line) for r, _p, line in outcome.found if r.startswith("prefer-")] == [
-        ("prefer-bigint-over-int", 10), ("prefer-text-field", 11), ("prefer-bigint-over-int", 14)]
+        ("prefer-bigint-over-int", 10), ("prefer-text-field", 11), ("prefer-bigint-over-int", 14)]  # kind, port: capped
     assert all(f["suggestion"] is None for f in outcome.json["findings"] if f["rule"].startswith("prefer-"))
     assert outcome.json["findings"][0]["help"] == "Use `BigIntegerField` (`BigAutoField` for keys: `DEFAULT_AUTO_FIELD`)."

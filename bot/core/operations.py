@@ -81,6 +81,9 @@ class ColumnSpec:
     primary_key: bool = False
     #: written in SQL (the type word on its line can be swapped for a suggestion); False in a DSL
     sql: bool = True
+    #: the values are bounded where the column is declared (Django `choices=`, a `MaxValueValidator`):
+    #: an integer that cannot run out
+    bounded: bool = False
 
 
 @dataclass(frozen=True)
