@@ -137,7 +137,9 @@ NO_TRANSACTION_SQL = "Put the concurrent statement alone in its own migration fi
 def later_migration(m: Migration) -> str:
     """"in a later migration.", with the caveat of a runner that applies several in one transaction."""
     caveat = traits_of(m.framework).shared_transaction
-    return f"in a later migration. {caveat}" if caveat else "in a later migration."
+    if caveat and "transaction_per_migration" not in m.runner_sets:
+        return f"in a later migration. {caveat}"
+    return "in a later migration."
 
 
 def concurrent_fix(m: Migration) -> str:

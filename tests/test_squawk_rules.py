@@ -538,3 +538,19 @@ def test_type_rules_read_django_fields(repo: Repo) -> None:
         ("prefer-bigint-over-int", 10), ("prefer-text-field", 11), ("prefer-bigint-over-int", 14)]  # kind, port: capped
     assert all(f["suggestion"] is None for f in outcome.json["findings"] if f["rule"].startswith("prefer-"))
     assert outcome.json["findings"][0]["help"] == "Use `BigIntegerField` (`BigAutoField` for keys: `DEFAULT_AUTO_FIELD`)."
+
+
+@pytest.mark.parametrize(
+    ("env", "ends_with"),
+    [
+        ("context.configure(connection=connection, transaction_per_migration=True)\n", "in a later migration."),
+        ("# context.configure(transaction_per_migration=True)\ncontext.configure(connection=connection)\n",
+         "deploy the validation on its own."),
+        ("context.configure(connection=connection, transactional_ddl=False)\n",
+         "so the add commits at once and the validation lets reads and writes go on."),
+    ],
+)
+def test_alembics_env_py_says_how_revisions_share_transactions(repo: Repo, env: str, ends_with: str) -> None:
+    repo.write("alembic/env.py", env)
+    _alembic(repo, '    op.create_check_constraint("positive", "users", "id > 0")', "rules: {}\n")
+    assert repo.check("--base", "main").finding("constraint-missing-not-valid")["help"].endswith(ends_with)

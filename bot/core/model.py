@@ -90,8 +90,9 @@ class Migration:
     #: what the runner's settings outside the file say (Flyway's ``<file>.sql.conf`` with
     #: ``executeInTransaction=false``); None: the file and the tool's defaults decide
     runs_in_transaction: bool | None = None
-    #: run-time settings the runner gives every migration's session (``lock_timeout`` from
-    #: strong_migrations' initializer, a ``SET`` in Alembic's env.py): satisfied before line 1
+    #: what the runner sets for every migration: session settings (``lock_timeout`` from
+    #: strong_migrations' initializer, a ``SET`` in Alembic's env.py), satisfied before line 1; and
+    #: ``transaction_per_migration`` (Alembic's env.py: one transaction per revision, not per run)
     runner_sets: tuple[str, ...] = ()
 
     @property

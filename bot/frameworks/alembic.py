@@ -86,10 +86,19 @@ class Alembic(Framework):
     def link(
         self, migrations: Sequence[Migration], aux: Mapping[str, str], memo: dict[object, Migration]
     ) -> list[Migration]:
-        """A timeout env.py sets (``SET lock_timeout`` on the connection, ``-c lock_timeout=...``) is set
-        for every revision of that script directory."""
-        sets = {p.rpartition("/")[0]: timeouts_set_in(text) for p, text in aux.items() if base_name(p) == "env.py"}
-        return [replace(m, runner_sets=sets[m.namespace]) if sets.get(m.namespace) else m for m in migrations]
+        """What env.py sets for every revision of its script directory: a timeout (``SET lock_timeout``
+        on the connection, ``-c lock_timeout=...``), one transaction per revision
+        (``transaction_per_migration=True``), or none at all (``transactional_ddl=False``)."""
+        envs = {p.rpartition("/")[0]: _code_of(text) for p, text in aux.items() if base_name(p) == "env.py"}
+        linked = []
+        for m in migrations:
+            env = envs.get(m.namespace)
+            if env is None:
+                linked.append(m)
+                continue
+            sets = timeouts_set_in(env) + (("transaction_per_migration",) if _PER_MIGRATION.search(env) else ())
+            linked.append(replace(m, runner_sets=sets, runs_in_transaction=False if _NO_DDL_TRANSACTION.search(env) else None))
+        return linked
 
     def select(self, index: PathIndex, aux: Mapping[str, str]) -> list[Candidate]:
         strict_dirs: dict[str, str] = {}  # versions dir -> script location (namespace)
@@ -242,3 +251,12 @@ def _locations_from_ini(ini_path: str, text: str) -> list[tuple[str, str]]:
     if locations:
         return [(resolve(loc), script_dir) for loc in _LOCATION_SPLIT.split(locations) if loc]
     return [(posixpath.join(script_dir, "versions") if script_dir != "." else "versions", script_dir)]
+
+
+_PER_MIGRATION = re.compile(r"\btransaction_per_migration\s*=\s*True\b")
+_NO_DDL_TRANSACTION = re.compile(r"\btransactional_ddl\s*=\s*False\b")
+
+
+def _code_of(text: str) -> str:
+    """env.py without its comment lines (the generated file comments out options it shows)."""
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
