@@ -427,7 +427,8 @@ def test_type_rules_read_alembic_columns(repo: Repo) -> None:
     config = "rules:\n  prefer-bigint-over-int: notice\n  prefer-text-field: notice\n  prefer-timestamp-tz: notice\n"
     body = ('    op.create_table(\n        "events",\n        sa.Column("id", sa.Integer(), primary_key=True),\n'
             '        sa.Column("code", sa.String(length=3)),\n        sa.Column("at", sa.DateTime(timezone=True)),\n'
-            '        sa.Column("seen", sa.DateTime()),\n    )\n    op.add_column("users", sa.Column("n", sa.SmallInteger()))')  # fmt: skip
+            '        sa.Column("seen", sa.DateTime()),\n        sa.Column("off", sa.DateTime(True)),\n    )\n'
+            '    op.add_column("users", sa.Column("n", sa.SmallInteger()))')  # DateTime(True): redash writes the zone positionally
     found = [f for f in _alembic(repo, body, config) if f[0].startswith("prefer-")]
     assert found == [("prefer-bigint-over-int", 11), ("prefer-text-field", 12), ("prefer-timestamp-tz", 14)]
 

@@ -299,8 +299,9 @@ def sql_type(node: ast.expr | None) -> ColumnType | None:
         return ("varchar", length) if length else ("text",)  # PostgreSQL: varchar without a length is text-like
     if name in _NUMERIC:
         return ("numeric", arg(0, "precision"), arg(1, "scale"))
-    if name in _TIMESTAMP:
-        with_zone = call is not None and any(k.arg == "timezone" and truthy(k.value) for k in call.keywords)
+    if name in _TIMESTAMP:  # DateTime(timezone=False) / DateTime(True): the first parameter is the zone
+        zone = argument(call, 0, "timezone") if call is not None else None
+        with_zone = zone is not None and truthy(zone)
         return ("timestamptz",) if with_zone else ("timestamp",)
     family = _TYPES.get(name)
     return (family,) if family else None
