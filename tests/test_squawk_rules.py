@@ -555,3 +555,17 @@ def test_alembics_env_py_says_how_revisions_share_transactions(repo: Repo, env: 
     repo.write("alembic/env.py", env)
     _alembic(repo, '    op.create_check_constraint("positive", "users", "id > 0")', "rules: {}\n")
     assert repo.check("--base", "main").finding("constraint-missing-not-valid")["help"].endswith(ends_with)
+
+
+@pytest.mark.parametrize(
+    ("sql", "not_analysed"),
+    [
+        # hatchet-dev/hatchet sets autovacuum parameters after creating a table: a notice there was noise
+        ("ALTER TABLE users SET (autovacuum_vacuum_scale_factor = '0.1', fillfactor = 70);", None),
+        ("ALTER TABLE users SET TABLESPACE fast;", "ALTER TABLE ... SET TABLESPACE"),
+        ("ALTER TABLE users SET UNLOGGED;", "ALTER TABLE ... SET UNLOGGED"),
+    ],
+)
+def test_storage_parameters_take_no_blocking_lock(repo: Repo, sql: str, not_analysed: str | None) -> None:
+    found = [f for f in sql_change(repo, sql).check("--base", "main").json["findings"] if f["rule"] == "sql-not-analysed"]
+    assert [not_analysed in f["message"] for f in found] == ([] if not_analysed is None else [True])

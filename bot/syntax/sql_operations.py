@@ -408,6 +408,12 @@ def _alter_action(
             return [op(Op.DROP_COLUMN, column=ident(t), detail="DROP COLUMN", guarded=guarded)
                     for t in action.args.get("tables") or []]  # fmt: skip
         return [op(Op.OTHER, detail=f"DROP {kind}")]
+    if isinstance(action, exp.AlterSet) and action.expressions and not (action.args.get("tablespace") or action.args.get("option")):
+        # storage parameters (fillfactor, autovacuum_*): a SHARE UPDATE EXCLUSIVE lock, reads and writes go on
+        return [op(Op.OTHER, detail="ALTER TABLE ... SET (storage parameters)")]
+    if isinstance(action, exp.AlterSet):  # SET TABLESPACE / LOGGED / UNLOGGED ...: said as what it is
+        what = "TABLESPACE" if action.args.get("tablespace") else str(action.args.get("option") or "").upper()
+        return [op(Op.UNKNOWN, detail=f"ALTER TABLE ... SET {what}".rstrip())]
     return [op(Op.UNKNOWN, detail=f"ALTER TABLE ... {action.key.upper()}")]
 
 
