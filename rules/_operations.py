@@ -126,6 +126,11 @@ def where(op: Operation) -> str:
     return f"`{op.table}`" if op.table else "the table"
 
 
+def column(op: Operation, otherwise: str = "a column") -> str:
+    """ "`email`", or "a column" in plain words when the front end could not tell which."""
+    return f"`{op.column}`" if op.column else otherwise
+
+
 def what(op: Operation) -> str:
     return f"`{op.detail}`" if op.detail else "this operation"
 
@@ -183,4 +188,4 @@ def first_blocking_without(cs: ChangeSet, setting: str, source: str | None) -> I
             yield m, op
 
 
-__all__ = ["concurrent_fix", "created_in_change", "each_migration", "each_operation", "finding", "first_blocking_without", "later_migration", "no_transaction_fix", "seed_created", "what", "where"]
+__all__ = ["column", "concurrent_fix", "created_in_change", "each_migration", "each_operation", "finding", "first_blocking_without", "later_migration", "no_transaction_fix", "seed_created", "what", "where"]

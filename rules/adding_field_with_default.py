@@ -22,7 +22,7 @@ from collections.abc import Iterator
 
 from bot.core.model import ChangeSet, Finding, Severity
 from bot.core.operations import Op
-from rules._operations import each_operation, finding, where
+from rules._operations import column, each_operation, finding, where
 
 ID = "adding-field-with-default"
 SEVERITY = Severity.WARNING
@@ -49,7 +49,7 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
                 SEVERITY,
                 m,
                 op,
-                f"Adding `{op.column or 'a column'}` with the default `{op.volatile_default}`, a function that is not a "
+                f"Adding {column(op)} with the default `{op.volatile_default}`, a function that is not a "
                 "PostgreSQL built-in and so is treated as volatile: unless it is declared IMMUTABLE or STABLE, this "
                 f"rewrites {where(op)} row by row under an ACCESS EXCLUSIVE lock.",
                 "If the function is IMMUTABLE or STABLE, the default is instant: suppress this with that reason. "
@@ -67,7 +67,7 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
             SEVERITY,
             m,
             op,
-            f"Adding `{op.column or 'a column'}` {what} rewrites "
+            f"Adding {column(op)} {what} rewrites "
             f"{where(op)} row by row under an ACCESS EXCLUSIVE lock: no reads or writes until it finishes.",
             "Add the column without the default, then `SET DEFAULT` for new rows and backfill existing rows in batches.",
             suggestion=False,

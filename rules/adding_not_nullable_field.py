@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from bot.core.model import ChangeSet, Finding, Migration, Severity
 from bot.core.operations import MigrationOps, Op, Operation
-from rules._operations import each_operation, finding, where
+from rules._operations import column, each_operation, finding, where
 
 ID = "adding-not-nullable-field"
 SEVERITY = Severity.WARNING
@@ -52,7 +52,7 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
             SEVERITY,
             m,
             op,
-            f"`SET NOT NULL` on `{op.column or 'the column'}` scans all of {where(op)} under an ACCESS EXCLUSIVE lock: "
+            f"`SET NOT NULL` on {column(op, 'the column')} scans all of {where(op)} under an ACCESS EXCLUSIVE lock: "
             "reads and writes wait until it is done.",
             "Add `CHECK (col IS NOT NULL) NOT VALID`, `VALIDATE CONSTRAINT` it, then SET NOT NULL and drop the CHECK.",
             suggestion=False,

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from bot.core.model import ChangeSet, Finding, Severity
 from bot.core.operations import Op, Operation
-from rules._operations import each_operation, finding, where
+from rules._operations import column, each_operation, finding, where
 
 ID = "ban-drop-column"
 SEVERITY = Severity.WARNING
@@ -47,7 +47,7 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
             SEVERITY,
             m,
             op,
-            f"Dropping `{op.column or 'a column'}`{_known(op)} from {where(op)} breaks old code that still reads or "
+            f"Dropping {column(op)}{_known(op)} from {where(op)} breaks old code that still reads or "
             "writes it during the deploy, and the data is gone.",
             "Ship code that ignores the column first (Rails `ignored_columns`), then drop it in a later migration.",
             suggestion=False,

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from bot.core.model import ChangeSet, Finding, Severity
 from bot.core.operations import Op
-from rules._operations import each_operation, finding, where
+from rules._operations import column, each_operation, finding, where
 
 ID = "ban-drop-not-null"
 SEVERITY = Severity.NOTICE
@@ -39,7 +39,7 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
             SEVERITY,
             m,
             op,
-            f"`{op.column or 'the column'}` of {where(op)} may be NULL from now on: code still running from the "
+            f"{column(op, 'The column')} of {where(op)} may be NULL from now on: code still running from the "
             "previous release, and other clients, may not expect it.",
             "Check that every reader handles NULL first; if this starts removing the column, ship the code that "
             "stops reading it in the same release.",

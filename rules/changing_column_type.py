@@ -21,7 +21,7 @@ from collections.abc import Iterator
 
 from bot.core.model import ChangeSet, Finding, Severity
 from bot.core.operations import Op
-from rules._operations import each_operation, finding, what, where
+from rules._operations import column, each_operation, finding, what, where
 
 ID = "changing-column-type"
 SEVERITY = Severity.WARNING
@@ -54,7 +54,7 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
             SEVERITY,
             m,
             op,
-            f"{what(op)} on `{op.column or 'a column'}` of {where(op)} "
+            f"{what(op)} on {column(op)} of {where(op)} "
             + (
                 "may copy the table (ALGORITHM=COPY) under a lock."
                 if mysql

@@ -89,3 +89,29 @@ def test_a_directory_named_after_a_database_holds_that_databases_migrations(repo
     found = repo.commit().check("--base", "main").found
     assert {path for _rule, path, _line in found} == {"assets/migrations/postgres/002_index.sql"}
     assert ("require-concurrent-index-creation", "assets/migrations/postgres/002_index.sql", 2) in found
+
+
+def test_a_laravel_branch_for_another_database_is_not_judged(repo: Repo) -> None:
+    """koel rebuilds tables on SQLite inside `if (DB::getDriverName() === 'sqlite')` and drops and
+    renames columns elsewhere: only the branch that runs on the configured database is judged."""
+    from tests.test_rule_examples import LARAVEL_BASE, LARAVEL_HEADER
+
+    repo.write("database/migrations/2024_01_01_000000_base.php", LARAVEL_BASE).commit().branch("feature")
+    up = ("    public function up(): void\n    {\n"
+          "        if (DB::getDriverName() === 'sqlite') {\n"
+          "            Schema::dropIfExists('users');\n"
+          "        } else {\n"
+          "            Schema::table('users', function (Blueprint $table) {\n"
+          "                $table->dropColumn(['email', 'name']);\n"
+          "            });\n"
+          "        }\n"
+          "        Schema::table('orgs', function (Blueprint $table) {\n"
+          "            if (DB::getDriverName() === 'mysql') {\n"
+          "                $table->dropColumn('id');\n"
+          "            }\n"
+          "        });\n"
+          "    }\n\n    public function down(): void\n    {\n    }\n};\n")  # fmt: skip
+    repo.write("database/migrations/2024_01_02_000000_rework.php", LARAVEL_HEADER + up).commit()
+    found = [(f["rule"], f["line"], f["message"].split(" breaks")[0]) for f in repo.check("--base", "main").json["findings"]
+             if f["rule"] in ("ban-drop-table", "ban-drop-column")]  # fmt: skip
+    assert found == [("ban-drop-column", 16, "Dropping `email` from `users`"), ("ban-drop-column", 16, "Dropping `name` from `users`")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.core.operations import MigrationOps, Op, Operation
 from bot.core.textfile import UnreadableFile
 from bot.syntax import treesitter as tsx
-from bot.syntax.dialects import normalise_dialect, volatile_call
+from bot.syntax.dialects import branch_constraint, branch_dialects, normalise_dialect, runs_on, volatile_call
 from bot.syntax.embedded_sql import analyse_sql
 
 COLUMN_TYPES = {
@@ -65,6 +65,8 @@ def laravel_operations(text: str, dialect: str) -> MigrationOps:
     )
     ops: list[Operation] = []
     for node in tsx.walk(up) if up is not None else []:
+        if node.type in ("scoped_call_expression", "member_call_expression") and not runs_on(_driver_branches(node, up), dialect):
+            continue  # a branch for another database (`if (DB::getDriverName() === 'sqlite')`)
         if node.type == "scoped_call_expression":
             ops.extend(_static_call(node, dialect))
         elif (
@@ -74,6 +76,22 @@ def laravel_operations(text: str, dialect: str) -> MigrationOps:
         ):
             ops.extend(_data_chain(node))
     return MigrationOps(tuple(ops), transactional=transactional, dialect=dialect)
+
+
+def _driver_branches(node: tsx.Node, stop: tsx.Node | None) -> tuple[str, ...]:
+    """The database conditions (``bot.syntax.dialects.runs_on``) under which ``node`` runs: an
+    ``if``/``elseif`` on ``DB::getDriverName()`` (or the connection's driver), its ``else``."""
+    found: list[str] = []
+    child, parent = node, node.parent
+    while parent is not None and parent != stop:
+        if parent.type in ("if_statement", "else_if_clause"):
+            condition = parent.child_by_field_name("condition")
+            decided = branch_dialects(tsx.text(condition)) if condition is not None and child != condition else None
+            if decided is not None:
+                named, negated = decided
+                found.append(branch_constraint(named, (child == parent.child_by_field_name("body")) ^ negated))
+        child, parent = parent, parent.parent
+    return tuple(found)
 
 
 def _static_call(call: tsx.Node, dialect: str) -> list[Operation]:
@@ -99,7 +117,7 @@ def _static_call(call: tsx.Node, dialect: str) -> list[Operation]:
                 )
             ]
         if name == "table" and len(args) > 1:
-            return _blueprint(table, args[1])
+            return _blueprint(table, args[1], dialect)
     if scope == "DB" and name in ("statement", "unprepared"):
         found = tsx.constant_string(args[0]) if args else None
         if found is None:
@@ -123,12 +141,14 @@ def _data_chain(call: tsx.Node) -> list[Operation]:
     return []
 
 
-def _blueprint(table: str | None, closure: tsx.Node) -> list[Operation]:
+def _blueprint(table: str | None, closure: tsx.Node, dialect: str = "postgres") -> list[Operation]:
     params = closure.child_by_field_name("parameters")
     param = next((tsx.text(n) for n in tsx.walk(params) if n.type == "variable_name"), "$table") if params else "$table"
     ops: list[Operation] = []
     for node in tsx.walk(closure):
         if node.type != "member_call_expression" or node.parent is None or node.parent.type != "expression_statement":
+            continue
+        if not runs_on(_driver_branches(node, closure), dialect):
             continue
         root, links = _chain(node)
         if root is None or tsx.text(root) != param or not links:
@@ -164,8 +184,14 @@ def _blueprint(table: str | None, closure: tsx.Node) -> list[Operation]:
                 ops.append(op(Op.CREATE_INDEX, f"$table->{first}()->index()"))
             if "unique" in names:
                 ops.append(op(Op.ADD_UNIQUE, f"$table->{first}()->unique()"))
-        elif first == "dropColumn":
-            ops.append(op(Op.DROP_COLUMN))
+        elif first == "dropColumn":  # dropColumn('a'), dropColumn(['a', 'b']), dropColumn('a', 'b')
+            listed = args[0].named_children if args and args[0].type == "array_creation_expression" else args
+            dropped = [_name(n.named_children[-1] if n.type == "array_element_initializer" and n.named_children else n)
+                       for n in listed]  # fmt: skip
+            if any(dropped):
+                ops.extend(op(Op.DROP_COLUMN, column=name) for name in dropped if name)
+            else:
+                ops.append(op(Op.DROP_COLUMN))
         elif first == "renameColumn":
             ops.append(op(Op.RENAME_COLUMN, new_name=_name(args[1]) if len(args) > 1 else None))
         elif first in ("index", "spatialIndex", "fullText"):

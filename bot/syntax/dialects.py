@@ -47,7 +47,7 @@ def normalise_dialect(name: str | None) -> str:
 #: how database names appear in code that branches on the adapter (`adapter_name == "SQLServer"`,
 #: `url.startswith("mysql")`, `bind.dialect.name == "postgresql"`)
 _DIALECT_WORDS = (
-    ("postgis", "postgres"), ("postgres", "postgres"), ("mysql", "mysql"), ("trilogy", "mysql"),
+    ("postgis", "postgres"), ("postgres", "postgres"), ("pgsql", "postgres"), ("mysql", "mysql"), ("trilogy", "mysql"),
     ("mariadb", "mysql"), ("sqlite", "sqlite"), ("sqlserver", "tsql"), ("mssql", "tsql"), ("oracle", "oracle"),
 )  # fmt: skip
 _ADAPTER_WORDS = ("adapter", "dialect", "url", "engine", "driver", "connection", "bind", "vendor", "database")
