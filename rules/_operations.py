@@ -63,12 +63,9 @@ Creators = dict[tuple[tuple[str, str], str], set[str]]
 _ANSWERS: list[tuple[ChangeSet, Created, Creators]] = []
 
 
-def created_in_change(cs: ChangeSet) -> Created:
-    """(path, (framework, namespace)) -> tables that migration, added by this change, creates."""
-    return _answers(cs)[0]
-
-
 def _answers(cs: ChangeSet) -> tuple[Created, Creators]:
+    """(path, (framework, namespace)) -> the tables that migration, added by this change, creates;
+    and the same as (scope, table) -> the migrations that create it."""
     for known, answer, index in _ANSWERS:
         if known is cs:
             return answer, index
@@ -188,4 +185,4 @@ def first_blocking_without(cs: ChangeSet, setting: str, source: str | None) -> I
             yield m, op
 
 
-__all__ = ["column", "concurrent_fix", "created_in_change", "each_migration", "each_operation", "finding", "first_blocking_without", "later_migration", "no_transaction_fix", "seed_created", "what", "where"]
+__all__ = ["column", "concurrent_fix", "each_migration", "each_operation", "finding", "first_blocking_without", "later_migration", "no_transaction_fix", "seed_created", "what", "where"]

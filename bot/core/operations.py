@@ -78,7 +78,6 @@ class ColumnSpec:
     #: ``("serial",)``, an array ``("array", "integer")``; None where the front end cannot tell
     type: tuple[str, ...] | None
     line: int
-    primary_key: bool = False
     #: written in SQL (the type word on its line can be swapped for a suggestion); False in a DSL
     sql: bool = True
     #: the values are bounded where the column is declared (Django `choices=`, a `MaxValueValidator`):

@@ -275,8 +275,7 @@ def _column_spec(node: ast.expr | None) -> ColumnSpec | None:
     if name is None:
         return None
     type_node = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "type_"), None)
-    primary = next((k.value for k in node.keywords if k.arg == "primary_key"), None)
-    return ColumnSpec(name, sql_type(type_node), node.lineno, primary_key=primary is not None and truthy(primary), sql=False)
+    return ColumnSpec(name, sql_type(type_node), node.lineno, sql=False)
 
 
 def sql_type(node: ast.expr | None) -> ColumnType | None:

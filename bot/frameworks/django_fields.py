@@ -208,7 +208,7 @@ def column_spec(name: str | None, node: ast.expr | None, line: int) -> ColumnSpe
     found = db_type(spec)
     column_type = (found[0].removesuffix("+check"), *found[1:]) if found else None
     bounded = spec.get("choices") is not None or "MaxValueValidator" in (spec.get("validators") or "")
-    return ColumnSpec(name, column_type, line, primary_key=_true(spec.get("primary_key")), sql=False, bounded=bounded)
+    return ColumnSpec(name, column_type, line, sql=False, bounded=bounded)
 
 
 def judge_alter(

@@ -145,7 +145,17 @@ def _repeated_column(chunk: list[Token]) -> str | None:
                 break
             if token.token_type in (TokenType.VAR, TokenType.IDENTIFIER):
                 names.append(_name_of(token))
-    return next((n for i, n in enumerate(names) if n in names[:i]), None)
+    return _first_repeated(names)
+
+
+def _first_repeated(names: Sequence[str]) -> str | None:
+    """The first name that comes a second time."""
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            return name
+        seen.add(name)
+    return None
 
 
 def _name_of(token: Token) -> str:
@@ -228,13 +238,11 @@ def _classify(
         if kind == "TABLE":
             target = node.this.this if isinstance(node.this, exp.Schema) else node.this
             definitions = node.this.expressions if isinstance(node.this, exp.Schema) else []
-            keys = _table_primary_key(definitions)
-            columns = tuple(_spec(c, line, end_line, offset, keys) for c in definitions if isinstance(c, exp.ColumnDef))
+            columns = tuple(_spec(c, line, end_line, offset) for c in definitions if isinstance(c, exp.ColumnDef))
             temporary = any(isinstance(p, exp.TemporaryProperty) for p in (node.args.get("properties") or exp.Properties()).expressions)
-            names = [c.name for c in columns]
             return [op(Op.CREATE_TABLE, table=table_name(target), detail="CREATE TEMPORARY TABLE" if temporary else "CREATE TABLE",
                        columns=columns, guarded=bool(node.args.get("exists")), qualified=_qualified(target),
-                       repeated=next((n for i, n in enumerate(names) if n in names[:i]), None))]  # fmt: skip
+                       repeated=_first_repeated([c.name for c in columns]))]  # fmt: skip
         return [op(Op.OTHER, detail=f"CREATE {kind}")]
     if isinstance(node, exp.Drop):
         kind = (node.args.get("kind") or "").upper()
@@ -268,8 +276,6 @@ def _classify(
         return [replace(o, qualified=qualified) for o in ops] or [op(Op.UNKNOWN, table=table, detail="ALTER TABLE")]
     if isinstance(node, exp.Set):
         return [_setting(item, op) for item in node.expressions] or [op(Op.OTHER, detail="SET")]
-    if isinstance(node, exp.Set | exp.Comment | exp.Select | exp.Transaction | exp.Commit | exp.Grant | exp.Use):
-        return [op(Op.OTHER, detail=node.key.upper())]
     return [op(Op.OTHER, detail=node.key.upper())]
 
 
@@ -331,7 +337,7 @@ def _alter_action(
                 detail=f"ADD COLUMN ... {kind.this.value.lower()}"
                 if serial and isinstance(kind, exp.DataType)
                 else "ADD COLUMN",
-                columns=(_spec(action, line, end_line, offset, frozenset()),),
+                columns=(_spec(action, line, end_line, offset),),
                 guarded=bool(action.args.get("exists")),
             )
         ]
@@ -436,12 +442,9 @@ def _qualified(table: exp.Expression | None) -> bool:
     return isinstance(table, exp.Table) and bool(table.args.get("db"))
 
 
-def _spec(column: exp.ColumnDef, line: int, end_line: int, offset: int, table_keys: frozenset[str]) -> ColumnSpec:
+def _spec(column: exp.ColumnDef, line: int, end_line: int, offset: int) -> ColumnSpec:
     """A column definition as the type rules read it, on the line its name is written on."""
-    constraints = [c.args.get("kind") for c in column.args.get("constraints") or []]
-    primary = any(isinstance(c, exp.PrimaryKeyColumnConstraint) for c in constraints) or ident(column.this) in table_keys
-    return ColumnSpec(ident(column.this) or "", column_type(column.args.get("kind")),
-                      _line_of(column.this, line, end_line, offset), primary_key=primary)  # fmt: skip
+    return ColumnSpec(ident(column.this) or "", column_type(column.args.get("kind")), _line_of(column.this, line, end_line, offset))
 
 
 def _line_of(node: exp.Expression | None, line: int, end_line: int, offset: int) -> int:
@@ -450,17 +453,6 @@ def _line_of(node: exp.Expression | None, line: int, end_line: int, offset: int)
     if isinstance(recorded, int) and line <= recorded + offset <= end_line:
         return recorded + offset
     return line
-
-
-def _table_primary_key(definitions: Sequence[exp.Expression]) -> frozenset[str]:
-    """The columns of a table-level ``PRIMARY KEY (a, b)``."""
-    keys: set[str] = set()
-    for d in definitions:
-        key = d if isinstance(d, exp.PrimaryKey) else next(
-            (e for e in d.expressions if isinstance(e, exp.PrimaryKey)), None) if isinstance(d, exp.Constraint) else None
-        if key is not None:
-            keys |= {ident(e) or "" for e in key.expressions}
-    return frozenset(keys)
 
 
 def _not_null_check(condition: exp.Expression | None) -> str | None:
