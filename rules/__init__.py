@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
 
+from bot.core.config import Config
 from bot.core.model import ChangeSet, Finding, Severity
 
 
@@ -90,9 +91,12 @@ for _rule in RULES.values():
 
 
 def active(settings: Mapping[str, str]) -> list[Rule]:
-    """The rules that run under a configuration's ``rules:`` (id -> severity or ``off``): those on
-    by default unless turned off, and the opt-in ones it gives a severity."""
-    return [
-        r for r in RULES.values()
-        if r.check is not None and settings.get(r.id, "on" if r.on_by_default else "off") != "off"
-    ]  # fmt: skip
+    """The rules on under a configuration's ``rules:`` (id -> severity or ``off``): those on by
+    default unless turned off, and the opt-in ones it gives a severity."""
+    return [r for r in RULES.values() if settings.get(r.id, "on" if r.on_by_default else "off") != "off"]
+
+
+def severity_under(config: Config, finding: Finding) -> Severity | None:
+    """The severity a finding gets in a repository; ``None`` when its rule is off there."""
+    rule = RULES.get(finding.rule)
+    return config.severity(finding.rule, finding.severity, rule is None or rule.on_by_default)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from bot.core.operations import MigrationOps, Op, Operation
 from bot.core.textfile import UnreadableFile
 from bot.syntax import treesitter as tsx
-from bot.syntax.dialects import branch_constraint, branch_dialects, normalise_dialect, runs_on, volatile_call
+from bot.syntax.dialects import normalise_dialect, runs_on, volatile_call
 from bot.syntax.embedded_sql import analyse_sql
+from bot.syntax.ruby_branches import PHP_BRANCHES, branch_constraints
 
 COLUMN_TYPES = {
     "string", "text", "mediumText", "longText", "char", "integer", "bigInteger", "smallInteger", "tinyInteger",
@@ -79,19 +80,9 @@ def laravel_operations(text: str, dialect: str) -> MigrationOps:
 
 
 def _driver_branches(node: tsx.Node, stop: tsx.Node | None) -> tuple[str, ...]:
-    """The database conditions (``bot.syntax.dialects.runs_on``) under which ``node`` runs: an
-    ``if``/``elseif`` on ``DB::getDriverName()`` (or the connection's driver), its ``else``."""
-    found: list[str] = []
-    child, parent = node, node.parent
-    while parent is not None and parent != stop:
-        if parent.type in ("if_statement", "else_if_clause"):
-            condition = parent.child_by_field_name("condition")
-            decided = branch_dialects(tsx.text(condition)) if condition is not None and child != condition else None
-            if decided is not None:
-                named, negated = decided
-                found.append(branch_constraint(named, (child == parent.child_by_field_name("body")) ^ negated))
-        child, parent = parent, parent.parent
-    return tuple(found)
+    """The database conditions under which ``node`` runs: an ``if``/``elseif`` on
+    ``DB::getDriverName()`` (or the connection's driver), its ``else``."""
+    return branch_constraints(node, stop, PHP_BRANCHES)
 
 
 def _static_call(call: tsx.Node, dialect: str) -> list[Operation]:

@@ -18,7 +18,7 @@ from bot.pipeline.coverage import Coverage, coverage_of
 from bot.pipeline.isolation import SHARED, Job, analyse_all, precheck
 from bot.pipeline.suggestions import verified
 from bot.pipeline.suppressions import Suppression, find_suppressions
-from rules import ALIASES, RULES, active, invalid_suppression, unused_suppression
+from rules import ALIASES, RULES, active, invalid_suppression, severity_under, unused_suppression
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def run(cs: ChangeSet, config: Config, parallel: bool = False, deadline: float |
     (``time.monotonic()``): after it, migrations not yet analysed are reported as such."""
     cs = analyse(cs, config.limits.as_limits(), parallel, deadline)
     run_rules = rules_under(config)
-    running = {rule.id for rule in active(config.rules)} | {r.id for r in RULES.values() if r.check is None}
+    running = {rule.id for rule in active(config.rules)}
     raw: list[Finding] = run_rules(cs)
 
     suppressions: list[Suppression] = []
@@ -140,8 +140,7 @@ def run(cs: ChangeSet, config: Config, parallel: bool = False, deadline: float |
     for finding in kept:
         if config.ignored(finding.path):
             continue
-        rule = RULES.get(finding.rule)
-        severity = config.severity(finding.rule, finding.severity, rule is None or rule.on_by_default)
+        severity = severity_under(config, finding)
         if severity is not None:
             final.append(replace(finding, severity=severity))
     final = verified(cs, final, config, run_rules)

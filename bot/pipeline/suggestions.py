@@ -19,7 +19,7 @@ from bot.core.config import Config
 from bot.core.model import ChangeSet, Finding, Migration, MigrationSet, Role, Severity
 from bot.frameworks import BY_NAME, Candidate
 from bot.pipeline.isolation import SHARED, Job
-from rules import RULES
+from rules import severity_under
 from rules._operations import seed_created
 
 #: at most this many suggestions are checked in one run; past it, suggestions are not offered
@@ -121,8 +121,7 @@ def _problem_after(
     remaining = [f for f in run_rules(after) if f.path == finding.path]
     rules_in_range = {rule for rule, line in errors_before if line is not None and first <= line <= last}
     for f in remaining:
-        rule = RULES.get(f.rule)
-        severity = config.severity(f.rule, f.severity, rule is None or rule.on_by_default)
+        severity = severity_under(config, f)
         if severity is None:
             continue
         inside = f.line is not None and first <= f.line <= new_last

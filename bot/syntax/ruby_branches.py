@@ -1,4 +1,4 @@
-"""Ruby code that runs only on some databases: `if connection.adapter_name == "SQLServer"`.
+"""Ruby (and PHP) code that runs only on some databases: `if connection.adapter_name == "SQLServer"`.
 
 Engines and generators (doorkeeper, active_storage) ship migrations that branch on the adapter;
 the branch for another database never runs on ours, so nothing in it is judged (its `execute`
@@ -14,12 +14,19 @@ _BRANCHES = {"if", "elsif", "unless", "if_modifier", "unless_modifier"}
 _NEGATING = {"unless", "unless_modifier"}
 
 
-def branch_constraints(node: tsx.Node, stop: tsx.Node | None = None) -> tuple[str, ...]:
-    """The adapter conditions (see ``bot.syntax.dialects.runs_on``) under which ``node`` runs."""
+#: PHP's (Laravel: `if (DB::getDriverName() === 'sqlite')`, `elseif`, `else`)
+PHP_BRANCHES = frozenset({"if_statement", "else_if_clause"})
+
+
+def branch_constraints(
+    node: tsx.Node, stop: tsx.Node | None = None, branches: frozenset[str] | set[str] = _BRANCHES
+) -> tuple[str, ...]:
+    """The adapter conditions (see ``bot.syntax.dialects.runs_on``) under which ``node`` runs;
+    ``branches``: the tree-sitter node types that branch (Ruby's by default, ``PHP_BRANCHES``)."""
     found: list[str] = []
     child, parent = node, node.parent
     while parent is not None and parent != stop:
-        if parent.type in _BRANCHES:
+        if parent.type in branches:
             condition = parent.child_by_field_name("condition")
             decided = branch_dialects(tsx.text(condition)) if condition is not None and child != condition else None
             if decided is not None:
