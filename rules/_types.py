@@ -27,7 +27,7 @@ def each_column(cs: ChangeSet) -> Iterator[tuple[Migration, ColumnSpec]]:
     is chosen once, when the table is made), temporary tables excepted."""
     for m, ops in each_migration(cs, {"postgres"}):
         for op in ops.operations:
-            if op.kind in _DEFINING and op.detail != "CREATE TEMPORARY TABLE":
+            if op.kind in _DEFINING and not op.temporary:
                 yield from ((m, c) for c in op.columns)
 
 

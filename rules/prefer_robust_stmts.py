@@ -62,7 +62,7 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
                 in_block = True
             elif op.kind is Op.COMMIT:
                 in_block = False
-            elif (op.kind in _GUARD and op.guarded is False and not in_block and op.detail != "CREATE TEMPORARY TABLE"
+            elif (op.kind in _GUARD and op.guarded is False and not in_block and not op.temporary
                   and (not ops.transactional or op.outside_transaction)):  # fmt: skip
                 dsl = op.detail.islower()  # a schema method (`add_index`), not SQL (`CREATE INDEX`)
                 words = traits_of(m.framework).guard_options.get(_GUARD[op.kind], _GUARD[op.kind]) if dsl else _GUARD[op.kind]

@@ -32,7 +32,7 @@ EXAMPLES = {
 def check(cs: ChangeSet) -> Iterator[Finding]:
     seen: set[tuple[str, int]] = set()
     for m, _ops, op in each_operation(cs, set(Op), dialects={"postgres"}, existing_tables_only=False):
-        if op.qualified is not False or op.detail == "CREATE TEMPORARY TABLE" or (m.path, op.line) in seen:
+        if op.qualified is not False or op.temporary or (m.path, op.line) in seen:
             continue
         seen.add((m.path, op.line))  # one per statement, however many actions an ALTER TABLE has
         yield finding(

@@ -109,6 +109,7 @@ class Operation:
     #: the table is named with its schema (``public.users``, kept as ``users``); None: a DSL, not said
     qualified: bool | None = None
     positioned: bool = False  # ADD VALUE ... BEFORE/AFTER
+    temporary: bool = False  # CREATE TEMPORARY TABLE: gone at the session's end, nobody else reads it
     #: names longer than PostgreSQL's 63 bytes the statement uses (silently truncated)
     long_names: tuple[str, ...] = ()
     repeated: str | None = None  # a column the statement names twice (SET a = 1, a = 2; INSERT (a, a))

@@ -241,7 +241,7 @@ def _classify(
             columns = tuple(_spec(c, line, end_line, offset) for c in definitions if isinstance(c, exp.ColumnDef))
             temporary = any(isinstance(p, exp.TemporaryProperty) for p in (node.args.get("properties") or exp.Properties()).expressions)
             return [op(Op.CREATE_TABLE, table=table_name(target), detail="CREATE TEMPORARY TABLE" if temporary else "CREATE TABLE",
-                       columns=columns, guarded=bool(node.args.get("exists")), qualified=_qualified(target),
+                       columns=columns, guarded=bool(node.args.get("exists")), qualified=_qualified(target), temporary=temporary,
                        repeated=_first_repeated([c.name for c in columns]))]  # fmt: skip
         return [op(Op.OTHER, detail=f"CREATE {kind}")]
     if isinstance(node, exp.Drop):
