@@ -247,8 +247,16 @@ class ChangeSet:
         ops = self.analysed.get(m.path) or MigrationOps(dialect=self.dialect_of(m))
         runner_off = self.config is not None and self.config.transactions.get(m.framework) == "none"
         if (m.runs_in_transaction is False or runner_off) and ops.transactional:
-            return replace(ops, transactional=False, implicit=False)
+            # made once per migration: every rule asks, and each copy would index its operations again
+            if m.path not in self._outside_transaction:
+                self._outside_transaction[m.path] = replace(ops, transactional=False, implicit=False)
+            return self._outside_transaction[m.path]
         return ops
+
+    @cached_property
+    def _outside_transaction(self) -> dict[str, MigrationOps]:
+        """Migrations the runner's settings take out of a transaction, as the rules see them."""
+        return {}
 
     def touched_migrations(self) -> Iterable[Migration]:
         for m in self.head.migrations:
