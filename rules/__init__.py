@@ -46,6 +46,9 @@ class Rule:
     on_by_default: bool = True
     #: other ids the configuration and suppressions accept for it (squawk's spellings)
     aliases: tuple[str, ...] = ()
+    #: a top-level configuration key that sets its severity (``not_analysed: warning``), for a rule
+    #: teams must find without knowing its id; ``rules:`` still wins where it names the rule
+    severity_key: str | None = None
 
     @property
     def default_label(self) -> str:
@@ -66,6 +69,7 @@ class Rule:
             applies_to=tuple(getattr(module, "APPLIES_TO", ("any",))),
             on_by_default=getattr(module, "ON_BY_DEFAULT", True),
             aliases=tuple(getattr(module, "ALIASES", ())),
+            severity_key=getattr(module, "SEVERITY_KEY", None),
         )
 
 
@@ -99,4 +103,7 @@ def active(settings: Mapping[str, str]) -> list[Rule]:
 def severity_under(config: Config, finding: Finding) -> Severity | None:
     """The severity a finding gets in a repository; ``None`` when its rule is off there."""
     rule = RULES.get(finding.rule)
-    return config.severity(finding.rule, finding.severity, rule is None or rule.on_by_default)
+    default = finding.severity
+    if rule is not None and rule.severity_key is not None:
+        default = Severity.parse(getattr(config, rule.severity_key))
+    return config.severity(finding.rule, default, rule is None or rule.on_by_default)

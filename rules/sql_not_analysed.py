@@ -3,7 +3,7 @@
 What goes wrong: the zero-downtime rules can only judge statements they understand. A DDL
 statement that the SQL parser keeps as an opaque command, or SQL built at run time (string
 formatting, interpolation), is not checked for locks; rather than pass it silently, this says
-so.
+so. (A whole migration that was not analysed is `migration-not-analysed`, an error.)
 
 Safe alternative: review the statement's locks by hand; prefer literal SQL in migrations; if it
 is safe, suppress the notice with a reason.
@@ -43,12 +43,8 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
             SEVERITY,
             m,
             op,
-            f"Could not analyse {_what(op.detail)} ({ops.dialect}): its locks and compatibility were not checked.",
+            f"Could not analyse `{op.detail}` ({ops.dialect}): its locks and compatibility were not checked.",
             "Review its locks by hand, or write it as literal SQL the parser understands.",
             suggestion=False,
         )
 
-
-def _what(detail: str) -> str:
-    """`CREATE UNIQUE NONCLUSTERED` as code; a whole migration with its reason as words."""
-    return detail if detail.startswith("this migration (") else f"`{detail}`"

@@ -20,7 +20,7 @@ def feature_without_down(repo: Repo, config: str | None = None, text: str = GOOS
     ("config", "error"),
     [
         ("rulez: {}\n", ".github/migration-guard.yml: rulez: unknown key (did you mean `rules`?); valid keys: paths, "
-         "deployed, rules, ignore_paths, dialect, max_tables_per_migration, limits, review, timeouts, naming_pattern, transactions"),
+         "deployed, rules, ignore_paths, dialect, max_tables_per_migration, limits, not_analysed, review, timeouts, naming_pattern, transactions"),
         (
             "rules:\n  missing-rollbak: off\n",
             ".github/migration-guard.yml: rules: unknown rule 'missing-rollbak' (did you mean `missing-rollback`?) "

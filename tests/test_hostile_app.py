@@ -51,11 +51,13 @@ def test_a_hostile_pull_request_does_not_stall_the_others(app: Harness, repo: Re
     hostile = app.check_run(app.double.pulls[1].head_sha)
     normal = app.check_run(app.double.pulls[2].head_sha)
     third = app.check_run(app.double.pulls[3].head_sha)
-    assert (hostile["status"], hostile["conclusion"]) == ("completed", "neutral")
-    assert [a["message"].split(" (postgres)")[0] for a in hostile["annotations"]] == [
-        "Could not analyse this migration (brackets nested over 200 levels deep; the limit is 200)",
-        "Could not analyse this migration (its analysis took longer than 1 s and was stopped)",
+    # not analysed is an error: a required check must not pass what nothing checked (it was neutral)
+    assert (hostile["status"], hostile["conclusion"]) == ("completed", "failure")
+    assert [a["message"].split(":")[0] for a in hostile["annotations"]] == [
+        "This migration was not analysed (brackets nested over 200 levels deep; the limit is 200)",
+        "This migration was not analysed (its analysis took longer than 1 s and was stopped)",
     ]
+    assert [a["annotation_level"] for a in hostile["annotations"]] == ["failure", "failure"]
     assert (normal["status"], normal["conclusion"]) == ("completed", "failure")
     assert [a["title"] for a in normal["annotations"]] == ["missing-rollback"]
     assert (third["status"], third["conclusion"]) == ("completed", "neutral")

@@ -60,15 +60,15 @@ def test_a_view_nested_20000_levels_is_reported_not_a_segfault(repo: Repo) -> No
 
     done = cli(repo, "--format", "json")
 
-    assert done.returncode == 0 and done.stderr == ""
+    assert done.returncode == 1 and done.stderr == ""  # not analysed: an error, the check fails
     found = [(f["rule"], f["path"], f["line"], f["message"]) for f in json.loads(done.stdout)["findings"]]
     assert found == [
         (
-            "sql-not-analysed",
+            "migration-not-analysed",
             f"{M}/00002_deep.sql",
             1,
-            "Could not analyse this migration (brackets nested over 200 levels deep; the limit is 200) "
-            "(postgres): its locks and compatibility were not checked.",
+            "This migration was not analysed (brackets nested over 200 levels deep; the limit is 200): no rule "
+            "checked its locks or compatibility.",
         ),
         (
             "require-concurrent-index-creation",
@@ -85,9 +85,9 @@ def test_joins_that_make_the_parser_backtrack_are_stopped_at_the_budget(repo: Re
 
     outcome = repo.check("--base", "main")
 
-    assert outcome.code == 0
+    assert outcome.code == 1  # stopped by the time guard: an error too
     assert outcome.found == [
-        ("sql-not-analysed", f"{M}/00002_joins.sql", 1),
+        ("migration-not-analysed", f"{M}/00002_joins.sql", 1),
         ("require-concurrent-index-creation", f"{M}/00009_index.sql", 2),
     ]
     assert "its analysis took longer than 0.5 s and was stopped" in outcome.json["findings"][0]["message"]
@@ -124,10 +124,10 @@ def test_a_parser_that_crashes_costs_its_migration_only(repo: Repo) -> None:
         capture_output=True, text=True, env=GIT_ENV, timeout=600,
     )  # fmt: skip
 
-    assert run.returncode == 0, run.stderr
+    assert run.returncode == 1, run.stderr
     findings = json.loads(run.stdout)["findings"]
     assert [(f["rule"], f["path"], f["line"]) for f in findings] == [
-        ("sql-not-analysed", f"{M}/00002_crash.sql", 1),
+        ("migration-not-analysed", f"{M}/00002_crash.sql", 1),
         ("require-concurrent-index-creation", f"{M}/00009_index.sql", 2),
     ]
     assert "the parser crashed (SIGSEGV)" in findings[0]["message"]
@@ -136,11 +136,99 @@ def test_a_parser_that_crashes_costs_its_migration_only(repo: Repo) -> None:
 def test_an_oversized_migration_is_not_parsed(repo: Repo) -> None:
     hostile(repo, "limits:\n  max_bytes: 2000\n", **{"00002_big": "SELECT 1;\n" * 500})
     outcome = repo.check("--base", "main")
-    assert outcome.found[0][:2] == ("sql-not-analysed", f"{M}/00002_big.sql")
-    assert (
-        "5,0" in outcome.json["findings"][0]["message"]
-        and "the limit is 2,000" in outcome.json["findings"][0]["message"]
+    assert outcome.code == 1
+    assert outcome.found[0][:2] == ("migration-not-analysed", f"{M}/00002_big.sql")
+    assert outcome.json["findings"][0]["severity"] == "error"
+    assert outcome.json["findings"][0]["message"] == (
+        "This migration was not analysed (4,008 bytes of code, comments and whitespace not counted; the limit is "
+        "2,000): no rule checked its locks or compatibility."
     )
+
+
+#: 1.1 MB of comments in front of what the check must catch
+PADDING = "-- just a comment, nothing to see\n" * 33_000
+
+
+def test_comments_do_not_push_a_migration_past_the_size_bound(repo: Repo) -> None:
+    """Padding a rename and a DROP DATABASE with 1.1 MB of `--` lines passed with exit 0 (a notice)."""
+    hostile(repo, **{"00002_padded": PADDING + "ALTER TABLE a RENAME COLUMN id TO key;\nDROP DATABASE prod;"})
+
+    outcome = repo.check("--base", "main")
+
+    assert outcome.code == 1
+    assert outcome.found_for("renaming-column", "ban-drop-database", "migration-not-analysed") == [
+        ("renaming-column", f"{M}/00002_padded.sql", 33_002),
+        ("ban-drop-database", f"{M}/00002_padded.sql", 33_003),
+    ]
+
+
+def test_what_is_past_the_bound_is_scanned_for_destructive_statements(repo: Repo) -> None:
+    statements = "INSERT INTO a (id) VALUES (1);\n" * 100  # 2,700 bytes of code
+    hostile(repo, "limits:\n  max_bytes: 2000\n", **{
+        "00002_big": statements + "ALTER TABLE a RENAME COLUMN id TO key;\n-- DROP TABLE a;\nDROP DATABASE prod;",
+    })  # fmt: skip
+
+    outcome = repo.check("--base", "main")
+
+    assert outcome.code == 1
+    assert outcome.found_for("migration-not-analysed", "renaming-column", "ban-drop-database", "ban-drop-table") == [
+        ("migration-not-analysed", f"{M}/00002_big.sql", 1),
+        ("renaming-column", f"{M}/00002_big.sql", 102),
+        ("ban-drop-database", f"{M}/00002_big.sql", 104),  # the DROP TABLE in a comment is not one
+    ]
+    message = outcome.json["findings"][0]["message"]
+    assert message.endswith("A text scan found 2 destructive statements in it, reported on their lines.")
+
+
+def test_a_team_can_make_not_analysed_a_warning(repo: Repo) -> None:
+    hostile(repo, "not_analysed: warning\nlimits:\n  max_bytes: 2000\n", **{"00002_big": "SELECT 1;\n" * 500})
+
+    outcome = repo.check("--base", "main")
+
+    assert outcome.code == 0
+    assert [(f["rule"], f["severity"]) for f in outcome.json["findings"]][:1] == [("migration-not-analysed", "warning")]
+
+
+def test_not_analysed_takes_only_the_three_severities(repo: Repo) -> None:
+    hostile(repo, "not_analysed: off\n")
+    outcome = repo.check("--base", "main")
+    assert outcome.code == 2
+    assert outcome.err.startswith("migration-guard: error: .github/migration-guard.yml: not_analysed:")
+    assert outcome.err.count("\n") == 1
+
+
+DJANGO_BIG = """from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+    operations = [
+{fields}        migrations.RenameField(model_name="item", old_name="name", new_name="title"),
+    ]
+"""
+
+
+def test_a_django_migration_past_the_bound_still_shows_its_rename(repo: Repo) -> None:
+    """10,000 harmless AddFields before a RenameField passed through the 5 s budget as a notice."""
+    repo.write(".github/migration-guard.yml", "limits:\n  max_bytes: 5000\n")
+    repo.write("shop/__init__.py", "").write("shop/migrations/__init__.py", "")
+    repo.write("shop/migrations/0001_initial.py", DJANGO_BIG.replace('[("shop", "0001_initial")]', "[]").format(
+        fields='        migrations.CreateModel(name="Item", fields=[("name", models.TextField())]),\n'
+    ).replace('        migrations.RenameField(model_name="item", old_name="name", new_name="title"),\n', ""))
+    repo.commit().branch("feature")
+    fields = "".join(
+        f'        migrations.AddField(model_name="item", name="f{i}", field=models.IntegerField(null=True)),\n'
+        for i in range(100)
+    )
+    repo.write("shop/migrations/0002_many.py", DJANGO_BIG.format(fields=fields)).commit()
+
+    outcome = repo.check("--base", "main")
+
+    assert outcome.code == 1
+    assert outcome.found_for("migration-not-analysed", "renaming-column") == [
+        ("migration-not-analysed", "shop/migrations/0002_many.py", 1),
+        ("renaming-column", "shop/migrations/0002_many.py", 107),
+    ]
 
 
 def test_a_backtracking_naming_pattern_is_matched_in_linear_time(repo: Repo) -> None:

@@ -51,7 +51,9 @@ class Vocabulary:
 class Limits:
     """Bounds on the analysis of one migration (`limits:` in the configuration)."""
 
-    seconds: float = 5.0  # wall time for one migration's analysis
+    #: wall time for one migration's analysis: a last-resort guard against a hung parser, far
+    #: above what the work bounds let through on a loaded machine (what it stops is an error)
+    seconds: float = 120.0
     max_bytes: int = 1_000_000  # larger migrations are not parsed
     max_depth: int = 200  # bracket nesting; deeper SQL/code is not parsed
 
@@ -101,8 +103,11 @@ class DeployedRef(_Strict):
 class AnalysisLimits(_Strict):
     """How much one migration may cost to analyse; past it, it is reported as not analysed."""
 
-    seconds: float = Field(default=Limits.seconds, gt=0, le=300, description="Wall time for one migration's analysis.")
-    max_bytes: int = Field(default=Limits.max_bytes, ge=1_000, description="Migrations larger than this are not parsed.")
+    seconds: float = Field(default=Limits.seconds, gt=0, le=600,
+                           description="Last-resort wall time for one migration's analysis (a hung parser).")  # fmt: skip
+    max_bytes: int = Field(default=Limits.max_bytes, ge=1_000,
+                           description="Migrations with more bytes of code than this (comments and blank lines not "
+                           "counted) are not parsed.")  # fmt: skip
     max_depth: int = Field(default=Limits.max_depth, ge=10, le=2_000, description="Deeper bracket nesting is not parsed.")
 
     def as_limits(self) -> Limits:
@@ -153,6 +158,11 @@ class Config(_Strict):
         default=3, ge=1, description="unfocused-migration: how many existing tables one migration may change."
     )
     limits: AnalysisLimits = Field(default_factory=AnalysisLimits, description="Bounds on analysing one migration.")
+    not_analysed: Literal["error", "warning", "notice"] = Field(
+        default="error",
+        description="Severity of migration-not-analysed: a migration past the limits (or the parser's failure) was "
+        "not analysed. An error fails the check.",
+    )
     review: ReviewSettings = Field(default_factory=ReviewSettings, description="How loud the App's review is.")
     timeouts: TimeoutSettings = Field(
         default_factory=TimeoutSettings, description="Where lock_timeout and statement_timeout are set."

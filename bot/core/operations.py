@@ -40,6 +40,9 @@ class Op(enum.StrEnum):
     SET = "set"  # SET [LOCAL|SESSION] name = value: ``setting`` names it (not recorded when it turns it off)
     DATA = "data"  # INSERT/UPDATE/DELETE, RunPython, model calls, bulk_insert ...
     UNKNOWN = "unknown"  # DDL we could not analyse: said as a notice, never silence
+    #: the migration (past a bound, a parser crash, the guard's time) was not analysed at all; said
+    #: as an error by default (``not_analysed``), with what a text scan found in it beside it
+    NOT_ANALYSED = "not-analysed"
     OTHER = "other"  # harmless to locks and old code (SET, COMMENT, CREATE FUNCTION ...)
 
 

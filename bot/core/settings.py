@@ -32,7 +32,9 @@ class Settings:
     workers: int = 2
     job_lease_seconds: float = 120.0
     max_attempts: int = 5
-    review_deadline_seconds: float = 90.0  # analysis past it is reported as not done, and the review ends
+    #: a last-resort guard on one review's analysis (what is past it is reported as not analysed,
+    #: an error): far above what the work bounds let through, so load does not change findings
+    review_deadline_seconds: float = 600.0
     retry_base_seconds: float = 2.0  # backoff of GitHub 5xx retries and of failed jobs
     docs_url: str = DEFAULT_DOCS_URL
     check_name: str = "Migration Guard"
@@ -75,7 +77,7 @@ class Settings:
             workers=_number(env, "MIGRATION_GUARD_WORKERS", 2, int),
             job_lease_seconds=_number(env, "MIGRATION_GUARD_JOB_LEASE_SECONDS", 120.0, float),
             max_attempts=_number(env, "MIGRATION_GUARD_MAX_ATTEMPTS", 5, int),
-            review_deadline_seconds=_number(env, "MIGRATION_GUARD_REVIEW_DEADLINE_SECONDS", 90.0, float),
+            review_deadline_seconds=_number(env, "MIGRATION_GUARD_REVIEW_DEADLINE_SECONDS", 600.0, float),
             retry_base_seconds=_number(env, "MIGRATION_GUARD_RETRY_BASE_SECONDS", 2.0, float),
             docs_url=docs_url_from(env),
         )

@@ -11,6 +11,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from bot.core.operations import Op
+
 
 class Identity(enum.Enum):
     """How the tool records that a migration ran, hence what makes two migrations the same one."""
@@ -78,6 +80,9 @@ class Traits:
     #: the migration SQL is generated from a schema file (Prisma's ``schema.prisma``): a type is
     #: changed there, not in the generated file (an edit there is undone by the next generation)
     generated_from: str | None = None
+    #: this tool's destructive calls (``RenameField``, ``rename_column``) and what each does: what
+    #: a text scan looks for in a migration too large to analyse (``bot.syntax.prescan``)
+    prescan_calls: tuple[tuple[str, Op], ...] = ()
     #: when "in a later migration" is not enough: the runner may apply several in one transaction
     shared_transaction: str | None = None
     #: how its schema methods say IF NOT EXISTS / IF EXISTS (Rails: `if_not_exists: true`)

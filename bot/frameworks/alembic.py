@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from bot.core.model import Migration, RollbackIssue, RollbackProblem
-from bot.core.operations import Earlier, MigrationOps
+from bot.core.operations import Earlier, MigrationOps, Op
 from bot.core.textfile import UnreadableFile
 from bot.core.traits import Identity, RenameKeeps, Traits
 from bot.frameworks.base import (
@@ -49,6 +49,11 @@ class Alembic(Framework):
     file_globs: tuple[str, ...] = ("*.py",)
     name = "alembic"
     traits = Traits(
+        prescan_calls=(
+            ("drop_column", Op.DROP_COLUMN),
+            ("drop_table", Op.DROP_TABLE),
+            ("rename_table", Op.RENAME_TABLE),
+        ),
         timeouts_elsewhere='`env.py` (`connection.execute(text("SET lock_timeout ..."))`)',
         guard_options={"IF NOT EXISTS": "if_not_exists=True", "IF EXISTS": "if_exists=True"},
         type_fixes={

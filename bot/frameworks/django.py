@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from bot.core.model import Migration, RollbackIssue, RollbackProblem
-from bot.core.operations import Earlier, MigrationOps
+from bot.core.operations import Earlier, MigrationOps, Op
 from bot.core.textfile import UnreadableFile
 from bot.core.traits import Identity, RenameKeeps, Traits
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure, parent_dir
@@ -39,6 +39,12 @@ class Django(Framework):
     file_globs: tuple[str, ...] = ("*.py",)
     name = "django"
     traits = Traits(
+        prescan_calls=(
+            ("RenameField", Op.RENAME_COLUMN),
+            ("RemoveField", Op.DROP_COLUMN),
+            ("DeleteModel", Op.DROP_TABLE),
+            ("RenameModel", Op.RENAME_TABLE),
+        ),
         type_fixes={
             "prefer-bigint-over-int": "Use `BigIntegerField` (`BigAutoField` for keys: `DEFAULT_AUTO_FIELD`).",
             "prefer-bigint-over-smallint": "Use `BigIntegerField`.",

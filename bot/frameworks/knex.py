@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.core.operations import Earlier, MigrationOps
+from bot.core.operations import Earlier, MigrationOps, Op
 from bot.core.traits import Identity, Traits
 from bot.frameworks.exported_up_down import ExportedUpDownFramework, relative_to
 from bot.syntax import treesitter as tsx
@@ -28,6 +28,14 @@ class Knex(ExportedUpDownFramework):
 
     name = "knex"
     traits = Traits(
+        prescan_calls=(
+            ("renameColumn", Op.RENAME_COLUMN),
+            ("dropColumn", Op.DROP_COLUMN),
+            ("dropColumns", Op.DROP_COLUMN),
+            ("dropTable", Op.DROP_TABLE),
+            ("dropTableIfExists", Op.DROP_TABLE),
+            ("renameTable", Op.RENAME_TABLE),
+        ),
         timeouts_elsewhere="the connection pool's `afterCreate`",
         display="knex",
         identity=Identity.FILE_NAME,

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from bot.core.model import Migration, RollbackIssue, RollbackProblem
-from bot.core.operations import Earlier, MigrationOps
+from bot.core.operations import Earlier, MigrationOps, Op
 from bot.core.textfile import UnreadableFile
 from bot.core.traits import Identity, Traits
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure
@@ -25,6 +25,13 @@ class Laravel(Framework):
     file_globs: tuple[str, ...] = ("*.php",)
     name = "laravel"
     traits = Traits(
+        prescan_calls=(
+            ("renameColumn", Op.RENAME_COLUMN),
+            ("dropColumn", Op.DROP_COLUMN),
+            ("Schema::drop", Op.DROP_TABLE),
+            ("Schema::dropIfExists", Op.DROP_TABLE),
+            ("Schema::rename", Op.RENAME_TABLE),
+        ),
         timeouts_elsewhere="the connection's `options` in `config/database.php`",
         display="Laravel",
         identity=Identity.FILE_NAME,

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 
 from bot.core.model import Migration, RollbackIssue, RollbackProblem
-from bot.core.operations import Earlier, MigrationOps
+from bot.core.operations import Earlier, MigrationOps, Op
 from bot.core.textfile import UnreadableFile
 from bot.core.traits import Identity, Traits
 from bot.frameworks.base import (
@@ -48,6 +48,13 @@ class Rails(Framework):
     file_globs: tuple[str, ...] = ("*.rb",)
     name = "rails"
     traits = Traits(
+        prescan_calls=(
+            ("rename_column", Op.RENAME_COLUMN),
+            ("remove_column", Op.DROP_COLUMN),
+            ("remove_columns", Op.DROP_COLUMN),
+            ("drop_table", Op.DROP_TABLE),
+            ("rename_table", Op.RENAME_TABLE),
+        ),
         guard_options={"IF NOT EXISTS": "if_not_exists: true", "IF EXISTS": "if_exists: true"},
         type_fixes={
             "prefer-bigint-over-int": "Use `t.bigint` / `:bigint` (or `limit: 8`).",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.core.operations import Earlier, MigrationOps
+from bot.core.operations import Earlier, MigrationOps, Op
 from bot.core.traits import Identity, Traits
 from bot.frameworks.exported_up_down import ExportedUpDownFramework, relative_to
 from bot.syntax import treesitter as tsx
@@ -28,6 +28,12 @@ class Sequelize(ExportedUpDownFramework):
 
     name = "sequelize"
     traits = Traits(
+        prescan_calls=(
+            ("renameColumn", Op.RENAME_COLUMN),
+            ("removeColumn", Op.DROP_COLUMN),
+            ("dropTable", Op.DROP_TABLE),
+            ("renameTable", Op.RENAME_TABLE),
+        ),
         timeouts_elsewhere="the connection's `dialectOptions`",
         display="sequelize-cli",
         identity=Identity.FILE_NAME,

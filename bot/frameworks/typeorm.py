@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from bot.core.model import Migration, RollbackIssue, RollbackProblem
-from bot.core.operations import Earlier, MigrationOps
+from bot.core.operations import Earlier, MigrationOps, Op
 from bot.core.textfile import UnreadableFile
 from bot.core.traits import Identity, Traits
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure
@@ -28,6 +28,12 @@ class TypeOrm(Framework):
     file_globs: tuple[str, ...] = ("*.ts", "*.js", "*.mts", "*.cts", "*.mjs", "*.cjs")
     name = "typeorm"
     traits = Traits(
+        prescan_calls=(
+            ("renameColumn", Op.RENAME_COLUMN),
+            ("dropColumn", Op.DROP_COLUMN),
+            ("dropTable", Op.DROP_TABLE),
+            ("renameTable", Op.RENAME_TABLE),
+        ),
         timeouts_elsewhere="the data source's `extra` options",
         display="TypeORM",
         identity=Identity.VERSION,

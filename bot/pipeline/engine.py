@@ -48,7 +48,7 @@ def analyse(cs: ChangeSet, limits: Limits, parallel: bool, deadline: float | Non
     todo = [m for m in cs.judged_migrations() if m.role is Role.UP and m.path in cs.texts]
     refused: dict[str, bool] = {}  # an earlier migration's text is in the history of every later one: judge it once
     jobs = [Job(m.framework, m.path, cs.texts[m.path], cs.dialect_of(m),
-                _bounded(cs.history.get(m.path, ()), limits, refused)) for m in todo]  # fmt: skip
+                _bounded(m.path, cs.history.get(m.path, ()), limits, refused)) for m in todo]  # fmt: skip
     workers = min(os.cpu_count() or 1, 8) if parallel and len(jobs) >= PARALLEL_FROM else 1
     if workers == 1:
         SHARED.configure(limits, deadline)
@@ -58,7 +58,7 @@ def analyse(cs: ChangeSet, limits: Limits, parallel: bool, deadline: float | Non
     return replace(cs, analysed={m.path: ops for m, ops in zip(todo, results, strict=True)})
 
 
-def _bounded(history: tuple[Earlier, ...], limits: Limits, refused: dict[str, bool]) -> tuple[Earlier, ...]:
+def _bounded(path: str, history: tuple[Earlier, ...], limits: Limits, refused: dict[str, bool]) -> tuple[Earlier, ...]:
     """A history is untrusted text too: any part past the limits drops it all (the migration is
     then judged without it, conservatively, rather than against a partial history). ``refused``
     remembers each text's verdict for the whole run (without it a long history is checked once per
@@ -69,7 +69,7 @@ def _bounded(history: tuple[Earlier, ...], limits: Limits, refused: dict[str, bo
     for e in history:
         verdict = refused.get(e.text)
         if verdict is None:
-            verdict = refused[e.text] = precheck(e.text, limits) is not None
+            verdict = refused[e.text] = precheck(path, e.text, limits) is not None  # same directory: same language
         if verdict:
             return ()
     return history

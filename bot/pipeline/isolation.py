@@ -5,9 +5,12 @@ overflows the C stack on a view nested 20,000 levels deep (a segmentation fault 
 catches) and backtracks for minutes on a few dozen joins without ``ON``. So a migration's
 operations are computed in a child process, one migration at a time, under a time budget; a child
 that overruns is killed, one that dies is replaced, and either way the migration becomes an
-"not analysed" operation saying why (too large, too deep, too slow, parser crashed) while every
-other migration and rule still runs. Cheap checks (size, bracket depth) come first, in the
-caller, so the common hostile shapes never reach a parser at all.
+"not analysed" operation saying why (too large, too deep, parser crashed, or past the time guard) while every
+other migration and rule still runs. Cheap checks come first, in the caller, so the common
+hostile shapes never reach a parser at all; they count work (bytes of code, bracket depth), so
+the same input gets the same answer on an idle and a loaded machine. The time budget is only a
+last-resort guard against a hung parser (minutes, not seconds), and what it stops is an error
+too. Whatever was not analysed is still scanned cheaply for destructive statements.
 """
 
 from __future__ import annotations
@@ -24,8 +27,10 @@ from typing import Any
 
 from bot.core.config import Limits
 from bot.core.operations import Earlier, MigrationOps, Op, Operation
-from bot.frameworks import BY_NAME
+from bot.frameworks import BY_NAME, traits_of
+from bot.syntax.code_size import code_bytes
 from bot.syntax.dialects import normalise_dialect
+from bot.syntax.prescan import prescan
 
 
 @dataclass(frozen=True)
@@ -37,9 +42,13 @@ class Job:
     history: tuple[Earlier, ...] = ()  # earlier migrations the adapter asked for, oldest first
 
 
-def not_analysed(dialect: str, why: str) -> MigrationOps:
-    """What a rule sees for a migration that could not be analysed: one opaque operation saying why."""
-    return MigrationOps((Operation(Op.UNKNOWN, 1, detail=f"this migration ({why})"),), dialect=dialect)
+def not_analysed(dialect: str, why: str, job: Job | None = None) -> MigrationOps:
+    """What a rule sees for a migration that could not be analysed: one operation saying why, then
+    what a cheap text scan finds in it (``bot.syntax.prescan``), judged by the rules as usual."""
+    found: tuple[Operation, ...] = ()
+    if job is not None:
+        found = prescan(job.path, job.text, traits_of(job.framework).prescan_calls)
+    return MigrationOps((Operation(Op.NOT_ANALYSED, 1, detail=why), *found), dialect=dialect)
 
 
 def nesting_depth(text: str, stop_at: int) -> int:
@@ -57,11 +66,13 @@ def nesting_depth(text: str, stop_at: int) -> int:
     return deepest
 
 
-def precheck(text: str, limits: Limits) -> str | None:
-    """Why the text must not reach a parser at all, if it must not."""
-    size = len(text.encode("utf-8", "surrogatepass"))
+def precheck(path: str, text: str, limits: Limits) -> str | None:
+    """Why the text must not reach a parser at all, if it must not. The size counted is its code
+    (``bot.syntax.code_size``): comments and blank lines cost a parser nothing and must not push a
+    migration past the bound."""
+    size = code_bytes(path, text)
     if size > limits.max_bytes:
-        return f"{size:,} bytes; the limit is {limits.max_bytes:,}"
+        return f"{size:,} bytes of code, comments and whitespace not counted; the limit is {limits.max_bytes:,}"
     depth = nesting_depth(text, limits.max_depth)
     if depth > limits.max_depth:
         return f"brackets nested over {limits.max_depth} levels deep; the limit is {limits.max_depth}"
@@ -73,11 +84,11 @@ def _analyse_here(job: Job) -> MigrationOps:
     try:
         return BY_NAME[job.framework].operations(job.path, job.text, job.dialect, job.history)
     except RecursionError:
-        return not_analysed(normalise_dialect(job.dialect), "nested too deeply for the parser")
+        return not_analysed(normalise_dialect(job.dialect), "nested too deeply for the parser", job)
     except MemoryError:
-        return not_analysed(normalise_dialect(job.dialect), "too large for the parser's memory")
+        return not_analysed(normalise_dialect(job.dialect), "too large for the parser's memory", job)
     except Exception as exc:  # a parser bug must cost one migration, never the review
-        return not_analysed(normalise_dialect(job.dialect), f"the parser failed: {type(exc).__name__}")
+        return not_analysed(normalise_dialect(job.dialect), f"the parser failed: {type(exc).__name__}", job)
 
 
 #: how long a new analysing process may take to start and load the parsers: on a loaded machine
@@ -148,14 +159,14 @@ class Analyser:
 
     def analyse(self, job: Job, deadline: float | None = None) -> MigrationOps:
         dialect = normalise_dialect(job.dialect)
-        why = precheck(job.text, self.limits)
+        why = precheck(job.path, job.text, self.limits)
         if why is not None:
-            return not_analysed(dialect, why)
+            return not_analysed(dialect, why, job)
         budget = self.limits.seconds
         if deadline is not None:
             budget = min(budget, deadline - time.monotonic())
             if budget <= 0:
-                return not_analysed(dialect, "the review's time budget ran out before it")
+                return not_analysed(dialect, "the review's time guard ran out before it", job)
         timed_out = False
         try:
             conn = self._start()
@@ -174,8 +185,8 @@ class Analyser:
         code = process.exitcode if process is not None and not process.is_alive() else None
         self._stop()
         if timed_out:
-            return not_analysed(dialect, f"its analysis took longer than {budget:g} s and was stopped")
-        return not_analysed(dialect, f"the parser crashed ({_signal_name(code)})")
+            return not_analysed(dialect, f"its analysis took longer than {budget:g} s and was stopped", job)
+        return not_analysed(dialect, f"the parser crashed ({_signal_name(code)})", job)
 
     def close(self) -> None:
         self._stop()
@@ -217,7 +228,7 @@ def analyse_all(jobs: Sequence[Job], limits: Limits, workers: int = 1, deadline:
             thread.start()
         for thread in threads:
             thread.join()
-    return [r if r is not None else not_analysed(j.dialect, "not analysed") for r, j in zip(results, jobs, strict=True)]
+    return [r if r is not None else not_analysed(j.dialect, "not analysed", j) for r, j in zip(results, jobs, strict=True)]
 
 
 class SharedAnalyser:
