@@ -33,6 +33,8 @@ from starlette.routing import Route
 EXAMPLES = Path(__file__).resolve().parent / "fixtures" / "github-webhook-examples"
 
 
+#: GitHub lists at most this many files of a pull request (``GET /pulls/{n}/files``)
+PR_FILES_LISTED = 3000
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
 
 
@@ -117,6 +119,7 @@ class GitHubDouble:
         self._lock = threading.Lock()
         self._server: uvicorn.Server | None = None
         self.url = ""
+        self._diff_cache: dict[tuple[str, str], list[dict]] = {}
         self._pr_template = example("pull_request", "opened.payload.json")["pull_request"]
         self._check_template = example("check_run", "created.payload.json")["check_run"]
         self._comment_template = example("pull_request_review_comment", "created.payload.json")["comment"]
@@ -179,6 +182,7 @@ class GitHubDouble:
             Route("/repos/{owner}/{repo}/pulls/{number:int}/reviews", self.reviews_endpoint, methods=["GET", "POST"]),
             Route("/repos/{owner}/{repo}/pulls/{number:int}/comments", self.review_comments),
             Route("/repos/{owner}/{repo}/pulls/{number:int}", self.pull),
+            Route("/repos/{owner}/{repo}/compare/{basehead:path}", self.compare),
             Route("/repos/{owner}/{repo}/commits/{sha}/pulls", self.pulls_for_commit),
             Route("/repos/{owner}/{repo}/commits/{ref:path}/check-runs", self.check_runs_for_ref),
             Route("/repos/{owner}/{repo}/git/ref/{ref:path}", self.ref),
@@ -366,8 +370,22 @@ class GitHubDouble:
         return Response(data, media_type="application/x-gzip")
 
     def _diff_entries(self, pr: PullRequest) -> list[dict]:
+        """Every file of the pull request's diff (from its merge base), as GitHub lists them, cached
+        per (merge base, head): each page of a 3,000-file listing asks again."""
         base = self.git("merge-base", f"refs/heads/{pr.base}", pr.head_sha).strip()
-        raw = self.git("diff", "--raw", "-z", "-M", "--no-abbrev", base, pr.head_sha).split("\0")
+        key = (base, pr.head_sha)
+        if key not in self._diff_cache:
+            self._diff_cache[key] = self._diff(base, pr.head_sha)
+        return self._diff_cache[key]
+
+    def _diff(self, base: str, head: str) -> list[dict]:
+        raw = self.git("diff", "--raw", "-z", "-M", "--no-abbrev", base, head).split("\0")
+        patches: dict[str, str] = {}
+        for part in self.git("diff", "--no-color", "-M", base, head).split("\ndiff --git ")[0:]:
+            header, _, body = part.partition("\n")
+            name = header.removeprefix("diff --git ").rsplit(" b/", 1)[-1]
+            at = body.find("\n@@")
+            patches[name] = body[at + 1 :] if at != -1 else ""
         entries = []
         i = 0
         while i < len(raw) - 1:
@@ -382,8 +400,7 @@ class GitHubDouble:
             else:
                 old = new = raw[i + 1]
                 i += 2
-            patch = self.git("diff", "--no-color", "-M", base, pr.head_sha, "--", *{old, new})
-            hunks = patch[patch.find("\n@@") + 1 :] if "\n@@" in patch else ""
+            hunks = patches.get(new, "")
             hunks = hunks.encode("utf-8", "surrogateescape").decode("utf-8", "replace")  # as GitHub shows bad bytes
             added = sum(1 for line in hunks.splitlines() if line.startswith("+"))
             removed = sum(1 for line in hunks.splitlines() if line.startswith("-"))
@@ -395,9 +412,9 @@ class GitHubDouble:
                 "additions": added,
                 "deletions": removed,
                 "changes": added + removed,
-                "blob_url": f"https://github.com/{self.owner}/{self.name}/blob/{pr.head_sha}/{new}",
-                "raw_url": f"https://github.com/{self.owner}/{self.name}/raw/{pr.head_sha}/{new}",
-                "contents_url": self._api(f"contents/{new}?ref={pr.head_sha}"),
+                "blob_url": f"https://github.com/{self.owner}/{self.name}/blob/{head}/{new}",
+                "raw_url": f"https://github.com/{self.owner}/{self.name}/raw/{head}/{new}",
+                "contents_url": self._api(f"contents/{new}?ref={head}"),
             }
             if hunks:
                 entry["patch"] = hunks.rstrip("\n")
@@ -416,8 +433,45 @@ class GitHubDouble:
         return JSONResponse(chunk, headers=headers)
 
     async def pr_files(self, request: Request) -> JSONResponse:
+        """As GitHub: "Responses include a maximum of 3000 files" (files past it are not listed)."""
         pr = self.pulls[request.path_params["number"]]
-        return self._paged(request, self._diff_entries(pr))
+        return self._paged(request, self._diff_entries(pr)[:PR_FILES_LISTED])
+
+    async def compare(self, request: Request) -> JSONResponse:
+        """``GET /compare/{base}...{head}``: the merge base and the commits (one page; files omitted)."""
+        base, _, head = request.path_params["basehead"].partition("...")
+        base_sha, head_sha = self.git("rev-parse", base).strip(), self.git("rev-parse", head).strip()
+        merge_base = self.git("merge-base", base_sha, head_sha).strip()
+        commits = self.git("rev-list", "--reverse", f"{merge_base}..{head_sha}").split()
+        behind = len(self.git("rev-list", f"{merge_base}..{base_sha}").split())
+        per_page = int(request.query_params.get("per_page", 250))
+        compare = f"{base}...{head}"
+        return JSONResponse({
+            "url": self._api(f"compare/{compare}"),
+            "html_url": f"https://github.com/{self.owner}/{self.name}/compare/{compare}",
+            "permalink_url": f"https://github.com/{self.owner}/{self.name}/compare/{compare}",
+            "diff_url": f"https://github.com/{self.owner}/{self.name}/compare/{compare}.diff",
+            "patch_url": f"https://github.com/{self.owner}/{self.name}/compare/{compare}.patch",
+            "base_commit": self._commit(base_sha),
+            "merge_base_commit": self._commit(merge_base),
+            "status": "identical" if not commits and not behind else "ahead" if not behind else
+                      "behind" if not commits else "diverged",
+            "ahead_by": len(commits),
+            "behind_by": behind,
+            "total_commits": len(commits),
+            "commits": [self._commit(sha) for sha in commits[:per_page]],
+        })  # fmt: skip
+
+    def _commit(self, sha: str) -> dict:
+        return {
+            "url": self._api(f"commits/{sha}"), "sha": sha, "node_id": f"C_{sha[:10]}",
+            "html_url": f"https://github.com/{self.owner}/{self.name}/commit/{sha}",
+            "comments_url": self._api(f"commits/{sha}/comments"),
+            "commit": {"url": self._api(f"git/commits/{sha}"), "author": None, "committer": None, "message": "",
+                       "comment_count": 0, "tree": {"sha": self.git("rev-parse", f"{sha}^{{tree}}").strip(),
+                                                    "url": self._api(f"git/trees/{sha}")}},
+            "author": None, "committer": None, "parents": [],
+        }  # fmt: skip
 
     def _pr_json(self, pr: PullRequest) -> dict:
         data = copy.deepcopy(self._pr_template)
@@ -427,6 +481,7 @@ class GitHubDouble:
         data["head"]["sha"] = pr.head_sha
         data["base"]["ref"] = pr.base
         data["base"]["sha"] = self.git("rev-parse", f"refs/heads/{pr.base}").strip()
+        data["changed_files"] = len(self._diff_entries(pr))
         return data
 
     async def pull(self, request: Request) -> JSONResponse:

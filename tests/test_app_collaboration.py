@@ -85,7 +85,7 @@ def test_base_push_rechecks_open_prs_with_migrations(app: Harness, repo: Repo) -
     assert latest["head_sha"] == app.double.pulls[1].head_sha and latest["conclusion"] == "failure"
     assert [a["title"] for a in latest["annotations"]] == ["duplicate-migration-version"]
     calls = [c for c in app.double.calls if not c.path.startswith("/app/")]
-    assert len(calls) <= 9  # what a base push costs per open pull request (with the head check)
+    assert len(calls) <= 10  # what a base push costs per open pull request (with the head check and changed_files)
 
 
 def test_push_to_a_branch_without_open_prs_is_ignored(app: Harness, repo: Repo) -> None:

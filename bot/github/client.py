@@ -141,6 +141,13 @@ class RepoApi:
         return list(self._pages(self.gh.rest.pulls.list_files, pull_number=number))
 
     @needs("contents", "read")
+    def merge_base(self, base: str, head: str) -> str:
+        """The merge base of two commits: what a pull request's diff starts from (the compare API,
+        asked for one commit per page: its ``files`` are capped at 300 and not read)."""
+        data = self.gh.rest.repos.compare_commits(self.owner, self.name, f"{base}...{head}", per_page=1).parsed_data
+        return data.merge_base_commit.sha
+
+    @needs("contents", "read")
     def branch_sha(self, branch: str) -> str | None:
         try:
             return self.gh.rest.git.get_ref(self.owner, self.name, f"heads/{branch}").parsed_data.object_.sha

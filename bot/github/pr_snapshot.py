@@ -1,6 +1,7 @@
 """A pull request as the engine sees it, read from the GitHub API in a handful of calls.
 
-Calls per event: the PR's files (paginated), the base branch's ref, the base tree and the head
+Calls per event: the PR's files (paginated) and the PR itself (its ``changed_files`` tells whether
+the list is complete: if not, the compare API's merge base and its tree), the base branch's ref, the base tree and the head
 tree (one recursive call each), a deployed ref's tree only when it differs from the base, and
 blobs only for what neither the blob cache nor the parse cache already holds. History is
 never fetched file by file once it has been seen.
@@ -24,6 +25,7 @@ from bot.core.model import ChangeSet, ChangeStatus, FileChange, RefInfo
 from bot.core.textfile import MAX_FILE_BYTES
 from bot.frameworks.base import PathIndex
 from bot.github.client import RepoApi
+from bot.github.tree_diff import PR_FILES_CAP, derived_changes, listing_incomplete, with_lines
 from bot.pipeline.configuration import read_config
 from bot.pipeline.detect import aux_wanted, candidate_chains, ignored_migrations, ignored_note, unmatched_paths
 from bot.pipeline.snapshot import build_changeset
@@ -197,13 +199,30 @@ def take_snapshot(api: RepoApi, store: Store, pr: PullRequestRef) -> Snapshot:
 
     entries = api.pull_request_files(pr.number)
     changes = file_changes(entries, base_tree)
-    touches, ignored = _touches_migrations(changes, base_tree, config, source)
+    head: tuple[dict[str, str], bool] | None = None
+    changed_files = api.pull_request(pr.number).changed_files
+    derived: set[str] = set()
+    if listing_incomplete(len(entries), changed_files):
+        # Never decide from a truncated list: the one migration may sort after the 3,000th file.
+        head = api.tree(pr.head_sha)
+        merge_base = api.merge_base(base_sha, pr.head_sha)
+        fork_tree = base_tree if merge_base == base_sha else api.tree(merge_base)[0]
+        listed = {c.path for c in changes}
+        changes = derived_changes(fork_tree, head[0], changes)
+        derived = {c.path for c in changes if c.path not in listed}
+        snapshot.notes.append(
+            f"GitHub listed {len(entries):,} of this pull request's {changed_files:,} changed files (it lists at most "
+            f"{PR_FILES_CAP:,}): every change was derived from the trees of the merge base and the head instead."
+        )
+    touches, ignored, candidates = _touches_migrations(changes, base_tree, config, source)
     if not touches:
         if ignored:
             snapshot.notes.append(ignored_note(ignored, 0))
         return snapshot
+    if derived:
+        changes = with_lines(changes, derived, candidates, source.read_blobs)
 
-    head_tree, head_truncated = api.tree(pr.head_sha)
+    head_tree, head_truncated = head if head is not None else api.tree(pr.head_sha)
     deployed_tree, deployed = base_tree, RefInfo(pr.base_ref, base_sha)
     if config.deployed is not None:
         deployed_tree, deployed = _deployed(api, config, base_tree, RefInfo(pr.base_ref, base_sha), snapshot, store)
@@ -229,18 +248,20 @@ def take_snapshot(api: RepoApi, store: Store, pr: PullRequestRef) -> Snapshot:
 
 def _touches_migrations(
     changes: list[FileChange], base_tree: dict[str, str], config: Config, source: ApiBlobSource
-) -> tuple[bool, list[str]]:
+) -> tuple[bool, list[str], set[str]]:
     """Could any changed path be a migration? Paths and ``alembic.ini`` only: no head tree needed if not.
-    Also the changed paths that would be migrations but for ``ignore_paths`` (said, never silent)."""
+    Also the changed paths that would be migrations but for ``ignore_paths`` (said, never silent),
+    and the changed paths that can be migrations."""
     changed = {c.path for c in changes} | {c.old_path for c in changes if c.old_path}
     index = PathIndex(set(base_tree) | changed)
     aux_paths = [p for p in aux_wanted(index, config) if p in base_tree and p.endswith(".ini")]
     blobs = source.read_blobs(base_tree[p] for p in aux_paths)
     aux = {p: blobs[base_tree[p]].decode("utf-8", "replace") for p in aux_paths}
     chains = candidate_chains(index, aux, config)
-    if any(path in chains for path in changed):
-        return True, []
-    return False, ignored_migrations(index, aux, config, changed)
+    candidates = {path for path in changed if path in chains}
+    if candidates:
+        return True, [], candidates
+    return False, ignored_migrations(index, aux, config, changed), set()
 
 
 #: how long a deployed commit read from GitHub (or a deployment_status event) is trusted
