@@ -1,0 +1,76 @@
+"""The App reading a repository it does not trust and a GitHub that fails: the first review of a
+big repository survives a failed archive download, and what was read is kept for the next attempt."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.app_harness import Harness
+from tests.github_double import wait_for
+from tests.gitrepo_factory import Repo
+from tests.test_app_review import GOOSE, M
+
+#: generous bounds: the machine is shared, and a review reading 60 blobs one by one takes seconds
+SETTLE = 300.0
+
+
+@pytest.fixture
+def app(tmp_path: Path, repo: Repo) -> Iterator[Harness]:
+    harness = Harness(tmp_path, repo)
+    yield harness
+    harness.close()
+
+
+def _history(repo: Repo, count: int) -> None:
+    """``count`` migrations on main (over the 40 uncached files that make the App ask for the
+    tarball), and a branch adding one more."""
+    for n in range(1, count + 1):
+        repo.write(f"{M}/{n:05d}_t{n}.sql", GOOSE.format(t=f"t{n}"))
+    repo.commit("history").branch("feature")
+    repo.write(f"{M}/{count + 1:05d}_t{count + 1}.sql", GOOSE.format(t=f"t{count + 1}")).commit("one more")
+
+
+def _completed(app: Harness) -> dict:
+    wait_for(lambda: any(r["status"] == "completed" for r in app.double.check_runs.values()), SETTLE, "the review")
+    return app.check_run()
+
+
+def test_a_failed_archive_download_falls_back_to_blobs_one_by_one(app: Harness, repo: Repo) -> None:
+    """The tarball answers 404 (as it did for a 20,000-migration repository): the review reads the
+    history blob by blob, completes, and caches it, so the next event reads nothing again."""
+    _history(repo, 60)
+    app.double.fail("GET", r"/tarball/", status=404, times=10, body={"message": "Not Found"})  # every attempt
+    app.open(1)
+    run = _completed(app)
+
+    assert (run["conclusion"], run["output"]["title"]) == ("success", "No problems in 1 changed migration")
+    assert [c.status for c in app.double.requests("GET", r"/tarball/")] == [404]
+    blob_reads = app.double.requests("GET", r"/git/blobs/")
+    assert len(blob_reads) == 61 and {c.status for c in blob_reads} == {200}
+    assert [job["state"] for job in app.service.store.job_rows()] == ["done"]
+
+    app.double.calls.clear()
+    app.send("pull_request", app.pr_event("synchronize", 1))
+    app.settle(timeout=SETTLE)
+    assert app.double.requests("GET", r"/git/blobs/") == [] and app.double.requests("GET", r"/tarball/") == []
+
+
+def test_blobs_read_before_an_attempt_failed_are_kept_for_the_next(app: Harness, repo: Repo) -> None:
+    """No archive, and one blob that GitHub keeps failing (500 through every retry): that attempt
+    fails, but the blobs it did read are stored as they arrived, so the retry asks only for the rest."""
+    _history(repo, 60)
+    app.double.fail("GET", r"/tarball/", status=404, times=10, body={"message": "Not Found"})
+    stubborn = app.double.git("rev-parse", f"main:{M}/00030_t30.sql").strip()
+    app.double.fail("GET", rf"/git/blobs/{stubborn}$", status=500, times=4)  # the first try and 3 retries
+    app.open(1)
+    run = _completed(app)
+
+    assert (run["conclusion"], run["output"]["title"]) == ("success", "No problems in 1 changed migration")
+    assert [c.status for c in app.double.requests("GET", rf"/git/blobs/{stubborn}$")] == [500, 500, 500, 500, 200]
+    read = Counter(c.path for c in app.double.requests("GET", r"/git/blobs/") if c.status == 200)
+    assert len(read) == 61 and set(read.values()) == {1}  # no blob read twice
+    assert [job["attempts"] for job in app.service.store.job_rows()] == [2]
