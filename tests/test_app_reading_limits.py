@@ -13,6 +13,7 @@ from tests.app_harness import Harness
 from tests.github_double import wait_for
 from tests.gitrepo_factory import Repo
 from tests.test_app_review import GOOSE, M
+from tests.test_reading_limits import FOREIGN_COMMIT, add_gitlink
 
 #: generous bounds: the machine is shared, and a review reading 60 blobs one by one takes seconds
 SETTLE = 300.0
@@ -74,3 +75,20 @@ def test_blobs_read_before_an_attempt_failed_are_kept_for_the_next(app: Harness,
     read = Counter(c.path for c in app.double.requests("GET", r"/git/blobs/") if c.status == 200)
     assert len(read) == 61 and set(read.values()) == {1}  # no blob read twice
     assert [job["attempts"] for job in app.service.store.job_rows()] == [2]
+
+
+def test_a_submodule_named_like_a_migration_is_noted_not_fetched(app: Harness, repo: Repo) -> None:
+    """The trees API lists a submodule as an item of type ``commit``; the pull request's files list
+    it with that commit's SHA, which no blob call can answer. As in the CLI: a note, the rest checked."""
+    repo.write(f"{M}/00001_a.sql", GOOSE.format(t="a")).commit().branch("feature")
+    repo.write(f"{M}/00002_b.sql", "-- +goose Up\nCREATE TABLE b (id int);\n").commit()
+    add_gitlink(repo, f"{M}/00003_vendored.sql")
+    app.open(1)
+    run = _completed(app)
+
+    assert (run["conclusion"], [a["title"] for a in run["annotations"]]) == ("failure", ["missing-rollback"])
+    assert f"`{M}/00003_vendored.sql` is a submodule (a commit of another repository), not a migration: not checked." in (
+        run["output"]["summary"]
+    )
+    assert app.double.requests("GET", rf"/git/blobs/{FOREIGN_COMMIT}") == []
+    assert [job["attempts"] for job in app.service.store.job_rows()] == [1]

@@ -260,6 +260,7 @@ def take_snapshot(api: RepoApi, store: Store, pr: PullRequestRef) -> Snapshot:
         base_ref=RefInfo(pr.base_ref, base_sha),
         head_ref=RefInfo(f"#{pr.number}", pr.head_sha),
         deployed_ref=deployed,
+        gitlinks=api.gitlinks(pr.head_sha) | api.gitlinks(base_sha),
     )
     if head_truncated and not truncated:
         snapshot.notes.append("GitHub truncated the head tree: detection may be partial.")

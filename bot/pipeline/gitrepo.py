@@ -41,6 +41,7 @@ class GitRepo:
         except GitError:
             raise GitError(f"{path}: not a git repository") from None
         self.root = Path(top)
+        self._gitlinks: dict[str, frozenset[str]] = {}  # commit -> its submodule paths, seen by ``tree``
 
     def _git(self, *args: str, input: bytes | None = None) -> str:
         return self._git_bytes(*args, input=input).decode("utf-8", "surrogateescape")
@@ -135,19 +136,33 @@ class GitRepo:
 
     # -- content -------------------------------------------------------------------------
     def tree(self, commit: str) -> dict[str, str]:
-        """path -> blob SHA for every file of the commit (submodules left out; a migration that is a
-        symbolic link maps to the blob of the file it points to, see ``bot.pipeline.symlinks``)."""
+        """path -> blob SHA for every file of the commit (submodules left out, see ``gitlinks``; a
+        migration that is a symbolic link maps to the blob of the file it points to, see
+        ``bot.pipeline.symlinks``)."""
         out = self._git_bytes("ls-tree", "-r", "-z", "--full-tree", commit)
         tree: dict[str, str] = {}
         links: dict[str, str] = {}
+        gitlinks: set[str] = set()
         for record in out.split(b"\0"):
             if not record:
                 continue
-            meta, _, path = record.partition(b"\t")
+            meta, _, raw_path = record.partition(b"\t")
             mode, kind, sha = meta.split(b" ")
+            path = raw_path.decode("utf-8", "surrogateescape")
             if kind == b"blob":
-                (links if mode == b"120000" else tree)[path.decode("utf-8", "surrogateescape")] = sha.decode()
+                (links if mode == b"120000" else tree)[path] = sha.decode()
+            elif kind == b"commit":
+                gitlinks.add(path)
+        self._gitlinks[commit] = frozenset(gitlinks)
         return symlinks.resolve(tree, links, self.read_blobs) if links else tree
+
+    def gitlinks(self, commit: str) -> frozenset[str]:
+        """Paths of the commit that are submodules (mode 160000): they name a commit of another
+        repository, which this one does not hold, so they are no file and never a migration.
+        Remembered from ``tree`` (the same listing), read when that was not called."""
+        if commit not in self._gitlinks:
+            self.tree(commit)
+        return self._gitlinks[commit]
 
     def read_blobs(self, shas: Iterable[str]) -> dict[str, bytes]:
         wanted = list(dict.fromkeys(shas))
