@@ -92,3 +92,17 @@ def test_a_submodule_named_like_a_migration_is_noted_not_fetched(app: Harness, r
     )
     assert app.double.requests("GET", rf"/git/blobs/{FOREIGN_COMMIT}") == []
     assert [job["attempts"] for job in app.service.store.job_rows()] == [1]
+
+
+def test_a_configuration_file_over_1_mb_concludes_failure_naming_it(app: Harness, repo: Repo) -> None:
+    repo.write(".github/migration-guard.yml", "# padding\n" * 110_000)
+    repo.write(f"{M}/00001_a.sql", GOOSE.format(t="a")).commit().branch("feature")
+    repo.write(f"{M}/00002_b.sql", GOOSE.format(t="b")).commit()
+    app.open(1)
+    run = _completed(app)
+
+    assert (run["conclusion"], run["output"]["title"]) == ("failure", "Invalid .github/migration-guard.yml")
+    assert (
+        "    .github/migration-guard.yml: 1,100,000 bytes, over the 1 MB (1,000,000 bytes) a configuration file may "
+        "have\n" in run["output"]["summary"]
+    )

@@ -36,3 +36,28 @@ def test_a_submodule_named_like_a_migration_is_noted_and_the_rest_checked(repo: 
     assert outcome.json["summary"]["notes"] == [
         f"`{M}/00003_vendored.sql` is a submodule (a commit of another repository), not a migration: not checked."
     ]
+
+
+# -- the configuration file's size -----------------------------------------------------------------
+
+
+def test_a_configuration_file_over_1_mb_is_refused_in_one_line(repo: Repo) -> None:
+    """10 MB of comments took 52 s to parse, 600,000 rule keys over 120 s: past 1 MB it is refused."""
+    repo.write(".github/migration-guard.yml", "# padding\n" * 110_000)  # 1,100,000 bytes
+    repo.write(f"{M}/00001_a.sql", GOOSE.format(t="a")).commit().branch("feature")
+    repo.write(f"{M}/00002_b.sql", GOOSE.format(t="b")).commit()
+
+    outcome = repo.check("--base", "main")
+
+    assert (outcome.code, outcome.out) == (2, "")
+    assert outcome.err == (
+        "migration-guard: error: .github/migration-guard.yml: 1,100,000 bytes, over the 1 MB (1,000,000 bytes) "
+        "a configuration file may have\n"
+    )
+
+
+def test_a_configuration_file_just_under_1_mb_is_read(repo: Repo) -> None:
+    repo.write(".github/migration-guard.yml", "# padding\n" * 99_998 + "dialect: postgres\n")
+    repo.write(f"{M}/00001_a.sql", GOOSE.format(t="a")).commit().branch("feature")
+    repo.write(f"{M}/00002_b.sql", GOOSE.format(t="b")).commit()
+    assert repo.check("--base", "main").code == 0
