@@ -106,3 +106,18 @@ def test_a_configuration_file_over_1_mb_concludes_failure_naming_it(app: Harness
         "    .github/migration-guard.yml: 1,100,000 bytes, over the 1 MB (1,000,000 bytes) a configuration file may "
         "have\n" in run["output"]["summary"]
     )
+
+
+def test_a_configuration_nested_thousands_deep_concludes_failure_naming_it(app: Harness, repo: Repo) -> None:
+    repo.write(".github/migration-guard.yml", "dialect: " + "[" * 20_000 + "]" * 20_000 + "\n")
+    repo.write(f"{M}/00001_a.sql", GOOSE.format(t="a")).commit().branch("feature")
+    repo.write(f"{M}/00002_b.sql", GOOSE.format(t="b")).commit()
+    app.open(1)
+    run = _completed(app)
+
+    assert (run["conclusion"], run["output"]["title"]) == ("failure", "Invalid .github/migration-guard.yml")
+    assert (
+        "    .github/migration-guard.yml: nested too deeply to be read (a configuration is a few levels deep)\n"
+        in run["output"]["summary"]
+    )
+    assert [job["attempts"] for job in app.service.store.job_rows()] == [1]

@@ -4,6 +4,8 @@ the file, and the rest is checked."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.gitrepo_factory import Repo
 
 M = "db/migrations"
@@ -61,3 +63,124 @@ def test_a_configuration_file_just_under_1_mb_is_read(repo: Repo) -> None:
     repo.write(f"{M}/00001_a.sql", GOOSE.format(t="a")).commit().branch("feature")
     repo.write(f"{M}/00002_b.sql", GOOSE.format(t="b")).commit()
     assert repo.check("--base", "main").code == 0
+
+
+# -- nesting too deep to walk ----------------------------------------------------------------------
+
+DEEP = 20_000
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        "dialect: " + "[" * DEEP + "]" * DEEP + "\n",  # flow sequences
+        "rules: " + "{a: " * DEEP + "1" + "}" * DEEP + "\n",  # flow mappings
+        "".join(" " * i + f"k{i}:\n" for i in range(1_300)),  # block mappings, indented (under 1 MB)
+    ],
+    ids=["flow-sequences", "flow-mappings", "block-mappings"],
+)
+def test_a_configuration_nested_thousands_deep_is_one_line_naming_it(repo: Repo, config: str) -> None:
+    """It was `internal error: RecursionError: maximum recursion depth exceeded` (PyYAML recurses)."""
+    repo.write(".github/migration-guard.yml", config)
+    repo.write(f"{M}/00001_a.sql", GOOSE.format(t="a")).commit().branch("feature")
+    repo.write(f"{M}/00002_b.sql", GOOSE.format(t="b")).commit()
+
+    outcome = repo.check("--base", "main")
+
+    assert (outcome.code, outcome.out) == (2, "")
+    assert outcome.err == (
+        "migration-guard: error: .github/migration-guard.yml: nested too deeply to be read "
+        "(a configuration is a few levels deep)\n"
+    )
+
+
+def test_a_prisma_lock_file_nested_thousands_deep_leaves_the_configured_dialect(repo: Repo) -> None:
+    """`migration_lock.toml` names the dialect; tomllib recursed out of the whole check on 20,000
+    nested arrays. Now it counts as a lock file Prisma could not read: the configured dialect."""
+    lock = "provider = " + "[" * DEEP + "]" * DEEP + "\n"
+    repo.write("prisma/migrations/migration_lock.toml", lock)
+    repo.write("prisma/migrations/20240101000000_init/migration.sql", "CREATE TABLE a (id int);\n").commit()
+    repo.branch("feature")
+    repo.write("prisma/migrations/20240102000000_index/migration.sql", "CREATE INDEX i ON a (id);\n").commit()
+
+    outcome = repo.check("--base", "main")
+
+    assert outcome.err == ""
+    assert ("require-concurrent-index-creation", "prisma/migrations/20240102000000_index/migration.sql", 1) in (
+        outcome.found
+    )
+
+
+_RAILS = "class Deep < ActiveRecord::Migration[7.0]\n  def change\n    {body}\n  end\nend\n"
+_KNEX = "exports.up = function(knex) {{ {body}; }};\nexports.down = function(knex) {{ return knex.raw('x'); }};\n"
+_PHP = (
+    "<?php\nreturn new class extends Migration {{\n public function up() {{ {body}; }}\n"
+    " public function down() {{ DB::statement('x'); }}\n}};\n"
+)
+_TYPEORM = (
+    "import {{ MigrationInterface, QueryRunner }} from 'typeorm';\n"
+    "export class Deep1700000000001 implements MigrationInterface {{\n"
+    "  public async up(queryRunner: QueryRunner): Promise<void> {{ {body}; }}\n"
+    "  public async down(queryRunner: QueryRunner): Promise<void> {{ await queryRunner.query('x'); }}\n}}\n"
+)
+_ALEMBIC = 'revision = "b2"\ndown_revision = "a1"\ndef upgrade():\n    x = {body}\ndef downgrade():\n    pass\n'
+
+
+@pytest.mark.parametrize(
+    ("earlier", "path", "text", "finding"),
+    [
+        (
+            {f"{M}/00001_a.sql": GOOSE.format(t="a")},
+            f"{M}/00002_deep.sql",
+            "-- +goose Up\nSELECT " + "(" * DEEP + "1" + ")" * DEEP + ";\n-- +goose Down\nSELECT 1;\n",
+            ("sql-not-analysed", "brackets nested over 200 levels deep"),
+        ),
+        (
+            {"alembic/env.py": "", "alembic/versions/a1_init.py": _ALEMBIC.replace('"b2"', '"a1"', 1)
+             .replace('down_revision = "a1"', "down_revision = None").format(body="1")},
+            "alembic/versions/b2_deep.py",
+            _ALEMBIC.format(body=" + ".join(['"a"'] * DEEP)),
+            ("unparsable-migration", "Python source nested too deeply to be read"),
+        ),
+        (
+            {"db/migrate/20240101000000_init.rb": _RAILS.format(body="").replace("Deep", "Init")},
+            "db/migrate/20240102000000_deep.rb",
+            _RAILS.format(body="x = " + "[" * DEEP + "1" + "]" * DEEP),
+            ("sql-not-analysed", "brackets nested over 200 levels deep"),
+        ),
+        (
+            {"migrations/20240101000000_init.js": _KNEX.format(body="")},
+            "migrations/20240102000000_deep.js",
+            _KNEX.format(body="const x = " + "[" * DEEP + "1" + "]" * DEEP),
+            ("sql-not-analysed", "brackets nested over 200 levels deep"),
+        ),
+        (
+            {"src/migrations/1700000000000-Init.ts": _TYPEORM.format(body="").replace("Deep1700000000001", "Init1700000000000")},
+            "src/migrations/1700000000001-Deep.ts",
+            _TYPEORM.format(body="const x = " + "[" * DEEP + "1" + "]" * DEEP),
+            ("sql-not-analysed", "brackets nested over 200 levels deep"),
+        ),
+        (
+            {"database/migrations/2024_01_01_000000_init.php": _PHP.format(body="")},
+            "database/migrations/2024_01_02_000000_deep.php",
+            _PHP.format(body="$x = " + "[" * DEEP + "1" + "]" * DEEP),
+            ("sql-not-analysed", "brackets nested over 200 levels deep"),
+        ),
+    ],
+    ids=["sql", "python", "ruby", "javascript", "typescript", "php"],
+)
+def test_a_migration_nested_thousands_deep_is_reported_by_every_front_end(
+    repo: Repo, earlier: dict[str, str], path: str, text: str, finding: tuple[str, str]
+) -> None:
+    """A guard (these already held): each front end names the file and says it is nested too deep."""
+    for name, content in earlier.items():
+        repo.write(name, content)
+    repo.commit().branch("feature")
+    repo.write(path, text).commit()
+
+    outcome = repo.check("--base", "main")
+
+    assert outcome.code in (0, 1) and outcome.err == ""
+    rule, words = finding
+    messages = [f["message"] for f in outcome.json["findings"] if f["rule"] == rule and f["path"] == path]
+    assert len(messages) == 1 and words in messages[0]

@@ -257,6 +257,8 @@ def parse_config(text: str, source: str, vocabulary: Vocabulary) -> Config:
         where = f" line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "not valid YAML"
         raise ConfigError(f"{source}:{where}: {problem}".replace(":: ", ": ")) from None
+    except RecursionError:  # PyYAML composes nodes recursively: `[[[[...` thousands deep
+        raise ConfigError(f"{source}: nested too deeply to be read (a configuration is a few levels deep)") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
