@@ -121,3 +121,22 @@ def test_a_configuration_nested_thousands_deep_concludes_failure_naming_it(app: 
         in run["output"]["summary"]
     )
     assert [job["attempts"] for job in app.service.store.job_rows()] == [1]
+
+
+def test_a_file_over_10_mib_is_refused_from_the_trees_size_never_fetched(app: Harness, repo: Repo) -> None:
+    """The trees API gives each blob's ``size``: a 12 MiB file is reported without its blob call
+    (GitHub's blob API would send 16 MB of base64 for it)."""
+    repo.write(f"{M}/00001_a.sql", GOOSE.format(t="a")).commit().branch("feature")
+    size = 12 * 1024 * 1024
+    repo.write(f"{M}/00002_huge.sql", b"\0" * size)
+    repo.write(f"{M}/00003_b.sql", GOOSE.format(t="b")).commit()
+    huge = app.double.git("rev-parse", f"feature:{M}/00002_huge.sql").strip()
+    app.open(1)
+    run = _completed(app)
+
+    assert run["conclusion"] == "failure"
+    (annotation,) = run["annotations"]
+    assert (annotation["title"], annotation["path"]) == ("unparsable-migration", f"{M}/00002_huge.sql")
+    assert f"{size:,} bytes, over the 10 MiB a migration may have: not read" in annotation["message"]
+    assert app.double.requests("GET", rf"/git/blobs/{huge}$") == []
+    assert len(app.double.requests("GET", r"/git/blobs/")) == 2  # the two small migrations

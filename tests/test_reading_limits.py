@@ -184,3 +184,36 @@ def test_a_migration_nested_thousands_deep_is_reported_by_every_front_end(
     rule, words = finding
     messages = [f["message"] for f in outcome.json["findings"] if f["rule"] == rule and f["path"] == path]
     assert len(messages) == 1 and words in messages[0]
+
+
+# -- a committed file too big to check -------------------------------------------------------------
+
+
+def test_a_committed_file_over_10_mib_is_refused_from_its_size_unread(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 1 GiB committed file was read whole (git's output, then a copy: 2 GB) before being refused.
+    Now its size is asked first (`git cat-file --batch-check`) and it is neither read nor diffed:
+    30 MiB of text here, and every byte git hands the CLI is counted."""
+    repo.write(f"{M}/00001_a.sql", GOOSE.format(t="a")).commit().branch("feature")
+    size = 30 * 1024 * 1024
+    repo.write(f"{M}/00002_huge.sql", ("-- " + "x" * 60 + "\n") * (size // 64))
+    repo.write(f"{M}/00003_index.sql", GOOSE.format(t="b").replace("CREATE TABLE b (id int)", "CREATE INDEX i ON a (id)"))
+    repo.commit()
+    from bot.pipeline.gitrepo import GitRepo
+
+    read = {"bytes": 0}
+    real = GitRepo._git_bytes
+
+    def counted(self: GitRepo, *args: str, input: bytes | None = None) -> bytes:
+        out = real(self, *args, input=input)
+        read["bytes"] += len(out)
+        return out
+
+    monkeypatch.setattr(GitRepo, "_git_bytes", counted)
+    outcome = repo.check("--base", "main")
+
+    assert (outcome.code, outcome.err) == (1, "")
+    huge = outcome.finding("unparsable-migration")
+    assert huge["path"] == f"{M}/00002_huge.sql"
+    assert f"{size:,} bytes, over the 10 MiB a migration may have: not read" in huge["message"]
+    assert ("require-concurrent-index-creation", f"{M}/00003_index.sql", 2) in outcome.found
+    assert read["bytes"] < 1_000_000  # the file was never loaded: not by cat-file, not by the diff

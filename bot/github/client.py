@@ -121,6 +121,8 @@ class RepoApi:
         self.name = name
         self.installation_id = installation_id
         self._gitlinks: dict[str, frozenset[str]] = {}  # commit -> its submodule paths, seen by ``tree``
+        #: blob SHA -> size, as the trees read so far gave it: a blob too big to check is never fetched
+        self.blob_sizes: dict[str, int] = {}
 
     @property
     def full_name(self) -> str:
@@ -180,7 +182,7 @@ class RepoApi:
     def tree(self, commit_sha: str) -> tuple[dict[str, str], bool]:
         """path -> blob SHA of a commit (one call, recursive), and whether GitHub truncated it.
         Submodules (items of type ``commit``) are left out, as the CLI's ``git ls-tree`` reading
-        leaves them out, and remembered for ``gitlinks``."""
+        leaves them out, and remembered for ``gitlinks``; each blob's ``size`` in ``blob_sizes``."""
         data = self.gh.rest.git.get_tree(self.owner, self.name, commit_sha, recursive="1").parsed_data
         files: dict[str, str] = {}
         links: dict[str, str] = {}
@@ -188,6 +190,8 @@ class RepoApi:
         for item in data.tree:
             if item.type == "blob" and item.path and item.sha:
                 (links if item.mode == "120000" else files)[item.path] = item.sha
+                if isinstance(item.size, int):  # githubkit's UNSET when GitHub leaves it out
+                    self.blob_sizes[item.sha] = item.size
             elif item.type == "commit" and item.path:
                 gitlinks.add(item.path)
         self._gitlinks[commit_sha] = frozenset(gitlinks)

@@ -91,6 +91,10 @@ class ApiBlobSource:
             found.update(self._one_by_one(missing))
         return found
 
+    def blob_sizes(self, shas: Iterable[str]) -> dict[str, int]:
+        """Sizes the trees API gave (``RepoApi.blob_sizes``): a blob over the bound is refused unread."""
+        return {sha: self.api.blob_sizes[sha] for sha in shas if sha in self.api.blob_sizes}
+
     def _from_archive(self, commit: str, wanted: set[str]) -> dict[str, bytes]:
         """The wanted blobs found in the commit's tarball; none when GitHub cannot give it (the
         caller then reads them one by one: slower, never a failed review)."""

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bot.core.diffhunks import hunk_lines
 from bot.core.model import ChangeStatus, FileChange
+from bot.core.textfile import MAX_FILE_BYTES
 from bot.core.versions import highest_tag
 from bot.frameworks import MIGRATION_FILE_GLOBS
 from bot.pipeline import symlinks
@@ -182,6 +183,21 @@ class GitRepo:
             pos += size + 1
         return blobs
 
+    def blob_sizes(self, shas: Iterable[str]) -> dict[str, int]:
+        """Sizes of the given blobs, from their headers (``git cat-file --batch-check``): nothing
+        is read, so a blob too big to check is refused before it is loaded."""
+        wanted = list(dict.fromkeys(shas))
+        if not wanted:
+            return {}
+        out = self._git("cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)",
+                        input=("\n".join(wanted) + "\n").encode())  # fmt: skip
+        sizes: dict[str, int] = {}
+        for line in out.splitlines():
+            sha, kind, *size = line.split(" ")
+            if kind == "blob" and size:
+                sizes[sha] = int(size[0])
+        return sizes
+
     def changes(self, old: str, new: str) -> list[FileChange]:
         """Files changed from ``old`` to ``new`` (renames detected), with the lines they touch."""
         raw = self._git_bytes("diff", "--raw", "-z", "-M", "--no-abbrev", "--no-ext-diff", old, new, "--", *_PATHSPEC)
@@ -202,7 +218,10 @@ class GitRepo:
             else:
                 entries.append((status[0], old_sha, new_sha, first, None))
                 i += 2
-        patches = self._patches(old, new) if entries else {}
+        # A file too big to check is not diffed either: its patch would bring it into memory whole.
+        sizes = self.blob_sizes(sha for e in entries for sha in e[1:3] if sha != "0" * 40) if entries else {}
+        unread = {e[3] for e in entries if any(sizes.get(sha, 0) > MAX_FILE_BYTES for sha in e[1:3])}
+        patches = self._patches(old, new, unread) if entries else {}
         result: list[FileChange] = []
         zero = "0" * 40
         for letter, old_sha, new_sha, path, old_path in entries:
@@ -231,9 +250,10 @@ class GitRepo:
                 )
         return result
 
-    def _patches(self, old: str, new: str) -> dict[str, str]:
-        """Per head-side path, the ``-U0`` patch text (hunks only)."""
-        text = self._git("diff", "-U0", "--no-color", "-M", "--no-ext-diff", old, new, "--", *_PATHSPEC)
+    def _patches(self, old: str, new: str, skip: Iterable[str] = ()) -> dict[str, str]:
+        """Per head-side path, the ``-U0`` patch text (hunks only); none for the paths in ``skip``."""
+        excluded = tuple(f":(exclude,literal){path}" for path in skip)
+        text = self._git("diff", "-U0", "--no-color", "-M", "--no-ext-diff", old, new, "--", *_PATHSPEC, *excluded)
         patches: dict[str, list[str]] = {}
         current: list[str] | None = None
         for line in text.splitlines():
