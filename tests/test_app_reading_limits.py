@@ -98,9 +98,11 @@ def test_a_configuration_file_over_1_mb_concludes_failure_naming_it(app: Harness
     repo.write(".github/migration-guard.yml", "# padding\n" * 110_000)
     repo.write(f"{M}/00001_a.sql", GOOSE.format(t="a")).commit().branch("feature")
     repo.write(f"{M}/00002_b.sql", GOOSE.format(t="b")).commit()
+    config_blob = app.double.git("rev-parse", "main:.github/migration-guard.yml").strip()
     app.open(1)
     run = _completed(app)
 
+    assert app.double.requests("GET", rf"/git/blobs/{config_blob}$") == []  # refused from the tree's size
     assert (run["conclusion"], run["output"]["title"]) == ("failure", "Invalid .github/migration-guard.yml")
     assert (
         "    .github/migration-guard.yml: 1,100,000 bytes, over the 1 MB (1,000,000 bytes) a configuration file may "

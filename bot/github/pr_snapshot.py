@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 
 from githubkit.exception import RequestError
 
-from bot.core.config import DEFAULT_PATH, Config, ConfigError
+from bot.core.config import DEFAULT_PATH, Config, ConfigError, refuse_oversized_config
 from bot.core.diffhunks import hunk_lines
 from bot.core.model import ChangeSet, ChangeStatus, FileChange, RefInfo
 from bot.core.textfile import MAX_FILE_BYTES
@@ -229,8 +229,9 @@ def take_snapshot(api: RepoApi, store: Store, pr: PullRequestRef) -> Snapshot:
     config_sha = base_tree.get(DEFAULT_PATH)
     config = Config()
     if config_sha is not None:
-        raw = source.read_blobs([config_sha])[config_sha]
         try:
+            refuse_oversized_config(api.blob_sizes.get(config_sha, 0), DEFAULT_PATH)  # before fetching it
+            raw = source.read_blobs([config_sha])[config_sha]
             config = read_config(raw.decode("utf-8", "replace"), DEFAULT_PATH)
         except ConfigError as exc:
             snapshot.config_error = str(exc)
