@@ -36,7 +36,9 @@ def _history(repo: Repo, count: int) -> None:
 
 
 def _completed(app: Harness) -> dict:
+    """The one check run once it is completed and its job has finished."""
     wait_for(lambda: any(r["status"] == "completed" for r in app.double.check_runs.values()), SETTLE, "the review")
+    app.settle(timeout=SETTLE)
     return app.check_run()
 
 
