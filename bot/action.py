@@ -25,7 +25,7 @@ from githubkit import GitHub
 from githubkit.exception import RequestFailed
 
 from bot import __version__
-from bot.core.config import DEFAULT_PATH, Config
+from bot.core.config import DEFAULT_PATH, Config, refuse_oversized_config
 from bot.core.model import Finding, Severity
 from bot.core.settings import docs_url_from
 from bot.github.client import RepoApi
@@ -152,6 +152,7 @@ def _config_at(repo: GitRepo, commit: str, path: str) -> Config:
     blob = repo.tree(commit).get(path)
     if blob is None:
         return Config()
+    refuse_oversized_config(repo.blob_sizes([blob]).get(blob, 0), f"{path} at {commit[:12]}")  # before reading it
     data = repo.read_blobs([blob]).get(blob, b"")
     try:
         text = data.decode("utf-8")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from bot import __version__
-from bot.core.config import DEFAULT_PATH, Config, ConfigError
+from bot.core.config import DEFAULT_PATH, Config, ConfigError, refuse_oversized_config
 from bot.core.model import ChangeSet
 from bot.core.settings import SettingsError
 from bot.core.suggest import did_you_mean
@@ -217,6 +217,7 @@ def load_config(repo: GitRepo, path: str | None) -> Config:
         if not file.is_file():
             return Config()
     try:
+        refuse_oversized_config(file.stat().st_size, path or DEFAULT_PATH)  # before reading it whole
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path or DEFAULT_PATH}: cannot read: {exc}") from None

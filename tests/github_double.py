@@ -342,7 +342,11 @@ class GitHubDouble:
 
     async def blob(self, request: Request) -> JSONResponse:
         sha = request.path_params["sha"]
-        data = subprocess.run(["git", "cat-file", "blob", sha], cwd=self.root, capture_output=True, check=True).stdout
+        done = subprocess.run(["git", "cat-file", "blob", sha], cwd=self.root, capture_output=True)
+        if done.returncode != 0:  # as GitHub answers for a SHA that is no blob of the repository
+            return JSONResponse({"message": "Not Found", "documentation_url": "https://docs.github.com/rest/git/blobs#get-a-blob",
+                                 "status": "404"}, status_code=404)  # fmt: skip
+        data = done.stdout
         return JSONResponse(
             {
                 "sha": sha,

@@ -19,12 +19,19 @@ class UnreadableFile(Exception):
 MAX_FILE_BYTES = 10 * 1024 * 1024
 
 
+def too_large(size: int) -> UnreadableFile | None:
+    """Why a blob of ``size`` bytes is not read, if it is over the bound. Readers that know a
+    blob's size before reading it (``git cat-file --batch-check``, the trees API's ``size``) ask
+    first, so a 1 GiB file costs a number, not a gigabyte of memory."""
+    if size <= MAX_FILE_BYTES:
+        return None
+    return UnreadableFile(f"{size:,} bytes, over the {MAX_FILE_BYTES // (1024 * 1024)} MiB a migration may have: not read")
+
+
 def decode_text(data: bytes) -> str:
     """Decode UTF-8 (a BOM is allowed); refuse binary content, other encodings and huge files."""
-    if len(data) > MAX_FILE_BYTES:
-        raise UnreadableFile(
-            f"{len(data):,} bytes, over the {MAX_FILE_BYTES // (1024 * 1024)} MiB a migration may have: not read"
-        )
+    if (refused := too_large(len(data))) is not None:
+        raise refused
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise UnreadableFile("UTF-16 encoded; save the file as UTF-8 (migration tools read UTF-8)")
     if b"\x00" in data[:8000]:

@@ -88,6 +88,6 @@ class Prisma(Framework):
             return None
         try:
             provider = tomllib.loads(text).get("provider", "")
-        except tomllib.TOMLDecodeError:
-            return None
+        except (tomllib.TOMLDecodeError, RecursionError):  # tomllib nests arrays recursively
+            return None  # as Prisma would refuse it: the configured dialect
         return PROVIDERS.get(provider) if isinstance(provider, str) else None

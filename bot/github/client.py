@@ -120,6 +120,9 @@ class RepoApi:
         self.owner = owner
         self.name = name
         self.installation_id = installation_id
+        self._gitlinks: dict[str, frozenset[str]] = {}  # commit -> its submodule paths, seen by ``tree``
+        #: blob SHA -> size, as the trees read so far gave it: a blob too big to check is never fetched
+        self.blob_sizes: dict[str, int] = {}
 
     @property
     def full_name(self) -> str:
@@ -184,16 +187,31 @@ class RepoApi:
 
     @needs("contents", "read")
     def tree(self, commit_sha: str) -> tuple[dict[str, str], bool]:
-        """path -> blob SHA of a commit (one call, recursive), and whether GitHub truncated it."""
+        """path -> blob SHA of a commit (one call, recursive), and whether GitHub truncated it.
+        Submodules (items of type ``commit``) are left out, as the CLI's ``git ls-tree`` reading
+        leaves them out, and remembered for ``gitlinks``; each blob's ``size`` in ``blob_sizes``."""
         data = self.gh.rest.git.get_tree(self.owner, self.name, commit_sha, recursive="1").parsed_data
         files: dict[str, str] = {}
         links: dict[str, str] = {}
+        gitlinks: set[str] = set()
         for item in data.tree:
             if item.type == "blob" and item.path and item.sha:
                 (links if item.mode == "120000" else files)[item.path] = item.sha
+                if isinstance(item.size, int):  # githubkit's UNSET when GitHub leaves it out
+                    self.blob_sizes[item.sha] = item.size
+            elif item.type == "commit" and item.path:
+                gitlinks.add(item.path)
+        self._gitlinks[commit_sha] = frozenset(gitlinks)
         if links:  # a migration that is a symlink is checked as the file it points to
             files = symlinks.resolve(files, links, lambda shas: {sha: self.blob(sha) for sha in shas})
         return files, bool(data.truncated)
+
+    def gitlinks(self, commit_sha: str) -> frozenset[str]:
+        """Paths of the commit that are submodules: a commit of another repository, no blob here,
+        never a migration. Remembered from ``tree`` (no extra call once the tree was read)."""
+        if commit_sha not in self._gitlinks:
+            self.tree(commit_sha)
+        return self._gitlinks[commit_sha]
 
     @needs("contents", "read")
     def blob(self, sha: str) -> bytes:

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import tarfile
 import time
 import zlib
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from bot.core.config import DEFAULT_PATH, Config, ConfigError
+from githubkit.exception import RequestError
+
+from bot.core.config import DEFAULT_PATH, Config, ConfigError, refuse_oversized_config
 from bot.core.diffhunks import hunk_lines
 from bot.core.model import ChangeSet, ChangeStatus, FileChange, RefInfo
 from bot.core.textfile import MAX_FILE_BYTES
@@ -30,6 +33,8 @@ from bot.pipeline.configuration import read_config
 from bot.pipeline.detect import aux_wanted, candidate_chains, ignored_migrations, ignored_note, unmatched_paths
 from bot.pipeline.snapshot import build_changeset
 from bot.store import Store
+
+log = logging.getLogger("migration_guard.snapshot")
 
 
 class SnapshotError(Exception):
@@ -58,7 +63,10 @@ class ApiBlobSource:
     """Blobs by SHA: the store first, then the API, then into the store.
 
     Many missing blobs (the first event on a repository with a long history) come from one
-    tarball of ``archive_commit`` instead of one call each; the rest are fetched a few at a time.
+    tarball of ``archive_commit`` instead of one call each; the rest, and all of them when the
+    tarball cannot be had (GitHub answered 404 for a 20,000-migration repository), are fetched
+    ``parallel`` at a time and stored as they arrive: an attempt that fails or is killed half-way
+    leaves what it read cached, so the next attempt (or event) asks only for the rest.
     """
 
     def __init__(
@@ -77,19 +85,57 @@ class ApiBlobSource:
         found = self.store.get_blobs(wanted)
         missing = [s for s in wanted if s not in found]
         if len(missing) > self.archive_over and self.archive_commit is not None:
-            from_archive = blobs_in_archive(self.api.archive(self.archive_commit), set(missing))
-            self.archive_commit = None  # one archive per event at most
-            self.archives += 1
+            from_archive = self._from_archive(self.archive_commit, set(missing))
             self.store.put_blobs(from_archive)
             found.update(from_archive)
             missing = [s for s in missing if s not in from_archive]
         if missing:
-            with ThreadPoolExecutor(max_workers=min(self.parallel, len(missing))) as pool:
-                fetched = dict(zip(missing, pool.map(self.api.blob, missing), strict=True))
-            self.store.put_blobs(fetched)
-            self.fetched += len(fetched)
-            found.update(fetched)
+            found.update(self._one_by_one(missing))
         return found
+
+    def blob_sizes(self, shas: Iterable[str]) -> dict[str, int]:
+        """Sizes the trees API gave (``RepoApi.blob_sizes``): a blob over the bound is refused unread."""
+        return {sha: self.api.blob_sizes[sha] for sha in shas if sha in self.api.blob_sizes}
+
+    def _from_archive(self, commit: str, wanted: set[str]) -> dict[str, bytes]:
+        """The wanted blobs found in the commit's tarball; none when GitHub cannot give it (the
+        caller then reads them one by one: slower, never a failed review)."""
+        self.archive_commit = None  # one archive per event at most
+        self.archives += 1
+        try:
+            archive = self.api.archive(commit)
+        except RequestError as exc:
+            log.warning("%s: no archive of %s (%r); reading %d blobs one by one",
+                        self.api.full_name, commit[:12], exc, len(wanted))  # fmt: skip
+            return {}
+        return blobs_in_archive(archive, wanted)
+
+    def _one_by_one(self, missing: list[str]) -> dict[str, bytes]:
+        """One call per blob, ``parallel`` in flight, stored every ``parallel`` arrivals; on a
+        failure the blobs that did arrive are stored before it propagates."""
+        fetched: dict[str, bytes] = {}
+        arrived: dict[str, bytes] = {}
+
+        def keep() -> None:
+            self.store.put_blobs(arrived)
+            self.fetched += len(arrived)
+            fetched.update(arrived)
+            arrived.clear()
+
+        pool = ThreadPoolExecutor(max_workers=min(self.parallel, len(missing)))
+        pending = {pool.submit(self.api.blob, sha): sha for sha in missing}
+        try:
+            for future in as_completed(pending):
+                arrived[pending[future]] = future.result()
+                if len(arrived) >= self.parallel:
+                    keep()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            for future, sha in pending.items():  # what finished while a failure was being raised
+                if sha not in fetched and future.done() and not future.cancelled() and future.exception() is None:
+                    arrived[sha] = future.result()
+            keep()
+        return fetched
 
 
 def git_blob_sha(data: bytes) -> str:
@@ -185,8 +231,9 @@ def take_snapshot(api: RepoApi, store: Store, pr: PullRequestRef) -> Snapshot:
     config_sha = base_tree.get(DEFAULT_PATH)
     config = Config()
     if config_sha is not None:
-        raw = source.read_blobs([config_sha])[config_sha]
         try:
+            refuse_oversized_config(api.blob_sizes.get(config_sha, 0), DEFAULT_PATH)  # before fetching it
+            raw = source.read_blobs([config_sha])[config_sha]
             config = read_config(raw.decode("utf-8", "replace"), DEFAULT_PATH)
         except ConfigError as exc:
             snapshot.config_error = str(exc)
@@ -237,6 +284,7 @@ def take_snapshot(api: RepoApi, store: Store, pr: PullRequestRef) -> Snapshot:
         base_ref=RefInfo(pr.base_ref, base_sha),
         head_ref=RefInfo(f"#{pr.number}", pr.head_sha),
         deployed_ref=deployed,
+        gitlinks=api.gitlinks(pr.head_sha) | api.gitlinks(base_sha),
     )
     if head_truncated and not truncated:
         snapshot.notes.append("GitHub truncated the head tree: detection may be partial.")

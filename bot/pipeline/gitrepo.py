@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bot.core.diffhunks import hunk_lines
 from bot.core.model import ChangeStatus, FileChange
+from bot.core.textfile import MAX_FILE_BYTES
 from bot.core.versions import highest_tag
 from bot.frameworks import MIGRATION_FILE_GLOBS
 from bot.pipeline import symlinks
@@ -41,6 +42,7 @@ class GitRepo:
         except GitError:
             raise GitError(f"{path}: not a git repository") from None
         self.root = Path(top)
+        self._gitlinks: dict[str, frozenset[str]] = {}  # commit -> its submodule paths, seen by ``tree``
 
     def _git(self, *args: str, input: bytes | None = None) -> str:
         return self._git_bytes(*args, input=input).decode("utf-8", "surrogateescape")
@@ -135,19 +137,33 @@ class GitRepo:
 
     # -- content -------------------------------------------------------------------------
     def tree(self, commit: str) -> dict[str, str]:
-        """path -> blob SHA for every file of the commit (submodules left out; a migration that is a
-        symbolic link maps to the blob of the file it points to, see ``bot.pipeline.symlinks``)."""
+        """path -> blob SHA for every file of the commit (submodules left out, see ``gitlinks``; a
+        migration that is a symbolic link maps to the blob of the file it points to, see
+        ``bot.pipeline.symlinks``)."""
         out = self._git_bytes("ls-tree", "-r", "-z", "--full-tree", commit)
         tree: dict[str, str] = {}
         links: dict[str, str] = {}
+        gitlinks: set[str] = set()
         for record in out.split(b"\0"):
             if not record:
                 continue
-            meta, _, path = record.partition(b"\t")
+            meta, _, raw_path = record.partition(b"\t")
             mode, kind, sha = meta.split(b" ")
+            path = raw_path.decode("utf-8", "surrogateescape")
             if kind == b"blob":
-                (links if mode == b"120000" else tree)[path.decode("utf-8", "surrogateescape")] = sha.decode()
+                (links if mode == b"120000" else tree)[path] = sha.decode()
+            elif kind == b"commit":
+                gitlinks.add(path)
+        self._gitlinks[commit] = frozenset(gitlinks)
         return symlinks.resolve(tree, links, self.read_blobs) if links else tree
+
+    def gitlinks(self, commit: str) -> frozenset[str]:
+        """Paths of the commit that are submodules (mode 160000): they name a commit of another
+        repository, which this one does not hold, so they are no file and never a migration.
+        Remembered from ``tree`` (the same listing), read when that was not called."""
+        if commit not in self._gitlinks:
+            self.tree(commit)
+        return self._gitlinks[commit]
 
     def read_blobs(self, shas: Iterable[str]) -> dict[str, bytes]:
         wanted = list(dict.fromkeys(shas))
@@ -166,6 +182,21 @@ class GitRepo:
             blobs[sha] = out[pos : pos + size]
             pos += size + 1
         return blobs
+
+    def blob_sizes(self, shas: Iterable[str]) -> dict[str, int]:
+        """Sizes of the given blobs, from their headers (``git cat-file --batch-check``): nothing
+        is read, so a blob too big to check is refused before it is loaded."""
+        wanted = list(dict.fromkeys(shas))
+        if not wanted:
+            return {}
+        out = self._git("cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)",
+                        input=("\n".join(wanted) + "\n").encode())  # fmt: skip
+        sizes: dict[str, int] = {}
+        for line in out.splitlines():
+            sha, kind, *size = line.split(" ")
+            if kind == "blob" and size:
+                sizes[sha] = int(size[0])
+        return sizes
 
     def changes(self, old: str, new: str) -> list[FileChange]:
         """Files changed from ``old`` to ``new`` (renames detected), with the lines they touch."""
@@ -187,7 +218,10 @@ class GitRepo:
             else:
                 entries.append((status[0], old_sha, new_sha, first, None))
                 i += 2
-        patches = self._patches(old, new) if entries else {}
+        # A file too big to check is not diffed either: its patch would bring it into memory whole.
+        sizes = self.blob_sizes(sha for e in entries for sha in e[1:3] if sha != "0" * 40) if entries else {}
+        unread = {e[3] for e in entries if any(sizes.get(sha, 0) > MAX_FILE_BYTES for sha in e[1:3])}
+        patches = self._patches(old, new, unread) if entries else {}
         result: list[FileChange] = []
         zero = "0" * 40
         for letter, old_sha, new_sha, path, old_path in entries:
@@ -216,9 +250,10 @@ class GitRepo:
                 )
         return result
 
-    def _patches(self, old: str, new: str) -> dict[str, str]:
-        """Per head-side path, the ``-U0`` patch text (hunks only)."""
-        text = self._git("diff", "-U0", "--no-color", "-M", "--no-ext-diff", old, new, "--", *_PATHSPEC)
+    def _patches(self, old: str, new: str, skip: Iterable[str] = ()) -> dict[str, str]:
+        """Per head-side path, the ``-U0`` patch text (hunks only); none for the paths in ``skip``."""
+        excluded = tuple(f":(exclude,literal){path}" for path in skip)
+        text = self._git("diff", "-U0", "--no-color", "-M", "--no-ext-diff", old, new, "--", *_PATHSPEC, *excluded)
         patches: dict[str, list[str]] = {}
         current: list[str] | None = None
         for line in text.splitlines():

@@ -55,6 +55,7 @@ def check_range(
         base_ref=RefInfo(span.base_name, span.base),
         head_ref=RefInfo(span.head_name, span.head),
         deployed_ref=RefInfo(span.deployed_name, span.deployed),
+        gitlinks=repo.gitlinks(span.head) | repo.gitlinks(span.merge_base),
     )
     return run(changeset, config, parallel=True), changeset
 

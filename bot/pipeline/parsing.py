@@ -15,7 +15,7 @@ from typing import Protocol
 
 from bot.core.config import Config
 from bot.core.model import Migration, MigrationSet, ParseFailure
-from bot.core.textfile import UnreadableFile, decode_text
+from bot.core.textfile import UnreadableFile, decode_text, too_large
 from bot.frameworks import BY_NAME, Candidate
 from bot.frameworks.base import PathIndex, failure, parent_dir
 from bot.pipeline.detect import aux_wanted, candidate_chains, ignored_migrations
@@ -25,6 +25,11 @@ from bot.pipeline.parse_cache import CachedResult, CacheKey, ParseCache
 class BlobSource(Protocol):
     def read_blobs(self, shas: Iterable[str]) -> dict[str, bytes]:
         """Contents of the given blobs; every SHA asked for must be answered."""
+        ...
+
+    def blob_sizes(self, shas: Iterable[str]) -> dict[str, int]:
+        """Sizes in bytes of the given blobs, where known without reading them (a SHA left out
+        is read to find out): a blob over ``MAX_FILE_BYTES`` is then refused unread."""
         ...
 
 
@@ -77,6 +82,11 @@ class MigrationParser:
     # -- blobs ---------------------------------------------------------------------------
     def texts(self, shas: Iterable[str]) -> dict[str, str | UnreadableFile]:
         missing = [s for s in dict.fromkeys(shas) if s not in self._texts]
+        if missing:
+            for sha, size in self.source.blob_sizes(missing).items():
+                if (refused := too_large(size)) is not None:
+                    self._texts[sha] = refused
+            missing = [s for s in missing if s not in self._texts]
         if missing:
             for sha, data in self.source.read_blobs(missing).items():
                 try:

@@ -7,7 +7,7 @@ for contents; everything after that is the same code.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 
 from bot.core.config import Config
@@ -26,6 +26,7 @@ from bot.frameworks import BY_NAME
 from bot.pipeline.detect import ignored_note
 from bot.pipeline.parse_cache import ParseCache
 from bot.pipeline.parsing import BlobSource, MigrationParser
+from bot.pipeline.symlinks import could_be_migration
 
 
 def merged_tree(base_tree: Mapping[str, str], changes: Sequence[FileChange]) -> dict[str, str]:
@@ -51,7 +52,11 @@ def build_changeset(
     base_ref: RefInfo | None = None,
     head_ref: RefInfo | None = None,
     deployed_ref: RefInfo | None = None,
+    gitlinks: Collection[str] = (),
 ) -> tuple[ChangeSet, MigrationParser]:
+    """``gitlinks``: the paths that are submodules at the head or where the change starts (the
+    trees leave them out); a change there is no migration's and is left out with a note."""
+    changes, submodule_notes = _without_submodules(changes, gitlinks)
     parser = MigrationParser(source, config, cache)
     head = parser.parse_tree(head_tree)
     base = parser.parse_tree(base_tree)
@@ -73,10 +78,10 @@ def build_changeset(
         deployed.update({f.path: f for f in found.failures})
 
     texts = {p: t for p in touched if (t := parser.text(head_tree[p])) is not None}
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = tuple(submodule_notes)
     ignored = parser.ignored_migrations(head_tree, [c.path for c in changes if c.status is not ChangeStatus.DELETED])
     if ignored:
-        notes = (ignored_note(ignored, len(touched)),)
+        notes += (ignored_note(ignored, len(touched)),)
     dialects = _namespace_dialects(head, touched, head_tree, parser)
     history = _histories(head, texts, parser, deployed_tree)
     changes = tuple(_with_whitespace_flag(c, parser, deployed) for c in changes)
@@ -98,6 +103,25 @@ def build_changeset(
         history=history,
     )
     return changeset, parser
+
+
+def _without_submodules(
+    changes: Sequence[FileChange], gitlinks: Collection[str]
+) -> tuple[list[FileChange], list[str]]:
+    """The changes that are files'. A submodule's entry holds a commit of another repository, not
+    a blob: reading it failed the whole check (`object ... is missing`). Left out on either side;
+    one named like a migration gets a note, so nothing a reader expects is skipped in silence."""
+    if not gitlinks:
+        return list(changes), []
+    kept: list[FileChange] = []
+    notes: list[str] = []
+    for change in changes:
+        path = change.path if change.path in gitlinks else change.old_path
+        if path is None or path not in gitlinks:
+            kept.append(change)
+        elif could_be_migration(path):
+            notes.append(f"`{path}` is a submodule (a commit of another repository), not a migration: not checked.")
+    return kept, notes
 
 
 def _histories(
