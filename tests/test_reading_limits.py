@@ -133,7 +133,7 @@ _ALEMBIC = 'revision = "b2"\ndown_revision = "a1"\ndef upgrade():\n    x = {body
             {f"{M}/00001_a.sql": GOOSE.format(t="a")},
             f"{M}/00002_deep.sql",
             "-- +goose Up\nSELECT " + "(" * DEEP + "1" + ")" * DEEP + ";\n-- +goose Down\nSELECT 1;\n",
-            ("sql-not-analysed", "brackets nested over 200 levels deep"),
+            ("migration-not-analysed", "brackets nested over 200 levels deep"),
         ),
         (
             {"alembic/env.py": "", "alembic/versions/a1_init.py": _ALEMBIC.replace('"b2"', '"a1"', 1)
