@@ -200,3 +200,57 @@ def test_crash_between_acknowledgement_and_completion(app: Harness, repo: Repo, 
         proc.kill()
         proc.wait(10)
         double.stop()
+
+
+BAD_CREDENTIALS = {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest", "status": "401"}
+
+
+def test_a_revoked_installation_token_is_replaced(app: Harness, repo: Repo) -> None:
+    """The cached token dies (revoked, or expired early by GitHub's clock): the next event's first
+    call answers 401, the token is dropped, a new one asked for and the call made again."""
+    collision(repo)
+    app.open(1)
+    app.settle()
+    app.double.revoke_tokens()
+    app.double.calls.clear()
+    app.send("pull_request", app.pr_event("synchronize", 1))
+    app.settle(timeout=120)
+    assert [(c.method, c.path, c.status) for c in app.double.calls[:3]] == [
+        ("POST", "/repos/octo-org/shop/check-runs", 401),
+        ("POST", "/app/installations/77/access_tokens", 201),
+        ("POST", "/repos/octo-org/shop/check-runs", 201),
+    ]
+    assert [c.status for c in app.double.calls[3:] if c.status == 401] == []
+    run = app.double.check_runs[max(app.double.check_runs)]
+    assert (run["status"], run["conclusion"], len(run["annotations"])) == ("completed", "failure", 3)
+    assert [job["state"] for job in app.service.store.job_rows()] == ["done", "done"]
+
+
+def test_a_token_revoked_during_a_review_is_replaced_and_the_check_run_completes(app: Harness, repo: Repo) -> None:
+    collision(repo)
+    app.double.revoke_tokens_on("GET", r"/pulls/1/files$")  # after the check run was created in progress
+    app.open(1)
+    app.settle(timeout=120)
+    run = app.check_run()
+    assert (run["status"], run["conclusion"], len(run["annotations"])) == ("completed", "failure", 3)
+    assert [c.status for c in app.double.requests("GET", r"/pulls/1/files$")] == [401, 200]
+    assert len(app.double.requests("POST", r"^/app/installations/77/access_tokens$")) == 2
+    assert len(app.double.reviews[1]) == 1
+
+
+def test_github_refusing_the_new_token_too_concludes_the_check_run(app: Harness, repo: Repo) -> None:
+    collision(repo)
+    app.double.fail("GET", r"/pulls/1/files$", status=401, times=100, body=BAD_CREDENTIALS)
+    app.open(1)
+    app.settle(timeout=120)
+    run = app.check_run()
+    assert (run["status"], run["conclusion"]) == ("completed", "failure")
+    assert run["output"]["title"] == "GitHub refused Migration Guard's credentials"
+    assert run["output"]["summary"].startswith(
+        "GitHub answered `401 Bad credentials to GET /repos/octo-org/shop/pulls/1/files` with the App's "
+        "installation token, and again with a new one, so this review stopped."
+    )
+    # one retry with a new token, then the check run says why: no five attempts of the same refusal
+    assert [c.status for c in app.double.requests("GET", r"/pulls/1/files$")] == [401, 401]
+    # the first token, the new one (refused too, so dropped as well), the one that concluded the check run
+    assert len(app.double.requests("POST", r"^/app/installations/77/access_tokens$")) == 3

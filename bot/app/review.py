@@ -17,6 +17,7 @@ from bot.core.settings import Settings
 from bot.github.client import GitHubApp, RepoApi
 from bot.github.pr_snapshot import PullRequestRef, SnapshotError, take_snapshot
 from bot.github.publish import create_check_run, finish_check_run, publish_review
+from bot.github.tokens import refused_credentials
 from bot.pipeline.engine import run
 from bot.report.texts import CheckReport, check_report, checked_from, plan_review, simple_report
 from bot.store import Job, OpenPr, Store, Waiver
@@ -40,6 +41,32 @@ def start_check_run(api: RepoApi, store: Store, job: Job, head_sha: str, name: s
 
 
 def run_review(job: Job, app: GitHubApp, store: Store, settings: Settings) -> None:
+    """Review the job's head; when GitHub refuses the App's credentials (a 401 even with a new
+    installation token), its check run is concluded saying so, never left in progress."""
+    try:
+        _review(job, app, store, settings)
+    except Exception as exc:
+        refused = refused_credentials(exc)
+        check_run_id = store.check_run_of(job.id)
+        if refused is None or check_run_id is None:
+            raise  # no check run to conclude yet: retried, and concluded when the job gives up
+        review = jobs.read(jobs.Review, job.payload)
+        log.error("%s/%s job %s: GitHub refused the App's credentials: %s", review.owner, review.repo, job.id, refused)
+        finish_check_run(
+            app.repo(review.installation_id, review.owner, review.repo),
+            check_run_id,
+            simple_report(
+                "failure",
+                "GitHub refused Migration Guard's credentials",
+                f"GitHub answered `{refused}` with the App's installation token, and again with a new "
+                "one, so this review stopped.\n\nCheck that the App is still installed on this repository "
+                "with its permissions, and that the server's clock is right; then re-run this check "
+                "from the Checks tab.",
+            ),
+        )
+
+
+def _review(job: Job, app: GitHubApp, store: Store, settings: Settings) -> None:
     started = time.monotonic()
     review = jobs.read(jobs.Review, job.payload)
     api = app.repo(review.installation_id, review.owner, review.repo)
