@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import signal
 import time
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot.app.throttle import clock
 from tests.app_harness import Harness, free_port, serve_process
 from tests.github_double import wait_for
 from tests.gitrepo_factory import Repo
@@ -254,3 +256,68 @@ def test_github_refusing_the_new_token_too_concludes_the_check_run(app: Harness,
     assert [c.status for c in app.double.requests("GET", r"/pulls/1/files$")] == [401, 401]
     # the first token, the new one (refused too, so dropped as well), the one that concluded the check run
     assert len(app.double.requests("POST", r"^/app/installations/77/access_tokens$")) == 3
+
+
+def _job(app: Harness, job_id: int) -> dict:
+    return next((j for j in app.service.store.job_rows() if j["id"] == job_id), {})
+
+
+def test_a_long_rate_limit_waits_in_the_queue_and_other_installations_go_on(app: Harness, repo: Repo) -> None:
+    """GitHub's primary rate limit for installation 77 resets in 30 minutes: the review goes back in
+    the queue until then, its check run says so, /healthz reports it, the same installation's next
+    pull request waits without a call, and another installation's pull request is reviewed at once."""
+    collision(repo)
+    reset = int(time.time()) + 1800
+    app.double.fail("GET", r"/pulls/1/files$", status=403, times=1, body={
+        "message": "API rate limit exceeded for installation ID 77.",
+        "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"},
+        headers={"x-ratelimit-limit": "5000", "x-ratelimit-remaining": "0", "x-ratelimit-used": "5000",
+                 "x-ratelimit-reset": str(reset), "x-ratelimit-resource": "core"})  # fmt: skip
+    app.open(1)
+    wait_for(lambda: app.double.requests("GET", r"/pulls/1/files$"), 120, "the review to meet the rate limit")
+    app.double.open_pr(2, "main", "feature")
+    app.double.open_pr(3, "main", "feature")
+    app.send("pull_request", app.pr_event("opened", 2))
+    other = app.pr_event("opened", 3)
+    other["installation"]["id"] = 78
+    app.send("pull_request", other)
+    wait_for(lambda: [r for r in app.double.check_runs.values() if r["status"] == "completed"], 120,
+             "installation 78's review")  # fmt: skip
+    done = [r for r in app.double.check_runs.values() if r["status"] == "completed"]
+    assert [(r["external_id"], r["conclusion"], len(r["annotations"])) for r in done] == [("job-3", "failure", 3)]
+
+    waiting = f"Waiting for GitHub's API rate limit until {clock(reset)}"
+    wait_for(lambda: _job(app, 2).get("run_after") == reset, 120, "installation 77's second review to wait")
+    (run,) = [r for r in app.double.check_runs.values() if r["external_id"] == "job-1"]
+    assert (run["status"], run["output"]["title"]) == ("in_progress", waiting)
+    assert run["output"]["summary"].startswith(f"GitHub refuses this installation's API calls until {clock(reset)}")
+    assert [(_job(app, n)["state"], _job(app, n)["attempts"], _job(app, n)["run_after"]) for n in (1, 2)] == [
+        ("queued", 0, reset),  # back in the queue until the reset; the claim was not an attempt
+        ("queued", 0, reset),  # the same installation's next review waits without a call
+    ]
+    assert app.double.requests(pattern=r"/pulls/2") == []
+    assert [r["external_id"] for r in app.double.check_runs.values()] == ["job-1", "job-3"]
+    health = app.http.get("/healthz")
+    until = dt.datetime.fromtimestamp(reset, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert (health.status_code, health.json()["status"]) == (200, "rate limited")
+    assert health.json()["rate_limited"] == [{"installation_id": 77, "until": until}]
+
+
+def test_after_the_rate_limit_the_review_resumes_on_its_check_run(app: Harness, repo: Repo) -> None:
+    """A secondary rate limit of 8 s (longer than a worker waits in place): the job waits in the
+    queue, then completes the same check run; the claim that met the limit is not an attempt."""
+    collision(repo)
+    app.double.fail("GET", r"/pulls/1/files$", status=429, times=1, headers={"retry-after": "8"}, body={
+        "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+        "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"})  # fmt: skip
+    app.open(1)
+    wait_for(lambda: [r for r in app.double.check_runs.values() if r["status"] == "completed"], 120, "the review")
+    run = app.check_run()
+    assert (run["conclusion"], len(run["annotations"])) == ("failure", 3)
+    assert [c.status for c in app.double.requests("GET", r"/pulls/1/files$")] == [429, 200]
+    first = app.double.requests("PATCH", r"/check-runs/")[0].body
+    assert first["status"] == "in_progress"
+    assert first["output"]["title"].startswith("Waiting for GitHub's API rate limit until ")
+    app.settle()
+    assert [(j["state"], j["attempts"]) for j in app.service.store.job_rows()] == [("done", 1)]
+    assert app.http.get("/healthz").json()["rate_limited"] == []

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from bot.app import jobs
+from bot.app.throttle import clock
 from bot.core.model import ChangeSet, Finding, OpenPrMigration, Role
 from bot.core.settings import Settings
 from bot.github.client import GitHubApp, RepoApi
@@ -146,6 +147,23 @@ def _review(job: Job, app: GitHubApp, store: Store, settings: Settings) -> None:
     finish_check_run(api, check_run_id, report)
     remember(store, api.full_name, review.installation_id, number, base_ref, head_sha, cs)
     log.info("%s#%s at %s: %s", api.full_name, number, head_sha[:12], report.title)
+
+
+def say_waiting(job: Job, app: GitHubApp, store: Store, until: float) -> None:
+    """The review waits in the queue for GitHub's rate limit: its check run, if it has one yet,
+    says until when (it stays in progress: the review resumes by itself)."""
+    check_run_id = store.check_run_of(job.id)
+    if check_run_id is None:
+        return
+    review = jobs.read(jobs.Review, job.payload)
+    app.repo(review.installation_id, review.owner, review.repo).update_check_run(check_run_id, {
+        "status": "in_progress",
+        "output": {
+            "title": f"Waiting for GitHub's API rate limit until {clock(until)}",
+            "summary": f"GitHub refuses this installation's API calls until {clock(until)} (its rate limit). "
+            "The review resumes by itself then; nothing to do.",
+        },
+    })  # fmt: skip
 
 
 def apply_waivers(
