@@ -104,6 +104,8 @@ class GitHubDouble:
         self.gate = threading.Event()
         self.gate.set()
         self.tokens: set[str] = set()
+        self.revoked: set[str] = set()  # tokens GitHub no longer accepts (revoked, or expired by its clock)
+        self._revoke_on: list[tuple[str, re.Pattern[str]]] = []
         self.pulls: dict[int, PullRequest] = {}
         self.check_runs: dict[int, dict] = {}
         self.reviews: dict[int, list[dict]] = {}
@@ -137,6 +139,17 @@ class GitHubDouble:
     def fail(self, method: str, pattern: str, status: int = 500, times: int = 1, **kw: Any) -> None:
         """The next ``times`` matching calls fail with ``status``; status 0 only delays them (``delay=``)."""
         self.faults.append(Fault(method, re.compile(pattern), status, times, **kw))
+
+    def revoke_tokens(self) -> None:
+        """Every installation token issued so far dies now, as a revoked (or early-expired) one
+        does on GitHub: a call with it answers 401 "Bad credentials"; new ones are issued as usual."""
+        with self._lock:
+            self.revoked |= self.tokens
+            self.tokens.clear()
+
+    def revoke_tokens_on(self, method: str, pattern: str) -> None:
+        """The first matching request finds every token issued so far revoked (it dies mid-review)."""
+        self._revoke_on.append((method, re.compile(pattern)))
 
     def requests(self, method: str | None = None, pattern: str | None = None) -> list[Call]:
         return [
@@ -240,6 +253,10 @@ class GitHubDouble:
                 status_box["status"] = message["status"]
             await send(message)
 
+        for trigger in list(self._revoke_on):
+            if trigger[0] == scope["method"] and trigger[1].search(path):
+                self._revoke_on.remove(trigger)
+                self.revoke_tokens()
         fault = self._take_fault(scope["method"], path)
         if fault is not None and fault.status == 0:  # a slow answer, otherwise the real one
             await asyncio.sleep(fault.delay)
@@ -254,7 +271,8 @@ class GitHubDouble:
         denied = self._auth_problem(path, request.headers.get("authorization", ""))
         if denied:
             self.calls.append(Call(scope["method"], path, query, body, 401))
-            await JSONResponse({"message": denied}, status_code=401)(scope, replay, send)
+            answer = {"message": denied, "documentation_url": "https://docs.github.com/rest", "status": "401"}
+            await JSONResponse(answer, status_code=401)(scope, replay, send)
             return
         await app(scope, replay, capture)
         self.calls.append(Call(scope["method"], path, query, body, status_box.get("status", 0)))

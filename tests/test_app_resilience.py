@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import signal
 import time
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot.app.throttle import clock
 from tests.app_harness import Harness, free_port, serve_process
 from tests.github_double import wait_for
 from tests.gitrepo_factory import Repo
@@ -201,3 +203,122 @@ def test_crash_between_acknowledgement_and_completion(app: Harness, repo: Repo, 
         proc.kill()
         proc.wait(10)
         double.stop()
+
+
+BAD_CREDENTIALS = {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest", "status": "401"}
+
+
+def test_a_revoked_installation_token_is_replaced(app: Harness, repo: Repo) -> None:
+    """The cached token dies (revoked, or expired early by GitHub's clock): the next event's first
+    call answers 401, the token is dropped, a new one asked for and the call made again."""
+    collision(repo)
+    app.open(1)
+    app.settle()
+    app.double.revoke_tokens()
+    app.double.calls.clear()
+    app.send("pull_request", app.pr_event("synchronize", 1))
+    app.settle(timeout=120)
+    assert [(c.method, c.path, c.status) for c in app.double.calls[:3]] == [
+        ("POST", "/repos/octo-org/shop/check-runs", 401),
+        ("POST", "/app/installations/77/access_tokens", 201),
+        ("POST", "/repos/octo-org/shop/check-runs", 201),
+    ]
+    assert [c.status for c in app.double.calls[3:] if c.status == 401] == []
+    run = app.double.check_runs[max(app.double.check_runs)]
+    assert (run["status"], run["conclusion"], len(run["annotations"])) == ("completed", "failure", 3)
+    assert [job["state"] for job in app.service.store.job_rows()] == ["done", "done"]
+
+
+def test_a_token_revoked_during_a_review_is_replaced_and_the_check_run_completes(app: Harness, repo: Repo) -> None:
+    collision(repo)
+    app.double.revoke_tokens_on("GET", r"/pulls/1/files$")  # after the check run was created in progress
+    app.open(1)
+    app.settle(timeout=120)
+    run = app.check_run()
+    assert (run["status"], run["conclusion"], len(run["annotations"])) == ("completed", "failure", 3)
+    assert [c.status for c in app.double.requests("GET", r"/pulls/1/files$")] == [401, 200]
+    assert len(app.double.requests("POST", r"^/app/installations/77/access_tokens$")) == 2
+    assert len(app.double.reviews[1]) == 1
+
+
+def test_github_refusing_the_new_token_too_concludes_the_check_run(app: Harness, repo: Repo) -> None:
+    collision(repo)
+    app.double.fail("GET", r"/pulls/1/files$", status=401, times=100, body=BAD_CREDENTIALS)
+    app.open(1)
+    app.settle(timeout=120)
+    run = app.check_run()
+    assert (run["status"], run["conclusion"]) == ("completed", "failure")
+    assert run["output"]["title"] == "GitHub refused Migration Guard's credentials"
+    assert run["output"]["summary"].startswith(
+        "GitHub answered `401 Bad credentials to GET /repos/octo-org/shop/pulls/1/files` with the App's "
+        "installation token, and again with a new one, so this review stopped."
+    )
+    # one retry with a new token, then the check run says why: no five attempts of the same refusal
+    assert [c.status for c in app.double.requests("GET", r"/pulls/1/files$")] == [401, 401]
+    # the first token, the new one (refused too, so dropped as well), the one that concluded the check run
+    assert len(app.double.requests("POST", r"^/app/installations/77/access_tokens$")) == 3
+
+
+def _job(app: Harness, job_id: int) -> dict:
+    return next((j for j in app.service.store.job_rows() if j["id"] == job_id), {})
+
+
+def test_a_long_rate_limit_waits_in_the_queue_and_other_installations_go_on(app: Harness, repo: Repo) -> None:
+    """GitHub's primary rate limit for installation 77 resets in 30 minutes: the review goes back in
+    the queue until then, its check run says so, /healthz reports it, the same installation's next
+    pull request waits without a call, and another installation's pull request is reviewed at once."""
+    collision(repo)
+    reset = int(time.time()) + 1800
+    app.double.fail("GET", r"/pulls/1/files$", status=403, times=1, body={
+        "message": "API rate limit exceeded for installation ID 77.",
+        "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"},
+        headers={"x-ratelimit-limit": "5000", "x-ratelimit-remaining": "0", "x-ratelimit-used": "5000",
+                 "x-ratelimit-reset": str(reset), "x-ratelimit-resource": "core"})  # fmt: skip
+    app.open(1)
+    wait_for(lambda: app.double.requests("GET", r"/pulls/1/files$"), 120, "the review to meet the rate limit")
+    app.double.open_pr(2, "main", "feature")
+    app.double.open_pr(3, "main", "feature")
+    app.send("pull_request", app.pr_event("opened", 2))
+    other = app.pr_event("opened", 3)
+    other["installation"]["id"] = 78
+    app.send("pull_request", other)
+    wait_for(lambda: [r for r in app.double.check_runs.values() if r["status"] == "completed"], 120,
+             "installation 78's review")  # fmt: skip
+    done = [r for r in app.double.check_runs.values() if r["status"] == "completed"]
+    assert [(r["external_id"], r["conclusion"], len(r["annotations"])) for r in done] == [("job-3", "failure", 3)]
+
+    waiting = f"Waiting for GitHub's API rate limit until {clock(reset)}"
+    wait_for(lambda: _job(app, 2).get("run_after") == reset, 120, "installation 77's second review to wait")
+    (run,) = [r for r in app.double.check_runs.values() if r["external_id"] == "job-1"]
+    assert (run["status"], run["output"]["title"]) == ("in_progress", waiting)
+    assert run["output"]["summary"].startswith(f"GitHub refuses this installation's API calls until {clock(reset)}")
+    assert [(_job(app, n)["state"], _job(app, n)["attempts"], _job(app, n)["run_after"]) for n in (1, 2)] == [
+        ("queued", 0, reset),  # back in the queue until the reset; the claim was not an attempt
+        ("queued", 0, reset),  # the same installation's next review waits without a call
+    ]
+    assert app.double.requests(pattern=r"/pulls/2") == []
+    assert [r["external_id"] for r in app.double.check_runs.values()] == ["job-1", "job-3"]
+    health = app.http.get("/healthz")
+    until = dt.datetime.fromtimestamp(reset, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert (health.status_code, health.json()["status"]) == (200, "rate limited")
+    assert health.json()["rate_limited"] == [{"installation_id": 77, "until": until}]
+
+
+def test_after_the_rate_limit_the_review_resumes_on_its_check_run(app: Harness, repo: Repo) -> None:
+    """A secondary rate limit of 8 s (longer than a worker waits in place): the job waits in the
+    queue, then completes the same check run; the claim that met the limit is not an attempt."""
+    collision(repo)
+    app.double.fail("GET", r"/pulls/1/files$", status=429, times=1, headers={"retry-after": "8"}, body={
+        "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+        "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"})  # fmt: skip
+    app.open(1)
+    wait_for(lambda: [r for r in app.double.check_runs.values() if r["status"] == "completed"], 120, "the review")
+    run = app.check_run()
+    assert (run["conclusion"], len(run["annotations"])) == ("failure", 3)
+    assert [c.status for c in app.double.requests("GET", r"/pulls/1/files$")] == [429, 200]
+    first = app.double.requests("PATCH", r"/check-runs/")[0].body
+    assert first["status"] == "in_progress"
+    assert first["output"]["title"].startswith("Waiting for GitHub's API rate limit until ")
+    app.settle()
+    assert [(j["state"], j["attempts"]) for j in app.service.store.job_rows()] == [("done", 1)]
+    assert app.http.get("/healthz").json()["rate_limited"] == []

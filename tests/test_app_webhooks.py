@@ -130,7 +130,8 @@ def test_rerequested_from_the_github_ui(app: Harness, event: str, with_pr_list: 
 def test_healthz(app: Harness) -> None:
     response = app.http.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": True, "jobs_waiting": 0, "jobs_running": 0}
+    assert response.json() == {"status": "ok", "database": True, "jobs_waiting": 0, "jobs_running": 0,
+                               "rate_limited": []}  # fmt: skip
 
 
 def test_acknowledged_before_any_github_call(app: Harness) -> None:

@@ -12,11 +12,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from bot.app import jobs
+from bot.app.throttle import clock
 from bot.core.model import ChangeSet, Finding, OpenPrMigration, Role
 from bot.core.settings import Settings
 from bot.github.client import GitHubApp, RepoApi
 from bot.github.pr_snapshot import PullRequestRef, SnapshotError, take_snapshot
 from bot.github.publish import create_check_run, finish_check_run, publish_review
+from bot.github.tokens import refused_credentials
 from bot.pipeline.engine import run
 from bot.report.texts import CheckReport, check_report, checked_from, plan_review, simple_report
 from bot.store import Job, OpenPr, Store, Waiver
@@ -40,6 +42,32 @@ def start_check_run(api: RepoApi, store: Store, job: Job, head_sha: str, name: s
 
 
 def run_review(job: Job, app: GitHubApp, store: Store, settings: Settings) -> None:
+    """Review the job's head; when GitHub refuses the App's credentials (a 401 even with a new
+    installation token), its check run is concluded saying so, never left in progress."""
+    try:
+        _review(job, app, store, settings)
+    except Exception as exc:
+        refused = refused_credentials(exc)
+        check_run_id = store.check_run_of(job.id)
+        if refused is None or check_run_id is None:
+            raise  # no check run to conclude yet: retried, and concluded when the job gives up
+        review = jobs.read(jobs.Review, job.payload)
+        log.error("%s/%s job %s: GitHub refused the App's credentials: %s", review.owner, review.repo, job.id, refused)
+        finish_check_run(
+            app.repo(review.installation_id, review.owner, review.repo),
+            check_run_id,
+            simple_report(
+                "failure",
+                "GitHub refused Migration Guard's credentials",
+                f"GitHub answered `{refused}` with the App's installation token, and again with a new "
+                "one, so this review stopped.\n\nCheck that the App is still installed on this repository "
+                "with its permissions, and that the server's clock is right; then re-run this check "
+                "from the Checks tab.",
+            ),
+        )
+
+
+def _review(job: Job, app: GitHubApp, store: Store, settings: Settings) -> None:
     started = time.monotonic()
     review = jobs.read(jobs.Review, job.payload)
     api = app.repo(review.installation_id, review.owner, review.repo)
@@ -119,6 +147,23 @@ def run_review(job: Job, app: GitHubApp, store: Store, settings: Settings) -> No
     finish_check_run(api, check_run_id, report)
     remember(store, api.full_name, review.installation_id, number, base_ref, head_sha, cs)
     log.info("%s#%s at %s: %s", api.full_name, number, head_sha[:12], report.title)
+
+
+def say_waiting(job: Job, app: GitHubApp, store: Store, until: float) -> None:
+    """The review waits in the queue for GitHub's rate limit: its check run, if it has one yet,
+    says until when (it stays in progress: the review resumes by itself)."""
+    check_run_id = store.check_run_of(job.id)
+    if check_run_id is None:
+        return
+    review = jobs.read(jobs.Review, job.payload)
+    app.repo(review.installation_id, review.owner, review.repo).update_check_run(check_run_id, {
+        "status": "in_progress",
+        "output": {
+            "title": f"Waiting for GitHub's API rate limit until {clock(until)}",
+            "summary": f"GitHub refuses this installation's API calls until {clock(until)} (its rate limit). "
+            "The review resumes by itself then; nothing to do.",
+        },
+    })  # fmt: skip
 
 
 def apply_waivers(

@@ -34,8 +34,10 @@ from bot.app.review import (
     recheck_open_pull_requests,
     record_deployment,
     run_review,
+    say_waiting,
 )
 from bot.app.setup import SetupFlow, Switch, setup_app
+from bot.app.throttle import throttled
 from bot.app.web import create_app
 from bot.app.worker import Workers
 from bot.core.settings import Settings, SettingsError, database_url_from, public_url_from
@@ -69,10 +71,12 @@ def build_workers(settings: Settings, store: Store, wake_event: Any = None, coun
     return Workers(
         store,
         {
-            Review.KIND: lambda job: run_review(job, github, store, settings),
+            # the kinds that call GitHub wait out a long rate limit in the queue (bot.app.throttle)
+            Review.KIND: throttled(lambda job: run_review(job, github, store, settings), store,
+                                   lambda job, until: say_waiting(job, github, store, until)),
             Forget.KIND: lambda job: forget_pull_request(job, store),
             BaseMoved.KIND: lambda job: recheck_open_pull_requests(job, store),
-            Command.KIND: lambda job: run_command(job, github, store, settings),
+            Command.KIND: throttled(lambda job: run_command(job, github, store, settings), store),
             Deployment.KIND: lambda job: record_deployment(job, store),
         },
         lambda job, reason: give_up(job, github, store, settings, reason),

@@ -8,6 +8,7 @@ Everything else happens in ``bot.app.worker``.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -55,6 +56,10 @@ class _Waker:
                 self._wake()
             except Exception:
                 log.exception("could not wake the workers; they will poll")
+
+
+def _utc(epoch: float) -> str:
+    return dt.datetime.fromtimestamp(round(epoch), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def create_app(
@@ -130,14 +135,20 @@ def create_app(
     async def healthz(_request: Request) -> JSONResponse:
         reachable = await run_in_threadpool(store.ping)
         counts = await run_in_threadpool(store.job_counts) if reachable else {}
+        limited = await run_in_threadpool(store.throttled) if reachable else {}
         alive = workers_alive()
         healthy = reachable and alive != 0
         body: dict[str, object] = {
-            "status": "ok" if healthy else ("database unreachable" if not reachable else "no worker alive"),
+            "status": ("rate limited" if limited else "ok") if healthy
+            else ("database unreachable" if not reachable else "no worker alive"),
             "database": reachable,
             "jobs_waiting": counts.get("queued", 0),
             "jobs_running": counts.get("running", 0),
-        }
+            # GitHub refuses these installations' calls until then: their jobs wait (still 200: a
+            # restart would not help)
+            "rate_limited": [{"installation_id": installation, "until": _utc(until)}
+                             for installation, until in limited.items()],
+        }  # fmt: skip
         if alive is not None:
             body["workers_alive"] = alive
         return JSONResponse(body, status_code=200 if healthy else 503)

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from bot.app.throttle import Postpone
 from bot.store import FAILED, Job, Store
 
 log = logging.getLogger("migration_guard.worker")
@@ -104,6 +105,9 @@ class Workers:
         heartbeat.start()
         try:
             handler(job)
+        except Postpone as later:  # waits for GitHub (a long rate limit): back in the queue, no attempt used
+            log.info("job %s postponed: %s", job.id, later)
+            self.store.postpone_job(job.id, later.until, str(later))
         except Exception as exc:
             reason = f"{type(exc).__name__}: {exc}"
             fresh = self._refreshed(job)

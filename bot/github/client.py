@@ -1,10 +1,13 @@
 """GitHub API access with githubkit: App JWT, installation tokens, retries, and the calls we make.
 
 githubkit signs requests with the App's JWT, exchanges it for an installation token on first
-use and caches the token until a minute before it expires. Retries: rate limits honour
-``retry-after`` and ``x-ratelimit-reset`` (githubkit reads both); 5xx answers are retried
-three times, waiting 1, 4 and 9 times ``retry_base_seconds`` (quadratic, not exponential). ``RepoApi`` names every call the App makes, so the number of calls per event
-is visible in one place (and counted by the tests).
+use and caches the token until a minute before it expires; a token GitHub refuses sooner (401:
+revoked, or expired early by clock skew) is dropped and the call retried once with a new one
+(``bot.github.tokens``). Retries: a rate limit whose ``retry-after`` / ``x-ratelimit-reset`` is
+a few seconds away is waited out, a longer one ends the call (``bot.github.rate_limit``: the job
+waits in the queue); 5xx answers are retried three times, waiting 1, 4 and 9 times
+``retry_base_seconds`` (quadratic, not exponential). ``RepoApi`` names every call the App
+makes, so the number of calls per event is visible in one place (and counted by the tests).
 """
 
 from __future__ import annotations
@@ -19,14 +22,15 @@ from datetime import timedelta
 from typing import Any, TypeVar, cast
 
 from githubkit import AppAuthStrategy, GitHub
-from githubkit.cache import MemCacheStrategy
 from githubkit.exception import GitHubException, RequestFailed
-from githubkit.retry import RetryChainDecision, RetryRateLimit
+from githubkit.retry import RetryChainDecision
 from githubkit.typing import RetryOption
 
 from bot import __version__
 from bot.core.settings import Settings
 from bot.core.versions import highest_tag
+from bot.github.rate_limit import WaitBriefly
+from bot.github.tokens import RenewDeadToken, TokenCacheStrategy
 from bot.pipeline import symlinks
 
 log = logging.getLogger("migration_guard.github")
@@ -52,14 +56,15 @@ class GitHubApp:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        tokens = TokenCacheStrategy()  # tokens of this App only (githubkit's default is process-wide)
         self.app = GitHub(
             AppAuthStrategy(str(settings.app_id), settings.private_key),
             base_url=settings.api_url + "/",
             user_agent=f"migration-guard/{__version__}",
             http_cache=False,  # blobs and parse results are cached by SHA in our own store
-            cache_strategy=MemCacheStrategy(),  # tokens of this App only (githubkit's default is process-wide)
+            cache_strategy=tokens,
             auto_retry=RetryChainDecision(
-                RetryRateLimit(max_retry=3), RetryServerErrors(3, settings.retry_base_seconds)
+                RenewDeadToken(tokens), WaitBriefly(), RetryServerErrors(3, settings.retry_base_seconds)
             ),
             timeout=30.0,
         )

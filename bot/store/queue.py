@@ -136,6 +136,23 @@ class QueueStore(Database):
                 .values(state=QUEUED, last_error=error, run_after=time.time() + delay, worker=None)
             )
 
+    def postpone_job(self, job_id: int, until: float, reason: str) -> None:
+        """Run the job again at ``until``; this claim does not count as an attempt (the job waited
+        for GitHub, e.g. its rate limit, it did not fail)."""
+        with self._write() as db:
+            db.execute(
+                update(jobs)
+                .where(jobs.c.id == job_id)
+                .values(
+                    state=QUEUED,
+                    last_error=reason,
+                    run_after=until,
+                    worker=None,
+                    lease_until=None,
+                    attempts=jobs.c.attempts - 1,
+                )
+            )
+
     def take_superseded_check_runs(self, job_id: int) -> list[int]:
         """Check runs that superseded jobs of this job's pull request created and never concluded
         (a job resumed after a restart, then replaced by a newer push); each is handed out once."""

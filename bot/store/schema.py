@@ -155,4 +155,14 @@ app_registration = Table(
 )
 
 
+#: installations whose calls GitHub refuses for a rate limit, until its reset (``bot.app.throttle``)
+rate_limits = Table(
+    "rate_limits",
+    metadata,
+    Column("installation_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("until", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+
 QUEUED, RUNNING, DONE, FAILED, SUPERSEDED = "queued", "running", "done", "failed", "superseded"
