@@ -161,3 +161,21 @@ def test_check_runs_of_superseded_jobs_are_handed_out_once(store: Store) -> None
     assert newer is not None and newer.payload == {"n": 2}
     assert store.take_superseded_check_runs(newer.id) == [4242]
     assert store.take_superseded_check_runs(newer.id) == []
+
+
+def test_a_claim_taken_over_can_neither_extend_nor_end_the_job(store: Store) -> None:
+    """Each claim increments the job's fence; the stale claim's value no longer opens it."""
+    store.enqueue(spec())
+    stale = store.claim_job("host:1:0", -1.0)  # its lease has already run out
+    assert stale is not None
+    current = store.claim_job("host:1:0", 60)  # same name: a container restarted with the same host and pid
+    assert current is not None and (stale.fence, current.fence) == (1, 2)
+    assert store.extend_lease(stale.id, stale.fence, 600) is False
+    store.finish_job(stale.id, fence=stale.fence)
+    store.retry_job(stale.id, "stale", 0.0, fence=stale.fence)
+    (row,) = store.job_rows()
+    assert (row["state"], row["fence"], row["last_error"]) == ("running", 2, None)
+    assert store.extend_lease(current.id, current.fence, 600) is True
+    store.finish_job(current.id, fence=current.fence)
+    assert store.extend_lease(current.id, current.fence, 600) is False  # ended: nobody holds it now
+    assert [r["state"] for r in store.job_rows()] == ["done"]

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from bot.app import jobs
+from bot.app.fencing import lease_guard
 from bot.core.model import ChangeSet, Finding, OpenPrMigration, Role
 from bot.core.settings import Settings
 from bot.github.client import GitHubApp, RepoApi
@@ -42,7 +43,7 @@ def start_check_run(api: RepoApi, store: Store, job: Job, head_sha: str, name: s
 def run_review(job: Job, app: GitHubApp, store: Store, settings: Settings) -> None:
     started = time.monotonic()
     review = jobs.read(jobs.Review, job.payload)
-    api = app.repo(review.installation_id, review.owner, review.repo)
+    api = app.repo(review.installation_id, review.owner, review.repo, lease_guard(store, job, settings.job_lease_seconds))
     head_sha = review.head_sha
     number, base_ref = review.number, review.base_ref
     if number is None or base_ref is None:
@@ -198,7 +199,7 @@ def _pull_request_of(api: RepoApi, head_sha: str, number: int | None) -> tuple[i
 def conclude_failed(job: Job, app: GitHubApp, store: Store, settings: Settings, reason: str) -> None:
     """A job that will not be retried again: its check run must not stay in progress."""
     review = jobs.read(jobs.Review, job.payload)
-    api = app.repo(review.installation_id, review.owner, review.repo)
+    api = app.repo(review.installation_id, review.owner, review.repo, lease_guard(store, job, settings.job_lease_seconds))
     check_run_id = job.check_run_id or start_check_run(api, store, job, review.head_sha, settings.check_name, None)
     finish_check_run(
         api,

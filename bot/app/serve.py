@@ -89,7 +89,7 @@ def give_up(job: Job, github: GitHubApp, store: Store, settings: Settings, reaso
     if job.kind == Review.KIND:
         conclude_failed(job, github, store, settings, reason)
     elif job.kind == Command.KIND:
-        give_up_command(job, github, reason)
+        give_up_command(job, github, store, settings, reason)
 
 
 def build_service(settings: Settings) -> Service:

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from bot.app.fencing import LeaseLost
 from bot.store import FAILED, Job, Store
 
 log = logging.getLogger("migration_guard.worker")
@@ -97,39 +98,49 @@ class Workers:
                 self.give_up(self._refreshed(job), reason)
             except Exception:
                 log.exception("could not conclude the check run of job %s", job.id)
-            self.store.finish_job(job.id, FAILED, reason)
+            self.store.finish_job(job.id, FAILED, reason, fence=job.fence)
             return
         beating = threading.Event()
-        heartbeat = threading.Thread(target=self._heartbeat, args=(job.id, worker, beating), daemon=True)
+        heartbeat = threading.Thread(target=self._heartbeat, args=(job, beating), daemon=True)
         heartbeat.start()
         try:
             handler(job)
+        except LeaseLost:
+            # Frozen past the lease, the job was claimed by another worker meanwhile: it publishes.
+            log.warning("job %s: another worker took it over after this one's lease ran out; "
+                        "stopping without writing to GitHub", job.id)  # fmt: skip
         except Exception as exc:
             reason = f"{type(exc).__name__}: {exc}"
             fresh = self._refreshed(job)
             if job.attempts < self.max_attempts:
                 delay = self.retry_base_seconds * 2 ** (job.attempts - 1)
                 log.warning("job %s attempt %s failed (%s); retry in %.1fs", job.id, job.attempts, reason, delay)
-                self.store.retry_job(job.id, reason, delay)
+                self.store.retry_job(job.id, reason, delay, fence=job.fence)
             else:
                 log.error("job %s failed for good after %s attempts: %s", job.id, job.attempts, reason)
                 try:
                     self.give_up(fresh, reason)
+                except LeaseLost:
+                    log.warning("job %s: another worker took it over; leaving its check run to it", job.id)
                 except Exception:
                     log.exception("could not conclude the check run of job %s", job.id)
-                self.store.finish_job(job.id, FAILED, reason)
+                self.store.finish_job(job.id, FAILED, reason, fence=job.fence)
         else:
-            self.store.finish_job(job.id)
+            self.store.finish_job(job.id, fence=job.fence)
         finally:
             beating.set()
 
     def _refreshed(self, job: Job) -> Job:
         """The job with the check run id a handler may have recorded meanwhile."""
-        return Job(job.id, job.kind, job.payload, job.attempts, self.store.check_run_of(job.id))
+        return Job(job.id, job.kind, job.payload, job.attempts, self.store.check_run_of(job.id), job.fence)
 
-    def _heartbeat(self, job_id: int, worker: str, done: threading.Event) -> None:
+    def _heartbeat(self, job: Job, done: threading.Event) -> None:
+        """Extend the lease while the job runs, under this claim's fence: once another worker holds
+        the job, stop (extending it would keep the new owner's lease alive from here)."""
         while not done.wait(self.lease_seconds / 3):
             try:
-                self.store.extend_lease(job_id, worker, self.lease_seconds)
+                if not self.store.extend_lease(job.id, job.fence, self.lease_seconds):
+                    log.warning("job %s: lease no longer held by this worker; heartbeat stopped", job.id)
+                    return
             except Exception:
-                log.exception("cannot extend the lease of job %s", job_id)
+                log.exception("cannot extend the lease of job %s", job.id)
