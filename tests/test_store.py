@@ -179,3 +179,32 @@ def test_a_claim_taken_over_can_neither_extend_nor_end_the_job(store: Store) -> 
     store.finish_job(current.id, fence=current.fence)
     assert store.extend_lease(current.id, current.fence, 600) is False  # ended: nobody holds it now
     assert [r["state"] for r in store.job_rows()] == ["done"]
+
+
+def test_finished_jobs_and_old_deliveries_are_deleted_and_nothing_else(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import select, update
+
+    from bot.store import retention
+    from bot.store.schema import deliveries, jobs
+
+    monkeypatch.setattr(retention, "BATCH", 2)  # several DELETEs, each bounded
+    for n in range(1, 5):
+        store.record_delivery(f"d{n}", "pull_request", spec(n))
+    done, failed, running = (store.claim_job("w", 60) for _ in range(3))
+    assert done and failed and running
+    store.finish_job(done.id)
+    store.finish_job(failed.id, "failed", "broke")
+    store.record_delivery("d5", "pull_request", spec(4))  # supersedes the queued job of #4
+    month = 30 * 86400
+    with store.engine.begin() as db:  # everything but d5 happened a month ago
+        db.execute(update(jobs).values(created_at=jobs.c.created_at - month,
+                                       finished_at=jobs.c.finished_at - month))  # fmt: skip
+        db.execute(update(deliveries).where(deliveries.c.id != "d5").values(received_at=deliveries.c.received_at - month))
+    assert store.delete_finished(time.time() - 14 * 86400) == (3, 4)
+    assert [(r["delivery_id"], r["state"]) for r in store.job_rows()] == [("d3", "running"), ("d5", "queued")]
+    with store.engine.connect() as db:
+        assert list(db.execute(select(deliveries.c.id)).scalars()) == ["d5"]
+    assert store.record_delivery("d5", "pull_request", spec(4)) == "duplicate"
+    assert store.delete_finished(time.time() - 14 * 86400) == (0, 0)

@@ -28,6 +28,7 @@ from starlette.responses import JSONResponse
 
 from bot.app.commands import give_up_command, run_command
 from bot.app.jobs import BaseMoved, Command, Deployment, Forget, Review
+from bot.app.retention import Retention
 from bot.app.review import (
     conclude_failed,
     forget_pull_request,
@@ -81,6 +82,7 @@ def build_workers(settings: Settings, store: Store, wake_event: Any = None, coun
         max_attempts=settings.max_attempts,
         retry_base_seconds=settings.retry_base_seconds,
         wake_event=wake_event,
+        retention=Retention(store, settings.job_retention_days * 86400),
     )
 
 

@@ -15,7 +15,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from bot.app.backoff import Backoff, one_line
 from bot.app.fencing import LeaseLost
+from bot.app.retention import Retention
 from bot.store import FAILED, Job, Store
 
 log = logging.getLogger("migration_guard.worker")
@@ -37,6 +39,7 @@ class Workers:
         retry_base_seconds: float = 2.0,
         poll_seconds: float = 0.5,
         wake_event: Any = None,
+        retention: Retention | None = None,
     ) -> None:
         self.store = store
         self.handlers = handlers
@@ -46,6 +49,7 @@ class Workers:
         self.max_attempts = max_attempts
         self.retry_base_seconds = retry_base_seconds
         self.poll_seconds = poll_seconds
+        self.retention = retention  # the sweep of finished jobs, run from the loop between jobs
         self._wake = wake_event if wake_event is not None else threading.Event()  # or a multiprocessing.Event
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -71,18 +75,23 @@ class Workers:
             thread.join(timeout)
 
     def _loop(self, worker: str) -> None:
+        # A handler's failure is the job's (retried in ``run_one``); what reaches here is the store's
+        # (claiming, sweeping, recording an outcome): wait it out, one line per step.
+        outage = Backoff(log, "the store", first=self.poll_seconds)
         while not self._stop.is_set():
             try:
+                if self.retention is not None:
+                    self.retention.sweep_if_due()
                 job = self.store.claim_job(worker, self.lease_seconds)
-            except Exception:
-                log.exception("cannot claim jobs; retrying")
-                self._stop.wait(self.poll_seconds)
+                if job is not None:
+                    self.run_one(job, worker)
+            except Exception as exc:
+                self._stop.wait(outage.failed(exc))
                 continue
+            outage.succeeded()
             if job is None:
                 self._wake.wait(self.poll_seconds)
                 self._wake.clear()
-                continue
-            self.run_one(job, worker)
 
     def run_one(self, job: Job, worker: str) -> None:
         handler = self.handlers.get(job.kind)
@@ -142,5 +151,5 @@ class Workers:
                 if not self.store.extend_lease(job.id, job.fence, self.lease_seconds):
                     log.warning("job %s: lease no longer held by this worker; heartbeat stopped", job.id)
                     return
-            except Exception:
-                log.exception("cannot extend the lease of job %s", job.id)
+            except Exception as exc:
+                log.warning("cannot extend the lease of job %s: %s", job.id, one_line(exc))

@@ -34,6 +34,7 @@ class Settings:
     max_attempts: int = 5
     review_deadline_seconds: float = 90.0  # analysis past it is reported as not done, and the review ends
     retry_base_seconds: float = 2.0  # backoff of GitHub 5xx retries and of failed jobs
+    job_retention_days: float = 14.0  # finished jobs and delivery ids (dedupe) are deleted after it
     docs_url: str = DEFAULT_DOCS_URL
     check_name: str = "Migration Guard"
 
@@ -77,6 +78,7 @@ class Settings:
             max_attempts=_number(env, "MIGRATION_GUARD_MAX_ATTEMPTS", 5, int),
             review_deadline_seconds=_number(env, "MIGRATION_GUARD_REVIEW_DEADLINE_SECONDS", 90.0, float),
             retry_base_seconds=_number(env, "MIGRATION_GUARD_RETRY_BASE_SECONDS", 2.0, float),
+            job_retention_days=_number(env, "MIGRATION_GUARD_JOB_RETENTION_DAYS", 14.0, float),
             docs_url=docs_url_from(env),
         )
 
