@@ -74,6 +74,7 @@ class Harness:
             job_lease_seconds=settings.pop("job_lease_seconds", 30.0),
             max_attempts=settings.pop("max_attempts", 3),
             retry_base_seconds=settings.pop("retry_base_seconds", 0.01),
+            job_retention_days=settings.pop("job_retention_days", 14.0),
             docs_url="https://docs.example/rules/{module}.py",
         )
         self.service: Service = build_service(self.settings)

@@ -83,6 +83,18 @@ class Fault:
 
 
 @dataclass
+class Hold:
+    """The next matching call waits, unanswered, from ``arrived`` until the test sets ``released``:
+    a worker frozen in a GitHub call, without sleeping."""
+
+    method: str
+    pattern: re.Pattern[str]
+    arrived: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+    taken: bool = False
+
+
+@dataclass
 class PullRequest:
     number: int
     base: str
@@ -99,6 +111,7 @@ class GitHubDouble:
         self.public_key = public_key
         self.calls: list[Call] = []
         self.faults: list[Fault] = []
+        self.holds: list[Hold] = []
         self.latency = 0.0
         #: cleared, every request waits until it is set again (to see what happens before GitHub answers)
         self.gate = threading.Event()
@@ -150,6 +163,12 @@ class GitHubDouble:
     def revoke_tokens_on(self, method: str, pattern: str) -> None:
         """The first matching request finds every token issued so far revoked (it dies mid-review)."""
         self._revoke_on.append((method, re.compile(pattern)))
+
+    def hold(self, method: str, pattern: str) -> Hold:
+        """Hold the next call matching ``method`` and ``pattern`` until ``released`` is set."""
+        hold = Hold(method, re.compile(pattern))
+        self.holds.append(hold)
+        return hold
 
     def requests(self, method: str | None = None, pattern: str | None = None) -> list[Call]:
         return [
@@ -243,6 +262,11 @@ class GitHubDouble:
             await asyncio.sleep(self.latency)
         while not self.gate.is_set():
             await asyncio.sleep(0.01)
+        hold = self._take_hold(scope["method"], path)
+        if hold is not None:
+            hold.arrived.set()
+            while not hold.released.is_set():
+                await asyncio.sleep(0.01)
         status_box: dict[str, int] = {}
 
         async def replay() -> dict:
@@ -276,6 +300,14 @@ class GitHubDouble:
             return
         await app(scope, replay, capture)
         self.calls.append(Call(scope["method"], path, query, body, status_box.get("status", 0)))
+
+    def _take_hold(self, method: str, path: str) -> Hold | None:
+        with self._lock:
+            for hold in self.holds:
+                if not hold.taken and hold.method == method and hold.pattern.search(path):
+                    hold.taken = True
+                    return hold
+        return None
 
     def _take_fault(self, method: str, path: str) -> Fault | None:
         with self._lock:

@@ -46,6 +46,10 @@ def env(**overrides: str) -> dict[str, str]:
             "MIGRATION_GUARD_DATABASE_URL must be a sqlite:/// or postgresql://",
         ),
         ({"MIGRATION_GUARD_WORKERS": "many"}, "MIGRATION_GUARD_WORKERS must be a number, not 'many'"),
+        (
+            {"MIGRATION_GUARD_JOB_RETENTION_DAYS": "a fortnight"},
+            "MIGRATION_GUARD_JOB_RETENTION_DAYS must be a number, not 'a fortnight'",
+        ),
     ],
 )
 def test_bad_settings_name_the_variable(overrides: dict[str, str], message: str) -> None:
@@ -76,6 +80,8 @@ def test_private_key_from_a_file_and_defaults(tmp_path: Path) -> None:
     assert settings.docs_url == "https://github.com/migration-guard/migration-guard/blob/main/rules/{module}.py"
     public = Settings.from_env(env(MIGRATION_GUARD_PUBLIC_URL="https://guard.example.com/"))
     assert public.docs_url == "https://guard.example.com/rules/{rule}"
+    assert settings.job_retention_days == 14
+    assert Settings.from_env(env(MIGRATION_GUARD_JOB_RETENTION_DAYS="30")).job_retention_days == 30
 
 
 def test_manifest_asks_for_what_the_app_uses() -> None:

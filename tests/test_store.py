@@ -161,3 +161,50 @@ def test_check_runs_of_superseded_jobs_are_handed_out_once(store: Store) -> None
     assert newer is not None and newer.payload == {"n": 2}
     assert store.take_superseded_check_runs(newer.id) == [4242]
     assert store.take_superseded_check_runs(newer.id) == []
+
+
+def test_a_claim_taken_over_can_neither_extend_nor_end_the_job(store: Store) -> None:
+    """Each claim increments the job's fence; the stale claim's value no longer opens it."""
+    store.enqueue(spec())
+    stale = store.claim_job("host:1:0", -1.0)  # its lease has already run out
+    assert stale is not None
+    current = store.claim_job("host:1:0", 60)  # same name: a container restarted with the same host and pid
+    assert current is not None and (stale.fence, current.fence) == (1, 2)
+    assert store.extend_lease(stale.id, stale.fence, 600) is False
+    store.finish_job(stale.id, fence=stale.fence)
+    store.retry_job(stale.id, "stale", 0.0, fence=stale.fence)
+    (row,) = store.job_rows()
+    assert (row["state"], row["fence"], row["last_error"]) == ("running", 2, None)
+    assert store.extend_lease(current.id, current.fence, 600) is True
+    store.finish_job(current.id, fence=current.fence)
+    assert store.extend_lease(current.id, current.fence, 600) is False  # ended: nobody holds it now
+    assert [r["state"] for r in store.job_rows()] == ["done"]
+
+
+def test_finished_jobs_and_old_deliveries_are_deleted_and_nothing_else(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import select, update
+
+    from bot.store import retention
+    from bot.store.schema import deliveries, jobs
+
+    monkeypatch.setattr(retention, "BATCH", 2)  # several DELETEs, each bounded
+    for n in range(1, 5):
+        store.record_delivery(f"d{n}", "pull_request", spec(n))
+    done, failed, running = (store.claim_job("w", 60) for _ in range(3))
+    assert done and failed and running
+    store.finish_job(done.id)
+    store.finish_job(failed.id, "failed", "broke")
+    store.record_delivery("d5", "pull_request", spec(4))  # supersedes the queued job of #4
+    month = 30 * 86400
+    with store.engine.begin() as db:  # everything but d5 happened a month ago
+        db.execute(update(jobs).values(created_at=jobs.c.created_at - month,
+                                       finished_at=jobs.c.finished_at - month))  # fmt: skip
+        db.execute(update(deliveries).where(deliveries.c.id != "d5").values(received_at=deliveries.c.received_at - month))
+    assert store.delete_finished(time.time() - 14 * 86400) == (3, 4)
+    assert [(r["delivery_id"], r["state"]) for r in store.job_rows()] == [("d3", "running"), ("d5", "queued")]
+    with store.engine.connect() as db:
+        assert list(db.execute(select(deliveries.c.id)).scalars()) == ["d5"]
+    assert store.record_delivery("d5", "pull_request", spec(4)) == "duplicate"
+    assert store.delete_finished(time.time() - 14 * 86400) == (0, 0)

@@ -8,12 +8,13 @@ import shutil
 import time
 from pathlib import Path
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, insert, inspect, select, text
 
 from bot.store import JobSpec, Store, sqlalchemy_url
-from bot.store.database import MIGRATIONS
+from bot.store.database import FIRST_REVISION, MIGRATIONS, alembic_config
 from bot.store.schema import deliveries, metadata
 from tests.gitrepo_factory import Repo
 from tests.test_store import store_url  # noqa: F401 (fixture: SQLite and PostgreSQL)
@@ -40,9 +41,10 @@ def test_a_new_database_gets_every_migration_and_matches_the_code(store_url: str
 def test_a_database_from_before_migrations_is_stamped_and_keeps_its_rows(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
     old = create_engine(sqlalchemy_url(url))
-    # what earlier releases did at start-up, with the tables they had (those of revision 0001)
-    later = {"app_registration", "rate_limits"}  # made by revisions after 0001
-    metadata.create_all(old, tables=[t for t in metadata.sorted_tables if t.name not in later])
+    # what earlier releases made at start-up (create_all): the tables of revision 0001, no alembic_version
+    with old.begin() as db:
+        command.upgrade(alembic_config(db), FIRST_REVISION)
+        db.execute(text("DROP TABLE alembic_version"))
     with old.begin() as db:
         db.execute(insert(deliveries).values(id="kept", event="push", received_at=time.time()))
     old.dispose()

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.app import jobs
+from bot.app.fencing import lease_guard
 from bot.core.settings import Settings
 from bot.core.suggest import closest
 from bot.github.client import GitHubApp, RepoApi
@@ -71,7 +72,7 @@ def parse(line: str) -> Command:
 
 def run_command(job: Job, app: GitHubApp, store: Store, settings: Settings) -> None:
     c = jobs.read(jobs.Command, job.payload)
-    api = app.repo(c.installation_id, c.owner, c.repo)
+    api = app.repo(c.installation_id, c.owner, c.repo, lease_guard(store, job, settings.job_lease_seconds))
     number, comment_id, kind, author = c.number, c.comment_id, c.kind, c.author
     if job.attempts == 1:
         api.react(comment_id, kind, "eyes")
@@ -85,9 +86,9 @@ def run_command(job: Job, app: GitHubApp, store: Store, settings: Settings) -> N
     api.react(comment_id, kind, "+1")
 
 
-def give_up_command(job: Job, app: GitHubApp, reason: str) -> None:
+def give_up_command(job: Job, app: GitHubApp, store: Store, settings: Settings, reason: str) -> None:
     c = jobs.read(jobs.Command, job.payload)
-    api = app.repo(c.installation_id, c.owner, c.repo)
+    api = app.repo(c.installation_id, c.owner, c.repo, lease_guard(store, job, settings.job_lease_seconds))
     api.reply(c.number, c.comment_id, c.kind, f"@{c.author} Sorry, that command failed: {md.text(reason)}")
     api.react(c.comment_id, c.kind, "confused")
 

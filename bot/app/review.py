@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from bot.app import jobs
+from bot.app.fencing import lease_guard
 from bot.app.throttle import clock
 from bot.core.model import ChangeSet, Finding, OpenPrMigration, Role
 from bot.core.settings import Settings
@@ -54,7 +55,8 @@ def run_review(job: Job, app: GitHubApp, store: Store, settings: Settings) -> No
         review = jobs.read(jobs.Review, job.payload)
         log.error("%s/%s job %s: GitHub refused the App's credentials: %s", review.owner, review.repo, job.id, refused)
         finish_check_run(
-            app.repo(review.installation_id, review.owner, review.repo),
+            app.repo(review.installation_id, review.owner, review.repo,
+                     lease_guard(store, job, settings.job_lease_seconds)),
             check_run_id,
             simple_report(
                 "failure",
@@ -70,7 +72,7 @@ def run_review(job: Job, app: GitHubApp, store: Store, settings: Settings) -> No
 def _review(job: Job, app: GitHubApp, store: Store, settings: Settings) -> None:
     started = time.monotonic()
     review = jobs.read(jobs.Review, job.payload)
-    api = app.repo(review.installation_id, review.owner, review.repo)
+    api = app.repo(review.installation_id, review.owner, review.repo, lease_guard(store, job, settings.job_lease_seconds))
     head_sha = review.head_sha
     number, base_ref = review.number, review.base_ref
     if number is None or base_ref is None:
@@ -149,14 +151,15 @@ def _review(job: Job, app: GitHubApp, store: Store, settings: Settings) -> None:
     log.info("%s#%s at %s: %s", api.full_name, number, head_sha[:12], report.title)
 
 
-def say_waiting(job: Job, app: GitHubApp, store: Store, until: float) -> None:
+def say_waiting(job: Job, app: GitHubApp, store: Store, settings: Settings, until: float) -> None:
     """The review waits in the queue for GitHub's rate limit: its check run, if it has one yet,
     says until when (it stays in progress: the review resumes by itself)."""
     check_run_id = store.check_run_of(job.id)
     if check_run_id is None:
         return
     review = jobs.read(jobs.Review, job.payload)
-    app.repo(review.installation_id, review.owner, review.repo).update_check_run(check_run_id, {
+    api = app.repo(review.installation_id, review.owner, review.repo, lease_guard(store, job, settings.job_lease_seconds))
+    api.update_check_run(check_run_id, {
         "status": "in_progress",
         "output": {
             "title": f"Waiting for GitHub's API rate limit until {clock(until)}",
@@ -243,7 +246,7 @@ def _pull_request_of(api: RepoApi, head_sha: str, number: int | None) -> tuple[i
 def conclude_failed(job: Job, app: GitHubApp, store: Store, settings: Settings, reason: str) -> None:
     """A job that will not be retried again: its check run must not stay in progress."""
     review = jobs.read(jobs.Review, job.payload)
-    api = app.repo(review.installation_id, review.owner, review.repo)
+    api = app.repo(review.installation_id, review.owner, review.repo, lease_guard(store, job, settings.job_lease_seconds))
     check_run_id = job.check_run_id or start_check_run(api, store, job, review.head_sha, settings.check_name, None)
     finish_check_run(
         api,

@@ -28,6 +28,7 @@ from starlette.responses import JSONResponse
 
 from bot.app.commands import give_up_command, run_command
 from bot.app.jobs import BaseMoved, Command, Deployment, Forget, Review
+from bot.app.retention import Retention
 from bot.app.review import (
     conclude_failed,
     forget_pull_request,
@@ -73,7 +74,7 @@ def build_workers(settings: Settings, store: Store, wake_event: Any = None, coun
         {
             # the kinds that call GitHub wait out a long rate limit in the queue (bot.app.throttle)
             Review.KIND: throttled(lambda job: run_review(job, github, store, settings), store,
-                                   lambda job, until: say_waiting(job, github, store, until)),
+                                   lambda job, until: say_waiting(job, github, store, settings, until)),
             Forget.KIND: lambda job: forget_pull_request(job, store),
             BaseMoved.KIND: lambda job: recheck_open_pull_requests(job, store),
             Command.KIND: throttled(lambda job: run_command(job, github, store, settings), store),
@@ -85,6 +86,7 @@ def build_workers(settings: Settings, store: Store, wake_event: Any = None, coun
         max_attempts=settings.max_attempts,
         retry_base_seconds=settings.retry_base_seconds,
         wake_event=wake_event,
+        retention=Retention(store, settings.job_retention_days * 86400),
     )
 
 
@@ -93,7 +95,7 @@ def give_up(job: Job, github: GitHubApp, store: Store, settings: Settings, reaso
     if job.kind == Review.KIND:
         conclude_failed(job, github, store, settings, reason)
     elif job.kind == Command.KIND:
-        give_up_command(job, github, reason)
+        give_up_command(job, github, store, settings, reason)
 
 
 def build_service(settings: Settings) -> Service:

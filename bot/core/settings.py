@@ -36,6 +36,7 @@ class Settings:
     #: an error): far above what the work bounds let through, so load does not change findings
     review_deadline_seconds: float = 600.0
     retry_base_seconds: float = 2.0  # backoff of GitHub 5xx retries and of failed jobs
+    job_retention_days: float = 14.0  # finished jobs and delivery ids (dedupe) are deleted after it
     docs_url: str = DEFAULT_DOCS_URL
     check_name: str = "Migration Guard"
 
@@ -79,6 +80,7 @@ class Settings:
             max_attempts=_number(env, "MIGRATION_GUARD_MAX_ATTEMPTS", 5, int),
             review_deadline_seconds=_number(env, "MIGRATION_GUARD_REVIEW_DEADLINE_SECONDS", 600.0, float),
             retry_base_seconds=_number(env, "MIGRATION_GUARD_RETRY_BASE_SECONDS", 2.0, float),
+            job_retention_days=_number(env, "MIGRATION_GUARD_JOB_RETENTION_DAYS", 14.0, float),
             docs_url=docs_url_from(env),
         )
 

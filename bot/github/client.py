@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import fnmatch
+import functools
 import logging
 import re
 import threading
@@ -79,8 +80,8 @@ class GitHubApp:
                 )
             return self._installations[installation_id]
 
-    def repo(self, installation_id: int, owner: str, name: str) -> RepoApi:
-        return RepoApi(self.installation(installation_id), owner, name, installation_id)
+    def repo(self, installation_id: int, owner: str, name: str, before_write: BeforeWrite | None = None) -> RepoApi:
+        return RepoApi(self.installation(installation_id), owner, name, installation_id, before_write)
 
 
 #: GitHub refuses a comment or review body longer than this
@@ -106,13 +107,27 @@ PERMISSIONS: dict[str, str] = {}
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
+#: asked before every write (``RepoApi(before_write=...)``); raises to stop it (the App's lease check)
+BeforeWrite = Callable[[], None]
+
+
 def needs(permission: str, level: str) -> Callable[[_F], _F]:
-    """Declare the permission a call needs; ``write`` implies ``read``."""
+    """Declare the permission a call needs; ``write`` implies ``read``. A ``write`` call first asks
+    its ``RepoApi``'s ``before_write``, so no write can skip the App's lease check."""
 
     def declare(call: _F) -> _F:
         if PERMISSIONS.get(permission) != "write":
             PERMISSIONS[permission] = level
-        return call
+        if level != "write":
+            return call
+
+        @functools.wraps(call)
+        def write(self: RepoApi, *args: Any, **kwargs: Any) -> Any:
+            if self.before_write is not None:
+                self.before_write()
+            return call(self, *args, **kwargs)
+
+        return cast(_F, write)
 
     return declare
 
@@ -120,7 +135,11 @@ def needs(permission: str, level: str) -> Callable[[_F], _F]:
 class RepoApi:
     """Every REST and GraphQL call the App makes on one repository."""
 
-    def __init__(self, gh: GitHub, owner: str, name: str, installation_id: int = 0) -> None:
+    def __init__(
+        self, gh: GitHub, owner: str, name: str, installation_id: int = 0, before_write: BeforeWrite | None = None
+    ) -> None:
+        """``before_write``: the App's worker passes its lease check; the Action, which has no store
+        and no rival, none."""
         self.gh = gh
         self.owner = owner
         self.name = name
@@ -128,6 +147,7 @@ class RepoApi:
         self._gitlinks: dict[str, frozenset[str]] = {}  # commit -> its submodule paths, seen by ``tree``
         #: blob SHA -> size, as the trees read so far gave it: a blob too big to check is never fetched
         self.blob_sizes: dict[str, int] = {}
+        self.before_write = before_write
 
     @property
     def full_name(self) -> str:

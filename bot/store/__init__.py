@@ -2,7 +2,7 @@
 
 SQLAlchemy Core, no ORM. Twelve tables: ``deliveries`` (deduplication of ``X-GitHub-Delivery``),
 ``jobs`` (the work a webhook asks for, claimed with a lease so a crashed worker's job is
-resumed), ``blobs`` and ``parsed`` (cached by blob SHA, so a warm event costs no call per
+resumed; finished ones deleted after the retention period, as are old deliveries), ``blobs`` and ``parsed`` (cached by blob SHA, so a warm event costs no call per
 historical migration), ``published`` (what the App posted on each pull request, so a re-run
 neither piles up nor repeats comments), ``open_prs`` and ``pr_migrations`` (what every open pull
 request adds, for collisions between them), ``pr_heads`` (which head a pull request had when),
@@ -20,11 +20,12 @@ from bot.store.open_prs import OpenPr, OpenPrStore
 from bot.store.queue import Job, JobSpec, QueueStore
 from bot.store.rate_limits import RateLimitStore
 from bot.store.registration import Registration, RegistrationStore
+from bot.store.retention import RetentionStore
 from bot.store.schema import DONE, FAILED, QUEUED, RUNNING, SUPERSEDED
 from bot.store.waivers import Waiver, WaiverStore
 
 
-class Store(QueueStore, CacheStore, OpenPrStore, LedgerStore, WaiverStore, RegistrationStore, RateLimitStore,
+class Store(QueueStore, CacheStore, OpenPrStore, LedgerStore, WaiverStore, RegistrationStore, RateLimitStore, RetentionStore,
             Database):  # fmt: skip
     """The whole store, one object for the service: each concern keeps its own module."""
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.store.database import Database
 from bot.store.schema import DONE, QUEUED, RUNNING, SUPERSEDED, deliveries, jobs, pr_heads
@@ -38,6 +39,7 @@ class Job:
     payload: dict[str, Any]
     attempts: int  # including the current one
     check_run_id: int | None
+    fence: int  # the job's fencing value when this worker claimed it (``jobs.fence``)
 
 
 class QueueStore(Database):
@@ -96,53 +98,61 @@ class QueueStore(Database):
             row = db.execute(
                 update(jobs)
                 .where(jobs.c.id == candidate)
-                .values(state=RUNNING, worker=worker, lease_until=now + lease_seconds, attempts=jobs.c.attempts + 1)
-                .returning(jobs.c.id, jobs.c.kind, jobs.c.payload, jobs.c.attempts, jobs.c.check_run_id)
+                .values(state=RUNNING, worker=worker, lease_until=now + lease_seconds, attempts=jobs.c.attempts + 1,
+                        fence=jobs.c.fence + 1)
+                .returning(jobs.c.id, jobs.c.kind, jobs.c.payload, jobs.c.attempts, jobs.c.check_run_id, jobs.c.fence)
             ).first()
         if row is None:
             return None
-        return Job(row.id, row.kind, json.loads(row.payload), row.attempts, row.check_run_id)
+        return Job(row.id, row.kind, json.loads(row.payload), row.attempts, row.check_run_id, row.fence)
 
     def release_all_running(self) -> int:
         """At start-up of a single-process (SQLite) service: whatever was running died with it."""
         with self._write() as db:
             return db.execute(update(jobs).where(jobs.c.state == RUNNING).values(state=QUEUED, worker=None)).rowcount
 
-    def extend_lease(self, job_id: int, worker: str, lease_seconds: float) -> None:
+    def extend_lease(self, job_id: int, fence: int, lease_seconds: float) -> bool:
+        """Compare and set: extend the lease only while the job is still running under ``fence``
+        (the claim this worker made). False: another worker claimed it since, or it ended; the
+        caller holds it no longer and must write nothing more. The heartbeat and the check before
+        every write to GitHub (``bot.app.fencing``) both ask this: one UPDATE."""
         with self._write() as db:
-            db.execute(
-                update(jobs)
-                .where(jobs.c.id == job_id, jobs.c.worker == worker)
-                .values(lease_until=time.time() + lease_seconds)
+            return bool(
+                db.execute(
+                    update(jobs)
+                    .where(jobs.c.id == job_id, jobs.c.fence == fence, jobs.c.state == RUNNING)
+                    .values(lease_until=time.time() + lease_seconds)
+                ).rowcount
             )
 
     def set_check_run(self, job_id: int, check_run_id: int) -> None:
         with self._write() as db:
             db.execute(update(jobs).where(jobs.c.id == job_id).values(check_run_id=check_run_id))
 
-    def finish_job(self, job_id: int, state: str = DONE, error: str | None = None) -> None:
+    def finish_job(self, job_id: int, state: str = DONE, error: str | None = None, fence: int | None = None) -> None:
+        """``fence``: only if this claim still holds the job (a stale worker must not end the new owner's run)."""
         with self._write() as db:
             db.execute(
                 update(jobs)
-                .where(jobs.c.id == job_id)
+                .where(jobs.c.id == job_id, *_held(fence))
                 .values(state=state, last_error=error, finished_at=time.time(), lease_until=None)
             )
 
-    def retry_job(self, job_id: int, error: str, delay: float) -> None:
+    def retry_job(self, job_id: int, error: str, delay: float, fence: int | None = None) -> None:
         with self._write() as db:
             db.execute(
                 update(jobs)
-                .where(jobs.c.id == job_id)
+                .where(jobs.c.id == job_id, *_held(fence))
                 .values(state=QUEUED, last_error=error, run_after=time.time() + delay, worker=None)
             )
 
-    def postpone_job(self, job_id: int, until: float, reason: str) -> None:
+    def postpone_job(self, job_id: int, until: float, reason: str, fence: int | None = None) -> None:
         """Run the job again at ``until``; this claim does not count as an attempt (the job waited
-        for GitHub, e.g. its rate limit, it did not fail)."""
+        for GitHub, e.g. its rate limit, it did not fail). Fenced like ``retry_job``."""
         with self._write() as db:
             db.execute(
                 update(jobs)
-                .where(jobs.c.id == job_id)
+                .where(jobs.c.id == job_id, *_held(fence))
                 .values(
                     state=QUEUED,
                     last_error=reason,
@@ -191,6 +201,11 @@ class QueueStore(Database):
     def job_rows(self) -> list[dict[str, Any]]:
         with self.engine.connect() as db:
             return [dict(r._mapping) for r in db.execute(select(jobs).order_by(jobs.c.id))]
+
+
+def _held(fence: int | None) -> tuple[ColumnElement[bool], ...]:
+    """The condition that the claim holding ``fence`` still owns the job (none without a fence)."""
+    return () if fence is None else (jobs.c.fence == fence, jobs.c.state == RUNNING)
 
 
 def _queue(db: Connection, spec: JobSpec, now: float, run_after: float, delivery_id: str | None = None) -> None:

@@ -44,6 +44,9 @@ jobs = Table(
     Column("delivery_id", String(200)),
     Column("created_at", Float, nullable=False),
     Column("finished_at", Float),
+    # +1 at every claim: the claimer's value, asked before each write to GitHub (a worker that lost
+    # its lease to another holds a smaller one and publishes nothing)
+    Column("fence", Integer, nullable=False, default=0, server_default="0"),
 )
 
 
