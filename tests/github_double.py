@@ -92,6 +92,7 @@ class Hold:
     arrived: threading.Event = field(default_factory=threading.Event)
     released: threading.Event = field(default_factory=threading.Event)
     taken: bool = False
+    skip: int = 0  # matching calls to let through first
 
 
 @dataclass
@@ -164,9 +165,10 @@ class GitHubDouble:
         """The first matching request finds every token issued so far revoked (it dies mid-review)."""
         self._revoke_on.append((method, re.compile(pattern)))
 
-    def hold(self, method: str, pattern: str) -> Hold:
-        """Hold the next call matching ``method`` and ``pattern`` until ``released`` is set."""
-        hold = Hold(method, re.compile(pattern))
+    def hold(self, method: str, pattern: str, skip: int = 0) -> Hold:
+        """Hold the next call matching ``method`` and ``pattern`` (after ``skip`` of them) until
+        ``released`` is set."""
+        hold = Hold(method, re.compile(pattern), skip=skip)
         self.holds.append(hold)
         return hold
 
@@ -305,6 +307,9 @@ class GitHubDouble:
         with self._lock:
             for hold in self.holds:
                 if not hold.taken and hold.method == method and hold.pattern.search(path):
+                    if hold.skip:
+                        hold.skip -= 1
+                        continue
                     hold.taken = True
                     return hold
         return None
