@@ -35,7 +35,7 @@ from bot.app.review import (
     record_deployment,
     run_review,
 )
-from bot.app.setup import SetupFlow, Switch, setup_app
+from bot.app.setup import ClosedSetup, SetupFlow, Switch, setup_app
 from bot.app.web import create_app
 from bot.app.worker import Workers
 from bot.core.settings import Settings, SettingsError, database_url_from, public_url_from
@@ -199,13 +199,13 @@ def serve(host: str, port: int, env: Mapping[str, str] | None = None) -> None:
     wake_event = multiprocessing.get_context("spawn").Event()
     supervisor: Supervisor | None = None
 
-    def start(settings: Settings, store: Store) -> Starlette:
+    def start(settings: Settings, store: Store, registration: Registration | None = None) -> ClosedSetup:
         nonlocal supervisor
         if store.is_sqlite:
             store.release_all_running()
         supervisor = Supervisor(settings, wake_event, settings.workers)
         supervisor.start()
-        return create_app(store, settings.webhook_secret, wake_event.set, supervisor.alive)
+        return ClosedSetup(create_app(store, settings.webhook_secret, wake_event.set, supervisor.alive), registration)
 
     if env.get("GITHUB_APP_ID", "").strip():
         settings = Settings.from_env(env)
@@ -222,9 +222,9 @@ def serve(host: str, port: int, env: Mapping[str, str] | None = None) -> None:
             )
         _configure_logging()
         if registration is not None:
-            app = start(Settings.from_env(_with_credentials(env, registration)), store)
+            app = start(Settings.from_env(_with_credentials(env, registration)), store, registration)
         else:
-            app = _setup_mode(env, store, lambda reg: start(Settings.from_env(_with_credentials(env, reg)), store))
+            app = _setup_mode(env, store, lambda reg: start(Settings.from_env(_with_credentials(env, reg)), store, reg))
     try:
         uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
     finally:
@@ -237,7 +237,7 @@ def _with_credentials(env: Mapping[str, str], registration: Registration) -> dic
             "GITHUB_PRIVATE_KEY_PATH": "", "GITHUB_WEBHOOK_SECRET": registration.webhook_secret}  # fmt: skip
 
 
-def _setup_mode(env: Mapping[str, str], store: Store, begin: Callable[[Registration], Starlette]) -> Switch:
+def _setup_mode(env: Mapping[str, str], store: Store, begin: Callable[[Registration], Any]) -> Switch:
     public = public_url_from(env)
     assert public is not None  # checked by ``serve``
     api_url = (env.get("GITHUB_API_URL", "").strip() or "https://api.github.com").rstrip("/")
@@ -249,5 +249,6 @@ def _setup_mode(env: Mapping[str, str], store: Store, begin: Callable[[Registrat
     switch: Switch
     flow = SetupFlow(store, public, api_url, web_url, lambda reg: setattr(switch, "inner", begin(reg)))
     switch = Switch(setup_app(flow, healthz))
-    logging.getLogger("migration_guard.serve").info("no GitHub App yet: open %s/setup to register one", public)
+    # The token is for the operator, who reads this log: only its holder may register the App.
+    logging.getLogger("migration_guard.serve").info("no GitHub App yet: open %s to register one", flow.link)
     return switch
