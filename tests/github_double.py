@@ -160,7 +160,7 @@ class GitHubDouble:
         config = uvicorn.Config(self.app(), host="127.0.0.1", port=port, log_level="warning", access_log=False)
         self._server = uvicorn.Server(config)
         threading.Thread(target=self._server.run, daemon=True).start()
-        deadline = time.time() + 10
+        deadline = time.time() + 300
         while not self._server.started:
             if time.time() > deadline:
                 raise RuntimeError("GitHub double did not start")
@@ -667,7 +667,7 @@ class GitHubDouble:
         return [c for c in self.comments.get(number, []) if c["node_id"] not in self.minimized]
 
 
-def wait_for(condition: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
+def wait_for(condition: Callable[[], Any], timeout: float = 300.0, what: str = "condition") -> Any:
     deadline = time.time() + timeout
     while time.time() < deadline:
         value = condition()

@@ -115,7 +115,7 @@ def test_register_from_the_manifest_then_review_without_a_restart(tmp_path: Path
         payload = app.pr_event("opened", 1)
         signature = sign(json.dumps(payload).encode(), "whsec-from-github")
         assert app.send("pull_request", payload, signature=signature).status_code == 202
-        assert reviewed_rules(double, 60) == ["require-concurrent-index-creation", "require-lock-timeout", "require-statement-timeout"]
+        assert reviewed_rules(double, 300) == ["require-concurrent-index-creation", "require-lock-timeout", "require-statement-timeout"]
     finally:
         proc.kill()
         proc.wait(10)

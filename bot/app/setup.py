@@ -21,13 +21,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from bot.app.manifest import manifest
 from bot.app.setup_access import COOKIE, OperatorAccess
 from bot.store import Registration, Store
 
@@ -61,6 +59,8 @@ class SetupFlow:
         return f"{self.public_url}/setup?token={self.access.token}"
 
     def page(self, organization: str | None, session: str) -> str:
+        from bot.app.manifest import manifest  # lazy: it reads the GitHub client's permissions (githubkit), once
+
         state = self.access.new_state(session)
         where = (f"{self.web_url}/organizations/{organization}/settings/apps/new" if organization
                  else f"{self.web_url}/settings/apps/new")  # fmt: skip
@@ -78,8 +78,13 @@ class SetupFlow:
 
     def convert(self, code: str) -> Registration:
         """GitHub's answer to the code: the new App's identity (``POST /app-manifests/{code}/conversions``)."""
-        response = httpx.post(f"{self.api_url}/app-manifests/{code}/conversions", timeout=30.0,
-                              headers={"Accept": "application/vnd.github+json"})  # fmt: skip
+        import httpx  # lazy: only a service in setup mode makes this call; the door opens without it
+
+        try:
+            response = httpx.post(f"{self.api_url}/app-manifests/{code}/conversions", timeout=30.0,
+                                  headers={"Accept": "application/vnd.github+json"})  # fmt: skip
+        except httpx.HTTPError as exc:
+            raise ValueError(f"GitHub could not be reached: {type(exc).__name__}") from None
         if response.status_code != 201:
             raise ValueError(f"GitHub answered {response.status_code} to the conversion")
         data = response.json()
@@ -132,7 +137,7 @@ def setup_app(flow: SetupFlow, healthz: Callable[[Request], Awaitable[Response]]
                                 status_code=400)  # fmt: skip
         try:
             registration = flow.convert(code)
-        except (httpx.HTTPError, ValueError, KeyError) as exc:
+        except (ValueError, KeyError) as exc:
             log.warning("registration failed: %s", type(exc).__name__)
             return HTMLResponse("<p>GitHub did not confirm the registration: <a href=\"/setup\">start again</a>."
                                 "</p>", status_code=502)  # fmt: skip
