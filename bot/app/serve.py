@@ -26,7 +26,10 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from bot.app import redeliver
 from bot.app.jobs import BaseMoved, Command, Deployment, Forget, Review
+from bot.app.redeliver import KIND as REDELIVER
+from bot.app.redeliver import SPEC as REDELIVERY_SCAN
 from bot.app.setup import ClosedSetup, SetupFlow, Switch, setup_app
 from bot.app.web import create_app
 from bot.app.worker import Workers
@@ -80,6 +83,8 @@ def build_workers(settings: Settings, store: Store, wake_event: Any = None, coun
             BaseMoved.KIND: lambda job: recheck_open_pull_requests(job, store),
             Command.KIND: lambda job: run_command(job, github, store, settings),
             Deployment.KIND: lambda job: record_deployment(job, store),
+            REDELIVER: lambda _job: redeliver.run_redelivery_scan(github.app, store, settings.redelivery_interval_seconds,
+                                                        store.enqueue),
         },
         lambda job, reason: give_up(job, github, store, settings, reason),
         count=settings.workers if count is None else count,
@@ -225,6 +230,7 @@ def serve(host: str, port: int, env: Mapping[str, str] | None = None) -> None:
         nonlocal supervisor
         if store.is_sqlite:
             store.release_all_running()
+        store.enqueue(REDELIVERY_SCAN)  # missed deliveries first (and every few minutes after: bot.app.redeliver)
         supervisor = Supervisor(settings, wake_event, settings.workers)
         threading.Thread(target=_when_open, args=(door_open, supervisor.start), daemon=True, name="workers").start()
         return ClosedSetup(create_app(store, settings.webhook_secret, wake_event.set, supervisor.alive), registration)

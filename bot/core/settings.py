@@ -36,6 +36,7 @@ class Settings:
     retry_base_seconds: float = 2.0  # backoff of GitHub 5xx retries and of failed jobs
     docs_url: str = DEFAULT_DOCS_URL
     check_name: str = "Migration Guard"
+    redelivery_interval_seconds: float = 300.0  # how often GitHub's list of failed deliveries is read
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -78,6 +79,7 @@ class Settings:
             review_deadline_seconds=_number(env, "MIGRATION_GUARD_REVIEW_DEADLINE_SECONDS", 90.0, float),
             retry_base_seconds=_number(env, "MIGRATION_GUARD_RETRY_BASE_SECONDS", 2.0, float),
             docs_url=docs_url_from(env),
+            redelivery_interval_seconds=_number(env, "MIGRATION_GUARD_REDELIVERY_SECONDS", 300.0, float),
         )
 
 
