@@ -14,23 +14,22 @@ import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from bot import __version__
-from bot.core.config import DEFAULT_PATH, Config, ConfigError, refuse_oversized_config
-from bot.core.model import ChangeSet
 from bot.core.settings import SettingsError
-from bot.core.suggest import did_you_mean
-from bot.demo import run_demo
-from bot.pipeline.configuration import config_schema, read_config
-from bot.pipeline.engine import Result
-from bot.pipeline.gitrepo import GitError, GitRepo
-from bot.pipeline.local_check import Range, check_range, shallow_hint
-from bot.report.json_format import render as render_json
-from bot.report.rule_docs import as_text
-from bot.report.sarif import render as render_sarif
-from bot.report.text import render as render_text
-from rules import ALIASES, RULES
+
+if TYPE_CHECKING:
+    from bot.core.config import Config
+    from bot.core.model import ChangeSet
+    from bot.pipeline.engine import Result
+    from bot.pipeline.gitrepo import GitRepo
+
+# The checker's modules (configuration, pipeline, rules, reports) are imported by the commands
+# that use them: `serve` (and each worker process it spawns, which imports this module first)
+# starts without them. Each import below says so with `# lazy: checker`.
+#: ``bot.core.config.DEFAULT_PATH`` (a test keeps them equal), here so the parser needs no pydantic
+DEFAULT_PATH = ".github/migration-guard.yml"
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -114,6 +113,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _user_errors() -> tuple[type[Exception], ...]:
+    """The errors a user can fix: printed as one line, exit status 2. The module that raised one
+    is loaded already, so these imports cost nothing."""
+    from bot.core.config import ConfigError  # lazy: checker (pydantic stays out of `serve`)
+    from bot.pipeline.gitrepo import GitError  # lazy: checker
+
+    return (UsageError, ConfigError, GitError, SettingsError)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
@@ -122,19 +130,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "explain":
             return _explain(args.rule)
         if args.command == "config-schema":
+            from bot.pipeline.configuration import config_schema  # lazy: checker
+
             print(json.dumps(config_schema(), indent=2))
             return EXIT_OK
         if args.command == "serve":
             _serve(args.host, args.port)
             return EXIT_OK
         if args.command == "demo":
+            from bot.demo import run_demo  # lazy: checker
+
             return run_demo(args.directory, main)
         if args.command == "action":
             return _action(args.config)
         return _check(args)
-    except (UsageError, ConfigError, GitError, SettingsError) as exc:
-        print(f"migration-guard: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `migration-guard rules | head`: the reader left; nothing to report
@@ -142,6 +151,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
         return EXIT_OK
     except Exception as exc:
+        if isinstance(exc, _user_errors()):
+            print(f"migration-guard: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
         if os.environ.get("MIGRATION_GUARD_DEBUG"):
             raise
         print(
@@ -180,6 +192,8 @@ def _action(config_path: str | None) -> int:
 def _list_rules(fmt: str = "text") -> int:
     """Every rule with its default severity (as a repository without configuration gets it), the
     front ends it fires on and its summary; ``json`` for tools."""
+    from rules import RULES  # lazy: checker
+
     if fmt == "json":
         rows = [{"id": r.id, "severity": r.default_label, "severity_when_on": r.severity.label, "group": r.group,
                  "applies_to": list(r.applies_to), "aliases": list(r.aliases), "summary": r.summary}
@@ -198,6 +212,10 @@ def _list_rules(fmt: str = "text") -> int:
 
 def _explain(rule_id: str) -> int:
     """A rule's explanation; squawk's id for one (or, ``require-timeout-settings``, two) of ours explains those."""
+    from bot.core.suggest import did_you_mean  # lazy: checker
+    from bot.report.rule_docs import as_text  # lazy: checker
+    from rules import ALIASES, RULES  # lazy: checker
+
     ids = ALIASES.get(rule_id, (rule_id,))
     if any(i not in RULES for i in ids):
         raise UsageError(f"unknown rule {rule_id!r}{did_you_mean(rule_id, RULES)} (see `migration-guard rules`)")
@@ -208,6 +226,9 @@ def _explain(rule_id: str) -> int:
 
 
 def load_config(repo: GitRepo, path: str | None) -> Config:
+    from bot.core.config import Config, ConfigError, refuse_oversized_config  # lazy: checker
+    from bot.pipeline.configuration import read_config  # lazy: checker
+
     if path is not None:
         file = Path(path)
         if not file.is_file():
@@ -225,6 +246,8 @@ def load_config(repo: GitRepo, path: str | None) -> Config:
 
 
 def _resolve(repo: GitRepo, ref: str, option: str) -> str:
+    from bot.pipeline.local_check import shallow_hint  # lazy: checker
+
     sha = repo.resolve(ref)
     if sha is None:
         if option == "--head" and repo.resolve("HEAD") is None:
@@ -254,6 +277,9 @@ def deployed_of(repo: GitRepo, config: Config, base_name: str, explicit: str | N
 
 
 def _check(args: argparse.Namespace) -> int:
+    from bot.pipeline.gitrepo import GitRepo  # lazy: checker
+    from bot.pipeline.local_check import Range, check_range, shallow_hint  # lazy: checker
+
     repo = GitRepo(args.repo)
     head_commit = _resolve(repo, args.head, "--head")
     base_name = args.base or repo.default_base()
@@ -300,6 +326,10 @@ def _colour(args: argparse.Namespace) -> bool:
 
 
 def _emit(result: Result, args: argparse.Namespace) -> None:
+    from bot.report.json_format import render as render_json  # lazy: checker
+    from bot.report.sarif import render as render_sarif  # lazy: checker
+    from bot.report.text import render as render_text  # lazy: checker
+
     if args.format == "json":
         text = render_json(result)
     elif args.format == "sarif":

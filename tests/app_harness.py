@@ -160,7 +160,7 @@ class Harness:
         return self.send("pull_request", self.pr_event("opened", number))
 
     # -- waiting and looking -----------------------------------------------------------------
-    def settle(self, timeout: float = 20.0) -> None:
+    def settle(self, timeout: float = 300.0) -> None:
         """Wait until no job is queued or running."""
 
         def idle() -> bool:
@@ -201,18 +201,18 @@ def serve_process(
         stdout=subprocess.DEVNULL,
         stderr=(tmp / f"service-{port}.log").open("ab"),  # a pipe nobody reads would fill and block the service
     )
-    wait_for(lambda: _healthy(port), 20, "service to answer /healthz")
+    wait_for(lambda: _healthy(port), 300, "service to answer /healthz")
     return proc
 
 
 def _healthy(port: int) -> bool:
     try:
-        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=0.5).status_code == 200
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=30).status_code == 200
     except httpx.HTTPError:
         return False
 
 
-def reviewed_rules(double: GitHubDouble, timeout: float = 30.0) -> list[str]:
+def reviewed_rules(double: GitHubDouble, timeout: float = 300.0) -> list[str]:
     """Wait for the one check run to complete; the rules of its annotations."""
     wait_for(lambda: any(r["status"] == "completed" for r in double.check_runs.values()), timeout, "the review")
     (run,) = double.check_runs.values()

@@ -15,9 +15,10 @@ def repo(tmp_path: Path) -> Repo:
 #: test modules that drive the App end to end (HTTP, worker, GitHub double)
 _APP_MODULES = {"test_action", "test_container", "test_app_collaboration", "test_app_commands", "test_app_resilience", "test_app_review",
                 "test_app_reading_limits", "test_app_settings", "test_app_webhooks", "test_app_leases", "test_setup", "test_front_door", "test_hostile_app", "test_replicas",
-                "test_store"}  # fmt: skip
+                "test_store", "test_redelivery", "test_startup"}  # fmt: skip
 #: modules whose tests take seconds each (several processes, hundreds of webhooks, many repositories)
-_SLOW_MODULES = {"test_replicas", "test_check_truth", "test_app_resilience", "test_install", "test_container"}
+_SLOW_MODULES = {"test_replicas", "test_check_truth", "test_app_resilience", "test_install", "test_container",
+                 "test_redelivery"}  # fmt: skip
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

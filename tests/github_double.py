@@ -131,6 +131,13 @@ class GitHubDouble:
         self.deployments: list[dict] = []  # newest first: {"id", "sha", "ref", "environment", "state"}
         #: manifest-flow codes GitHub would accept once -> (App id, slug, private key PEM, webhook secret)
         self.manifest_codes: dict[str, tuple[int, str, str, str]] = {}
+        #: where GitHub sends the App's webhooks, and the secret it signs them with (``deliver``)
+        self.webhook_url: str | None = None
+        self.webhook_secret = ""
+        #: every delivery attempt, oldest first, as ``GET /app/hook/deliveries`` lists them (newest first)
+        self.hook_deliveries: list[dict] = []
+        self._delivered: dict[int, tuple[str, bytes]] = {}  # delivery id -> (event, body) for redelivery
+        self._delivery_ids = 12_000_000_000
         self._ids = 1000
         self._lock = threading.Lock()
         self._server: uvicorn.Server | None = None
@@ -197,7 +204,7 @@ class GitHubDouble:
         config = uvicorn.Config(self.app(), host="127.0.0.1", port=port, log_level="warning", access_log=False)
         self._server = uvicorn.Server(config)
         threading.Thread(target=self._server.run, daemon=True).start()
-        deadline = time.time() + 10
+        deadline = time.time() + 300
         while not self._server.started:
             if time.time() > deadline:
                 raise RuntimeError("GitHub double did not start")
@@ -240,6 +247,8 @@ class GitHubDouble:
             Route("/repos/{owner}/{repo}/deployments", self.list_deployments),
             Route("/repos/{owner}/{repo}/deployments/{deployment_id:int}/statuses", self.deployment_statuses),
             Route("/app-manifests/{code}/conversions", self.manifest_conversion, methods=["POST"]),
+            Route("/app/hook/deliveries", self.list_hook_deliveries),
+            Route("/app/hook/deliveries/{delivery_id:int}/attempts", self.redeliver, methods=["POST"]),
         ]
         app = Starlette(routes=routes)
         double = self
@@ -760,6 +769,77 @@ class GitHubDouble:
             "deployment_url": self._api(f"deployments/{d['id']}"), "repository_url": self._api(""),
         }])  # fmt: skip
 
+    # -- webhook deliveries -----------------------------------------------------------------
+    def deliver(self, event: str, payload: dict, guid: str | None = None, *, redelivery: bool = False,
+                recorded_status: int | None = None) -> dict:  # fmt: skip
+        """Send a webhook to ``webhook_url`` as GitHub does (signed, ``X-GitHub-Delivery: guid``) and
+        record the attempt with the answer: ``status_code`` 0 when nothing answered (the service is
+        down). ``recorded_status`` records another outcome than the real one (GitHub stopped
+        waiting after 10 s and recorded a timeout, though the service got the body)."""
+        import hashlib
+        import hmac
+        import uuid
+
+        import httpx
+
+        guid = guid or str(uuid.uuid4())
+        body = json.dumps(payload).encode()
+        signature = "sha256=" + hmac.new(self.webhook_secret.encode(), body, hashlib.sha256).hexdigest()
+        started = time.perf_counter()
+        try:
+            answer = httpx.post(self.webhook_url or "http://127.0.0.1:9/webhook", content=body, timeout=30, headers={
+                "X-GitHub-Event": event, "X-GitHub-Delivery": guid, "X-Hub-Signature-256": signature,
+                "Content-Type": "application/json", "User-Agent": "GitHub-Hookshot/double"})  # fmt: skip
+            status_code, status = answer.status_code, "OK" if answer.is_success else f"Invalid HTTP Response: {answer.status_code}"
+        except httpx.HTTPError:
+            status_code, status = 0, "failed to connect to host"
+        if recorded_status is not None:
+            status_code, status = recorded_status, "timed out" if recorded_status >= 500 else f"Invalid HTTP Response: {recorded_status}"
+        with self._lock:
+            self._delivery_ids += 1
+            delivery_id = self._delivery_ids
+            attempt = {
+                "id": delivery_id, "guid": guid, "delivered_at": _now(), "redelivery": redelivery,
+                "duration": round(time.perf_counter() - started, 2), "status": status, "status_code": status_code,
+                "event": event, "action": payload.get("action"),
+                "installation_id": (payload.get("installation") or {}).get("id"),
+                "repository_id": (payload.get("repository") or {}).get("id"),
+            }  # fmt: skip
+            self.hook_deliveries.append(attempt)
+            self._delivered[delivery_id] = (event, body)
+        return attempt
+
+    async def list_hook_deliveries(self, request: Request) -> JSONResponse:
+        """GET /app/hook/deliveries: newest first, ``per_page`` (default 30, at most 100), paged by an
+        opaque ``cursor`` named in the ``Link`` header (GitHub's shape for "List deliveries for an
+        app webhook")."""
+        per_page = min(int(request.query_params.get("per_page", 30)), 100)
+        newest_first = list(reversed(self.hook_deliveries))
+        cursor = request.query_params.get("cursor")
+        start = 0
+        if cursor:
+            start = next((i for i, d in enumerate(newest_first) if f"v1_{d['id']}" == cursor), len(newest_first))
+        page = newest_first[start : start + per_page]
+        headers = {}
+        if start + per_page < len(newest_first):
+            following = newest_first[start + per_page]["id"]
+            headers["link"] = f'<{self.url}/app/hook/deliveries?per_page={per_page}&cursor=v1_{following}>; rel="next"'
+        return JSONResponse(page, headers=headers)
+
+    async def redeliver(self, request: Request) -> JSONResponse:
+        """POST /app/hook/deliveries/{id}/attempts: 202, then the same body is delivered again with
+        the same ``guid`` and a fresh signature (from a thread, as GitHub does it after answering)."""
+        delivery_id = request.path_params["delivery_id"]
+        found = self._delivered.get(delivery_id)
+        if found is None:
+            return JSONResponse({"message": "Not Found", "documentation_url": "https://docs.github.com/rest"},
+                                status_code=404)  # fmt: skip
+        event, body = found
+        guid = next(d["guid"] for d in self.hook_deliveries if d["id"] == delivery_id)
+        threading.Thread(target=self.deliver, args=(event, json.loads(body), guid), kwargs={"redelivery": True},
+                         daemon=True).start()  # fmt: skip
+        return JSONResponse({}, status_code=202)
+
     # -- views for assertions ------------------------------------------------------------
     async def manifest_conversion(self, request: Request) -> JSONResponse:
         """POST /app-manifests/{code}/conversions: the App GitHub created from a manifest, with its
@@ -781,7 +861,7 @@ class GitHubDouble:
         return [c for c in self.comments.get(number, []) if c["node_id"] not in self.minimized]
 
 
-def wait_for(condition: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
+def wait_for(condition: Callable[[], Any], timeout: float = 300.0, what: str = "condition") -> Any:
     deadline = time.time() + timeout
     while time.time() < deadline:
         value = condition()

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.app_harness import Harness
+from tests.github_double import wait_for
 from tests.gitrepo_factory import Repo
 
 M = "db/migrations"
@@ -251,9 +252,7 @@ def test_a_resumed_review_superseded_by_a_push_still_concludes_its_check_run(app
     repo.write(f"{M}/00002_b.sql", "-- +goose Up\nCREATE TABLE b (id int);\n").commit()
     app.double.fail("GET", r"/pulls/1/files$", status=0, delay=2.0)  # the first review hangs on GitHub
     app.open(1)
-    wait = time.monotonic() + 10
-    while not app.double.check_runs and time.monotonic() < wait:
-        time.sleep(0.05)
+    wait_for(lambda: app.double.check_runs, 300, "the first review's check run")
     assert [r["status"] for r in app.double.check_runs.values()] == ["in_progress"]
     app.service.store.release_all_running()  # what a restart does: the job is queued again, its check run kept
     repo.write(f"{M}/00002_b.sql", GOOSE.format(sql="CREATE TABLE b (id int);")).commit()

@@ -55,7 +55,7 @@ def test_the_image_builds_and_answers_healthz(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     container = run.stdout.strip()
     try:
-        wait_for(lambda: _healthy(f"http://127.0.0.1:{port}/healthz"), 120, "the container's /healthz")
+        wait_for(lambda: _healthy(f"http://127.0.0.1:{port}/healthz"), 300, "the container's /healthz")
         user = subprocess.run([engine, "exec", container, "id", "-u"], capture_output=True, text=True).stdout.strip()
         assert user == "10001"  # not root
     finally:
@@ -83,7 +83,7 @@ def test_the_dockerfiles_steps_serve_healthz(tmp_path: Path) -> None:
                             env={"PATH": "/usr/bin:/bin", "MIGRATION_GUARD_PUBLIC_URL": "http://127.0.0.1",
                                  "MIGRATION_GUARD_DATABASE_URL": f"sqlite:///{tmp_path / 'data.sqlite3'}"})  # fmt: skip
     try:
-        wait_for(lambda: _healthy(f"http://127.0.0.1:{port}/healthz"), 60, "/healthz")
+        wait_for(lambda: _healthy(f"http://127.0.0.1:{port}/healthz"), 300, "/healthz")
     finally:
         proc.kill()
         proc.wait(10)

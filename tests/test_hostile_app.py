@@ -44,9 +44,9 @@ def test_a_hostile_pull_request_does_not_stall_the_others(app: Harness, repo: Re
     app.double.open_pr(3, "main", "third")
     app.send("pull_request", app.pr_event("opened", 1))
     app.send("pull_request", app.pr_event("opened", 2))
-    app.settle(60)
+    app.settle(300)
     app.send("pull_request", app.pr_event("opened", 3))
-    app.settle(60)
+    app.settle(300)
 
     hostile = app.check_run(app.double.pulls[1].head_sha)
     normal = app.check_run(app.double.pulls[2].head_sha)
@@ -111,8 +111,8 @@ def test_a_killed_worker_is_replaced_and_health_says_so(app: Harness, repo: Repo
         assert health["workers_alive"] == 1
         (worker,) = _workers_of(proc.pid)
         os.kill(worker, signal.SIGKILL)
-        wait_for(lambda: _workers_of(proc.pid) not in ([], [worker]), 20, "a new worker")
-        wait_for(lambda: httpx.get(f"http://127.0.0.1:{port}/healthz").json()["workers_alive"] == 1, 20, "health")
+        wait_for(lambda: _workers_of(proc.pid) not in ([], [worker]), 300, "a new worker")
+        wait_for(lambda: httpx.get(f"http://127.0.0.1:{port}/healthz").json()["workers_alive"] == 1, 300, "health")
 
         app.url = f"http://127.0.0.1:{port}"
         app.http = httpx.Client(base_url=app.url, timeout=10)

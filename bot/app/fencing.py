@@ -11,8 +11,12 @@ between the check and the write.
 
 from __future__ import annotations
 
-from bot.github.client import BeforeWrite
+from typing import TYPE_CHECKING
+
 from bot.store import Job, Store
+
+if TYPE_CHECKING:  # the worker imports this module in the web process too: no GitHub client there
+    from bot.github.client import BeforeWrite
 
 
 class LeaseLost(Exception):

@@ -20,30 +20,24 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from bot.app.commands import give_up_command, run_command
+from bot.app import redeliver
 from bot.app.jobs import BaseMoved, Command, Deployment, Forget, Review
-from bot.app.retention import Retention
-from bot.app.review import (
-    conclude_failed,
-    forget_pull_request,
-    recheck_open_pull_requests,
-    record_deployment,
-    run_review,
-    say_waiting,
-)
-from bot.app.setup import SetupFlow, Switch, setup_app
-from bot.app.throttle import throttled
+from bot.app.redeliver import KIND as REDELIVER
+from bot.app.redeliver import SPEC as REDELIVERY_SCAN
+from bot.app.setup import ClosedSetup, SetupFlow, Switch, setup_app
 from bot.app.web import create_app
 from bot.app.worker import Workers
 from bot.core.settings import Settings, SettingsError, database_url_from, public_url_from
-from bot.github.client import GitHubApp
 from bot.store import Job, Registration, Store
+
+if TYPE_CHECKING:
+    from bot.github.client import GitHubApp
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s"
 
@@ -68,6 +62,21 @@ def open_store(settings: Settings, checkpoints: bool = True) -> Store:
 
 
 def build_workers(settings: Settings, store: Store, wake_event: Any = None, count: int | None = None) -> Workers:
+    # The review's machinery (GitHub client, pipeline, every rule) loads where jobs run: in the
+    # worker processes, after nice(5) and after the front door is open; the web process never
+    # imports it, so the door opens in a fraction of the time (README, Performance).
+    from bot.app.commands import run_command  # lazy: worker processes only (see above)
+    from bot.app.retention import Retention  # lazy: worker processes only (see above)
+    from bot.app.review import (  # lazy: worker processes only (see above)
+        forget_pull_request,
+        recheck_open_pull_requests,
+        record_deployment,
+        run_review,
+        say_waiting,
+    )
+    from bot.app.throttle import throttled  # lazy: worker processes only (see above)
+    from bot.github.client import GitHubApp  # lazy: worker processes only (see above)
+
     github = GitHubApp(settings)
     return Workers(
         store,
@@ -79,6 +88,8 @@ def build_workers(settings: Settings, store: Store, wake_event: Any = None, coun
             BaseMoved.KIND: lambda job: recheck_open_pull_requests(job, store),
             Command.KIND: throttled(lambda job: run_command(job, github, store, settings), store),
             Deployment.KIND: lambda job: record_deployment(job, store),
+            REDELIVER: lambda _job: redeliver.run_redelivery_scan(github.app, store, settings.redelivery_interval_seconds,
+                                                        store.enqueue),
         },
         lambda job, reason: give_up(job, github, store, settings, reason),
         count=settings.workers if count is None else count,
@@ -92,6 +103,9 @@ def build_workers(settings: Settings, store: Store, wake_event: Any = None, coun
 
 def give_up(job: Job, github: GitHubApp, store: Store, settings: Settings, reason: str) -> None:
     """A job failed for good: leave nothing hanging (a check run in progress, a command unanswered)."""
+    from bot.app.commands import give_up_command  # lazy: worker processes only (see build_workers)
+    from bot.app.review import conclude_failed  # lazy: worker processes only (see build_workers)
+
     if job.kind == Review.KIND:
         conclude_failed(job, github, store, settings, reason)
     elif job.kind == Command.KIND:
@@ -126,6 +140,7 @@ def _worker_main(settings: Settings, wake_event: Any, parent: int) -> None:
     store = Store(settings.database_url)
     workers = build_workers(settings, store, wake_event=wake_event, count=1)
     workers.start()
+    logging.getLogger("migration_guard.serve").info("worker ready (pid %s)", os.getpid())
     signal.sigwait({signal.SIGTERM, signal.SIGINT})  # blocked in the parent before the start, so inherited
     workers.stop()
 
@@ -140,13 +155,15 @@ def _exit_when_orphaned(parent: int) -> None:
 
 class Supervisor:
     """Keeps ``count`` worker processes alive: one that dies (signal, segfault, OOM kill) is
-    replaced within a second; ``alive()`` feeds ``/healthz``."""
+    replaced within a second; ``alive()`` feeds ``/healthz``. ``serve`` starts it once the door
+    is open, so the workers' start-up (imports, parsers) never delays the first answer."""
 
     def __init__(self, settings: Settings, wake_event: Any, count: int) -> None:
         self.settings, self.wake_event, self.count = settings, wake_event, count
         self.context = multiprocessing.get_context("spawn")
         self.processes: list[Any] = []
         self.restarts = 0
+        self.started = False
         self._stop = threading.Event()
         self._lock = threading.Lock()
 
@@ -160,11 +177,16 @@ class Supervisor:
         return process
 
     def start(self) -> None:
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})  # children inherit: sigwait
-        try:
-            self.processes = [self._spawn(n) for n in range(self.count)]
-        finally:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+        with self._lock:
+            if self._stop.is_set():  # the service stopped before its door opened
+                return
+            logging.getLogger("migration_guard.serve").info("starting %s worker processes", self.count)
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})  # children inherit: sigwait
+            try:
+                self.processes = [self._spawn(n) for n in range(self.count)]
+            finally:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+            self.started = True
         threading.Thread(target=self._watch, daemon=True, name="supervisor").start()
 
     def _watch(self) -> None:
@@ -182,8 +204,12 @@ class Supervisor:
                             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
                         self.restarts += 1
 
-    def alive(self) -> int:
+    def alive(self) -> int | None:
+        """Worker processes alive; None in the moment between the door opening and their start
+        (``/healthz`` then says ok without a count: they are being started, not dead)."""
         with self._lock:
+            if not self.started:
+                return None
             return sum(1 for p in self.processes if p.is_alive())
 
     def stop(self) -> None:
@@ -204,14 +230,16 @@ def serve(host: str, port: int, env: Mapping[str, str] | None = None) -> None:
     env = dict(os.environ if env is None else env)
     wake_event = multiprocessing.get_context("spawn").Event()
     supervisor: Supervisor | None = None
+    door_open = threading.Event()  # set once the socket listens: the workers start after it
 
-    def start(settings: Settings, store: Store) -> Starlette:
+    def start(settings: Settings, store: Store, registration: Registration | None = None) -> ClosedSetup:
         nonlocal supervisor
         if store.is_sqlite:
             store.release_all_running()
+        store.enqueue(REDELIVERY_SCAN)  # missed deliveries first (and every few minutes after: bot.app.redeliver)
         supervisor = Supervisor(settings, wake_event, settings.workers)
-        supervisor.start()
-        return create_app(store, settings.webhook_secret, wake_event.set, supervisor.alive)
+        threading.Thread(target=_when_open, args=(door_open, supervisor.start), daemon=True, name="workers").start()
+        return ClosedSetup(create_app(store, settings.webhook_secret, wake_event.set, supervisor.alive), registration)
 
     if env.get("GITHUB_APP_ID", "").strip():
         settings = Settings.from_env(env)
@@ -228,14 +256,30 @@ def serve(host: str, port: int, env: Mapping[str, str] | None = None) -> None:
             )
         _configure_logging()
         if registration is not None:
-            app = start(Settings.from_env(_with_credentials(env, registration)), store)
+            app = start(Settings.from_env(_with_credentials(env, registration)), store, registration)
         else:
-            app = _setup_mode(env, store, lambda reg: start(Settings.from_env(_with_credentials(env, reg)), store))
+            app = _setup_mode(env, store, lambda reg: start(Settings.from_env(_with_credentials(env, reg)), store, reg))
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False))
+    threading.Thread(target=_watch_door, args=(server, door_open), daemon=True, name="door").start()
     try:
-        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+        server.run()
     finally:
         if supervisor is not None:
             supervisor.stop()
+
+
+def _watch_door(server: Any, door_open: threading.Event) -> None:
+    """Set ``door_open`` as soon as uvicorn listens (never, if it cannot bind the port)."""
+    while not server.started:
+        if server.should_exit:
+            return
+        time.sleep(0.005)
+    door_open.set()
+
+
+def _when_open(door_open: threading.Event, action: Callable[[], None]) -> None:
+    door_open.wait()
+    action()
 
 
 def _with_credentials(env: Mapping[str, str], registration: Registration) -> dict[str, str]:
@@ -243,7 +287,7 @@ def _with_credentials(env: Mapping[str, str], registration: Registration) -> dic
             "GITHUB_PRIVATE_KEY_PATH": "", "GITHUB_WEBHOOK_SECRET": registration.webhook_secret}  # fmt: skip
 
 
-def _setup_mode(env: Mapping[str, str], store: Store, begin: Callable[[Registration], Starlette]) -> Switch:
+def _setup_mode(env: Mapping[str, str], store: Store, begin: Callable[[Registration], Any]) -> Switch:
     public = public_url_from(env)
     assert public is not None  # checked by ``serve``
     api_url = (env.get("GITHUB_API_URL", "").strip() or "https://api.github.com").rstrip("/")
@@ -255,5 +299,6 @@ def _setup_mode(env: Mapping[str, str], store: Store, begin: Callable[[Registrat
     switch: Switch
     flow = SetupFlow(store, public, api_url, web_url, lambda reg: setattr(switch, "inner", begin(reg)))
     switch = Switch(setup_app(flow, healthz))
-    logging.getLogger("migration_guard.serve").info("no GitHub App yet: open %s/setup to register one", public)
+    # The token is for the operator, who reads this log: only its holder may register the App.
+    logging.getLogger("migration_guard.serve").info("no GitHub App yet: open %s to register one", flow.link)
     return switch

@@ -17,7 +17,6 @@ import logging
 import math
 from collections.abc import Callable
 
-from bot.github.rate_limit import rate_limited_until
 from bot.store import Job, Store
 
 log = logging.getLogger("migration_guard.throttle")
@@ -59,6 +58,8 @@ def throttled(handler: Handler, store: Store, announce: Announce | None = None) 
         except Postpone:
             raise
         except Exception as exc:
+            from bot.github.rate_limit import rate_limited_until  # lazy: githubkit stays out of the web process
+
             until = rate_limited_until(exc)
             if until is None:
                 raise

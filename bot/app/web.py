@@ -25,9 +25,7 @@ from starlette.routing import Route
 
 from bot.app.jobs import BaseMoved, PayloadError, read
 from bot.app.webhooks import job_for
-from bot.report.rule_docs import as_html, index_html
 from bot.store import Store
-from rules import ALIASES, RULES
 
 MAX_BODY = 25 * 1024 * 1024  # GitHub caps payloads at 25 MB
 SPOOL_IN_MEMORY = 1024 * 1024  # an unauthenticated body past this waits on disk
@@ -154,6 +152,9 @@ def create_app(
         return JSONResponse(body, status_code=200 if healthy else 503)
 
     async def rule_page(request: Request) -> Response:
+        from bot.report.rule_docs import as_html  # lazy: every rule module loads at the first page, not at start
+        from rules import ALIASES, RULES  # lazy: the same; the door opens without them
+
         asked = request.path_params["rule"]
         aliased = ALIASES.get(asked, ())
         rule = RULES.get(aliased[0] if len(aliased) == 1 else asked)
@@ -162,6 +163,8 @@ def create_app(
         return HTMLResponse(as_html(rule))
 
     async def rule_list(_request: Request) -> Response:
+        from bot.report.rule_docs import index_html  # lazy: see rule_page
+
         return HTMLResponse(index_html())
 
     return Starlette(

@@ -39,6 +39,7 @@ class Settings:
     job_retention_days: float = 14.0  # finished jobs and delivery ids (dedupe) are deleted after it
     docs_url: str = DEFAULT_DOCS_URL
     check_name: str = "Migration Guard"
+    redelivery_interval_seconds: float = 300.0  # how often GitHub's list of failed deliveries is read
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -82,6 +83,7 @@ class Settings:
             retry_base_seconds=_number(env, "MIGRATION_GUARD_RETRY_BASE_SECONDS", 2.0, float),
             job_retention_days=_number(env, "MIGRATION_GUARD_JOB_RETENTION_DAYS", 14.0, float),
             docs_url=docs_url_from(env),
+            redelivery_interval_seconds=_number(env, "MIGRATION_GUARD_REDELIVERY_SECONDS", 300.0, float),
         )
 
 

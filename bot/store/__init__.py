@@ -8,7 +8,8 @@ neither piles up nor repeats comments), ``open_prs`` and ``pr_migrations`` (what
 request adds, for collisions between them), ``pr_heads`` (which head a pull request had when),
 ``waivers`` (`/migrations ignore`) and ``deployed_refs`` (the last successful deployment per
 environment), ``app_registration`` (the App's identity when it registered itself at ``/setup``)
-and ``rate_limits`` (installations GitHub rate-limits, until when).
+``rate_limits`` (installations GitHub rate-limits, until when) and ``redelivery_scan`` (the
+newest webhook delivery the scan for missed ones has dealt with).
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from bot.store.ledger import LedgerStore, Published
 from bot.store.open_prs import OpenPr, OpenPrStore
 from bot.store.queue import Job, JobSpec, QueueStore
 from bot.store.rate_limits import RateLimitStore
+from bot.store.redelivery import RedeliveryStore
 from bot.store.registration import Registration, RegistrationStore
 from bot.store.retention import RetentionStore
 from bot.store.schema import DONE, FAILED, QUEUED, RUNNING, SUPERSEDED
 from bot.store.waivers import Waiver, WaiverStore
 
 
-class Store(QueueStore, CacheStore, OpenPrStore, LedgerStore, WaiverStore, RegistrationStore, RateLimitStore, RetentionStore,
+class Store(QueueStore, CacheStore, OpenPrStore, LedgerStore, WaiverStore, RegistrationStore, RateLimitStore, RetentionStore, RedeliveryStore,
             Database):  # fmt: skip
     """The whole store, one object for the service: each concern keeps its own module."""
 

@@ -3,16 +3,15 @@ its schema brought to the newest revision at start-up (``bot/store/migrations``)
 
 from __future__ import annotations
 
+import ast
 import sqlite3
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from sqlalchemy import (
     create_engine,
     event,
@@ -22,6 +21,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 SCHEMA_LOCK_KEY = 0x6D67_7363  # "mgsc": the advisory lock that serialises schema creation
 
@@ -38,7 +40,35 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 FIRST_REVISION = "0001"
 
 
+def newest_revision() -> str | None:
+    """The head of ``migrations/versions``, read from the files' ``revision``/``down_revision``
+    assignments (a test keeps it equal to Alembic's): the revision no other one revises."""
+    revisions, revised = set(), set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                value = ast.literal_eval(node.value) if isinstance(node.value, ast.Constant | ast.Tuple) else None
+                names = [value] if isinstance(value, str) else list(value) if isinstance(value, tuple) else []
+                if node.targets[0].id == "revision":
+                    revisions.update(names)
+                elif node.targets[0].id == "down_revision":
+                    revised.update(names)
+    heads = revisions - revised
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _at_newest(db: Connection) -> bool:
+    """One SELECT: is the database at the newest revision already (every start but the first)?
+    Then Alembic is not even imported (it costs a start-up a good part of a second)."""
+    newest = newest_revision()
+    if newest is None or not inspect(db).has_table("alembic_version"):  # a new or pre-migration database
+        return False
+    return db.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [newest]
+
+
 def alembic_config(db: Connection) -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig  # lazy: only when the schema needs migrating
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = db
@@ -52,6 +82,10 @@ _ALEMBIC = threading.Lock()
 def upgrade(db: Connection) -> None:
     """Run the store's migrations up to the newest on ``db`` (in its transaction). A database made
     before the store had migrations (its tables, no ``alembic_version``) is stamped first."""
+    if _at_newest(db):
+        return
+    from alembic import command  # lazy: only when the schema needs migrating (see _at_newest)
+
     with _ALEMBIC:
         config = alembic_config(db)
         tables = set(inspect(db).get_table_names())

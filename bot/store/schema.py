@@ -167,5 +167,14 @@ rate_limits = Table(
     Column("updated_at", Float, nullable=False),
 )
 
+#: the newest GitHub webhook delivery the scan for missed deliveries has dealt with: one row
+redelivery_scan = Table(
+    "redelivery_scan",
+    metadata,
+    Column("id", Integer, primary_key=True),  # always 1
+    Column("newest_delivery_id", BigInteger, nullable=False),
+    Column("scanned_at", Float, nullable=False),
+)
+
 
 QUEUED, RUNNING, DONE, FAILED, SUPERSEDED = "queued", "running", "done", "failed", "superseded"
