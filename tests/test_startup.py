@@ -91,3 +91,11 @@ def _short_waits(path: Path) -> list[str]:
 
 def test_readiness_waits_in_the_tests_give_up_only_after_minutes() -> None:
     assert [w for path in sorted(TESTS.glob("*.py")) for w in _short_waits(path)] == []
+
+
+def test_the_clis_copy_of_the_configuration_path_is_the_configurations() -> None:
+    """The CLI names the configuration file without importing pydantic: its copy must not drift."""
+    from bot import cli
+    from bot.core import config
+
+    assert cli.DEFAULT_PATH == config.DEFAULT_PATH
