@@ -95,6 +95,10 @@ def rules_found(repo: Repo) -> list[tuple[str, int | None]]:
         ),
         # what cannot be analysed is said, not skipped
         ("ALTER TABLE users SET TABLESPACE fast -- odd\n;", [("sql-not-analysed", 2)]),
+        # PL/pgSQL is not analysed: a DO block that changes the schema is said (it passed in silence)
+        ("DO $$ BEGIN EXECUTE format('ALTER TABLE %I RENAME CONSTRAINT a TO b', 'users'); END $$;",
+         [("sql-not-analysed", 2)]),
+        ("DO $$ BEGIN RAISE NOTICE 'nothing to see'; END $$;", []),
     ],
 )
 def test_sql_rules(repo: Repo, sql: str, expected: list[tuple[str, int]]) -> None:
