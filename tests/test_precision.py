@@ -392,6 +392,19 @@ def test_sql_really_built_at_run_time_is_still_said(repo: Repo) -> None:
     assert found == [("sql-not-analysed", "shop/migrations/0002_sql.py", 17)]
 
 
+def test_a_reverse_only_runsql_runs_nothing_forward(repo: Repo) -> None:
+    """`RunSQL(migrations.RunSQL.noop, reverse_sql=...)` (saleor writes them) was "SQL built at run time"."""
+    repo.write("shop/migrations/__init__.py", "")
+    repo.write("shop/migrations/0001_initial.py", migration([]))
+    repo.commit().branch("feature")
+    repo.write("shop/migrations/0002_noop.py", migration([("shop", "0001_initial")], (
+        '        migrations.RunSQL(migrations.RunSQL.noop, reverse_sql="DROP INDEX IF EXISTS shop_order_idx"),\n'
+        "        migrations.RunSQL([migrations.RunSQL.noop]),"
+    ))).commit()  # fmt: skip
+
+    assert repo.check("--base", "main").found_for("sql-not-analysed") == []
+
+
 ALEMBIC_CONSTANTS = """revision = "2b"
 down_revision = "1a"
 

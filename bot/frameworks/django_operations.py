@@ -205,6 +205,8 @@ def _django_operation(call: ast.Call, dialect: str, lines: list[str], state: Fie
         parts = sql.elts if isinstance(sql, ast.List | ast.Tuple) else [sql]
         found = []
         for part in parts:
+            if isinstance(part, ast.Attribute) and part.attr == "noop":
+                continue  # RunSQL.noop: nothing runs forward (saleor writes reverse-only RunSQLs so)
             text = literal_string(part) if part is not None else None
             if part is None or text is None:
                 found.append(Operation(Op.UNKNOWN, line, detail="RunSQL of SQL built at run time"))
