@@ -25,6 +25,7 @@ from collections.abc import Iterator
 
 from bot.core.model import ChangeSet, Finding, Severity
 from bot.core.operations import Op
+from bot.syntax.prescan import MAX_HITS
 from rules._operations import each_operation, finding
 
 ID = "migration-not-analysed"
@@ -49,8 +50,13 @@ EXAMPLES = {
 def check(cs: ChangeSet) -> Iterator[Finding]:
     for m, ops, op in each_operation(cs, {Op.NOT_ANALYSED}, existing_tables_only=False):
         scanned = [o for o in ops.operations if o is not op]
-        found = (f" A text scan found {len(scanned)} destructive statement{'s' if len(scanned) != 1 else ''} in it, "
-                 "reported on their lines." if scanned else "")  # fmt: skip
+        if len(scanned) >= MAX_HITS:
+            found = f" A text scan found at least {MAX_HITS} destructive statements in it; the first {MAX_HITS} are reported."
+        elif scanned:
+            found = (f" A text scan found {len(scanned)} destructive statement{'s' if len(scanned) != 1 else ''} in it, "
+                     "reported on their lines.")  # fmt: skip
+        else:
+            found = ""
         yield finding(
             ID,
             SEVERITY,
