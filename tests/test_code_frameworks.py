@@ -423,3 +423,18 @@ def test_editing_a_deployed_migration(repo: Repo, path: str, text: str, framewor
     repo.write(path, text.replace("\n", "\n\n", 1).replace("a", "b", 1)).commit()
     f = repo.check("--base", "main").finding("deployed-migration-modified")
     assert f["severity"] == "error" and "edits it" in f["message"]
+
+
+def test_rails_migrations_written_with_def_self_up_are_read(repo: Repo) -> None:
+    """Before Rails 3.1 migrations were `def self.up` / `def self.down` (rubygems.org has 62):
+    they passed with no finding at all, their rename and their missing down unread."""
+    rails_app(repo).branch("feature")
+    body = "  def self.up\n    rename_column :orders, :status, :state\n  end\n"
+    repo.write("db/migrate/20240105120000_rename_status.rb", rails("rename_status", body, "4.2")).commit()
+
+    outcome = repo.check("--base", "main")
+
+    assert outcome.found_for("renaming-column", "missing-rollback") == [
+        ("missing-rollback", "db/migrate/20240105120000_rename_status.rb", 2),
+        ("renaming-column", "db/migrate/20240105120000_rename_status.rb", 3),
+    ]

@@ -149,7 +149,7 @@ class Rails(Framework):
         methods = {
             tsx.text(m.child_by_field_name("name")): m
             for m in (body.named_children if body is not None else [])
-            if m.type == "method"
+            if m.type in tsx.RUBY_METHODS
         }
         return Migration(
             framework=self.name,

@@ -92,7 +92,7 @@ def replay_rails(texts: Sequence[str], tables: set[str]) -> SqlState:
             root = tsx.parse(text, "ruby")
         except UnreadableFile:
             continue
-        methods = {tsx.text(m.child_by_field_name("name")): m for m in tsx.walk(root) if m.type == "method"}
+        methods = {tsx.text(m.child_by_field_name("name")): m for m in tsx.walk(root) if m.type in tsx.RUBY_METHODS}
         forward = methods.get("change") or methods.get("up")
         for node in tsx.walk(forward) if forward is not None else []:
             if node.type != "call" or node.child_by_field_name("receiver") is not None:
@@ -152,7 +152,7 @@ def rails_operations(text: str, dialect: str, history: Sequence[Earlier] = ()) -
         tsx.text(n) == "disable_ddl_transaction!" or (n.type == "call" and _method(n) == "disable_ddl_transaction!")
         for n in body.named_children
     )
-    methods = {tsx.text(m.child_by_field_name("name")): m for m in body.named_children if m.type == "method"}
+    methods = {tsx.text(m.child_by_field_name("name")): m for m in body.named_children if m.type in tsx.RUBY_METHODS}
     forward = methods.get("change") or methods.get("up")
     if forward is None:
         return MigrationOps(transactional=transactional, dialect=dialect)
