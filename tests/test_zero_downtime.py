@@ -98,7 +98,7 @@ def rules_found(repo: Repo) -> list[tuple[str, int | None]]:
         # PL/pgSQL is not analysed: a DO block that changes the schema is said (it passed in silence)
         ("DO $$ BEGIN EXECUTE format('ALTER TABLE %I RENAME CONSTRAINT a TO b', 'users'); END $$;",
          [("sql-not-analysed", 2)]),
-        ("DO $$ BEGIN RAISE NOTICE 'nothing to see'; END $$;", []),
+        ("DO $$ BEGIN RAISE NOTICE 'will drop table later'; -- ALTER TABLE x\n /* create index */ END $$;", []),
     ],
 )
 def test_sql_rules(repo: Repo, sql: str, expected: list[tuple[str, int]]) -> None:

@@ -22,6 +22,7 @@ from sqlglot.errors import ErrorLevel, ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
 
 from bot.core.operations import ColumnSpec, Op, Operation
+from bot.syntax.code_size import without_comments
 from bot.syntax.dialects import VOLATILE, normalise_dialect, volatile_call  # noqa: F401 (re-exported)
 from bot.syntax.pg_functions import NON_VOLATILE
 from bot.syntax.sql_names import ident, table_name
@@ -576,7 +577,7 @@ def _classify_words(text: str, dialect: str, line: int, end_line: int, source_li
         return [op(Op.DATA, detail="TRUNCATE")]
     if head[:1] in (["ALTER"], ["DROP"], ["CREATE"], ["RENAME"]) and ("TABLE" in head[:4] or "INDEX" in head[:4]):
         return [op(Op.UNKNOWN, detail=" ".join(head[:3]))]
-    if head[:1] == ["DO"] and _BLOCK_DDL.intersection(words):
+    if head[:1] == ["DO"] and _BLOCK_DDL.intersection(_code_words(text)):
         # PL/pgSQL is not analysed: DDL inside a DO block passed in silence (netbox renames
         # constraints with EXECUTE format(...) in one); said instead, as any opaque DDL
         return [op(Op.UNKNOWN, detail="DO block with DDL")]
@@ -585,6 +586,13 @@ def _classify_words(text: str, dialect: str, line: int, end_line: int, source_li
 
 #: read from their keywords (sqlglot models ``CLUSTER`` without what a rule needs)
 _MAINTENANCE = re.compile(r"\s*(CLUSTER|VACUUM)\b", re.IGNORECASE)
+
+
+def _code_words(text: str) -> set[str]:
+    """The upper-cased words of a statement outside its comments and string literals (a DO
+    block's ``RAISE NOTICE 'will drop table later'`` changes no schema)."""
+    code = re.sub(r"'[^']*'?", " ", without_comments("statement.sql", text))
+    return {w.upper() for w in _WORDS.findall(code)}
 
 
 def _has(words: Sequence[str], *run: str) -> bool:
