@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.gitrepo_factory import Repo
+from tests.gitrepo_factory import Outcome, Repo
 
 M = "db/migrations"
 GOOSE = "-- +goose Up\nCREATE TABLE {t} (id int);\n\n-- +goose Down\nDROP TABLE {t};\n"
@@ -43,13 +43,17 @@ def test_a_submodule_named_like_a_migration_is_noted_and_the_rest_checked(repo: 
 # -- the configuration file's size -----------------------------------------------------------------
 
 
-def test_a_configuration_file_over_1_mb_is_refused_in_one_line(repo: Repo) -> None:
-    """10 MB of comments took 52 s to parse, 600,000 rule keys over 120 s: past 1 MB it is refused."""
-    repo.write(".github/migration-guard.yml", "# padding\n" * 110_000)  # 1,100,000 bytes
+def checked_under(repo: Repo, config: str) -> Outcome:
+    """A change adding one goose migration, checked under ``config`` as the repository's configuration."""
+    repo.write(".github/migration-guard.yml", config)
     repo.write(f"{M}/00001_a.sql", GOOSE.format(t="a")).commit().branch("feature")
     repo.write(f"{M}/00002_b.sql", GOOSE.format(t="b")).commit()
+    return repo.check("--base", "main")
 
-    outcome = repo.check("--base", "main")
+
+def test_a_configuration_file_over_1_mb_is_refused_in_one_line(repo: Repo) -> None:
+    """10 MB of comments took 52 s to parse, 600,000 rule keys over 120 s: past 1 MB it is refused."""
+    outcome = checked_under(repo, "# padding\n" * 110_000)  # 1,100,000 bytes
 
     assert (outcome.code, outcome.out) == (2, "")
     assert outcome.err == (
@@ -59,10 +63,7 @@ def test_a_configuration_file_over_1_mb_is_refused_in_one_line(repo: Repo) -> No
 
 
 def test_a_configuration_file_just_under_1_mb_is_read(repo: Repo) -> None:
-    repo.write(".github/migration-guard.yml", "# padding\n" * 99_998 + "dialect: postgres\n")
-    repo.write(f"{M}/00001_a.sql", GOOSE.format(t="a")).commit().branch("feature")
-    repo.write(f"{M}/00002_b.sql", GOOSE.format(t="b")).commit()
-    assert repo.check("--base", "main").code == 0
+    assert checked_under(repo, "# padding\n" * 99_998 + "dialect: postgres\n").code == 0
 
 
 # -- nesting too deep to walk ----------------------------------------------------------------------
@@ -81,11 +82,7 @@ DEEP = 20_000
 )
 def test_a_configuration_nested_thousands_deep_is_one_line_naming_it(repo: Repo, config: str) -> None:
     """It was `internal error: RecursionError: maximum recursion depth exceeded` (PyYAML recurses)."""
-    repo.write(".github/migration-guard.yml", config)
-    repo.write(f"{M}/00001_a.sql", GOOSE.format(t="a")).commit().branch("feature")
-    repo.write(f"{M}/00002_b.sql", GOOSE.format(t="b")).commit()
-
-    outcome = repo.check("--base", "main")
+    outcome = checked_under(repo, config)
 
     assert (outcome.code, outcome.out) == (2, "")
     assert outcome.err == (
