@@ -165,7 +165,7 @@ def test_comments_do_not_push_a_migration_past_the_size_bound(repo: Repo) -> Non
 def test_what_is_past_the_bound_is_scanned_for_destructive_statements(repo: Repo) -> None:
     statements = "INSERT INTO a (id) VALUES (1);\n" * 100  # 2,700 bytes of code
     hostile(repo, "limits:\n  max_bytes: 2000\n", **{
-        "00002_big": statements + "ALTER TABLE a RENAME COLUMN id TO key;\n-- DROP TABLE a;\nDROP DATABASE prod;",
+        "00002_big": statements + "ALTER TABLE public.A RENAME COLUMN ID TO key;\n-- DROP TABLE a;\nDROP DATABASE prod;",
     })  # fmt: skip
 
     outcome = repo.check("--base", "main")
@@ -178,6 +178,7 @@ def test_what_is_past_the_bound_is_scanned_for_destructive_statements(repo: Repo
     ]
     message = outcome.json["findings"][0]["message"]
     assert message.endswith("A text scan found 2 destructive statements in it, reported on their lines.")
+    assert outcome.finding("renaming-column")["message"].startswith("Renaming `id` of `a` to `key` breaks")
 
 
 def test_a_team_can_make_not_analysed_a_warning(repo: Repo) -> None:

@@ -42,12 +42,19 @@ class WaitBriefly:
         return RetryOption(True, timedelta(seconds=max(wait, 0.5)))  # githubkit waits 60 s on a zero delay
 
 
+def answered(exc: BaseException) -> BaseException:
+    """GitHub's own answer inside ``exc``: a refusal met inside githubkit's auth flow (asking for
+    the installation token) comes wrapped in a ``RequestError``."""
+    if isinstance(exc, RequestError) and not isinstance(exc, RequestFailed) and isinstance(exc.exc, RequestFailed):
+        return exc.exc
+    return exc
+
+
 def rate_limited_until(exc: BaseException, now: float | None = None) -> float | None:
     """The time (epoch seconds) GitHub's rate limit lifts when ``exc`` is GitHub refusing a call
     for one, else ``None``. Never sooner than ``WAIT_IN_PLACE_SECONDS`` from now: a reset our clock
     puts in the past (skew) was already retried in place."""
-    if isinstance(exc, RequestError) and not isinstance(exc, RequestFailed) and isinstance(exc.exc, RequestFailed):
-        exc = exc.exc  # refused inside githubkit's auth flow (asking for the installation token)
+    exc = answered(exc)
     if not isinstance(exc, RateLimitExceeded):
         return None
     now = time.time() if now is None else now

@@ -18,8 +18,10 @@ from datetime import timedelta
 
 from githubkit.cache import MemCacheStrategy
 from githubkit.cache.mem_cache import MemCache
-from githubkit.exception import GitHubException, RequestError, RequestFailed
+from githubkit.exception import GitHubException, RequestFailed
 from githubkit.typing import RetryOption
+
+from bot.github.rate_limit import answered
 
 log = logging.getLogger("migration_guard.github")
 
@@ -84,8 +86,7 @@ class RenewDeadToken:
 def refused_credentials(exc: BaseException) -> str | None:
     """``"401 Bad credentials to GET /repos/…"`` when GitHub refused the App's credentials (an
     installation call, or asking for the token itself), else ``None``."""
-    if isinstance(exc, RequestError) and not isinstance(exc, RequestFailed) and isinstance(exc.exc, RequestFailed):
-        exc = exc.exc  # the token request failed inside githubkit's auth flow
+    exc = answered(exc)
     if not (isinstance(exc, RequestFailed) and exc.response.status_code == 401):
         return None
     try:

@@ -69,8 +69,12 @@ def _sql_operation(kind: Op, detail: str, match: re.Match[str], line: int) -> Op
         value = groups.get(group)
         if value is None:
             return None
-        parts = [p.strip().strip('"`[]') for p in re.split(r"\s*\.\s*", value)]
-        return ".".join(p if any(c.isupper() for c in p) and value.count('"') else p.lower() for p in parts)
+        # as ``sql_names.table_name`` normalises a parsed name: quoted parts keep their case,
+        # unquoted ones are lower-cased, the default ``public`` schema is dropped
+        parts = [p[1:-1] if p[:1] in '"`[' else p.lower() for p in re.split(r"\s*\.\s*", value.strip())]
+        if len(parts) > 1 and parts[-2] == "public":
+            parts = parts[-1:]
+        return ".".join(parts)
 
     table = name("table") if kind is not Op.DROP_DATABASE else None
     return Operation(kind, line, table=table, column=name("column"), new_name=name("new"), end_line=line,
