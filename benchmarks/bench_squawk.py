@@ -1,7 +1,8 @@
 """Zero-downtime analysis of plain PostgreSQL migrations, side by side with squawk in one run.
 
 Corpus: 2,000 Flyway files of 10 statements each, and single files of 5,000, 10,000 and 20,000
-statements (to show growth). For each, the wall time of squawk (``pip install squawk-cli``) and
+statements (to show growth). For each, the wall time and the CPU of every process started
+(``cpu_of_all``: analysing children included, reaped by a subreaper) of squawk (``pip install squawk-cli``) and
 of ``migration-guard check`` on a git repository whose change adds those files (parse cache
 off, so every file is read and analysed), and the ratio. Both run every rule: squawk with its
 opt-in rules included, ours with the rules of taste turned on in the repository's configuration.
@@ -18,8 +19,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from cpu_of_all import measured  # benchmarks/: every child process's CPU counted
 
 STATEMENTS = [
     "ALTER TABLE users_{n} ADD COLUMN note_{n} text;",
@@ -70,10 +72,6 @@ def repository(root: Path, files: dict[str, str]) -> list[Path]:
     return paths
 
 
-def timed(argv: list[str], cwd: Path) -> tuple[float, str]:
-    start = time.perf_counter()
-    done = subprocess.run(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    return time.perf_counter() - start, done.stdout
 
 
 def squawk_count(out: str) -> int:
@@ -91,6 +89,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--files", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--sizes", type=int, nargs="*", default=[5000, 10000, 20000],
+                        help="statements in each single-file case")  # fmt: skip
     args = parser.parse_args()
     squawk = shutil.which("squawk") or str(Path(sys.executable).parent / "squawk")
     if not Path(squawk).exists():
@@ -103,20 +103,25 @@ def main() -> None:
         },
         **{
             f"1 file x {count} statements": {"db/migration/V1__big.sql": statements(count, 1)}
-            for count in (5000, 10000, 20000)
+            for count in args.sizes
         },
     }
-    print(f"{'':34} {'squawk s':>9} {'guard s':>9} {'ratio':>7} {'squawk found':>13} {'guard found':>12}")
+    print(f"{'':30} {'squawk wall':>11} {'cpu':>6} {'guard wall':>10} {'cpu':>6} {'cpu ratio':>9} "
+          f"{'squawk found':>12} {'guard found':>11}")  # fmt: skip
     for name, files in cases.items():
         root = tmp / name.replace(" ", "_")
         paths = repository(root, files)
         rel = [str(p.relative_to(root)) for p in paths]
         opt_in = "--include=require-table-schema,require-timeout-settings"
-        squawk_runs = [timed([squawk, "--reporter", "gcc", opt_in, *rel], root) for _ in range(args.runs)]
-        guard_runs = [timed(check, root) for _ in range(args.runs)]
-        s, g = statistics.median(t for t, _ in squawk_runs), statistics.median(t for t, _ in guard_runs)
-        found_s, found_g = squawk_count(squawk_runs[0][1]), guard_count(guard_runs[0][1])
-        print(f"{name:34} {s:9.2f} {g:9.2f} {g / s:6.2f}x {found_s:13} {found_g:12}")
+        squawk_runs, guard_runs = [], []
+        for _ in range(args.runs):  # in turn, so a drift in the machine's speed touches both
+            squawk_runs.append(measured([squawk, "--reporter", "gcc", opt_in, *rel], root))
+            guard_runs.append(measured(check, root))
+        sw, sc = (statistics.median(r.wall for r in squawk_runs), statistics.median(r.cpu for r in squawk_runs))
+        gw, gc = (statistics.median(r.wall for r in guard_runs), statistics.median(r.cpu for r in guard_runs))
+        found_s, found_g = squawk_count(squawk_runs[0].out), guard_count(guard_runs[0].out)
+        print(f"{name:30} {sw:11.2f} {sc:6.2f} {gw:10.2f} {gc:6.2f} {gc / sc:8.1f}x {found_s:12} {found_g:11}",
+              flush=True)  # fmt: skip
     shutil.rmtree(tmp, ignore_errors=True)
 
 
