@@ -40,9 +40,24 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 FIRST_REVISION = "0001"
 
 
+#: CPython 3.11's ``ast`` keeps its recursion depth in interpreter state shared by threads: replicas
+#: started as threads of one process (the tests, a threaded server) raised ``SystemError: AST
+#: constructor recursion depth mismatch`` parsing together. One parse per process, under a lock.
+_NEWEST_LOCK = threading.Lock()
+_NEWEST: list[str | None] = []
+
+
 def newest_revision() -> str | None:
     """The head of ``migrations/versions``, read from the files' ``revision``/``down_revision``
-    assignments (a test keeps it equal to Alembic's): the revision no other one revises."""
+    assignments (a test keeps it equal to Alembic's): the revision no other one revises. Read once
+    per process (the files ship with the code)."""
+    with _NEWEST_LOCK:
+        if not _NEWEST:
+            _NEWEST.append(_read_newest_revision())
+        return _NEWEST[0]
+
+
+def _read_newest_revision() -> str | None:
     revisions, revised = set(), set()
     for path in (MIGRATIONS / "versions").glob("*.py"):
         for node in ast.parse(path.read_text(encoding="utf-8")).body:
