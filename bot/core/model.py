@@ -13,10 +13,11 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from bot.core.operations import Earlier, MigrationOps
+from bot.core.operations import MigrationOps
 
 if TYPE_CHECKING:
     from bot.core.config import Config
+    from bot.core.schema import Schema
 
 
 class Severity(enum.IntEnum):
@@ -205,6 +206,19 @@ def dialect_named_by(path: str) -> str | None:
 
 
 @dataclass(frozen=True)
+class ReplayStep:
+    """One migration of a database's replay: its forward text, whether it already ran where the
+    change is deployed, and whether it is judged (touched by the change) or only applied."""
+
+    path: str
+    framework: str
+    blob_sha: str
+    text: str
+    deployed: bool
+    judged: bool
+
+
+@dataclass(frozen=True)
 class ChangeSet:
     """Everything a rule may look at; nothing a rule must fetch.
 
@@ -229,11 +243,15 @@ class ChangeSet:
     namespace_dialects: Mapping[tuple[str, str], str] = field(default_factory=dict)  # Prisma's provider
     other_prs: tuple[OpenPrMigration, ...] = ()  # what other open pull requests add (App only)
     notes: tuple[str, ...] = ()  # what the reader must know about what was (not) checked
-    #: earlier migrations' texts an adapter asked for to judge a touched one (``history_of``), by path
-    history: Mapping[str, tuple[Earlier, ...]] = field(default_factory=dict)
-    #: what each judged forward migration does, by path; filled by the engine (``bot.pipeline.engine``),
-    #: which analyses untrusted text in child processes under the configured limits
+    #: per database (``framework:namespace``), the forward migrations replayed into its schema, in
+    #: the tool's order, up to the last judged one (``Framework.replay_order``); a database none of
+    #: whose judged migrations needs the schema before it is not replayed
+    replays: Mapping[str, tuple[ReplayStep, ...]] = field(default_factory=dict)
+    #: what each judged forward migration does, by path, judged against the schema before it; filled
+    #: by the engine (``bot.pipeline.engine``), which analyses untrusted text in child processes
     analysed: Mapping[str, MigrationOps] = field(default_factory=dict)
+    #: the part of the schema before each judged migration that it names (``Schema.view``)
+    schemas: Mapping[str, Schema] = field(default_factory=dict)
 
     def dialect_of(self, m: Migration) -> str:
         """The SQL dialect a migration runs on: its namespace's own (Prisma's provider), else the configured one."""

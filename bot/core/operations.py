@@ -72,6 +72,19 @@ HARMLESS = frozenset({Op.OTHER, Op.BEGIN, Op.COMMIT, Op.SET})
 
 
 @dataclass(frozen=True)
+class Declaration:
+    """A column as its framework declares it, where that says more than the type: a Django field's
+    class and the source text of each keyword (``CharField``, ``(("max_length", "20"),)``). Kept in
+    the schema so a later ``AlterField`` is compared with the field it replaces."""
+
+    cls: str
+    kwargs: tuple[tuple[str, str], ...]
+
+    def get(self, name: str) -> str | None:
+        return dict(self.kwargs).get(name)
+
+
+@dataclass(frozen=True)
 class ColumnSpec:
     """A column as a ``CREATE TABLE`` or ``ADD COLUMN`` defines it, or the new type an ``ALTER
     COLUMN ... TYPE`` gives it: what the type rules (``prefer-text-field``, ...) read, on its own line."""
@@ -86,6 +99,8 @@ class ColumnSpec:
     #: the values are bounded where the column is declared (Django `choices=`, a `MaxValueValidator`):
     #: an integer that cannot run out
     bounded: bool = False
+    #: the framework's own declaration of the column (a Django field), where it has one
+    declared: Declaration | None = None
 
 
 @dataclass(frozen=True)
@@ -120,7 +135,10 @@ class Operation:
     cascade: bool = False  # TRUNCATE ... CASCADE: every table referencing it is emptied too
     setting: str | None = None  # the run-time setting a SET gives a value (lower case): ``lock_timeout``
     constraint: str | None = None  # the constraint a CHECK adds or VALIDATE names (lower case)
-    index: str | None = None  # the index a DROP INDEX names (its table comes from the history)
+    index: str | None = None  # the index a CREATE INDEX makes or a DROP INDEX names (its table: the schema's)
+    index_columns: tuple[str, ...] = ()  # the columns a CREATE INDEX covers, where named
+    #: the table's name in the database where the migration names it otherwise (Django's ``db_table``)
+    db_table: str | None = None
     column_type: tuple[str, ...] | None = None  # the new type of ALTER COLUMN ... TYPE (``column_types``)
     #: the columns a CREATE TABLE defines, the one an ADD COLUMN adds, the retyped one of ALTER ... TYPE
     columns: tuple[ColumnSpec, ...] = ()
@@ -130,22 +148,13 @@ class Operation:
     #: again through its `USING` expression", "changes its collation: every index on it is rebuilt"
     recomputes: str | None = None
     #: what the schema before the migration says about the target ("a varchar(50) column, used by
-    #: index users_name"), from the replayed history; empty when unknown
+    #: index users_name"), from the replayed schema (``bot.core.schema``); empty when unknown
     context: str = ""
     detail: str = ""  # what the statement is, for messages ("CREATE INDEX", "add_index", ...)
     suggestion: str | None = None  # the source line rewritten, when the fix is a local edit
     #: when the fix spans lines (a marker at the top of the file, then the statement rewritten):
     #: the lines (first, last) ``suggestion`` replaces, one contiguous range as GitHub requires
     suggestion_lines: tuple[int, int] | None = None
-
-
-@dataclass(frozen=True)
-class Earlier:
-    """An earlier migration's text handed to a front end to judge a later one against the schema
-    before it; ``deployed``: it already ran where the change will be deployed."""
-
-    text: str
-    deployed: bool
 
 
 @dataclass(frozen=True)
@@ -160,6 +169,9 @@ class MigrationOps:
     implicit: bool = False
     dialect: str = "postgres"
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: what changes only the framework's idea of the schema, not the database (Django's
+    #: ``SeparateDatabaseAndState(state_operations=...)``): replayed into the schema, never judged
+    state_changes: tuple[Operation, ...] = ()
 
     @cached_property
     def _positions(self) -> tuple[dict[int, int], dict[str, int], dict[str, int]]:

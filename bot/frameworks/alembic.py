@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from bot.core.model import Migration, RollbackIssue, RollbackProblem
-from bot.core.operations import Earlier, MigrationOps, Op
+from bot.core.operations import MigrationOps, Op
 from bot.core.textfile import UnreadableFile
 from bot.core.traits import Identity, RenameKeeps, Traits
 from bot.frameworks.base import (
@@ -27,6 +27,7 @@ from bot.frameworks.base import (
     ParseResult,
     PathIndex,
     base_name,
+    by_graph,
     failure,
     parent_dir,
     timeouts_set_in,
@@ -135,7 +136,15 @@ class Alembic(Framework):
         """Reformatting (black, isort, ruff) and docstring edits change nothing Alembic or Django runs."""
         return same_python(before, after)
 
-    def operations(self, path: str, text: str, dialect: str, history: Sequence[Earlier] = ()) -> MigrationOps:
+    def needs_schema(self, text: str) -> bool:
+        """An ``alter_column(type_=...)`` is judged against the column's type before it where
+        ``existing_type`` does not say it: the revisions before it, parents first, are replayed."""
+        return "alter_column" in text
+
+    def replay_order(self, judged: Sequence[Migration], migrations: Sequence[Migration]) -> list[Migration]:
+        return by_graph(judged, migrations)
+
+    def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
         from bot.frameworks.alembic_operations import (
             alembic_operations,  # lazy: sqlglot loads only when a migration is analysed
         )

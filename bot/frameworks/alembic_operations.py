@@ -175,10 +175,9 @@ def _alembic_call(call: ast.Call, dialect: str, lines: list[str], batch_table: s
             )
         if kw("type_") is not None:
             before, after = sql_type(kw("existing_type")), sql_type(kw("type_"))
-            if before is None or after is None:  # nothing to compare with: judged as a type change
-                ops.append(
-                    Operation(Op.ALTER_COLUMN_TYPE, line, table=table(), column=altered, detail=f"{detail}(type_=...)")
-                )
+            if before is None or after is None:  # judged against the replayed column (``bot.pipeline.judging``)
+                ops.append(Operation(Op.ALTER_COLUMN_TYPE, line, table=table(), column=altered,
+                                     detail=f"{detail}(type_=...)", column_type=after))  # fmt: skip
             else:
                 change = f"{detail}(type_=...) from {spelled(before)} to {spelled(after)}"
                 cheap = catalog_only(before, after, dialect)

@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from bot.core.model import Migration, ParseFailure, Role, RollbackIssue
-from bot.core.operations import Earlier, MigrationOps
+from bot.core.operations import MigrationOps, Operation
+from bot.core.schema import Schema
 from bot.core.traits import Traits
 
 
@@ -60,8 +61,9 @@ class PathIndex:
 NEEDS_SQL_HISTORY = re.compile(r"\bTYPE\b|\bMODIFY\b|\bDROP\s+(INDEX|COLUMN)\b|\bRENAME\s+COLUMN\b", re.IGNORECASE)
 #: a multi-line suggestion spans at most this many lines (a reviewer must be able to read it)
 MAX_FIX_SPAN = 40
-#: the most recent earlier migrations replayed (a long directory's oldest files rarely matter and cost time)
-MAX_SQL_HISTORY = 2_000
+#: the most recent migrations of a database replayed (a bound on work: each is read once, so it is
+#: linear, but a directory of tens of thousands of files is not replayed whole)
+MAX_REPLAYED = 20_000
 
 
 class Framework:
@@ -101,34 +103,41 @@ class Framework:
         """One file's migration record; ``None`` when the file is not one after all."""
         raise NotImplementedError
 
-    def operations(self, path: str, text: str, dialect: str, history: Sequence[Earlier] = ()) -> MigrationOps:
-        """What the migration's forward part does, as schema operations (for the zero-downtime
-        rules). ``history``: the texts ``history_of`` asked for, oldest first, to judge an
-        operation against the schema before it (a Django ``AlterField`` against the field it replaces). Default: the whole file is SQL run in one transaction when it holds several statements
-        (PostgreSQL runs a multi-statement script in an implicit transaction)."""
+    def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
+        """What the migration's forward part does, as schema operations: facts only, judged later
+        against the schema before it (``bot.pipeline.judging``), so one file's facts are computed
+        once and cached by its blob. Default: the whole file is SQL run in one transaction when it
+        holds several statements (PostgreSQL runs a multi-statement script in an implicit transaction)."""
         from bot.syntax.sql_operations import (  # lazy: sqlglot loads only when a migration is analysed
             normalise_dialect,
             sql_operations,
         )
 
         ops = sql_operations(text, dialect)
-        if history:
-            from bot.syntax.sql_state import judge_with_history  # lazy: sqlglot, as above
-
-            ops = judge_with_history(ops, (self.up_sql(e.text) for e in history), dialect)
         return MigrationOps(tuple(ops), transactional=len(ops) > 1, implicit=True, dialect=normalise_dialect(dialect))
 
-    #: its migrations are SQL files: the default ``operations`` reads them, and ``history_of``
-    #: replays the directory's earlier forward SQL where a statement needs the schema before it
+    #: its migrations are SQL files: the default ``operations`` reads them, and ``needs_schema``
+    #: asks for the schema before a statement that is judged against it
     sql_files: bool = False
 
-    def history_of(self, m: Migration, text: str, migrations: Sequence[Migration]) -> list[Migration]:
-        """The earlier migrations whose texts ``operations`` needs for ``m`` (oldest first). Read
-        from ``migrations`` (the head's), so the pipeline can fetch them. Default: for SQL files
-        with a type change or a dropped index, the earlier forward migrations of the directory."""
-        if not self.sql_files or not NEEDS_SQL_HISTORY.search(text):
-            return []
-        return earlier_by_order(m, migrations)
+    def needs_schema(self, text: str) -> bool:
+        """Whether a migration's judgement depends on the schema before it (a type change, an index
+        dropped by name): then its database is replayed up to it. Default: for SQL files, those
+        statements."""
+        return self.sql_files and NEEDS_SQL_HISTORY.search(text) is not None
+
+    def replay_order(self, judged: Sequence[Migration], migrations: Sequence[Migration]) -> list[Migration]:
+        """The forward migrations of the judged ones' database, in the order the tool runs them, up
+        to the last judged one (``judged`` included). Default: by version (``Migration.order``)."""
+        return by_order(judged, migrations)
+
+    def judge(self, op: Operation, schema: Schema, dialect: str) -> list[Operation] | None:
+        """What only this framework can tell about ``op`` from the schema before it; ``None``: the
+        common judgement (``bot.pipeline.judging``)."""
+        return None
+
+    def state_forwards(self, schema: Schema, op: Operation, path: str, deployed: bool) -> None:
+        """A change to the framework's idea of the schema only (``MigrationOps.state_changes``)."""
 
     def up_sql(self, text: str) -> str:
         """The forward SQL of one of its files (the whole file, unless sections say otherwise)."""
@@ -166,14 +175,40 @@ def timeouts_set_in(text: str) -> tuple[str, ...]:
     return tuple(sorted({m.group(1).lower() for line in lines for m in _TIMEOUT_SET.finditer(line)}))
 
 
-def earlier_by_order(m: Migration, migrations: Sequence[Migration]) -> list[Migration]:
-    """The forward migrations of ``m``'s tool and namespace that sort before it, oldest first (the
-    most recent ``MAX_SQL_HISTORY``): the history a version-ordered migration runs after."""
-    if m.order is None:
+def by_order(judged: Sequence[Migration], migrations: Sequence[Migration]) -> list[Migration]:
+    """The forward migrations of the judged ones' tool and namespace, by version, up to the last
+    judged one (the most recent ``MAX_REPLAYED``): the history a version-ordered database runs."""
+    ordered = [m for m in judged if m.order is not None]
+    if not ordered:
         return []
-    earlier = [x for x in migrations if x.framework == m.framework and x.namespace == m.namespace
-               and x.role is Role.UP and x.order is not None and x.order < m.order]  # fmt: skip
-    return sorted(earlier, key=lambda x: x.order or ())[-MAX_SQL_HISTORY:]
+    last = max(m.order or () for m in ordered)
+    scopes = {(m.framework, m.namespace) for m in ordered}
+    chain = [x for x in migrations if (x.framework, x.namespace) in scopes and x.role is Role.UP
+             and x.order is not None and x.order <= last]  # fmt: skip
+    return sorted(chain, key=lambda x: x.order or ())[-MAX_REPLAYED:]
+
+
+def by_graph(judged: Sequence[Migration], migrations: Sequence[Migration]) -> list[Migration]:
+    """The ancestors of the judged migrations, parents first (depth first, without recursion:
+    histories are long), the judged ones included: the order a graph-ordered tool (Django,
+    Alembic) applies them in. Two judged leaves share their common ancestors once."""
+    scopes = {(m.framework, m.namespace) for m in judged}
+    nodes = {x.node: x for x in migrations if (x.framework, x.namespace) in scopes and x.role is Role.UP}
+    order: list[Migration] = []
+    seen: set[str] = set()
+    for m in judged:
+        stack: list[tuple[str, bool]] = [(m.node, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                order.append(nodes[node])
+                continue
+            if node in seen or node not in nodes:
+                continue
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((p, False) for p in reversed(nodes[node].parents) if p not in seen)
+    return order[-MAX_REPLAYED:]
 
 
 def attach_rollback_files(

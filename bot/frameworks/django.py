@@ -18,10 +18,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from bot.core.model import Migration, RollbackIssue, RollbackProblem
-from bot.core.operations import Earlier, MigrationOps, Op
+from bot.core.operations import MigrationOps, Op, Operation
+from bot.core.schema import Schema
 from bot.core.textfile import UnreadableFile
 from bot.core.traits import Identity, RenameKeeps, Traits
-from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure, parent_dir
+from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, by_graph, failure, parent_dir
 from bot.syntax.pyast import NotALiteral, argument, assignments, call_name, is_none, literal, parse_module, same_python
 
 _IRREVERSIBLE = {
@@ -87,39 +88,35 @@ class Django(Framework):
         index.memo["django"] = found
         return found
 
-    def history_of(self, m: Migration, text: str, migrations: Sequence[Migration]) -> list[Migration]:
+    def needs_schema(self, text: str) -> bool:
         """An ``AlterField`` is judged against the field it replaces, and a dropped field or table
-        against whether an earlier, deployed migration already took it out of Django's state: the
-        app's earlier migrations, parents first (its graph order), are replayed. Others need none."""
-        if not _NEEDS_HISTORY.search(text):
-            return []
-        nodes = {x.node: x for x in migrations if x.framework == self.name and x.namespace == m.namespace}
-        order: list[Migration] = []
-        seen: set[str] = set()
-        stack: list[tuple[str, bool]] = [(m.node, False)]
-        while stack:  # depth first, parents before children, without recursion (histories are long)
-            node, expanded = stack.pop()
-            if expanded:
-                if node != m.node:
-                    order.append(nodes[node])
-                continue
-            if node in seen or node not in nodes:
-                continue
-            seen.add(node)
-            stack.append((node, True))
-            stack.extend((p, False) for p in reversed(nodes[node].parents) if p not in seen)
-        return order
+        against whether an earlier, deployed migration already took it out of Django's state."""
+        return _NEEDS_HISTORY.search(text) is not None
+
+    def replay_order(self, judged: Sequence[Migration], migrations: Sequence[Migration]) -> list[Migration]:
+        """The app's migrations, parents first (its graph order)."""
+        return by_graph(judged, migrations)
+
+    def judge(self, op: Operation, schema: Schema, dialect: str) -> list[Operation] | None:
+        from bot.frameworks.django_fields import judge  # lazy: as operations
+
+        return judge(op, schema, dialect)
+
+    def state_forwards(self, schema: Schema, op: Operation, path: str, deployed: bool) -> None:
+        from bot.frameworks.django_fields import state_forwards  # lazy: as operations
+
+        state_forwards(schema, op, base_name(parent_dir(parent_dir(path))), deployed)
 
     def same_code(self, before: str, after: str) -> bool:
         """Reformatting (black, isort, ruff) and docstring edits change nothing Alembic or Django runs."""
         return same_python(before, after)
 
-    def operations(self, path: str, text: str, dialect: str, history: Sequence[Earlier] = ()) -> MigrationOps:
+    def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
         from bot.frameworks.django_operations import (
             django_operations,  # lazy: sqlglot loads only when a migration is analysed
         )
 
-        return django_operations(text, dialect, history, label=base_name(parent_dir(parent_dir(path))))
+        return django_operations(text, dialect)
 
     def parse(self, candidate: Candidate, blob_sha: str, text: str) -> ParseResult:
         try:

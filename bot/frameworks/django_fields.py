@@ -1,40 +1,31 @@
-"""Django model fields as the migrations declare them, replayed so an ``AlterField`` is compared
-with the field it replaces instead of being guessed to be a type change.
+"""Django model fields as the migrations declare them, kept in the schema (``bot.core.schema``)
+so an ``AlterField`` is compared with the field it replaces instead of being guessed to be a type
+change, and a drop with what deployed migrations already took out of Django's state.
 
-The state is Django's own idea of the models (``state_operations`` of ``SeparateDatabaseAndState``
-included, ``RunSQL`` not), built from the app's earlier migrations in graph order. A field the
-replay never saw (a squashed prefix, a custom field class, a model made elsewhere) stays unknown,
-and the caller then judges as before: conservatively.
+The schema holds Django's own idea of the models (``state_operations`` of
+``SeparateDatabaseAndState`` included, as ``MigrationOps.state_changes``), built from the app's
+earlier migrations in graph order, each read once. A field the replay never saw (a squashed prefix,
+a custom field class, a model made elsewhere) stays unknown, and it is then judged as before:
+conservatively.
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from bot.core.column_types import catalog_only
-from bot.core.operations import ColumnSpec, Earlier, Op, Operation
-from bot.core.textfile import UnreadableFile
-from bot.syntax.pyast import argument, assignments, call_name, inline_constants, parse_module
+from bot.core.operations import ColumnSpec, Declaration, Op, Operation
+from bot.core.schema import Schema
+from bot.syntax.pyast import call_name
 
-
-@dataclass(frozen=True)
-class FieldSpec:
-    """A field as written: its class and each keyword's source text."""
-
-    cls: str
-    kwargs: tuple[tuple[str, str], ...]
-
-    def get(self, name: str) -> str | None:
-        return dict(self.kwargs).get(name)
-
-    def text(self) -> str:
-        return f"{self.cls}({', '.join(f'{k}={v}' for k, v in self.kwargs if k in _SHOWN)})"
-
+#: what an ``AlterField`` fact says in ``detail`` (the judgement below replaces it)
+ALTER_FIELD = "AlterField"
 
 _RELATIONS = {"ForeignKey", "OneToOneField", "ManyToManyField"}
 _SHOWN = {"max_length", "max_digits", "decimal_places", "null", "to", "unique", "db_index", "base_field", "size"}
+
+FieldSpec = Declaration  # a field as written: its class and each keyword's source text
 
 
 def field_spec(node: ast.expr | None) -> FieldSpec | None:
@@ -48,116 +39,45 @@ def field_spec(node: ast.expr | None) -> FieldSpec | None:
     return FieldSpec(cls, tuple(sorted(kwargs.items())))
 
 
-class FieldState:
-    """model (lower case) -> field name -> spec (``None``: a field whose spec is unknown); and what
-    deployed migrations took out of Django's state while leaving it in the database
-    (``SeparateDatabaseAndState``), which old code therefore no longer uses.
-
-    ``label`` is the app label, for table names (``<label>_<model>`` unless ``db_table`` says)."""
-
-    def __init__(self, label: str = "") -> None:
-        self.label = label
-        self.models: dict[str, dict[str, FieldSpec | None]] = {}
-        self.tables: dict[str, str] = {}  # model -> its table, where ``db_table`` names it
-        self.gone_tables: set[str] = set()  # models and tables only the state dropped, deployed
-        self.gone_columns: set[tuple[str, str]] = set()  # (model or table, column) likewise
-
-    def table_of(self, model: str) -> str:
-        return self.tables.get(model) or (f"{self.label}_{model}" if self.label else model)
-
-    def field(self, model: str | None, name: str | None) -> FieldSpec | None:
-        if model is None or name is None:
-            return None
-        return self.models.get(model.lower(), {}).get(name)
-
-    def apply(self, call: ast.Call, deployed: bool = False, state_only: bool = False) -> None:
-        """Django's state change for one operation (what ``state_forwards`` does, for fields).
-        ``state_only``: inside ``state_operations``, the database keeps what the state drops."""
-        name = call_name(call) or ""
-        model = _literal_lower(argument(call, 0, "model_name"))
-        if name == "SeparateDatabaseAndState":
-            state = argument(call, 1, "state_operations")
-            for element in state.elts if isinstance(state, ast.List | ast.Tuple) else []:
-                if isinstance(element, ast.Call):
-                    self.apply(element, deployed, state_only=True)
-        elif name == "CreateModel":
-            created = _literal_lower(argument(call, 0, "name"))
-            fields = argument(call, 1, "fields")
-            if created is not None:
-                self.models[created] = {}
-                self.gone_tables.discard(created)
-                options = argument(call, 2, "options")
-                if isinstance(options, ast.Dict):
-                    for key, value in zip(options.keys, options.values, strict=True):
-                        if _literal(key) == "db_table" and (table := _literal_lower(value)) is not None:
-                            self.tables[created] = table
-                for item in fields.elts if isinstance(fields, ast.List | ast.Tuple) else []:
-                    if isinstance(item, ast.Tuple) and len(item.elts) == 2:
-                        field_name = _literal(item.elts[0])
-                        if field_name is not None:
-                            self.models[created][field_name] = field_spec(item.elts[1])
-        elif name == "DeleteModel":
-            deleted = _literal_lower(argument(call, 0, "name")) or ""
-            self.models.pop(deleted, None)
-            if state_only and deployed:
-                self.gone_tables.update({deleted, self.table_of(deleted)})
-        elif name == "RenameModel":
-            old, new = _literal_lower(argument(call, 0, "old_name")), _literal_lower(argument(call, 1, "new_name"))
-            if old is not None and new is not None and old in self.models:
-                self.models[new] = self.models.pop(old)
-        elif name in ("AddField", "AlterField") and model is not None:
-            field_name = _literal(argument(call, 1, "name"))
-            if field_name is not None:
-                self.models.setdefault(model, {})[field_name] = field_spec(argument(call, 2, "field"))
-        elif name == "RemoveField" and model is not None:
-            removed = _literal(argument(call, 1, "name")) or ""
-            spec = self.models.get(model, {}).pop(removed, None)
-            if state_only and deployed:
-                columns = {removed.lower(), f"{removed.lower()}_id"}
-                if spec is not None and spec.get("db_column"):
-                    columns.add(_unquote(spec.get("db_column")) or "")
-                self.gone_columns.update((owner, c) for owner in (model, self.table_of(model)) for c in columns)
-        elif name == "RenameField" and model is not None:
-            old_name, new_name = _literal(argument(call, 1, "old_name")), _literal(argument(call, 2, "new_name"))
-            known = self.models.get(model)
-            if known is not None and old_name in known and new_name is not None:
-                known[new_name] = known.pop(old_name)
+def field_text(spec: FieldSpec) -> str:
+    return f"{spec.cls}({', '.join(f'{k}={v}' for k, v in spec.kwargs if k in _SHOWN)})"
 
 
-def replay(history: Sequence[Earlier], label: str = "") -> FieldState:
-    """The field state after the given migrations (oldest first); unreadable ones are skipped."""
-    state = FieldState(label)
-    for earlier in history:
-        for call in operation_calls(earlier.text):
-            state.apply(call, earlier.deployed)
-    return state
+def judge(op: Operation, schema: Schema, dialect: str) -> list[Operation] | None:
+    """Django's judgement of one operation against the schema before it (``Framework.judge``)."""
+    table, column = op.table, op.column
+    if op.kind is Op.ALTER_COLUMN_TYPE and op.detail.startswith(ALTER_FIELD):
+        new = next((c.declared for c in op.columns if c.name == column), None)
+        known = schema.column(table, column)
+        return judge_alter(known.declared if known else None, new, op.line, table, column, dialect)
+    lowered = (table or "").lower()
+    if (op.kind is Op.DROP_TABLE and lowered in schema.gone_tables) or (
+        op.kind is Op.DROP_COLUMN and (lowered, (column or "").lower()) in schema.gone_columns
+    ):
+        return [replace(op, kind=Op.OTHER, detail=f"{op.detail} (left Django's state in a deployed migration)")]
+    if op.kind in (Op.DROP_COLUMN, Op.RENAME_COLUMN) and op.detail in ("RemoveField", "RenameField"):
+        known = schema.column(table, column)
+        return [replace(op, context=describe(known.declared if known else None))]
+    return None
 
 
-def without_settled_drops(ops: list[Operation], state: FieldState) -> list[Operation]:
-    """A dropped table or column that an earlier, deployed migration already took out of Django's
-    state is no longer read by the running code: dropping it is the safe second step of the
-    expand/contract pattern, not a hazard."""
-    settled: list[Operation] = []
-    for op in ops:
-        table = (op.table or "").lower()
-        if (op.kind is Op.DROP_TABLE and table in state.gone_tables) or (op.kind is Op.DROP_COLUMN and (table, (op.column or "").lower()) in state.gone_columns):
-            op = replace(op, kind=Op.OTHER, detail=f"{op.detail} (left Django's state in a deployed migration)")
-        settled.append(op)
-    return settled
-
-
-def operation_calls(text: str) -> Iterator[ast.Call]:
-    """The calls in ``Migration.operations`` of a migration file, in order."""
-    try:
-        module = inline_constants(parse_module(text))
-    except (UnreadableFile, RecursionError):
-        return
-    cls = next((s for s in module.body if isinstance(s, ast.ClassDef) and s.name == "Migration"), None)
-    if cls is None:
-        return
-    operations = assignments(cls.body).get("operations")
-    if operations is not None and isinstance(operations.value, ast.List | ast.Tuple):
-        yield from (e for e in operations.value.elts if isinstance(e, ast.Call))
+def state_forwards(schema: Schema, op: Operation, label: str, deployed: bool) -> None:
+    """A ``state_operations`` change: Django's state changes, the database keeps what the state
+    drops, and once that is deployed the running code no longer reads it."""
+    if deployed and op.table:
+        model = op.table.lower()
+        owners = {model, schema.db_tables.get(model) or (f"{label}_{model}" if label else model)}
+        if op.kind is Op.DROP_TABLE:
+            schema.gone_tables.update(owners)
+        elif op.kind is Op.DROP_COLUMN and op.column:
+            removed = op.column.lower()
+            columns = {removed, f"{removed}_id"}
+            known = schema.column(op.table, op.column)
+            db_column = known.declared.get("db_column") if known and known.declared else None
+            if db_column:
+                columns.add(_unquote(db_column) or "")
+            schema.gone_columns.update((owner, c) for owner in owners for c in columns)
+    schema.apply(op)
 
 
 # -- judging an AlterField against the field it replaces ------------------------------------
@@ -208,7 +128,7 @@ def column_spec(name: str | None, node: ast.expr | None, line: int) -> ColumnSpe
     found = db_type(spec)
     column_type = (found[0].removesuffix("+check"), *found[1:]) if found else None
     bounded = spec.get("choices") is not None or "MaxValueValidator" in (spec.get("validators") or "")
-    return ColumnSpec(name, column_type, line, sql=False, bounded=bounded)
+    return ColumnSpec(name, column_type, line, sql=False, bounded=bounded, declared=spec)
 
 
 def judge_alter(
@@ -221,7 +141,7 @@ def judge_alter(
     ops: list[Operation] = []
     changed = {k for k in dict(previous.kwargs).keys() | dict(new.kwargs).keys() if previous.get(k) != new.get(k)}
     before, after = db_type(previous), db_type(new)
-    was = f"from {previous.text()} to {new.text()}"
+    was = f"from {field_text(previous)} to {field_text(new)}"
     unknown_change = changed - NO_SQL - _HANDLED
     if before is None or after is None:
         if previous.cls != new.cls or unknown_change or changed & {"max_length", "max_digits", "decimal_places"}:
@@ -254,7 +174,7 @@ def describe(spec: FieldSpec | None) -> str:
     """``a CharField(max_length=20) field, indexed`` for messages; empty when the replay never saw it."""
     if spec is None:
         return ""
-    words = f"a {spec.text()} field"
+    words = f"a {field_text(spec)} field"
     if _true(spec.get("unique")) or _true(spec.get("primary_key")):
         words += ", with a unique index"
     elif _indexed(spec):
@@ -285,6 +205,6 @@ def _literal_lower(node: ast.expr | None) -> str | None:
     return value.lower() if value is not None else None
 
 
-__all__ = ["FieldSpec", "FieldState", "describe", "field_spec", "judge_alter", "operation_calls", "replay", "without_settled_drops"]
+__all__ = ["ALTER_FIELD", "FieldSpec", "describe", "field_spec", "judge", "judge_alter", "state_forwards"]
 
 

@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Sequence
 from dataclasses import replace
 
-from bot.core.operations import Earlier, MigrationOps, Op, Operation
+from bot.core.operations import MigrationOps, Op, Operation
 from bot.core.textfile import UnreadableFile
 from bot.frameworks._python_calls import embedded_sql, literal_name, literal_string, truthy
 from bot.frameworks.base import MAX_FIX_SPAN
-from bot.frameworks.django_fields import (
-    FieldState,
-    column_spec,
-    describe,
-    field_spec,
-    judge_alter,
-    replay,
-    without_settled_drops,
-)
+from bot.frameworks.django_fields import ALTER_FIELD, column_spec
 from bot.syntax.dialects import normalise_dialect
 from bot.syntax.pyast import (
     NotALiteral,
@@ -33,10 +24,10 @@ from bot.syntax.pyast import (
 _FIELD_INDEXED = {"ForeignKey", "OneToOneField"}
 
 
-def django_operations(text: str, dialect: str, history: Sequence[Earlier] = (), label: str = "") -> MigrationOps:
-    """``history``: the app's earlier migrations, oldest first, replayed so that an ``AlterField``
-    is judged against the field it replaces and a drop against what deployed migrations already
-    took out of the state (``bot.frameworks.django_fields``); ``label``: the app label."""
+def django_operations(text: str, dialect: str) -> MigrationOps:
+    """What a Django migration's ``operations`` do: facts, judged later against the app's schema
+    before it (an ``AlterField`` against the field it replaces: ``bot.frameworks.django_fields``).
+    ``state_operations`` of ``SeparateDatabaseAndState`` change only Django's state: kept apart."""
     dialect = normalise_dialect(dialect)
     try:
         module = inline_constants(parse_module(text))
@@ -55,16 +46,24 @@ def django_operations(text: str, dialect: str, history: Sequence[Earlier] = (), 
             atomic = True
     operations = names.get("operations")
     ops: list[Operation] = []
-    state = replay(history, label)
+    state_changes: list[Operation] = []
     if operations is not None and isinstance(operations.value, ast.List | ast.Tuple):
         for element in operations.value.elts:
             if isinstance(element, ast.Call):
-                ops.extend(_django_operation(element, dialect, lines, state))
-                state.apply(element)
-    ops = without_settled_drops(ops, state)
+                ops.extend(_django_operation(element, dialect, lines))
+                state_changes.extend(_state_only(element, dialect, lines))
     if atomic and dialect == "postgres":
         ops = [_concurrently(o, lines, module, cls) for o in ops]
-    return MigrationOps(tuple(ops), transactional=atomic, dialect=dialect)
+    return MigrationOps(tuple(ops), transactional=atomic, dialect=dialect, state_changes=tuple(state_changes))
+
+
+def _state_only(call: ast.Call, dialect: str, lines: list[str]) -> list[Operation]:
+    """The operations a ``SeparateDatabaseAndState`` applies to Django's state only."""
+    if call_name(call) != "SeparateDatabaseAndState":
+        return []
+    state = argument(call, 1, "state_operations")
+    elements = state.elts if isinstance(state, ast.List | ast.Tuple) else []
+    return [o for e in elements if isinstance(e, ast.Call) for o in _django_operation(e, dialect, lines)]
 
 
 def _concurrently(op: Operation, lines: list[str], module: ast.Module, cls: ast.ClassDef) -> Operation:
@@ -90,7 +89,7 @@ def _concurrently(op: Operation, lines: list[str], module: ast.Module, cls: ast.
     return replace(op, suggestion="\n".join(edited), suggestion_lines=(last_import, op.line))
 
 
-def _django_operation(call: ast.Call, dialect: str, lines: list[str], state: FieldState) -> list[Operation]:
+def _django_operation(call: ast.Call, dialect: str, lines: list[str]) -> list[Operation]:
     name = call_name(call) or ""
     line = call.lineno
 
@@ -103,7 +102,7 @@ def _django_operation(call: ast.Call, dialect: str, lines: list[str], state: Fie
         if isinstance(database, ast.List | ast.Tuple):
             for element in database.elts:
                 if isinstance(element, ast.Call):
-                    found.extend(_django_operation(element, dialect, lines, state))
+                    found.extend(_django_operation(element, dialect, lines))
         return found
     if name == "CreateModel":
         fields = argument(call, 1, "fields")
@@ -111,7 +110,7 @@ def _django_operation(call: ast.Call, dialect: str, lines: list[str], state: Fie
                  for f in (fields.elts if isinstance(fields, ast.List | ast.Tuple) else [])
                  if isinstance(f, ast.Tuple) and len(f.elts) == 2]  # fmt: skip
         return [Operation(Op.CREATE_TABLE, line, table=model(0, "name"), detail=name,
-                          columns=tuple(s for s in specs if s is not None))]  # fmt: skip
+                          columns=tuple(s for s in specs if s is not None), db_table=_db_table(call))]  # fmt: skip
     if name == "DeleteModel":
         return [Operation(Op.DROP_TABLE, line, table=model(0, "name"), detail=name)]
     if name == "RenameModel":
@@ -123,9 +122,10 @@ def _django_operation(call: ast.Call, dialect: str, lines: list[str], state: Fie
         column = literal_name(argument(call, 1, "name"))
         kwargs = {k.arg: k.value for k in field.keywords} if isinstance(field, ast.Call) else {}
         field_type = call_name(field) if isinstance(field, ast.Call) else ""
-        if name == "AlterField":
-            previous = state.field(model(), column)
-            return judge_alter(previous, field_spec(field), line, model(), column, dialect)
+        if name == "AlterField":  # a fact: judged against the field it replaces (``django_fields.judge``)
+            spec = column_spec(column, field, line)
+            return [Operation(Op.ALTER_COLUMN_TYPE, line, table=model(), column=column,
+                              detail=f"{ALTER_FIELD}({field_type})", columns=(spec,) if spec else ())]  # fmt: skip
         null = truthy(kwargs.get("null")) if "null" in kwargs else False
         ops = [
             Operation(
@@ -156,8 +156,7 @@ def _django_operation(call: ast.Call, dialect: str, lines: list[str], state: Fie
         return ops
     if name == "RemoveField":
         removed = literal_name(argument(call, 1, "name"))
-        return [Operation(Op.DROP_COLUMN, line, table=model(), column=removed, detail=name,
-                          context=describe(state.field(model(), removed)))]  # fmt: skip
+        return [Operation(Op.DROP_COLUMN, line, table=model(), column=removed, detail=name)]
     if name == "RenameField":
         return [
             Operation(
@@ -167,7 +166,6 @@ def _django_operation(call: ast.Call, dialect: str, lines: list[str], state: Fie
                 column=literal_name(argument(call, 1, "old_name")),
                 new_name=literal_name(argument(call, 2, "new_name")),
                 detail=name,
-                context=describe(state.field(model(), literal_name(argument(call, 1, "old_name")))),
             )
         ]
     if name in ("AddIndex", "AddIndexConcurrently"):
@@ -216,3 +214,14 @@ def _django_operation(call: ast.Call, dialect: str, lines: list[str], state: Fie
     if name == "RunPython":
         return [Operation(Op.DATA, line, detail="RunPython")]
     return []
+
+
+def _db_table(call: ast.Call) -> str | None:
+    """``CreateModel(options={"db_table": "..."})``: the table's name in the database."""
+    options = argument(call, 2, "options")
+    if not isinstance(options, ast.Dict):
+        return None
+    for key, value in zip(options.keys, options.values, strict=True):
+        if literal_string(key) == "db_table":
+            return literal_name(value)
+    return None

@@ -22,7 +22,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.core.model import Migration, Role, RollbackIssue, RollbackProblem
-from bot.core.operations import Earlier, MigrationOps, Op, Operation
+from bot.core.operations import MigrationOps, Op, Operation
 from bot.core.traits import Identity, Traits
 from bot.core.versions import canonical_version, version_parts
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, attach_rollback_files, base_name
@@ -60,9 +60,9 @@ class Flyway(Framework):
         """Script configuration files (``V1__x.sql.conf``): they can take a migration out of Flyway's transaction."""
         return [p for p, _d, n in index.entries if n.endswith(".sql.conf") and p.removesuffix(".conf") in index.paths]
 
-    def operations(self, path: str, text: str, dialect: str, history: Sequence[Earlier] = ()) -> MigrationOps:
+    def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
         """Flyway's transaction, not PostgreSQL's implicit one: a ``COMMIT`` in the file ends it."""
-        ops = super().operations(path, text, dialect, history)
+        ops = super().operations(path, text, dialect)
         kinds = [_runs_outside_transaction(o) for o in ops.operations]  # every statement counts, SET and SELECT too
         only_outside = bool(kinds) and all(kinds)
         return replace(ops, transactional=not only_outside, implicit=False)

@@ -8,10 +8,10 @@ Rollback: ``down()``; missing, or holding only comments or the generated
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 from bot.core.model import Migration, RollbackIssue, RollbackProblem
-from bot.core.operations import Earlier, MigrationOps, Op
+from bot.core.operations import MigrationOps, Op
 from bot.core.textfile import UnreadableFile
 from bot.core.traits import Identity, Traits
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure
@@ -47,7 +47,11 @@ class Laravel(Framework):
             if n.endswith(".php") and FILE.match(n) and base_name(d) == "migrations"
         ]
 
-    def operations(self, path: str, text: str, dialect: str, history: Sequence[Earlier] = ()) -> MigrationOps:
+    def needs_schema(self, text: str) -> bool:
+        """``->change()`` restates a column: judged against its type before it."""
+        return "->change(" in text
+
+    def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
         from bot.frameworks.laravel_operations import (
             laravel_operations,  # lazy: sqlglot loads only when a migration is analysed
         )

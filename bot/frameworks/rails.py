@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 
 from bot.core.model import Migration, RollbackIssue, RollbackProblem
-from bot.core.operations import Earlier, MigrationOps, Op
+from bot.core.operations import MigrationOps, Op
 from bot.core.textfile import UnreadableFile
 from bot.core.traits import Identity, Traits
 from bot.frameworks.base import (
@@ -24,7 +24,6 @@ from bot.frameworks.base import (
     ParseResult,
     PathIndex,
     base_name,
-    earlier_by_order,
     failure,
     timeouts_set_in,
 )
@@ -100,17 +99,17 @@ class Rails(Framework):
             if n.endswith(".rb")
         ]
 
-    def history_of(self, m: Migration, text: str, migrations: Sequence[Migration]) -> list[Migration]:
-        """``change_column`` is judged against the column's type before it: the earlier migrations
-        of the same database, by version, are replayed for it. Others need none."""
-        return earlier_by_order(m, migrations) if "change_column" in text else []
+    def needs_schema(self, text: str) -> bool:
+        """``change_column`` is judged against the column's type before it (the database's earlier
+        migrations, by version, are replayed for it). Others need none."""
+        return "change_column" in text
 
-    def operations(self, path: str, text: str, dialect: str, history: Sequence[Earlier] = ()) -> MigrationOps:
+    def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
         from bot.frameworks.rails_operations import (
             rails_operations,  # lazy: sqlglot loads only when a migration is analysed
         )
 
-        return rails_operations(text, dialect, history)
+        return rails_operations(text, dialect)
 
     def parse(self, candidate: Candidate, blob_sha: str, text: str) -> ParseResult:
         found = FILE.match(base_name(candidate.path))

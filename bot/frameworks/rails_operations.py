@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from bot.core.column_types import ColumnType
-from bot.core.operations import ColumnSpec, Earlier, MigrationOps, Op, Operation
+from bot.core.operations import ColumnSpec, MigrationOps, Op, Operation
 from bot.core.textfile import UnreadableFile
 from bot.frameworks.base import MAX_FIX_SPAN
 from bot.syntax import treesitter as tsx
 from bot.syntax.dialects import normalise_dialect, runs_on, volatile_call
 from bot.syntax.embedded_sql import analyse_sql
 from bot.syntax.ruby_branches import branch_constraints
-from bot.syntax.sql_state import SqlState, judged
 
 COLUMN_TYPES = {
     "string", "text", "integer", "bigint", "float", "decimal", "numeric", "datetime", "timestamp", "time", "date",
@@ -81,64 +79,8 @@ def rails_type(type_name: str, keywords: dict[str, str]) -> ColumnType | None:
     return (families[name],) if name in families else None
 
 
-def replay_rails(texts: Sequence[str], tables: set[str]) -> SqlState:
-    """Column types after earlier Rails migrations' forward parts (``create_table`` blocks,
-    ``add_column``, ``change_column``, renames, removals), for the given tables only."""
-    state = SqlState()
-    for text in texts:
-        if not any(t in text.lower() for t in tables):
-            continue
-        try:
-            root = tsx.parse(text, "ruby")
-        except UnreadableFile:
-            continue
-        methods = {tsx.text(m.child_by_field_name("name")): m for m in tsx.walk(root) if m.type in tsx.RUBY_METHODS}
-        forward = methods.get("change") or methods.get("up")
-        for node in tsx.walk(forward) if forward is not None else []:
-            if node.type != "call" or node.child_by_field_name("receiver") is not None:
-                continue
-            _replay_call(node, state)
-    return state
-
-
-def _replay_call(call: tsx.Node, state: SqlState) -> None:
-    name = _method(call)
-    positional, keywords = _args(call)
-    table = _name(positional[0]) if positional else None
-    if table is None:
-        return
-    column = _name(positional[1]) if len(positional) > 1 else None
-    columns = state.columns.setdefault(table, {})
-    if name == "create_table":
-        state.columns[table] = columns = {}
-        block = call.child_by_field_name("block")
-        params = block.child_by_field_name("parameters") if block is not None else None
-        receiver = tsx.text(params.named_children[0]) if params is not None and params.named_children else "t"
-        for inner in tsx.walk(block) if block is not None else []:
-            if inner.type == "call" and tsx.text(inner.child_by_field_name("receiver")) == receiver:
-                args, kw = _args(inner)
-                method = _method(inner)
-                if method in COLUMN_TYPES and args:
-                    columns[_name(args[0]) or ""] = rails_type(method, kw)
-                elif method == "column" and len(args) > 1:
-                    columns[_name(args[0]) or ""] = rails_type(tsx.text(args[1]), kw)
-    elif name in ("add_column", "change_column") and column is not None and len(positional) > 2:
-        columns[column] = rails_type(tsx.text(positional[2]), keywords)
-    elif name == "remove_column" and column is not None:
-        columns.pop(column, None)
-    elif name == "rename_column" and column is not None and len(positional) > 2:
-        new = _name(positional[2])
-        if new is not None and column in columns:
-            columns[new] = columns.pop(column)
-    elif name == "drop_table":
-        state.columns.pop(table, None)
-    elif name == "rename_table" and column is not None:
-        state.columns[column] = state.columns.pop(table, {})
-
-
-def rails_operations(text: str, dialect: str, history: Sequence[Earlier] = ()) -> MigrationOps:
-    """``history``: earlier migrations, oldest first, to judge ``change_column`` against the
-    column's type before it."""
+def rails_operations(text: str, dialect: str) -> MigrationOps:
+    """A Rails migration's forward part (``change`` or ``up``) as operations."""
     dialect = normalise_dialect(dialect)
     try:
         root = tsx.parse(text, "ruby")
@@ -183,9 +125,6 @@ def rails_operations(text: str, dialect: str, history: Sequence[Earlier] = ()) -
             ops.append(Operation(Op.DATA, tsx.line(node), detail=f"{tsx.text(receiver).split('.')[0]}.{_method(node)}"))
     if transactional and cls is not None:
         ops = [_with_ddl_transaction_off(o, lines, tsx.line(cls)) for o in ops]
-    wanted = {o.table for o in ops if o.kind is Op.ALTER_COLUMN_TYPE and o.column_type and o.table}
-    if history and wanted:
-        ops = judged(ops, replay_rails([e.text for e in history], wanted), dialect)
     return MigrationOps(tuple(ops), transactional=transactional, dialect=dialect)
 
 

@@ -8,11 +8,11 @@ each tool module supplies its own matcher.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from bot.core.model import Migration, RollbackIssue, RollbackProblem
-from bot.core.operations import Earlier, MigrationOps, Operation
+from bot.core.operations import MigrationOps, Operation
 from bot.frameworks.base import MAX_FIX_SPAN, Candidate, Framework, ParseResult, PathIndex, base_name, failure
 from bot.syntax.sqltext import is_blank_sql
 
@@ -89,7 +89,7 @@ class SectionedSqlFramework(Framework):
     #: the migration's transaction off
     no_transaction: re.Pattern[str]
 
-    def operations(self, path: str, text: str, dialect: str, history: Sequence[Earlier] = ()) -> MigrationOps:
+    def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
         from bot.syntax.sql_operations import (  # lazy: sqlglot loads only when a migration is analysed
             normalise_dialect,
             sql_operations,
@@ -101,10 +101,6 @@ class SectionedSqlFramework(Framework):
         if up is None:
             return MigrationOps(dialect=normalise_dialect(dialect))
         ops = sql_operations(up.body, dialect, first_line=up.line + 1)
-        if history:
-            from bot.syntax.sql_state import judge_with_history  # lazy: sqlglot, as above
-
-            ops = judge_with_history(ops, (self.up_sql(e.text) for e in history), dialect)
         transactional = self.no_transaction.search(text) is None
         if transactional:
             lines = text.splitlines()

@@ -8,9 +8,8 @@ rollback is ``down`` in the exported object.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
-from bot.core.operations import Earlier, MigrationOps, Op
+from bot.core.operations import MigrationOps, Op
 from bot.core.traits import Identity, Traits
 from bot.frameworks.exported_up_down import ExportedUpDownFramework, relative_to
 from bot.syntax import treesitter as tsx
@@ -19,7 +18,11 @@ _GENERATED = re.compile(r"^\d{14}-")
 
 
 class Sequelize(ExportedUpDownFramework):
-    def operations(self, path: str, text: str, dialect: str, history: Sequence[Earlier] = ()) -> MigrationOps:
+    def needs_schema(self, text: str) -> bool:
+        """``changeColumn`` restates a column: judged against its type before it."""
+        return "changeColumn" in text
+
+    def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
         from bot.frameworks.sequelize_operations import (
             sequelize_operations,  # lazy: sqlglot loads only when a migration is analysed
         )

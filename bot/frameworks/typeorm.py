@@ -8,13 +8,13 @@ Identity: the class name (TypeORM records it); order: the timestamp. Rollback:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 from bot.core.model import Migration, RollbackIssue, RollbackProblem
-from bot.core.operations import Earlier, MigrationOps, Op
+from bot.core.operations import MigrationOps, Op
 from bot.core.textfile import UnreadableFile
 from bot.core.traits import Identity, Traits
-from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure
+from bot.frameworks.base import NEEDS_SQL_HISTORY, Candidate, Framework, ParseResult, PathIndex, base_name, failure
 from bot.syntax import treesitter as tsx
 from bot.syntax.jsmodule import class_methods, does_nothing
 
@@ -54,7 +54,12 @@ class TypeOrm(Framework):
                 found.append(Candidate(self.name, path, directory or "."))
         return found
 
-    def operations(self, path: str, text: str, dialect: str, history: Sequence[Earlier] = ()) -> MigrationOps:
+    def needs_schema(self, text: str) -> bool:
+        """A ``queryRunner.query`` retyping a column or dropping an index by name, or a
+        ``changeColumn``: judged against the schema before it."""
+        return "changeColumn" in text or NEEDS_SQL_HISTORY.search(text) is not None
+
+    def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
         from bot.frameworks.typeorm_operations import (
             typeorm_operations,  # lazy: sqlglot loads only when a migration is analysed
         )

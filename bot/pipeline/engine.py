@@ -13,9 +13,9 @@ from dataclasses import dataclass, field, replace
 
 from bot.core.config import Config, Limits
 from bot.core.model import ChangeSet, Finding, Role, Severity
-from bot.core.operations import Earlier
 from bot.pipeline.coverage import Coverage, coverage_of
-from bot.pipeline.isolation import SHARED, Job, analyse_all, precheck
+from bot.pipeline.isolation import SHARED, Job, analyse_all
+from bot.pipeline.judging import judge_all
 from bot.pipeline.suggestions import verified
 from bot.pipeline.suppressions import Suppression, find_suppressions
 from rules import ALIASES, RULES, active, invalid_suppression, severity_under, unused_suppression
@@ -42,37 +42,30 @@ PARALLEL_FROM = 50  # judged migrations; below this one analysing process is eno
 
 
 def analyse(cs: ChangeSet, limits: Limits, parallel: bool, deadline: float | None) -> ChangeSet:
-    """The change set with every judged forward migration's operations, analysed in child
-    processes (see ``bot.pipeline.isolation``): the long-lived shared child for a small change,
-    one per CPU (at most 8) for a large one when ``parallel``."""
-    todo = [m for m in cs.judged_migrations() if m.role is Role.UP and m.path in cs.texts]
-    refused: dict[str, bool] = {}  # an earlier migration's text is in the history of every later one: judge it once
-    jobs = [Job(m.framework, m.path, cs.texts[m.path], cs.dialect_of(m),
-                _bounded(m.path, cs.history.get(m.path, ()), limits, refused)) for m in todo]  # fmt: skip
-    workers = min(os.cpu_count() or 1, 8) if parallel and len(jobs) >= PARALLEL_FROM else 1
+    """The change set with every judged forward migration's operations judged against the schema
+    before it. Each migration, judged or replayed, is analysed once (in child processes: see
+    ``bot.pipeline.isolation``; the long-lived shared child for a small change, one per CPU, at most
+    8, for a large one when ``parallel``); then each database is replayed once, in order
+    (``bot.pipeline.judging``)."""
+    jobs: dict[str, Job] = {}
+    for m in cs.judged_migrations():
+        if m.role is Role.UP and m.path in cs.texts:
+            jobs[m.path] = Job(m.framework, m.path, cs.texts[m.path], cs.dialect_of(m))
+    dialects = {m.path: cs.dialect_of(m) for m in cs.head.migrations}
+    for steps in cs.replays.values():
+        for step in steps:
+            if step.path not in jobs:
+                jobs[step.path] = Job(step.framework, step.path, step.text, dialects.get(step.path, "postgres"))
+    todo = list(jobs.values())
+    workers = min(os.cpu_count() or 1, 8) if parallel and len(todo) >= PARALLEL_FROM else 1
     if workers == 1:
         SHARED.configure(limits, deadline)
-        results = [SHARED.analyse(job) for job in jobs]
+        results = [SHARED.analyse(job) for job in todo]
     else:
-        results = analyse_all(jobs, limits, workers, deadline)
-    return replace(cs, analysed={m.path: ops for m, ops in zip(todo, results, strict=True)})
-
-
-def _bounded(path: str, history: tuple[Earlier, ...], limits: Limits, refused: dict[str, bool]) -> tuple[Earlier, ...]:
-    """A history is untrusted text too: any part past the limits drops it all (the migration is
-    then judged without it, conservatively, rather than against a partial history). ``refused``
-    remembers each text's verdict for the whole run (without it a long history is checked once per
-    later migration: quadratic)."""
-    total = sum(len(e.text) for e in history)
-    if total > 50 * limits.max_bytes:
-        return ()
-    for e in history:
-        verdict = refused.get(e.text)
-        if verdict is None:
-            verdict = refused[e.text] = precheck(path, e.text, limits) is not None  # same directory: same language
-        if verdict:
-            return ()
-    return history
+        results = analyse_all(todo, limits, workers, deadline)
+    facts = {job.path: ops for job, ops in zip(todo, results, strict=True)}
+    analysed, schemas = judge_all(cs, facts)
+    return replace(cs, analysed=analysed, schemas=schemas)
 
 
 def rules_under(config: Config) -> Callable[[ChangeSet], list[Finding]]:

@@ -26,7 +26,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from bot.core.config import Limits
-from bot.core.operations import Earlier, MigrationOps, Op, Operation
+from bot.core.operations import MigrationOps, Op, Operation
 from bot.frameworks import BY_NAME, traits_of
 from bot.syntax.code_size import code_bytes
 from bot.syntax.dialects import normalise_dialect
@@ -39,7 +39,6 @@ class Job:
     path: str
     text: str
     dialect: str
-    history: tuple[Earlier, ...] = ()  # earlier migrations the adapter asked for, oldest first
 
 
 def not_analysed(dialect: str, why: str, job: Job | None = None) -> MigrationOps:
@@ -82,7 +81,7 @@ def precheck(path: str, text: str, limits: Limits) -> str | None:
 def _analyse_here(job: Job) -> MigrationOps:
 
     try:
-        return BY_NAME[job.framework].operations(job.path, job.text, job.dialect, job.history)
+        return BY_NAME[job.framework].operations(job.path, job.text, job.dialect)
     except RecursionError:
         return not_analysed(normalise_dialect(job.dialect), "nested too deeply for the parser", job)
     except MemoryError:

@@ -19,9 +19,9 @@ from bot.core.model import (
     MigrationSet,
     ParseFailure,
     RefInfo,
+    ReplayStep,
     Role,
 )
-from bot.core.operations import Earlier
 from bot.frameworks import BY_NAME
 from bot.pipeline.detect import ignored_note
 from bot.pipeline.parse_cache import ParseCache
@@ -83,7 +83,7 @@ def build_changeset(
     if ignored:
         notes += (ignored_note(ignored, len(touched)),)
     dialects = _namespace_dialects(head, touched, head_tree, parser)
-    history = _histories(head, texts, parser, deployed_tree)
+    replays = _replays(head, texts, parser, deployed_tree)
     changes = tuple(_with_whitespace_flag(c, parser, deployed) for c in changes)
     changeset = ChangeSet(
         head=head,
@@ -100,7 +100,7 @@ def build_changeset(
         config=config,
         namespace_dialects=dialects,
         notes=notes,
-        history=history,
+        replays=replays,
     )
     return changeset, parser
 
@@ -124,25 +124,38 @@ def _without_submodules(
     return kept, notes
 
 
-def _histories(
+def _replays(
     head: MigrationSet, texts: Mapping[str, str], parser: MigrationParser, deployed_tree: Mapping[str, str]
-) -> dict[str, tuple[Earlier, ...]]:
-    """For each touched forward migration, the earlier migrations' texts its adapter needs to judge
-    it (``Framework.history_of``); left out whole when one cannot be read, so nothing is judged
-    against a partial history."""
-    found: dict[str, tuple[Earlier, ...]] = {}
+) -> dict[str, tuple[ReplayStep, ...]]:
+    """Per database (a tool's namespace) whose touched forward migrations include one judged
+    against the schema before it (``Framework.needs_schema``), the migrations to replay, in the
+    tool's order (``Framework.replay_order``). A database one of whose earlier migrations cannot be
+    read is left out whole, so nothing is judged against a partial history."""
+    judged: dict[tuple[str, str], list[Migration]] = {}
     for m in head.migrations:
-        text = texts.get(m.path)
-        if text is None or m.role is not Role.UP:
+        if m.role is Role.UP and m.path in texts:
+            judged.setdefault((m.framework, m.namespace), []).append(m)
+    found: dict[str, tuple[ReplayStep, ...]] = {}
+    for (framework, namespace), ms in judged.items():
+        adapter = BY_NAME[framework]
+        if not any(adapter.needs_schema(texts[m.path]) for m in ms):
             continue
-        earlier = BY_NAME[m.framework].history_of(m, text, head.migrations)
-        if not earlier:
+        chain = adapter.replay_order(ms, head.migrations)
+        if not chain:
             continue
-        read = parser.texts(e.blob_sha for e in earlier)
-        if all(isinstance(read.get(e.blob_sha), str) for e in earlier):
-            found[m.path] = tuple(
-                Earlier(str(read[e.blob_sha]), deployed_tree.get(e.path) == e.blob_sha) for e in earlier
-            )
+        read = parser.texts(e.blob_sha for e in chain if e.path not in texts)
+        steps = []
+        for e in chain:
+            text = texts.get(e.path)
+            judged_here = text is not None
+            if text is None:
+                value = read.get(e.blob_sha)
+                if not isinstance(value, str):
+                    break
+                text = value
+            steps.append(ReplayStep(e.path, framework, e.blob_sha, text, deployed_tree.get(e.path) == e.blob_sha, judged_here))
+        else:
+            found[f"{framework}:{namespace}"] = tuple(steps)
     return found
 
 

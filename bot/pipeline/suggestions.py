@@ -17,8 +17,10 @@ from dataclasses import replace
 
 from bot.core.config import Config
 from bot.core.model import ChangeSet, Finding, Migration, MigrationSet, Role, Severity
+from bot.core.schema import Schema
 from bot.frameworks import BY_NAME, Candidate
 from bot.pipeline.isolation import SHARED, Job
+from bot.pipeline.judging import judged
 from rules import severity_under
 from rules._operations import seed_created
 
@@ -108,13 +110,15 @@ def _problem_after(
     # and what linking read from other files (Flyway's .sql.conf, the timeouts a runner sets)
     reparsed = replace(reparsed, namespace=migration.namespace, rollback=rollback,
                        runs_in_transaction=migration.runs_in_transaction, runner_sets=migration.runner_sets)  # fmt: skip
-    job = Job(migration.framework, migration.path, rewritten, cs.dialect_of(migration), cs.history.get(migration.path, ()))
+    job = Job(migration.framework, migration.path, rewritten, cs.dialect_of(migration))
+    schema = cs.schemas.get(migration.path)
+    ops = judged(migration.framework, migration.path, SHARED.analyse(job), schema.copy() if schema else Schema())
     after = replace(
         cs,
         head=_with(cs.head, reparsed),
         merged=_with(cs.merged, reparsed),
         texts={**cs.texts, finding.path: rewritten},
-        analysed={**cs.analysed, finding.path: SHARED.analyse(job)},
+        analysed={**cs.analysed, finding.path: ops},
         touched=frozenset({finding.path}),  # only this file's findings are compared: judge it alone
     )
     seed_created(after, cs, finding.path)

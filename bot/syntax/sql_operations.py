@@ -26,7 +26,7 @@ from bot.syntax.code_size import without_comments
 from bot.syntax.dialects import VOLATILE, normalise_dialect, volatile_call  # noqa: F401 (re-exported)
 from bot.syntax.pg_functions import NON_VOLATILE
 from bot.syntax.sql_names import ident, table_name
-from bot.syntax.sql_state import column_type
+from bot.syntax.sql_types import column_type
 
 # sqlglot logs "Falling back to parsing as a 'Command'" for every statement it cannot model; we
 # report those statements ourselves (sql-not-analysed), so its own warnings never reach stderr.
@@ -225,10 +225,15 @@ def _classify(
             suggestion = None
             if not concurrently and dialect == "postgres" and source_line is not None:
                 suggestion = _insert_after(source_line, r"\bINDEX\b", " CONCURRENTLY")
+            name = index.this if isinstance(index, exp.Index) else None
+            params = index.args.get("params") if isinstance(index, exp.Index) else None
+            covered = params.args.get("columns") if params is not None else None
             return [
                 op(
                     Op.CREATE_INDEX,
                     table=table_name(index.args.get("table")) if isinstance(index, exp.Index) else None,
+                    index=ident(name) if name is not None else None,
+                    index_columns=tuple(ident(c.this if isinstance(c, exp.Ordered) else c) for c in covered or []),
                     concurrently=concurrently,
                     unique=bool(index.args.get("unique")) if isinstance(index, exp.Index) else False,
                     detail="CREATE INDEX",

@@ -1,0 +1,149 @@
+"""The schema one database has, as its migrations leave it: tables, their columns, indexes.
+
+Modelled on Django's ``ProjectState``: one state per database, and every operation a transition
+(``Schema.apply``), whatever front end read it (SQL files, Django, Rails, Alembic, Knex, Laravel,
+Sequelize, TypeORM, Prisma: they all emit ``Operation`` facts). The engine replays each database's
+migrations once, in the tool's order, and judges every migration against the state before it
+(``bot.pipeline.judging``); nothing is re-read per judged migration.
+
+What a replay cannot know stays unknown: a table made outside migrations has no entry, a column
+whose new type the front end could not read has type ``None``, and a migration that could not be
+analysed at all empties the state (anything may have changed). Rules read "unknown" as "judge
+conservatively", never as "safe".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+from bot.core.column_types import ColumnType, spelled
+from bot.core.operations import Declaration, Op, Operation
+
+
+@dataclass
+class Column:
+    type: ColumnType | None
+    declared: Declaration | None = None
+
+
+@dataclass(frozen=True)
+class Index:
+    table: str
+    columns: tuple[str, ...] = ()
+
+
+@dataclass
+class Schema:
+    #: table (as the migrations name it) -> column -> what is known of it
+    tables: dict[str, dict[str, Column]] = field(default_factory=dict)
+    indexes: dict[str, Index] = field(default_factory=dict)
+    #: table as the migrations name it -> its name in the database, where they differ (Django's ``db_table``)
+    db_tables: dict[str, str] = field(default_factory=dict)
+    #: tables and (table, column)s a deployed migration took out of the framework's state while
+    #: leaving them in the database: the running code no longer reads them (Django)
+    gone_tables: set[str] = field(default_factory=set)
+    gone_columns: set[tuple[str, str]] = field(default_factory=set)
+
+    def column(self, table: str | None, column: str | None) -> Column | None:
+        if table is None or column is None:
+            return None
+        return self.tables.get(table, {}).get(column)
+
+    def type_of(self, table: str | None, column: str | None) -> ColumnType | None:
+        known = self.column(table, column)
+        return known.type if known is not None else None
+
+    def apply(self, op: Operation) -> None:
+        """What ``op`` does to the schema (Django's ``state_forwards``). An operation that says
+        too little to follow leaves what it touches unknown."""
+        kind, table = op.kind, op.table
+        if kind is Op.NOT_ANALYSED:
+            self.reset()
+            return
+        if table is None:
+            if kind is Op.DROP_INDEX and op.index:
+                self.indexes.pop(op.index, None)
+            return
+        if kind is Op.CREATE_TABLE:
+            if op.temporary:
+                return
+            self.tables[table] = {c.name: Column(c.type, c.declared) for c in op.columns if c.name}
+            if op.db_table:
+                self.db_tables[table] = op.db_table
+            self.gone_tables.discard(table)
+        elif kind is Op.DROP_TABLE:
+            self.tables.pop(table, None)
+            self.indexes = {name: i for name, i in self.indexes.items() if i.table != table}
+        elif kind is Op.RENAME_TABLE:
+            columns = self.tables.pop(table, None)
+            if op.new_name:
+                if columns is None:
+                    self.tables.pop(op.new_name, None)
+                else:
+                    self.tables[op.new_name] = columns
+                self.indexes = {n: Index(op.new_name, i.columns) if i.table == table else i for n, i in self.indexes.items()}
+        elif kind is Op.ADD_COLUMN:
+            columns = self.tables.setdefault(table, {})
+            for spec in op.columns or ():
+                columns[spec.name] = Column(spec.type, spec.declared)
+            if op.column and not op.columns:
+                columns[op.column] = Column(None)
+        elif kind is Op.DROP_COLUMN and op.column:
+            self.tables.get(table, {}).pop(op.column, None)
+        elif kind is Op.RENAME_COLUMN:
+            columns = self.tables.get(table)
+            if columns is not None and op.column and op.new_name:
+                moved = columns.pop(op.column, None)
+                if moved is None:
+                    columns.pop(op.new_name, None)
+                else:
+                    columns[op.new_name] = moved
+        elif kind is Op.ALTER_COLUMN_TYPE and op.column:
+            new = next((c for c in op.columns if c.name == op.column), None)
+            self.tables.setdefault(table, {})[op.column] = Column(
+                op.column_type or (new.type if new else None), new.declared if new else None
+            )
+        elif kind is Op.CREATE_INDEX and op.index:
+            self.indexes[op.index] = Index(table, op.index_columns)
+        elif kind is Op.DROP_INDEX and op.index:
+            self.indexes.pop(op.index, None)
+
+    def reset(self) -> None:
+        """Forget everything: what follows an unreadable migration starts from nothing known."""
+        self.tables.clear()
+        self.indexes.clear()
+        self.db_tables.clear()
+
+    def view(self, tables: Collection[str], indexes: Collection[str]) -> Schema:
+        """A copy of the part of the schema that ``tables`` and ``indexes`` name: what one migration
+        reads, kept beside it (the whole state per migration would make memory quadratic)."""
+        wanted_indexes = {n: i for n, i in self.indexes.items() if n in indexes or i.table in tables}
+        return Schema(
+            tables={t: dict(self.tables[t]) for t in tables if t in self.tables},
+            indexes=wanted_indexes,
+            db_tables={t: self.db_tables[t] for t in tables if t in self.db_tables},
+            gone_tables={t for t in self.gone_tables if t in tables},
+            gone_columns={(t, c) for t, c in self.gone_columns if t in tables},
+        )
+
+    def copy(self) -> Schema:
+        return Schema({t: dict(c) for t, c in self.tables.items()}, dict(self.indexes), dict(self.db_tables),
+                      set(self.gone_tables), set(self.gone_columns))  # fmt: skip
+
+    def describe(self, table: str, column: str) -> str:
+        """``a varchar(50) column, used by index `users_name` `` (what the replay knows; empty if nothing)."""
+        known = self.column(table, column)
+        if known is None:
+            return ""
+        words = f"a {spelled(known.type)} column" if known.type else "a column"
+        users = sorted(n for n, i in self.indexes.items() if i.table == table and column in i.columns)
+        if users:
+            words += f", used by index{'es' if len(users) > 1 else ''} " + ", ".join(f"`{u}`" for u in users)
+        return words
+
+
+def names_in(ops: Collection[Operation]) -> tuple[set[str], set[str]]:
+    """The tables and indexes a migration's operations name (what ``Schema.view`` keeps for it)."""
+    tables = {o.table for o in ops if o.table} | {o.new_name for o in ops if o.new_name and o.kind is Op.RENAME_TABLE}
+    return tables, {o.index for o in ops if o.index}

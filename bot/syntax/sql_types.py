@@ -1,0 +1,45 @@
+"""A sqlglot data type as a comparable column type (``bot.core.column_types``), as PostgreSQL reads it."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from bot.core.column_types import ColumnType
+
+_FAMILIES = {"TEXT": "text", "INT": "integer", "BIGINT": "bigint", "SMALLINT": "smallint", "BOOLEAN": "boolean",
+             "DATE": "date", "TIMESTAMPTZ": "timestamptz", "TIMESTAMP": "timestamp", "UUID": "uuid", "JSONB": "jsonb",
+             "JSON": "json", "DOUBLE": "double", "FLOAT": "real"}  # fmt: skip
+
+
+def column_type(node: exp.Expression | None) -> ColumnType | None:
+    """A sqlglot data type as a comparable column type (``bot.core.column_types``); an array is
+    ``("array", *element)``; a name sqlglot keeps as user-defined (``serial4``,
+    ``pg_catalog.varchar(100)``) is read as PostgreSQL reads it."""
+    if not isinstance(node, exp.DataType):
+        return None
+    name = node.this.name if hasattr(node.this, "name") else str(node.this)
+    params = [p.sql() for p in node.expressions if not isinstance(p, exp.DataType)]
+    if name == "ARRAY":
+        inner = next((column_type(e) for e in node.expressions if isinstance(e, exp.DataType)), None)
+        return ("array", *(inner or ("unknown",)))
+    if name == "USERDEFINED":
+        kind = node.args.get("kind")
+        spelled_as = (kind.name if isinstance(kind, exp.Dot) else kind.sql() if kind is not None else "").lower()
+        if isinstance(kind, exp.Dot) and kind.this.name.lower() == "pg_catalog":
+            spelled_as = kind.expression.name.lower()
+        name = _PG_ALIASES.get(spelled_as, spelled_as).upper()
+        if name == "VARCHAR":
+            return ("varchar", params[0]) if params else ("text",)
+        family = _FAMILIES.get(name)
+        return (family,) if family else (name.lower(), *params)
+    if name in ("VARCHAR", "NVARCHAR"):
+        return ("varchar", params[0]) if params else ("text",)
+    if name in ("DECIMAL", "NUMERIC"):
+        return ("numeric", *[*params, "", ""][:2])
+    family = _FAMILIES.get(name)
+    return (family,) if family else (name.lower(), *params)
+
+
+#: PostgreSQL's other names for its types, as sqlglot hands them over unmodelled
+_PG_ALIASES = {"serial4": "serial", "serial8": "bigserial", "serial2": "smallserial", "int4": "int", "int8": "bigint",
+               "int2": "smallint", "integer": "int", "character varying": "varchar", "bpchar": "char"}  # fmt: skip
