@@ -207,7 +207,9 @@ def by_graph(judged: Sequence[Migration], migrations: Sequence[Migration]) -> li
                 continue
             seen.add(node)
             stack.append((node, True))
-            stack.extend((p, False) for p in reversed(nodes[node].parents) if p not in seen)
+            here = nodes[node]
+            parents = (p if p in nodes else f"{here.namespace}:{p}" for p in reversed(here.parents))  # Alembic: bare ids
+            stack.extend((p, False) for p in parents if p not in seen)
     return order[-MAX_REPLAYED:]
 
 

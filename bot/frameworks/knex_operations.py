@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.core.operations import MigrationOps, Op, Operation
+from bot.core.column_types import ColumnType
+from bot.core.operations import ColumnSpec, MigrationOps, Op, Operation
 from bot.frameworks._js_calls import (
     arguments_of,
     call_chain,
@@ -10,6 +11,7 @@ from bot.frameworks._js_calls import (
     name_value,
     parse_source,
     sql_argument,
+    string_value,
 )
 from bot.syntax import treesitter as tsx
 from bot.syntax.dialects import normalise_dialect, volatile_call
@@ -21,6 +23,34 @@ KNEX_TYPES = {
     "specificType", "increments", "bigIncrements", "geometry", "geography", "point",
 }  # fmt: skip
 DATA = {"insert", "update", "del", "delete", "truncate", "upsert", "increment", "decrement"}
+#: the PostgreSQL type each Knex column builder makes (``string`` and ``decimal`` take arguments)
+_PG_TYPES = {
+    "text": ("text",), "integer": ("integer",), "bigInteger": ("bigint",), "bigint": ("bigint",),
+    "smallint": ("smallint",), "tinyint": ("smallint",), "float": ("real",), "double": ("double",),
+    "boolean": ("boolean",), "date": ("date",), "datetime": ("timestamptz",), "timestamp": ("timestamptz",),
+    "time": ("time",), "binary": ("bytea",), "json": ("json",), "jsonb": ("jsonb",), "uuid": ("uuid",),
+    "increments": ("serial",), "bigIncrements": ("bigserial",),
+}  # fmt: skip
+
+
+def knex_type(builder: str, args: list[tsx.Node]) -> ColumnType | None:
+    """The column type a Knex builder makes on PostgreSQL: ``string('name', 100)`` is
+    ``varchar(100)`` (255 unless told), ``decimal('n', 12, 2)`` ``numeric(12, 2)`` (8, 2 unless told)."""
+    numbers = [tsx.text(a) for a in args[1:] if tsx.text(a).isdigit()]
+    if builder == "string":
+        return ("varchar", numbers[0] if numbers else "255")
+    if builder == "decimal":
+        return ("numeric", *(numbers + ["8", "2"][len(numbers):])[:2])
+    if builder == "specificType" and len(args) > 1:
+        spelled = string_value(args[1])
+        return _specific(spelled) if spelled else None
+    return _PG_TYPES.get(builder)
+
+
+def _specific(spelled: str) -> ColumnType | None:
+    from bot.syntax.sql_types import type_named  # lazy: sqlglot
+
+    return type_named(spelled)
 
 
 
@@ -48,7 +78,9 @@ def _knex_call(call: tsx.Node, dialect: str) -> list[Operation]:
         args = arguments_of(node)
         table = name_value(args[0]) if args else None
         if method in ("createTable", "createTableIfNotExists", "createTableLike"):
-            return [Operation(Op.CREATE_TABLE, line, table=table, detail=method)]
+            defined = _knex_table(table, args[1]) if len(args) > 1 and method != "createTableLike" else []
+            columns = tuple(c for o in defined if o.kind is Op.ADD_COLUMN for c in o.columns)
+            return [Operation(Op.CREATE_TABLE, line, table=table, detail=method, columns=columns)]
         if method in ("dropTable", "dropTableIfExists"):
             return [Operation(Op.DROP_TABLE, line, table=table, detail=method)]
         if method == "renameTable":
@@ -89,8 +121,9 @@ def _knex_table(table: str | None, callback: tsx.Node) -> list[Operation]:
             return Operation(kind, line, table=table, column=column, detail=detail, **kw)  # type: ignore[arg-type]
 
         if first in KNEX_TYPES:
-            if "alter" in names:
-                ops.append(op(Op.ALTER_COLUMN_TYPE, f"{first}().alter()"))
+            made = knex_type(first, args)
+            if "alter" in names:  # judged against the column's type before it (``bot.pipeline.judging``)
+                ops.append(op(Op.ALTER_COLUMN_TYPE, f"{first}().alter()", column_type=made))
                 if "notNullable" in names:
                     ops.append(op(Op.SET_NOT_NULL, f"{first}().notNullable().alter()"))
                 continue
@@ -101,6 +134,7 @@ def _knex_table(table: str | None, callback: tsx.Node) -> list[Operation]:
                     not_null="notNullable" in names or first in ("increments", "bigIncrements"),
                     has_default=default is not None,
                     volatile_default=volatile_call(tsx.text(default[0])) if default else None,
+                    columns=(ColumnSpec(column, made, line, sql=False),) if column else (),
                 )
             )
             if "references" in names or "inTable" in names:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.core.operations import MigrationOps, Op, Operation
+from bot.core.column_types import ColumnType
+from bot.core.operations import ColumnSpec, MigrationOps, Op, Operation
 from bot.core.textfile import UnreadableFile
 from bot.syntax import treesitter as tsx
 from bot.syntax.dialects import normalise_dialect, runs_on, volatile_call
@@ -16,6 +17,29 @@ COLUMN_TYPES = {
     "foreignId", "foreignUuid", "foreignIdFor", "id", "increments", "bigIncrements", "year", "set",
 }  # fmt: skip
 NULLABLE_BY_DEFAULT = {"timestamps", "softDeletes", "nullableTimestamps", "rememberToken"}
+#: the PostgreSQL type each Blueprint column method makes (``string``, ``char`` and ``decimal`` take arguments)
+_PG_TYPES = {
+    "text": ("text",), "mediumText": ("text",), "longText": ("text",), "integer": ("integer",),
+    "unsignedInteger": ("integer",), "bigInteger": ("bigint",), "unsignedBigInteger": ("bigint",),
+    "smallInteger": ("smallint",), "tinyInteger": ("smallint",), "float": ("double",), "double": ("double",),
+    "boolean": ("boolean",), "date": ("date",), "dateTime": ("timestamp",), "dateTimeTz": ("timestamptz",),
+    "time": ("time",), "timestamp": ("timestamp",), "timestampTz": ("timestamptz",), "json": ("json",),
+    "jsonb": ("jsonb",), "uuid": ("uuid",), "foreignUuid": ("uuid",), "binary": ("bytea",), "ipAddress": ("inet",),
+    "foreignId": ("bigint",), "id": ("bigserial",), "increments": ("serial",), "bigIncrements": ("bigserial",),
+}  # fmt: skip
+
+
+def laravel_type(method: str, args: list[tsx.Node]) -> ColumnType | None:
+    """The column type a Blueprint method makes on PostgreSQL: ``string('name', 100)`` is
+    ``varchar(100)`` (255 unless told), ``decimal('n', 12, 2)`` ``numeric(12, 2)`` (8, 2 unless told)."""
+    numbers = [tsx.text(a) for a in args[1:] if tsx.text(a).isdigit()]
+    if method == "string":
+        return ("varchar", numbers[0] if numbers else "255")
+    if method == "char":
+        return ("char", numbers[0] if numbers else "255")
+    if method == "decimal":
+        return ("numeric", *(numbers + ["8", "2"][len(numbers):])[:2])
+    return _PG_TYPES.get(method)
 
 
 def _args(call: tsx.Node) -> list[tsx.Node]:
@@ -94,7 +118,9 @@ def _static_call(call: tsx.Node, dialect: str) -> list[Operation]:
     detail = f"{scope}::{name}"
     if scope == "Schema":
         if name == "create":
-            return [Operation(Op.CREATE_TABLE, line, table=table, detail=detail)]
+            defined = _blueprint(table, args[1], dialect) if len(args) > 1 else []
+            columns = tuple(c for o in defined if o.kind is Op.ADD_COLUMN for c in o.columns)
+            return [Operation(Op.CREATE_TABLE, line, table=table, detail=detail, columns=columns)]
         if name in ("drop", "dropIfExists"):
             return [Operation(Op.DROP_TABLE, line, table=table, detail=detail)]
         if name == "rename":
@@ -156,8 +182,9 @@ def _blueprint(table: str | None, closure: tsx.Node, dialect: str = "postgres") 
             return Operation(kind, line, table=table, column=column, detail=detail, **kw)  # type: ignore[arg-type]
 
         if first in COLUMN_TYPES or first in NULLABLE_BY_DEFAULT:
-            if "change" in names:
-                ops.append(op(Op.ALTER_COLUMN_TYPE, f"$table->{first}()->change()"))
+            made = laravel_type(first, args)
+            if "change" in names:  # judged against the column's type before it (``bot.pipeline.judging``)
+                ops.append(op(Op.ALTER_COLUMN_TYPE, f"$table->{first}()->change()", column_type=made))
                 continue
             default = next((_args(c) for n, c in links if n == "default"), None)
             nullable = "nullable" in names or first in NULLABLE_BY_DEFAULT
@@ -167,6 +194,7 @@ def _blueprint(table: str | None, closure: tsx.Node, dialect: str = "postgres") 
                     not_null=not nullable,
                     has_default=default is not None,
                     volatile_default=volatile_call(tsx.text(default[0])) if default else None,
+                    columns=(ColumnSpec(column, made, line, sql=False),) if column else (),
                 )
             )
             if "constrained" in names or "references" in names:

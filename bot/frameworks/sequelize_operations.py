@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from bot.core.operations import MigrationOps, Op, Operation
+import re
+
+from bot.core.column_types import ColumnType
+from bot.core.operations import ColumnSpec, MigrationOps, Op, Operation
 from bot.frameworks._js_calls import (
     arguments_of,
     call_chain,
@@ -15,6 +18,40 @@ from bot.frameworks._js_calls import (
 from bot.syntax import treesitter as tsx
 from bot.syntax.dialects import normalise_dialect, volatile_call
 from bot.syntax.jsmodule import exported_functions
+
+#: the PostgreSQL type of each Sequelize data type (``STRING``, ``CHAR`` and ``DECIMAL`` take arguments)
+_PG_TYPES = {
+    "TEXT": ("text",), "CITEXT": ("citext",), "INTEGER": ("integer",), "BIGINT": ("bigint",),
+    "SMALLINT": ("smallint",), "TINYINT": ("smallint",), "FLOAT": ("real",), "REAL": ("real",),
+    "DOUBLE": ("double",), "BOOLEAN": ("boolean",), "DATE": ("timestamptz",), "DATEONLY": ("date",),
+    "TIME": ("time",), "UUID": ("uuid",), "JSON": ("json",), "JSONB": ("jsonb",), "BLOB": ("bytea",),
+    "INET": ("inet",),
+}  # fmt: skip
+_TYPE = re.compile(r"\b(?:Sequelize|DataTypes)\.(\w+)(?:\(\s*(\d+)(?:\s*,\s*(\d+))?\s*\))?")
+
+
+def sequelize_type(written: str | None) -> ColumnType | None:
+    """The column type of ``type: Sequelize.STRING(100)`` on PostgreSQL (``STRING`` alone is
+    ``varchar(255)``, ``DECIMAL`` alone is ``numeric``); ``None`` for what it does not know."""
+    found = _TYPE.search(written or "")
+    if found is None:
+        return None
+    name, first, second = found.groups()
+    if name == "STRING":
+        return ("varchar", first or "255")
+    if name == "CHAR":
+        return ("char", first or "255")
+    if name in ("DECIMAL", "NUMERIC"):
+        return ("numeric", first or "", second or "")
+    return _PG_TYPES.get(name)
+
+
+def _created_columns(definitions: tsx.Node | None, line: int) -> tuple[ColumnSpec, ...]:
+    """``createTable('t', { id: { type: ... }, name: { type: ... } })``: each column and its type."""
+    specs = []
+    for name, written in object_literal(definitions).items():  # `{ type: ..., allowNull: ... }` or the type alone
+        specs.append(ColumnSpec(name.strip("'\"`"), sequelize_type(written), line, sql=False))
+    return tuple(specs)
 
 
 def sequelize_operations(path: str, text: str, dialect: str) -> MigrationOps:
@@ -41,6 +78,7 @@ def _sequelize_call(call: tsx.Node, dialect: str) -> list[Operation]:
     table = name_value(args[0]) if args else None
     column = name_value(args[1]) if len(args) > 1 else None
     options = object_literal(args[2]) if len(args) > 2 else {}
+    written = tsx.text(args[2]) if len(args) > 2 else None  # the options, or the type alone
 
     def op(kind: Op, **kw: object) -> Operation:
         return Operation(kind, line, table=table, detail=method, **kw)  # type: ignore[arg-type]
@@ -48,7 +86,7 @@ def _sequelize_call(call: tsx.Node, dialect: str) -> list[Operation]:
     if method == "query":
         return sql_argument(node, dialect)
     if method == "createTable":
-        return [op(Op.CREATE_TABLE)]
+        return [op(Op.CREATE_TABLE, columns=_created_columns(args[1] if len(args) > 1 else None, line))]
     if method == "dropTable":
         return [op(Op.DROP_TABLE)]
     if method == "renameTable":
@@ -61,6 +99,8 @@ def _sequelize_call(call: tsx.Node, dialect: str) -> list[Operation]:
                 not_null=options.get("allowNull") == "false",
                 has_default="defaultValue" in options,
                 volatile_default=volatile_call(options.get("defaultValue")),
+                columns=(ColumnSpec(column, sequelize_type(options.get("type") or written), line, sql=False),)
+                if column else (),
             )
         ]
         if "references" in options:
@@ -70,8 +110,8 @@ def _sequelize_call(call: tsx.Node, dialect: str) -> list[Operation]:
         return [op(Op.DROP_COLUMN, column=column)]
     if method == "renameColumn":
         return [op(Op.RENAME_COLUMN, column=column, new_name=name_value(args[2]) if len(args) > 2 else None)]
-    if method == "changeColumn":
-        ops = [op(Op.ALTER_COLUMN_TYPE, column=column)]
+    if method == "changeColumn":  # judged against the column's type before it (``bot.pipeline.judging``)
+        ops = [op(Op.ALTER_COLUMN_TYPE, column=column, column_type=sequelize_type(options.get("type") or written))]
         if options.get("allowNull") == "false":
             ops.append(op(Op.SET_NOT_NULL, column=column))
         return ops

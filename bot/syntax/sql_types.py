@@ -43,3 +43,12 @@ def column_type(node: exp.Expression | None) -> ColumnType | None:
 #: PostgreSQL's other names for its types, as sqlglot hands them over unmodelled
 _PG_ALIASES = {"serial4": "serial", "serial8": "bigserial", "serial2": "smallserial", "int4": "int", "int8": "bigint",
                "int2": "smallint", "integer": "int", "character varying": "varchar", "bpchar": "char"}  # fmt: skip
+
+
+def type_named(spelled: str, dialect: str = "postgres") -> ColumnType | None:
+    """A type written as SQL text (Knex's ``specificType('c', 'varchar(40)')``, TypeORM's
+    ``type: "varchar"``), as a comparable column type; ``None`` when it does not read as one."""
+    try:
+        return column_type(exp.DataType.build(spelled, dialect=dialect))
+    except Exception:  # sqlglot raises several kinds on text that is not a type
+        return None

@@ -1,0 +1,138 @@
+"""Every front end feeds the one schema (``bot.core.schema``): a column restated by Alembic's
+``alter_column`` without ``existing_type``, Knex's ``.alter()``, Laravel's ``->change()``,
+Sequelize's ``changeColumn`` or TypeORM's ``queryRunner.query`` is judged against the column the
+earlier migrations made. Widening a ``varchar`` is catalog-only (no finding); narrowing it or
+changing its type rewrites the table (``changing-column-type``). In memory: text in, findings out."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.in_memory import analysed, found
+
+ALEMBIC_INI = "[alembic]\nscript_location = migrations\n"
+
+
+def alembic(rev: str, parent: str | None, upgrade: str) -> str:
+    return (
+        f'"""step\n\nRevision ID: {rev}\nRevises: {parent or ""}\n"""\nfrom alembic import op\nimport sqlalchemy as sa\n\n'
+        f"revision = {rev!r}\ndown_revision = {parent!r}\nbranch_labels = None\ndepends_on = None\n\n\n"
+        f"def upgrade():\n    {upgrade}\n\n\ndef downgrade():\n    pass\n"
+    )
+
+
+def knex(up: str) -> str:
+    return f"exports.up = function(knex) {{\n  return {up};\n}};\n\nexports.down = function(knex) {{\n  return knex.schema;\n}};\n"
+
+
+def laravel(up: str) -> str:
+    return (
+        "<?php\n\nuse Illuminate\\Database\\Migrations\\Migration;\nuse Illuminate\\Database\\Schema\\Blueprint;\n"
+        "use Illuminate\\Support\\Facades\\Schema;\n\nreturn new class extends Migration\n{\n"
+        f"    public function up(): void\n    {{\n        {up}\n    }}\n\n"
+        "    public function down(): void\n    {\n        Schema::dropIfExists('x');\n    }\n};\n"
+    )
+
+
+def sequelize(up: str) -> str:
+    return (
+        "'use strict';\n\nmodule.exports = {\n"
+        f"  async up(queryInterface, Sequelize) {{\n    await {up};\n  }},\n\n"
+        "  async down(queryInterface, Sequelize) {\n    await queryInterface.dropTable('x');\n  }\n};\n"
+    )
+
+
+def typeorm(name: str, up: str) -> str:
+    return (
+        'import { MigrationInterface, QueryRunner } from "typeorm"\n\n'
+        f"export class {name} implements MigrationInterface {{\n"
+        f"    public async up(queryRunner: QueryRunner): Promise<void> {{\n        await queryRunner.query(`{up}`)\n    }}\n\n"
+        "    public async down(queryRunner: QueryRunner): Promise<void> {\n"
+        '        await queryRunner.query(`DROP TABLE "x"`)\n    }\n}\n'
+    )
+
+
+#: per front end: the base (a table whose `name` is varchar(50)), then the path of the change and
+#: the text that restates `name` as the given type
+CASES = {
+    "alembic": (
+        {"alembic.ini": ALEMBIC_INI, "migrations/env.py": "from alembic import context\n",
+         "migrations/versions/1a_users.py": alembic("1a", None, 'op.create_table("users", sa.Column("id", sa.Integer()), '
+                                                    'sa.Column("name", sa.String(50)))')},
+        "migrations/versions/2b_alter.py",
+        lambda t: alembic("2b", "1a", f'op.alter_column("users", "name", type_={t})'),
+        {"wider": "sa.String(100)", "text": "sa.Text()", "narrower": "sa.String(20)", "other": "sa.Integer()"},
+    ),
+    "knex": (
+        {"migrations/20240101000000_users.js": knex(
+            "knex.schema.createTable('users', (t) => {\n    t.increments('id');\n    t.string('name', 50);\n  })")},
+        "migrations/20240102000000_alter.js",
+        lambda t: knex(f"knex.schema.alterTable('users', (t) => {{\n    t.{t}.alter();\n  }})"),
+        {"wider": "string('name', 100)", "text": "text('name')", "narrower": "string('name', 20)",
+         "other": "integer('name')"},
+    ),
+    "laravel": (
+        {"database/migrations/2024_01_01_000000_create_users_table.php": laravel(
+            "Schema::create('users', function (Blueprint $table) {\n            $table->id();\n"
+            "            $table->string('name', 50);\n        });")},
+        "database/migrations/2024_01_02_000000_alter_users_table.php",
+        lambda t: laravel(f"Schema::table('users', function (Blueprint $table) {{\n            $table->{t}->change();\n        }});"),
+        {"wider": "string('name', 100)", "text": "text('name')", "narrower": "string('name', 20)",
+         "other": "integer('name')"},
+    ),
+    "sequelize": (
+        {"migrations/20240101000000-create-users.js": sequelize(
+            "queryInterface.createTable('users', {\n      id: { type: Sequelize.INTEGER, primaryKey: true },\n"
+            "      name: { type: Sequelize.STRING(50) },\n    })")},
+        "migrations/20240102000000-alter-users.js",
+        lambda t: sequelize(f"queryInterface.changeColumn('users', 'name', {{ type: {t} }})"),
+        {"wider": "Sequelize.STRING(100)", "text": "Sequelize.TEXT", "narrower": "Sequelize.STRING(20)",
+         "other": "Sequelize.INTEGER"},
+    ),
+    "typeorm": (
+        {"src/migrations/1700000000000-CreateUsers.ts": typeorm(
+            "CreateUsers1700000000000", 'CREATE TABLE "users" ("id" SERIAL NOT NULL, "name" character varying(50))')},
+        "src/migrations/1700000100000-AlterUsers.ts",
+        lambda t: typeorm("AlterUsers1700000100000", f'ALTER TABLE "users" ALTER COLUMN "name" TYPE {t}'),
+        {"wider": "character varying(100)", "text": "text", "narrower": "character varying(20)", "other": "integer"},
+    ),
+}  # fmt: skip
+
+
+def changing(tool: str, change: str) -> list[tuple[str, str, int]]:
+    base, path, text, types = CASES[tool]
+    return [f for f in found(base, {path: text(types[change])}) if f[0] == "changing-column-type"]
+
+
+@pytest.mark.parametrize("tool", sorted(CASES))
+@pytest.mark.parametrize("change", ["wider", "text"])
+def test_a_widened_column_is_catalog_only(tool: str, change: str) -> None:
+    assert changing(tool, change) == []
+
+
+@pytest.mark.parametrize("tool", sorted(CASES))
+@pytest.mark.parametrize("change", ["narrower", "other"])
+def test_a_narrowed_or_retyped_column_rewrites_the_table(tool: str, change: str) -> None:
+    found_ = changing(tool, change)
+    assert [f[0] for f in found_] == ["changing-column-type"]
+    assert found_[0][1] == CASES[tool][1]
+
+
+@pytest.mark.parametrize("tool", sorted(CASES))
+def test_without_the_earlier_migration_the_change_is_reported(tool: str) -> None:
+    """Nothing replayed says what the column was: judged conservatively, as a rewrite."""
+    _base, path, text, types = CASES[tool]
+    extra = {k: v for k, v in _base.items() if not k.endswith((".js", ".php", ".ts")) and "versions" not in k}
+    if tool == "alembic":
+        text = lambda t: alembic("2b", None, f'op.alter_column("users", "name", type_={t})')  # noqa: E731
+    assert [f[0] for f in found(extra, {path: text(types["wider"])}) if f[0] == "changing-column-type"] == [
+        "changing-column-type"
+    ]
+
+
+def test_the_judgement_says_what_the_column_was() -> None:
+    base, path, text, types = CASES["laravel"]
+    cs = analysed(base, {path: text(types["narrower"])})
+    op = next(o for o in cs.analysed[path].operations if o.column == "name")
+    assert op.detail == "$table->string()->change() from varchar(50) to varchar(20)"
+    assert op.known_rewrite
