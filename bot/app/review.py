@@ -132,7 +132,7 @@ def _review(job: Job, app: GitHubApp, store: Store, settings: Settings) -> None:
     assert snapshot.config is not None
     # A deadline bounds the analysis: a pull request full of slow migrations ends with them reported
     # as not analysed instead of holding a worker (and, lease after lease, every worker) forever.
-    result = run(cs, snapshot.config, deadline=started + settings.review_deadline_seconds)
+    result = run(cs, snapshot.config, deadline=started + settings.review_deadline_seconds, cache=store.parse_cache())
     findings, waived = apply_waivers(result.findings, store.waivers_for(api.full_name, number), cs)
     report: CheckReport = check_report(
         findings, result.migrations_checked, checked_from(cs, snapshot.notes), settings.docs_url, waived

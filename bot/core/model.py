@@ -277,9 +277,12 @@ class ChangeSet:
         return {}
 
     def touched_migrations(self) -> Iterable[Migration]:
-        for m in self.head.migrations:
-            if m.path in self.touched:
-                yield m
+        return self._touched
+
+    @cached_property
+    def _touched(self) -> tuple[Migration, ...]:
+        """Found once: every rule asks, and the head of a large repository holds thousands."""
+        return tuple(m for m in self.head.migrations if m.path in self.touched)
 
     @cached_property
     def rerun_paths(self) -> frozenset[str]:
@@ -309,6 +312,10 @@ class ChangeSet:
                 yield m
 
     def added_paths(self) -> frozenset[str]:
+        return self._added
+
+    @cached_property
+    def _added(self) -> frozenset[str]:
         return frozenset(c.path for c in self.changes if c.status is ChangeStatus.ADDED)
 
     @property

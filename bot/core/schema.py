@@ -44,6 +44,9 @@ class Schema:
     #: leaving them in the database: the running code no longer reads them (Django)
     gone_tables: set[str] = field(default_factory=set)
     gone_columns: set[tuple[str, str]] = field(default_factory=set)
+    #: table -> the names of its indexes (kept with ``indexes``: a view is taken per judged
+    #: migration, and scanning every index each time made a long history quadratic)
+    on_table: dict[str, set[str]] = field(default_factory=dict, repr=False, compare=False)
 
     def column(self, table: str | None, column: str | None) -> Column | None:
         if table is None or column is None:
@@ -63,7 +66,7 @@ class Schema:
             return
         if table is None:
             if kind is Op.DROP_INDEX and op.index:
-                self.indexes.pop(op.index, None)
+                self.drop_index(op.index)
             return
         if kind is Op.CREATE_TABLE:
             if op.temporary:
@@ -74,7 +77,8 @@ class Schema:
             self.gone_tables.discard(table)
         elif kind is Op.DROP_TABLE:
             self.tables.pop(table, None)
-            self.indexes = {name: i for name, i in self.indexes.items() if i.table != table}
+            for name in list(self.on_table.pop(table, ())):
+                self.indexes.pop(name, None)
         elif kind is Op.RENAME_TABLE:
             columns = self.tables.pop(table, None)
             if op.new_name:
@@ -82,7 +86,8 @@ class Schema:
                     self.tables.pop(op.new_name, None)
                 else:
                     self.tables[op.new_name] = columns
-                self.indexes = {n: Index(op.new_name, i.columns) if i.table == table else i for n, i in self.indexes.items()}
+                for name in list(self.on_table.get(table, ())):
+                    self.add_index(name, Index(op.new_name, self.indexes[name].columns))
         elif kind is Op.ADD_COLUMN:
             columns = self.tables.setdefault(table, {})
             for spec in op.columns or ():
@@ -105,23 +110,36 @@ class Schema:
                 op.column_type or (new.type if new else None), new.declared if new else None
             )
         elif kind is Op.CREATE_INDEX and op.index:
-            self.indexes[op.index] = Index(table, op.index_columns)
+            self.add_index(op.index, Index(table, op.index_columns))
         elif kind is Op.DROP_INDEX and op.index:
-            self.indexes.pop(op.index, None)
+            self.drop_index(op.index)
+
+    def add_index(self, name: str, index: Index) -> None:
+        self.drop_index(name)
+        self.indexes[name] = index
+        self.on_table.setdefault(index.table, set()).add(name)
+
+    def drop_index(self, name: str) -> None:
+        index = self.indexes.pop(name, None)
+        if index is not None:
+            self.on_table.get(index.table, set()).discard(name)
 
     def reset(self) -> None:
         """Forget everything: what follows an unreadable migration starts from nothing known."""
         self.tables.clear()
         self.indexes.clear()
+        self.on_table.clear()
         self.db_tables.clear()
 
     def view(self, tables: Collection[str], indexes: Collection[str]) -> Schema:
         """A copy of the part of the schema that ``tables`` and ``indexes`` name: what one migration
         reads, kept beside it (the whole state per migration would make memory quadratic)."""
-        wanted_indexes = {n: i for n, i in self.indexes.items() if n in indexes or i.table in tables}
+        names = set(indexes) | {n for t in tables for n in self.on_table.get(t, ())}
+        wanted = {n: self.indexes[n] for n in names if n in self.indexes}
         return Schema(
             tables={t: dict(self.tables[t]) for t in tables if t in self.tables},
-            indexes=wanted_indexes,
+            indexes=wanted,
+            on_table=_by_table(wanted),
             db_tables={t: self.db_tables[t] for t in tables if t in self.db_tables},
             gone_tables={t for t in self.gone_tables if t in tables},
             gone_columns={(t, c) for t, c in self.gone_columns if t in tables},
@@ -129,7 +147,7 @@ class Schema:
 
     def copy(self) -> Schema:
         return Schema({t: dict(c) for t, c in self.tables.items()}, dict(self.indexes), dict(self.db_tables),
-                      set(self.gone_tables), set(self.gone_columns))  # fmt: skip
+                      set(self.gone_tables), set(self.gone_columns), _by_table(self.indexes))  # fmt: skip
 
     def describe(self, table: str, column: str) -> str:
         """``a varchar(50) column, used by index `users_name` `` (what the replay knows; empty if nothing)."""
@@ -141,6 +159,13 @@ class Schema:
         if users:
             words += f", used by index{'es' if len(users) > 1 else ''} " + ", ".join(f"`{u}`" for u in users)
         return words
+
+
+def _by_table(indexes: dict[str, Index]) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for name, index in indexes.items():
+        found.setdefault(index.table, set()).add(name)
+    return found
 
 
 def names_in(ops: Collection[Operation]) -> tuple[set[str], set[str]]:

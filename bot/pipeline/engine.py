@@ -13,9 +13,11 @@ from dataclasses import dataclass, field, replace
 
 from bot.core.config import Config, Limits
 from bot.core.model import ChangeSet, Finding, Role, Severity
+from bot.core.operations import MigrationOps, Op
 from bot.pipeline.coverage import Coverage, coverage_of
-from bot.pipeline.isolation import SHARED, Job, analyse_all
+from bot.pipeline.isolation import SHARED, Job, analyse_all, precheck
 from bot.pipeline.judging import judge_all
+from bot.pipeline.parse_cache import ParseCache
 from bot.pipeline.suggestions import verified
 from bot.pipeline.suppressions import Suppression, find_suppressions
 from rules import ALIASES, RULES, active, invalid_suppression, severity_under, unused_suppression
@@ -41,29 +43,40 @@ class Result:
 PARALLEL_FROM = 50  # judged migrations; below this one analysing process is enough
 
 
-def analyse(cs: ChangeSet, limits: Limits, parallel: bool, deadline: float | None) -> ChangeSet:
+def analyse(
+    cs: ChangeSet, limits: Limits, parallel: bool, deadline: float | None, cache: ParseCache | None = None
+) -> ChangeSet:
     """The change set with every judged forward migration's operations judged against the schema
     before it. Each migration, judged or replayed, is analysed once (in child processes: see
     ``bot.pipeline.isolation``; the long-lived shared child for a small change, one per CPU, at most
-    8, for a large one when ``parallel``); then each database is replayed once, in order
-    (``bot.pipeline.judging``)."""
-    jobs: dict[str, Job] = {}
+    8, for a large one when ``parallel``), or read from ``cache`` by its blob; then each database is
+    replayed once, in order (``bot.pipeline.judging``)."""
+    jobs: dict[str, tuple[Job, str]] = {}
     for m in cs.judged_migrations():
         if m.role is Role.UP and m.path in cs.texts:
-            jobs[m.path] = Job(m.framework, m.path, cs.texts[m.path], cs.dialect_of(m))
+            jobs[m.path] = (Job(m.framework, m.path, cs.texts[m.path], cs.dialect_of(m)), m.blob_sha)
     dialects = {m.path: cs.dialect_of(m) for m in cs.head.migrations}
     for steps in cs.replays.values():
         for step in steps:
             if step.path not in jobs:
-                jobs[step.path] = Job(step.framework, step.path, step.text, dialects.get(step.path, "postgres"))
-    todo = list(jobs.values())
+                jobs[step.path] = (Job(step.framework, step.path, step.text, dialects.get(step.path, "postgres")), step.blob_sha)
+    keys = {path: (job.framework, path, job.dialect, sha) for path, (job, sha) in jobs.items()}
+    # what the limits refuse is never read from the cache (a cached result was made under other limits)
+    cacheable = [keys[p] for p, (job, _sha) in jobs.items() if precheck(job.path, job.text, limits) is None]
+    facts: dict[str, MigrationOps] = {}
+    if cache is not None:
+        facts.update({key[1]: ops for key, ops in cache.get_ops(cacheable).items()})
+    todo = [job for path, (job, _sha) in jobs.items() if path not in facts]
     workers = min(os.cpu_count() or 1, 8) if parallel and len(todo) >= PARALLEL_FROM else 1
     if workers == 1:
         SHARED.configure(limits, deadline)
         results = [SHARED.analyse(job) for job in todo]
     else:
         results = analyse_all(todo, limits, workers, deadline)
-    facts = {job.path: ops for job, ops in zip(todo, results, strict=True)}
+    fresh = {job.path: ops for job, ops in zip(todo, results, strict=True)}
+    if cache is not None:  # a migration not (fully) analysed is not remembered: next time it may be
+        cache.put_ops({keys[p]: ops for p, ops in fresh.items() if not any(o.kind is Op.NOT_ANALYSED for o in ops.operations)})
+    facts.update(fresh)
     analysed, schemas = judge_all(cs, facts)
     return replace(cs, analysed=analysed, schemas=schemas)
 
@@ -78,10 +91,13 @@ def rules_under(config: Config) -> Callable[[ChangeSet], list[Finding]]:
     return run_rules
 
 
-def run(cs: ChangeSet, config: Config, parallel: bool = False, deadline: float | None = None) -> Result:
+def run(
+    cs: ChangeSet, config: Config, parallel: bool = False, deadline: float | None = None, cache: ParseCache | None = None
+) -> Result:
     """``parallel``: analyse a large change on several processes (the CLI). ``deadline``
-    (``time.monotonic()``): after it, migrations not yet analysed are reported as such."""
-    cs = analyse(cs, config.limits.as_limits(), parallel, deadline)
+    (``time.monotonic()``): after it, migrations not yet analysed are reported as such. ``cache``:
+    where analysed operations are kept by blob (the CLI's file, the App's store)."""
+    cs = analyse(cs, config.limits.as_limits(), parallel, deadline, cache)
     run_rules = rules_under(config)
     running = {rule.id for rule in active(config.rules)}
     raw: list[Finding] = run_rules(cs)

@@ -57,7 +57,7 @@ def check_range(
         deployed_ref=RefInfo(span.deployed_name, span.deployed),
         gitlinks=repo.gitlinks(span.head) | repo.gitlinks(span.merge_base),
     )
-    return run(changeset, config, parallel=True), changeset
+    return run(changeset, config, parallel=True, cache=cache), changeset
 
 
 def shallow_hint(repo: GitRepo, what: str) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.core.model import Migration, ParseFailure, Role, RollbackIssue, RollbackProblem
+from bot.core.operations import MigrationOps
 
 #: bump when an adapter's output changes, so old entries are not reused
 PARSER_VERSION = "2"  # bump whenever what a parser returns changes
@@ -62,6 +63,44 @@ class ParseCache:
             self.rows.put({key_text(k): dump_result(v) for k, v in items.items()})
         except Exception:
             self._ok = False
+
+
+    def get_ops(self, keys: Iterable[OpsKey]) -> dict[OpsKey, MigrationOps]:
+        """Analysed operations by (framework, path, dialect, blob sha), under the analysers' version."""
+        from bot.pipeline.ops_codec import load_ops
+
+        wanted = {ops_key_text(k): k for k in keys}
+        if not self._ok or not wanted:
+            return {}
+        found: dict[OpsKey, MigrationOps] = {}
+        try:
+            names = list(wanted)
+            for start in range(0, len(names), 500):
+                for k, v in self.rows.get(names[start : start + 500]).items():
+                    found[wanted[k]] = load_ops(v)
+        except Exception:
+            self._ok = False
+        return found
+
+    def put_ops(self, items: Mapping[OpsKey, MigrationOps]) -> None:
+        from bot.pipeline.ops_codec import dump_ops
+
+        if not self._ok or not items:
+            return
+        try:
+            self.rows.put({ops_key_text(k): dump_ops(v) for k, v in items.items()})
+        except Exception:
+            self._ok = False
+
+
+OpsKey = tuple[str, str, str, str]  # framework, path, dialect, blob sha
+
+
+def ops_key_text(key: OpsKey) -> str:
+    from bot.pipeline.ops_codec import analysis_version
+
+    framework, path, dialect, sha = key
+    return f"ops|{analysis_version()}|{framework}|{dialect}|{sha}|{path}"
 
 
 def key_text(key: CacheKey) -> str:

@@ -53,6 +53,10 @@ def verified(
     result: list[Finding] = []
     checked = spent = 0
     offered: dict[str, list[tuple[int, int]]] = {}  # path -> ranges already offered
+    errors: dict[str, set[tuple[str, int | None]]] = {}  # path -> its errors (one pass, not one per suggestion)
+    for f in findings:
+        if f.severity is Severity.ERROR:
+            errors.setdefault(f.path, set()).add((f.rule, f.line))
     for finding in findings:
         lines = finding.suggested_range
         if finding.suggestion is None or lines is None:
@@ -66,17 +70,13 @@ def verified(
             problem = "more suggestions than are checked in one run"
         else:
             checked, spent = checked + 1, spent + cost
-            problem = _problem_after(cs, finding, config, run_rules, _errors_in(findings, finding.path))
+            problem = _problem_after(cs, finding, config, run_rules, errors.get(finding.path, set()))
         if problem is None:
             offered.setdefault(finding.path, []).append(lines)
             result.append(finding)
         else:
             result.append(replace(finding, suggestion=None, help=f"{finding.help} (No one-click fix: {problem}.)"))
     return result
-
-
-def _errors_in(findings: Sequence[Finding], path: str) -> set[tuple[str, int | None]]:
-    return {(f.rule, f.line) for f in findings if f.path == path and f.severity is Severity.ERROR}
 
 
 def _problem_after(
