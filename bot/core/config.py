@@ -54,7 +54,7 @@ class Limits:
     #: wall time for one migration's analysis: a last-resort guard against a hung parser, far
     #: above what the work bounds let through on a loaded machine (what it stops is an error)
     seconds: float = 120.0
-    max_bytes: int = 1_000_000  # larger migrations are not parsed
+    max_bytes: int = 10_000_000  # larger migrations are not parsed (a 20,000-statement file is 1.2 MB)
     max_depth: int = 200  # bracket nesting; deeper SQL/code is not parsed
 
 

@@ -1,0 +1,117 @@
+"""The one schema (``bot.core.schema``) and its replay: each migration read once, every judged one
+compared with the state before it, what cannot be known left unknown. In memory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from bot.core.operations import ColumnSpec, Op, Operation
+from bot.core.schema import Schema
+from bot.pipeline import engine
+from bot.pipeline.isolation import Job
+from bot.pipeline.parse_cache import ParseCache
+from tests.in_memory import analysed, changeset, found
+
+GOOSE = "-- +goose Up\n{up}\n-- +goose Down\n{down}\n"
+M = "db/migrations"
+
+
+def goose(up: str, down: str = "SELECT 1;") -> str:
+    return GOOSE.format(up=up, down=down)
+
+
+def test_a_renamed_table_keeps_its_columns_and_indexes() -> None:
+    schema = Schema()
+    schema.apply(Operation(Op.CREATE_TABLE, 1, table="users", columns=(ColumnSpec("name", ("varchar", "50"), 1),)))
+    schema.apply(Operation(Op.CREATE_INDEX, 2, table="users", index="users_name", index_columns=("name",)))
+    schema.apply(Operation(Op.RENAME_TABLE, 3, table="users", new_name="people"))
+    assert schema.type_of("people", "name") == ("varchar", "50")
+    assert schema.type_of("users", "name") is None
+    assert schema.indexes["users_name"].table == "people"
+    assert schema.describe("people", "name") == "a varchar(50) column, used by index `users_name`"
+    schema.apply(Operation(Op.DROP_TABLE, 4, table="people"))
+    assert schema.indexes == {} and schema.tables == {}
+
+
+def test_a_column_retyped_to_what_the_front_end_cannot_read_becomes_unknown() -> None:
+    schema = Schema()
+    schema.apply(Operation(Op.CREATE_TABLE, 1, table="t", columns=(ColumnSpec("c", ("text",), 1),)))
+    schema.apply(Operation(Op.ALTER_COLUMN_TYPE, 2, table="t", column="c"))  # a type the front end could not read
+    assert schema.column("t", "c") is not None and schema.type_of("t", "c") is None
+
+
+BASE = {f"{M}/00001_users.sql": goose("CREATE TABLE users (id bigint PRIMARY KEY, name varchar(50));", "DROP TABLE users;")}
+WIDEN = {f"{M}/00003_widen.sql": goose("ALTER TABLE users ALTER COLUMN name TYPE varchar(100);")}
+
+
+def test_a_widening_judged_against_the_replayed_column_is_silent() -> None:
+    history = {**BASE, f"{M}/00002_orders.sql": goose("CREATE TABLE orders (id bigint);", "DROP TABLE orders;")}
+    assert [f for f in found(history, WIDEN) if f[0] == "changing-column-type"] == []
+
+
+def test_after_a_migration_that_could_not_be_analysed_nothing_is_known() -> None:
+    """It may have changed anything: the widening after it is judged conservatively, as a rewrite."""
+    big = "SELECT 1;\n" * 400  # 4,000 bytes of code, over the configured bound
+    history = {**BASE, f"{M}/00002_big.sql": goose(big)}
+    config = "limits:\n  max_bytes: 2000\n"
+    assert [f[:2] for f in found(history, WIDEN, config) if f[0] == "changing-column-type"] == [
+        ("changing-column-type", f"{M}/00003_widen.sql")
+    ]
+
+
+def test_an_index_dropped_by_name_gets_the_table_it_was_made_on() -> None:
+    history = {**BASE, f"{M}/00002_index.sql": goose("CREATE INDEX CONCURRENTLY users_name ON users (name);")}
+    cs = analysed(history, {f"{M}/00003_drop.sql": goose("DROP INDEX users_name;")})
+    (op,) = cs.analysed[f"{M}/00003_drop.sql"].operations
+    assert (op.kind, op.table) == (Op.DROP_INDEX, "users")
+
+
+@pytest.fixture
+def analyses(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The paths the analysing child is asked to read, in order."""
+    asked: list[str] = []
+    real = engine.SHARED.analyse
+
+    def counted(job: Job):  # type: ignore[no-untyped-def]
+        asked.append(job.path)
+        return real(job)
+
+    monkeypatch.setattr(engine.SHARED, "analyse", counted)
+    yield asked
+
+
+def test_every_migration_is_read_once_however_many_are_judged(analyses: list[str]) -> None:
+    """30 added migrations, each retyping a column, on one earlier one: 31 analyses (the old replay
+    re-read every earlier file for each judged one: 30 + 495)."""
+    added = {f"{M}/{n:05}_step.sql": goose(f"CREATE TABLE t{n} (c varchar(10));\nALTER TABLE t{n - 1} ALTER COLUMN c TYPE text;")
+             for n in range(2, 32)}  # fmt: skip
+    findings = found(BASE, added)
+    assert sorted(analyses) == sorted([*BASE, *added])
+    # each t{n-1} was made varchar(10) by the migration before it; t1 was never made: judged as a rewrite
+    assert [f for f in findings if f[0] == "changing-column-type"] == [("changing-column-type", f"{M}/00002_step.sql", 3)]
+
+
+class Rows:
+    def __init__(self) -> None:
+        self.rows: dict[str, str] = {}
+
+    def get(self, keys: list[str]) -> dict[str, str]:
+        return {k: self.rows[k] for k in keys if k in self.rows}
+
+    def put(self, items: dict[str, str]) -> None:
+        self.rows.update(items)
+
+
+def test_a_warm_run_reads_every_analysis_from_the_cache(analyses: list[str]) -> None:
+    from bot.core.config import Config
+
+    cache = ParseCache(Rows())
+    history = {**BASE, f"{M}/00002_index.sql": goose("CREATE INDEX users_name ON users (name);")}
+    cold = engine.run(changeset(history, WIDEN), Config(), cache=cache)
+    assert sorted(analyses) == sorted([*history, *WIDEN])
+    analyses.clear()
+    warm = engine.run(changeset(history, WIDEN), Config(), cache=cache)
+    assert analyses == []
+    assert warm.findings == cold.findings
