@@ -94,11 +94,26 @@ def _remember(cs: ChangeSet, created: Created) -> tuple[Created, Creators]:
 def seed_created(after: ChangeSet, before: ChangeSet, path: str) -> None:
     """``after`` is ``before`` with the migration at ``path`` rewritten (a suggestion re-checked):
     its answer is ``before``'s with that one migration's tables read again, not a new scan."""
-    created = {key: tables for key, tables in _answers(before)[0].items() if key[0] != path}
+    known, index = _answers(before)
+    # ``before``'s answers with that one migration taken out and read again: shallow copies, not
+    # a rebuild per re-checked suggestion (that made a change of thousands of files quadratic)
+    mine = [key for key in known if key[0] == path]
+    created, creators = dict(known), dict(index)
+    for key in mine:
+        for table in created.pop(key):
+            left = creators[(key[1], table)] - {path}
+            if left:
+                creators[(key[1], table)] = left
+            else:
+                del creators[(key[1], table)]
     rewritten = next((m for m in after.head.migrations if m.path == path), None)
     if rewritten is not None and path in after.added_paths():
-        created.update(_created_by(after, rewritten))
-    _remember(after, created)
+        for (p, scope), tables in _created_by(after, rewritten).items():
+            created[(p, scope)] = tables
+            for table in tables:
+                creators[(scope, table)] = creators.get((scope, table), set()) | {p}
+    _ANSWERS.insert(0, (after, created, creators))
+    del _ANSWERS[4:]
 
 
 def finding(

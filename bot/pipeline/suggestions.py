@@ -21,7 +21,7 @@ from bot.core.schema import Schema
 from bot.frameworks import BY_NAME, Candidate
 from bot.pipeline.isolation import SHARED, Job
 from bot.pipeline.judging import judged
-from rules import severity_under
+from rules import RULES, severity_under
 from rules._operations import seed_created
 
 #: at most this many suggestions are checked in one run; past it, suggestions are not offered
@@ -47,9 +47,11 @@ def applied(text: str, first: int, last: int, replacement: str) -> str | None:
 
 
 def verified(
-    cs: ChangeSet, findings: Sequence[Finding], config: Config, run_rules: RuleRunner
+    cs: ChangeSet, findings: Sequence[Finding], config: Config, run_rules: RuleRunner, content_rules: RuleRunner | None = None
 ) -> list[Finding]:
-    """The findings, each suggestion kept only where applying it leaves no error and fixes the finding."""
+    """The findings, each suggestion kept only where applying it leaves no error and fixes the finding.
+    ``content_rules``: the rules a rewrite of a file's statements can change, for a suggestion of
+    one of them (a history rule's own suggestion, a new parent, is checked under every rule)."""
     result: list[Finding] = []
     checked = spent = 0
     offered: dict[str, list[tuple[int, int]]] = {}  # path -> ranges already offered
@@ -70,7 +72,9 @@ def verified(
             problem = "more suggestions than are checked in one run"
         else:
             checked, spent = checked + 1, spent + cost
-            problem = _problem_after(cs, finding, config, run_rules, errors.get(finding.path, set()))
+            rule = RULES.get(finding.rule)
+            runner = content_rules if content_rules is not None and rule is not None and rule.group != "history" else run_rules
+            problem = _problem_after(cs, finding, config, runner, errors.get(finding.path, set()))
         if problem is None:
             offered.setdefault(finding.path, []).append(lines)
             result.append(finding)
