@@ -115,3 +115,62 @@ def test_a_warm_run_reads_every_analysis_from_the_cache(analyses: list[str]) -> 
     warm = engine.run(changeset(history, WIDEN), Config(), cache=cache)
     assert analyses == []
     assert warm.findings == cold.findings
+
+
+# -- Django: what only the framework knows, kept in the same schema ---------------------------
+
+APP = "shop/orders/migrations"
+
+
+def django_app(*migrations: tuple[str, str]) -> dict[str, str]:
+    from tests.test_django import migration
+
+    files = {"shop/orders/__init__.py": "", f"{APP}/__init__.py": ""}
+    parent: list[tuple[str, str]] = []
+    for name, operations in migrations:
+        files[f"{APP}/{name}.py"] = migration(parent, operations)
+        parent = [("orders", name)]
+    return files
+
+
+CREATE_COUNTER = (
+    "0001_initial",
+    "        migrations.CreateModel(name='Counter', fields=[('id', models.BigAutoField(primary_key=True)),"
+    " ('hits', models.PositiveSmallIntegerField())]),",
+)
+
+
+def alter_hits(field: str) -> dict[str, str]:
+    from tests.test_django import migration
+
+    return {f"{APP}/0002_hits.py": migration([("orders", "0001_initial")],
+            f"        migrations.AlterField(model_name='counter', name='hits', field={field}),")}  # fmt: skip
+
+
+def test_a_positive_field_made_plain_only_drops_its_check() -> None:
+    """netbox dcim/0212: PositiveSmallIntegerField -> SmallIntegerField is smallint both sides."""
+    assert [f for f in found(django_app(CREATE_COUNTER), alter_hits("models.SmallIntegerField()"))
+            if f[0] == "changing-column-type"] == []  # fmt: skip
+
+
+def test_a_plain_field_made_positive_adds_a_check_and_a_wider_one_rewrites() -> None:
+    plain = ("0001_initial", CREATE_COUNTER[1].replace("PositiveSmallIntegerField", "SmallIntegerField"))
+    cs = analysed(django_app(plain), alter_hits("models.PositiveSmallIntegerField()"))
+    assert [o.kind for o in cs.analysed[f"{APP}/0002_hits.py"].operations] == [Op.ADD_CHECK]
+    rules = {f[0] for f in found(django_app(CREATE_COUNTER), alter_hits("models.PositiveIntegerField()"))}
+    assert "changing-column-type" in rules  # smallint -> integer
+
+
+def test_deleting_a_proxy_model_drops_no_table() -> None:
+    """netbox core/0018: `ObjectType` was a proxy (core/0008): its DeleteModel changes state only."""
+    proxy = ("0002_proxy", "        migrations.CreateModel(name='Special', fields=[], options={'proxy': True},"
+             " bases=('orders.counter',)),")  # fmt: skip
+    from tests.test_django import migration
+
+    delete = {f"{APP}/0003_delete.py": migration([("orders", "0002_proxy")],
+              "        migrations.DeleteModel(name='Special'),")}  # fmt: skip
+    assert [f for f in found(django_app(CREATE_COUNTER, proxy), delete) if f[0] == "ban-drop-table"] == []
+    concrete = ("0002_proxy", proxy[1].replace(", options={'proxy': True}", ""))
+    assert [f[0] for f in found(django_app(CREATE_COUNTER, concrete), delete) if f[0] == "ban-drop-table"] == [
+        "ban-drop-table"
+    ]

@@ -44,6 +44,9 @@ class Schema:
     #: leaving them in the database: the running code no longer reads them (Django)
     gone_tables: set[str] = field(default_factory=set)
     gone_columns: set[tuple[str, str]] = field(default_factory=set)
+    #: names the framework knows that have no table of their own (Django's proxy and unmanaged
+    #: models): what is done to them changes no table
+    tableless: set[str] = field(default_factory=set)
     #: table -> the names of its indexes (kept with ``indexes``: a view is taken per judged
     #: migration, and scanning every index each time made a long history quadratic)
     on_table: dict[str, set[str]] = field(default_factory=dict, repr=False, compare=False)
@@ -143,11 +146,13 @@ class Schema:
             db_tables={t: self.db_tables[t] for t in tables if t in self.db_tables},
             gone_tables={t for t in self.gone_tables if t in tables},
             gone_columns={(t, c) for t, c in self.gone_columns if t in tables},
+            tableless={t for t in tables if t in self.tableless},
         )
 
     def copy(self) -> Schema:
         return Schema({t: dict(c) for t, c in self.tables.items()}, dict(self.indexes), dict(self.db_tables),
-                      set(self.gone_tables), set(self.gone_columns), _by_table(self.indexes))  # fmt: skip
+                      set(self.gone_tables), set(self.gone_columns), set(self.tableless),
+                      _by_table(self.indexes))  # fmt: skip
 
     def describe(self, table: str, column: str) -> str:
         """``a varchar(50) column, used by index `users_name` `` (what the replay knows; empty if nothing)."""

@@ -21,6 +21,11 @@ from bot.syntax.pyast import call_name
 
 #: what an ``AlterField`` fact says in ``detail`` (the judgement below replaces it)
 ALTER_FIELD = "AlterField"
+#: what a ``CreateModel`` of a proxy or unmanaged model says in ``detail`` (a state change only)
+NO_TABLE = "no table of its own"
+#: the operations that name a model (``RunSQL`` names tables, which a model without one never is)
+_MODEL_OPERATIONS = ("CreateModel", "DeleteModel", "RenameModel", "AddField", "AlterField", "RemoveField",
+                     "RenameField", "AddIndex", "RemoveIndex", "AddConstraint", "ValidateConstraint")  # fmt: skip
 
 _RELATIONS = {"ForeignKey", "OneToOneField", "ManyToManyField"}
 _SHOWN = {"max_length", "max_digits", "decimal_places", "null", "to", "unique", "db_index", "base_field", "size"}
@@ -46,6 +51,8 @@ def field_text(spec: FieldSpec) -> str:
 def judge(op: Operation, schema: Schema, dialect: str) -> list[Operation] | None:
     """Django's judgement of one operation against the schema before it (``Framework.judge``)."""
     table, column = op.table, op.column
+    if table is not None and table.lower() in schema.tableless and op.detail.startswith(_MODEL_OPERATIONS):
+        return [replace(op, kind=Op.OTHER, detail=f"{op.detail} (a proxy or unmanaged model: {NO_TABLE})")]
     if op.kind is Op.ALTER_COLUMN_TYPE and op.detail.startswith(ALTER_FIELD):
         new = next((c.declared for c in op.columns if c.name == column), None)
         known = schema.column(table, column)
@@ -63,7 +70,10 @@ def judge(op: Operation, schema: Schema, dialect: str) -> list[Operation] | None
 
 def state_forwards(schema: Schema, op: Operation, label: str, deployed: bool) -> None:
     """A ``state_operations`` change: Django's state changes, the database keeps what the state
-    drops, and once that is deployed the running code no longer reads it."""
+    drops, and once that is deployed the running code no longer reads it. A proxy or unmanaged
+    model is known to the state only: it has no table."""
+    if op.kind is Op.CREATE_TABLE and op.table:
+        (schema.tableless.add if NO_TABLE in op.detail else schema.tableless.discard)(op.table.lower())
     if deployed and op.table:
         model = op.table.lower()
         owners = {model, schema.db_tables.get(model) or (f"{label}_{model}" if label else model)}
@@ -147,9 +157,14 @@ def judge_alter(
         if previous.cls != new.cls or unknown_change or changed & {"max_length", "max_digits", "decimal_places"}:
             ops.append(Operation(Op.ALTER_COLUMN_TYPE, line, table=table, column=column, detail=f"{detail} {was}"))
     elif before != after:
-        if not catalog_only(before, after, dialect):
+        # a Positive*Field is its integer type with a CHECK (col >= 0): the type is compared without
+        # it; the check added is a constraint validated by a scan, the check dropped costs nothing
+        plain_before, plain_after = _without_check(before), _without_check(after)
+        if plain_before != plain_after and not catalog_only(plain_before, plain_after, dialect):
             ops.append(Operation(Op.ALTER_COLUMN_TYPE, line, table=table, column=column, detail=f"{detail} {was}",
                                  known_rewrite=True))  # fmt: skip
+        if after[0].endswith("+check") and not before[0].endswith("+check"):
+            ops.append(Operation(Op.ADD_CHECK, line, table=table, column=column, detail=f"{detail} {was} (CHECK >= 0)"))
     elif unknown_change:  # db_collation, primary_key, ...: not judged field by field
         ops.append(Operation(Op.ALTER_COLUMN_TYPE, line, table=table, column=column, detail=f"{detail} {was}"))
     if "db_column" in changed and new.get("db_column"):
@@ -168,6 +183,10 @@ def judge_alter(
         what = ", ".join(sorted(changed)) or "nothing"
         ops.append(Operation(Op.OTHER, line, table=table, column=column, detail=f"{detail} changes {what} (no rewrite)"))
     return ops
+
+
+def _without_check(column_type: tuple[str, ...]) -> tuple[str, ...]:
+    return (column_type[0].removesuffix("+check"), *column_type[1:])
 
 
 def describe(spec: FieldSpec | None) -> str:

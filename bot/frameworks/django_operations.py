@@ -9,7 +9,7 @@ from bot.core.operations import MigrationOps, Op, Operation
 from bot.core.textfile import UnreadableFile
 from bot.frameworks._python_calls import embedded_sql, literal_name, literal_string, truthy
 from bot.frameworks.base import MAX_FIX_SPAN
-from bot.frameworks.django_fields import ALTER_FIELD, column_spec
+from bot.frameworks.django_fields import ALTER_FIELD, NO_TABLE, column_spec
 from bot.syntax.dialects import normalise_dialect
 from bot.syntax.pyast import (
     NotALiteral,
@@ -50,6 +50,9 @@ def django_operations(text: str, dialect: str) -> MigrationOps:
     if operations is not None and isinstance(operations.value, ast.List | ast.Tuple):
         for element in operations.value.elts:
             if isinstance(element, ast.Call):
+                if _without_table(element):  # Django makes no table for it: a change of its state only
+                    state_changes.extend(_django_operation(element, dialect, lines))
+                    continue
                 ops.extend(_django_operation(element, dialect, lines))
                 state_changes.extend(_state_only(element, dialect, lines))
     if atomic and dialect == "postgres":
@@ -109,8 +112,8 @@ def _django_operation(call: ast.Call, dialect: str, lines: list[str]) -> list[Op
         specs = [column_spec(literal_name(f.elts[0]), f.elts[1], f.lineno)
                  for f in (fields.elts if isinstance(fields, ast.List | ast.Tuple) else [])
                  if isinstance(f, ast.Tuple) and len(f.elts) == 2]  # fmt: skip
-        return [Operation(Op.CREATE_TABLE, line, table=model(0, "name"), detail=name,
-                          columns=tuple(s for s in specs if s is not None), db_table=_db_table(call))]  # fmt: skip
+        return [Operation(Op.CREATE_TABLE, line, table=model(0, "name"), columns=tuple(s for s in specs if s is not None),
+                          detail=f"{name} ({NO_TABLE})" if _without_table(call) else name, db_table=_db_table(call))]  # fmt: skip
     if name == "DeleteModel":
         return [Operation(Op.DROP_TABLE, line, table=model(0, "name"), detail=name)]
     if name == "RenameModel":
@@ -214,6 +217,20 @@ def _django_operation(call: ast.Call, dialect: str, lines: list[str]) -> list[Op
     if name == "RunPython":
         return [Operation(Op.DATA, line, detail="RunPython")]
     return []
+
+
+def _without_table(call: ast.Call) -> bool:
+    """``CreateModel(options={"proxy": True})`` or ``{"managed": False}``: no table is made."""
+    if call_name(call) != "CreateModel":
+        return False
+    options = argument(call, 2, "options")
+    if not isinstance(options, ast.Dict):
+        return False
+    for key, value in zip(options.keys, options.values, strict=True):
+        name = literal_string(key)
+        if (name == "proxy" and truthy(value)) or (name == "managed" and isinstance(value, ast.Constant) and value.value is False):
+            return True
+    return False
 
 
 def _db_table(call: ast.Call) -> str | None:
