@@ -19,6 +19,7 @@ from typing import Protocol
 
 from bot.core.model import Migration, ParseFailure, Role, RollbackIssue, RollbackProblem
 from bot.core.operations import MigrationOps
+from bot.pipeline.ops_codec import analysis_version, dump_ops, load_ops
 
 #: bump when an adapter's output changes, so old entries are not reused
 PARSER_VERSION = "2"  # bump whenever what a parser returns changes
@@ -67,8 +68,6 @@ class ParseCache:
 
     def get_ops(self, keys: Iterable[OpsKey]) -> dict[OpsKey, MigrationOps]:
         """Analysed operations by (framework, path, dialect, blob sha), under the analysers' version."""
-        from bot.pipeline.ops_codec import load_ops
-
         wanted = {ops_key_text(k): k for k in keys}
         if not self._ok or not wanted:
             return {}
@@ -83,8 +82,6 @@ class ParseCache:
         return found
 
     def put_ops(self, items: Mapping[OpsKey, MigrationOps]) -> None:
-        from bot.pipeline.ops_codec import dump_ops
-
         if not self._ok or not items:
             return
         try:
@@ -97,8 +94,6 @@ OpsKey = tuple[str, str, str, str]  # framework, path, dialect, blob sha
 
 
 def ops_key_text(key: OpsKey) -> str:
-    from bot.pipeline.ops_codec import analysis_version
-
     framework, path, dialect, sha = key
     return f"ops|{analysis_version()}|{framework}|{dialect}|{sha}|{path}"
 
