@@ -53,12 +53,18 @@ def test_a_widening_judged_against_the_replayed_column_is_silent() -> None:
 
 def test_after_a_migration_that_could_not_be_analysed_nothing_is_known() -> None:
     """It may have changed anything: the widening after it is judged conservatively, as a rewrite."""
-    big = "SELECT 1;\n" * 400  # 4,000 bytes of code, over the configured bound
+    big = "SELECT 1;\n" * 400 + "ALTER TABLE users ALTER COLUMN name TYPE text;"  # over the configured bound
     history = {**BASE, f"{M}/00002_big.sql": goose(big)}
     config = "limits:\n  max_bytes: 2000\n"
     assert [f[:2] for f in found(history, WIDEN, config) if f[0] == "changing-column-type"] == [
         ("changing-column-type", f"{M}/00003_widen.sql")
     ]
+
+
+def test_only_the_earlier_migrations_naming_what_the_change_touches_are_read(analyses: list[str]) -> None:
+    unrelated = {f"{M}/00002_orders.sql": goose("CREATE TABLE orders (id bigint);", "DROP TABLE orders;")}
+    found({**BASE, **unrelated}, WIDEN)
+    assert sorted(analyses) == sorted([*WIDEN, *BASE])
 
 
 def test_an_index_dropped_by_name_gets_the_table_it_was_made_on() -> None:
@@ -83,12 +89,13 @@ def analyses(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
 
 def test_every_migration_is_read_once_however_many_are_judged(analyses: list[str]) -> None:
-    """30 added migrations, each retyping a column, on one earlier one: 31 analyses (the old replay
-    re-read every earlier file for each judged one: 30 + 495)."""
+    """30 added migrations, each retyping a column: 30 analyses (the old replay re-read every
+    earlier file for each judged one: 30 + 465). The earlier one names none of their tables: it is
+    not read at all."""
     added = {f"{M}/{n:05}_step.sql": goose(f"CREATE TABLE t{n} (c varchar(10));\nALTER TABLE t{n - 1} ALTER COLUMN c TYPE text;")
              for n in range(2, 32)}  # fmt: skip
     findings = found(BASE, added)
-    assert sorted(analyses) == sorted([*BASE, *added])
+    assert sorted(analyses) == sorted(added)
     # each t{n-1} was made varchar(10) by the migration before it; t1 was never made: judged as a rewrite
     assert [f for f in findings if f[0] == "changing-column-type"] == [("changing-column-type", f"{M}/00002_step.sql", 3)]
 
@@ -174,3 +181,54 @@ def test_deleting_a_proxy_model_drops_no_table() -> None:
     assert [f[0] for f in found(django_app(CREATE_COUNTER, concrete), delete) if f[0] == "ban-drop-table"] == [
         "ban-drop-table"
     ]
+
+
+# -- what the replay keeps of each change (read on rubygems.org and hatchet) ---------------------
+
+def rails(name: str, body: str) -> str:
+    camel = "".join(p.capitalize() for p in name.split("_"))
+    return f"class {camel} < ActiveRecord::Migration[7.1]\n  def change\n    {body}\n  end\nend\n"
+
+
+RAILS_BASE = {"db/migrate/20240101000000_create_versions.rb": rails(
+    "create_versions", "create_table :versions do |t|\n      t.string :required\n      t.string :codes, array: true\n    end")}
+
+
+def test_a_rails_limit_of_a_constant_is_a_narrowing() -> None:
+    """rubygems 20200502214958: `limit: Gemcutter::MAX_FIELD_LENGTH` on an unbounded string."""
+    change = {"db/migrate/20240102000000_limit.rb": rails(
+        "limit", "change_column :versions, :required, :string, limit: Gemcutter::MAX_FIELD_LENGTH")}
+    assert [f[0] for f in found(RAILS_BASE, change) if f[0] == "changing-column-type"] == ["changing-column-type"]
+    widened = {"db/migrate/20240102000000_limit.rb": rails("limit", "change_column :versions, :required, :text")}
+    assert [f for f in found(RAILS_BASE, widened) if f[0] == "changing-column-type"] == []
+
+
+def test_a_rails_array_column_is_described_as_one() -> None:
+    """rubygems 20230713023753: `mfa_recovery_codes` was made `array: true`."""
+    cs = analysed(RAILS_BASE, {"db/migrate/20240102000000_drop.rb": rails("drop", "remove_column :versions, :codes")})
+    (op,) = cs.analysed["db/migrate/20240102000000_drop.rb"].operations
+    assert op.context == "an array(text) column"
+
+
+def test_a_lower_timestamp_precision_is_a_rewrite() -> None:
+    base = {f"{M}/00001_t.sql": goose("CREATE TABLE t (at timestamp(6));")}
+    change = {f"{M}/00002_t.sql": goose("ALTER TABLE t ALTER COLUMN at TYPE timestamp(0);")}
+    assert [f[0] for f in found(base, change) if f[0] == "changing-column-type"] == ["changing-column-type"]
+
+
+def test_an_index_goes_with_its_dropped_column_and_follows_a_renamed_one() -> None:
+    schema = Schema()
+    schema.apply(Operation(Op.CREATE_TABLE, 1, table="t", columns=(ColumnSpec("a", ("text",), 1), ColumnSpec("b", ("text",), 1))))
+    schema.apply(Operation(Op.CREATE_INDEX, 2, table="t", index="t_a", index_columns=("a",)))
+    schema.apply(Operation(Op.CREATE_INDEX, 3, table="t", index="t_b", index_columns=("b",)))
+    schema.apply(Operation(Op.RENAME_COLUMN, 4, table="t", column="a", new_name="c"))
+    assert schema.describe("t", "c") == "a text column, used by index `t_a`"
+    schema.apply(Operation(Op.DROP_COLUMN, 5, table="t", column="b"))
+    assert set(schema.indexes) == {"t_a"}
+
+
+def test_ddl_in_a_do_block_leaves_nothing_known() -> None:
+    """A DO block may retype anything: the widening after it is judged as a rewrite."""
+    block = "DO $$ BEGIN ALTER TABLE users ALTER COLUMN name TYPE text; END $$;"
+    history = {**BASE, f"{M}/00002_block.sql": goose(block)}
+    assert [f[0] for f in found(history, WIDEN) if f[0] == "changing-column-type"] == ["changing-column-type"]

@@ -64,8 +64,11 @@ class Schema:
         """What ``op`` does to the schema (Django's ``state_forwards``). An operation that says
         too little to follow leaves what it touches unknown."""
         kind, table = op.kind, op.table
-        if kind is Op.NOT_ANALYSED:
-            self.reset()
+        if kind is Op.NOT_ANALYSED or (kind is Op.UNKNOWN and table is None):
+            self.reset()  # not read at all, or DDL that could do anything (a DO block, SQL built at run time)
+            return
+        if kind is Op.UNKNOWN and table is not None:
+            self.forget(table)  # DDL on it that could not be analysed: what it has now is not known
             return
         if table is None:
             if kind is Op.DROP_INDEX and op.index:
@@ -99,6 +102,9 @@ class Schema:
                 columns[op.column] = Column(None)
         elif kind is Op.DROP_COLUMN and op.column:
             self.tables.get(table, {}).pop(op.column, None)
+            for name in list(self.on_table.get(table, ())):  # PostgreSQL drops the indexes on a dropped column
+                if op.column in self.indexes[name].columns:
+                    self.drop_index(name)
         elif kind is Op.RENAME_COLUMN:
             columns = self.tables.get(table)
             if columns is not None and op.column and op.new_name:
@@ -107,6 +113,12 @@ class Schema:
                     columns.pop(op.new_name, None)
                 else:
                     columns[op.new_name] = moved
+            if op.column and op.new_name:  # an index on the column covers it under its new name
+                for name in list(self.on_table.get(table, ())):
+                    index = self.indexes[name]
+                    if op.column in index.columns:
+                        renamed = tuple(op.new_name if c == op.column else c for c in index.columns)
+                        self.add_index(name, Index(table, renamed))
         elif kind is Op.ALTER_COLUMN_TYPE and op.column:
             new = next((c for c in op.columns if c.name == op.column), None)
             self.tables.setdefault(table, {})[op.column] = Column(
@@ -126,6 +138,11 @@ class Schema:
         index = self.indexes.pop(name, None)
         if index is not None:
             self.on_table.get(index.table, set()).discard(name)
+
+    def forget(self, table: str) -> None:
+        self.tables.pop(table, None)
+        for name in list(self.on_table.pop(table, ())):
+            self.indexes.pop(name, None)
 
     def reset(self) -> None:
         """Forget everything: what follows an unreadable migration starts from nothing known."""
@@ -159,7 +176,8 @@ class Schema:
         known = self.column(table, column)
         if known is None:
             return ""
-        words = f"a {spelled(known.type)} column" if known.type else "a column"
+        shown = spelled(known.type) if known.type else ""
+        words = f"{'an' if shown[:1] in tuple('aeiou') else 'a'} {shown} column" if shown else "a column"
         users = sorted(n for n, i in self.indexes.items() if i.table == table and column in i.columns)
         if users:
             words += f", used by index{'es' if len(users) > 1 else ''} " + ", ".join(f"`{u}`" for u in users)

@@ -131,6 +131,16 @@ class Framework:
         to the last judged one (``judged`` included). Default: by version (``Migration.order``)."""
         return by_order(judged, migrations)
 
+    def names_of(self, name: str, path: str) -> set[str]:
+        """What earlier migrations may call a table or index that ``path`` names ``name`` (lower
+        case): the earlier ones naming none of these are not read to judge it."""
+        return {name}
+
+    #: the schema replayed is the framework's own state of the models (Django's), which SQL the
+    #: migrations run (``RunSQL``) never changes: DDL that could not be analysed leaves it as it is
+    #: (elsewhere it may have changed anything, so what it touches becomes unknown)
+    own_state: bool = False
+
     def judge(self, op: Operation, schema: Schema, dialect: str) -> list[Operation] | None:
         """What only this framework can tell about ``op`` from the schema before it; ``None``: the
         common judgement (``bot.pipeline.judging``)."""

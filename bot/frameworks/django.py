@@ -88,6 +88,13 @@ class Django(Framework):
         index.memo["django"] = found
         return found
 
+    own_state = True
+
+    def names_of(self, name: str, path: str) -> set[str]:
+        """A table ``<label>_<model>`` (in ``RunSQL``) is its model to the operations."""
+        label = base_name(parent_dir(parent_dir(path))).lower()
+        return {name, name.removeprefix(f"{label}_")} if label else {name}
+
     def needs_schema(self, text: str) -> bool:
         """An ``AlterField`` is judged against the field it replaces, and a dropped field or table
         against whether an earlier, deployed migration already took it out of Django's state."""

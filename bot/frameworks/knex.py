@@ -19,8 +19,8 @@ _GENERATED = re.compile(r"^\d{14}_")
 
 class Knex(ExportedUpDownFramework):
     def needs_schema(self, text: str) -> bool:
-        """``.alter()`` restates a column: judged against its type before it."""
-        return ".alter(" in text
+        """``.alter()`` restates a column: judged against its type before it; a dropped or renamed column says what it was."""
+        return re.search(r"\.(alter|dropColumns?|renameColumn|dropIndex)\(", text) is not None
 
     def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
         from bot.frameworks.knex_operations import (

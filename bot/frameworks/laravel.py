@@ -48,8 +48,8 @@ class Laravel(Framework):
         ]
 
     def needs_schema(self, text: str) -> bool:
-        """``->change()`` restates a column: judged against its type before it."""
-        return "->change(" in text
+        """``->change()`` restates a column: judged against its type before it; a dropped or renamed column says what it was."""
+        return re.search(r"->(change|dropColumn|renameColumn|dropIndex)\(", text) is not None
 
     def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
         from bot.frameworks.laravel_operations import (

@@ -42,6 +42,10 @@ def camelize(snake: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in snake.split("_"))
 
 
+#: calls judged against, or described from, the schema before them
+_NEEDS_SCHEMA = re.compile(r"\b(change_column|remove_columns?|rename_column|remove_index)\b|\bt\.(change|remove|rename)\b")
+
+
 class Rails(Framework):
     #: the only files it can run (a diff reads nothing else)
     file_globs: tuple[str, ...] = ("*.rb",)
@@ -100,9 +104,10 @@ class Rails(Framework):
         ]
 
     def needs_schema(self, text: str) -> bool:
-        """``change_column`` is judged against the column's type before it (the database's earlier
-        migrations, by version, are replayed for it). Others need none."""
-        return "change_column" in text
+        """``change_column`` is judged against the column's type before it, and a removed or
+        renamed column says what it was (the database's earlier migrations, by version, are
+        replayed for them). Others need none."""
+        return _NEEDS_SCHEMA.search(text) is not None
 
     def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
         from bot.frameworks.rails_operations import (

@@ -66,9 +66,14 @@ def _append_option(lines: list[str], call: tsx.Node, option: str) -> str | None:
 def rails_type(type_name: str, keywords: dict[str, str]) -> ColumnType | None:
     """A Rails column type (``:string, limit: 50``) as a comparable column type (PostgreSQL names)."""
     name = type_name.strip().lstrip(":").strip("'\"")
+    if keywords.get("array", "").strip() == "true":
+        element = rails_type(type_name, {k: v for k, v in keywords.items() if k != "array"})
+        return ("array", *(element or ("unknown",)))
     limit = keywords.get("limit", "").strip()
     if name == "string":
-        return ("varchar", limit) if limit.isdigit() else ("text",)  # no limit: PostgreSQL `character varying`
+        if limit and not limit.isdigit():  # `limit: Gemcutter::MAX_FIELD_LENGTH`: a limit, of a length not known here
+            return ("varchar", "?")
+        return ("varchar", limit) if limit else ("text",)  # no limit: PostgreSQL `character varying`
     if name == "decimal":
         return ("numeric", keywords.get("precision", "").strip(), keywords.get("scale", "").strip())
     if name == "integer":

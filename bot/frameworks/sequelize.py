@@ -19,8 +19,8 @@ _GENERATED = re.compile(r"^\d{14}-")
 
 class Sequelize(ExportedUpDownFramework):
     def needs_schema(self, text: str) -> bool:
-        """``changeColumn`` restates a column: judged against its type before it."""
-        return "changeColumn" in text
+        """``changeColumn`` restates a column: judged against its type before it; a removed or renamed column says what it was."""
+        return re.search(r"\b(changeColumn|removeColumn|renameColumn|removeIndex)\b", text) is not None
 
     def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
         from bot.frameworks.sequelize_operations import (

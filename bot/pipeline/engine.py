@@ -8,12 +8,15 @@ and rule, which the JSON contract promises.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from bot.core.config import Config, Limits
 from bot.core.model import ChangeSet, Finding, Role, Severity
-from bot.core.operations import MigrationOps, Op
+from bot.core.operations import MigrationOps, Op, Operation
+from bot.frameworks import BY_NAME
+from bot.frameworks.base import Framework
 from bot.pipeline.coverage import Coverage, coverage_of
 from bot.pipeline.isolation import SHARED, Job, analyse_all, precheck
 from bot.pipeline.judging import judge_all
@@ -47,19 +50,49 @@ def analyse(
     cs: ChangeSet, limits: Limits, parallel: bool, deadline: float | None, cache: ParseCache | None = None
 ) -> ChangeSet:
     """The change set with every judged forward migration's operations judged against the schema
-    before it. Each migration, judged or replayed, is analysed once (in child processes: see
-    ``bot.pipeline.isolation``; the long-lived shared child for a small change, one per CPU, at most
-    8, for a large one when ``parallel``), or read from ``cache`` by its blob; then each database is
-    replayed once, in order (``bot.pipeline.judging``)."""
-    jobs: dict[str, tuple[Job, str]] = {}
+    before it. Each migration is analysed at most once (in child processes: see
+    ``bot.pipeline.isolation``), or read from ``cache`` by its blob: first the judged ones, then
+    the earlier migrations of their databases that name a table or index they touch (the others
+    cannot change the answer: reading a long history to judge three files doubled a small change's
+    time); then each database is replayed once, in order (``bot.pipeline.judging``)."""
+    judged: dict[str, tuple[Job, str]] = {}
     for m in cs.judged_migrations():
         if m.role is Role.UP and m.path in cs.texts:
-            jobs[m.path] = (Job(m.framework, m.path, cs.texts[m.path], cs.dialect_of(m)), m.blob_sha)
+            judged[m.path] = (Job(m.framework, m.path, cs.texts[m.path], cs.dialect_of(m)), m.blob_sha)
+    facts = _analysed(judged, limits, parallel, deadline, cache)
+    wanted = _names([(BY_NAME[job.framework], path, o) for path, (job, _sha) in judged.items()
+                     for o in (*facts[path].operations, *facts[path].state_changes)])  # fmt: skip
     dialects = {m.path: cs.dialect_of(m) for m in cs.head.migrations}
+    earlier: dict[str, tuple[Job, str]] = {}
+    skipped: set[str] = set()
     for steps in cs.replays.values():
         for step in steps:
-            if step.path not in jobs:
-                jobs[step.path] = (Job(step.framework, step.path, step.text, dialects.get(step.path, "postgres")), step.blob_sha)
+            if step.path in judged or step.path in earlier:
+                continue
+            if wanted is None or wanted.search(step.text.lower()) is None:
+                skipped.add(step.path)
+                continue
+            earlier[step.path] = (Job(step.framework, step.path, step.text, dialects.get(step.path, "postgres")), step.blob_sha)
+    facts.update(_analysed(earlier, limits, parallel, deadline, cache))
+    analysed, schemas = judge_all(cs, facts, skipped)
+    return replace(cs, analysed=analysed, schemas=schemas)
+
+
+def _names(ops: list[tuple[Framework, str, Operation]]) -> re.Pattern[str] | None:
+    """A pattern finding, in lower-cased text, any table or index the operations name (unqualified),
+    as the earlier migrations of each one's framework may call it (``Framework.names_of``)."""
+    names = {alias for adapter, path, o in ops for n in (o.table, o.new_name, o.index) if n
+             for alias in adapter.names_of(n.rpartition(".")[2].lower(), path)}  # fmt: skip
+    names.discard("")
+    if not names:
+        return None
+    return re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
+
+
+def _analysed(
+    jobs: dict[str, tuple[Job, str]], limits: Limits, parallel: bool, deadline: float | None, cache: ParseCache | None
+) -> dict[str, MigrationOps]:
+    """The operations of each job, by path: from the cache where it has them, else analysed."""
     keys = {path: (job.framework, path, job.dialect, sha) for path, (job, sha) in jobs.items()}
     # what the limits refuse is never read from the cache (a cached result was made under other limits)
     cacheable = [keys[p] for p, (job, _sha) in jobs.items() if precheck(job.path, job.text, limits) is None]
@@ -77,8 +110,7 @@ def analyse(
     if cache is not None:  # a migration not (fully) analysed is not remembered: next time it may be
         cache.put_ops({keys[p]: ops for p, ops in fresh.items() if not any(o.kind is Op.NOT_ANALYSED for o in ops.operations)})
     facts.update(fresh)
-    analysed, schemas = judge_all(cs, facts)
-    return replace(cs, analysed=analysed, schemas=schemas)
+    return facts
 
 
 def rules_under(config: Config, content_only: bool = False) -> Callable[[ChangeSet], list[Finding]]:

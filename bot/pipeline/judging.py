@@ -12,7 +12,7 @@ an ``AlterField`` with the field it replaces).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 
 from bot.core.column_types import catalog_only, spelled
@@ -20,6 +20,7 @@ from bot.core.model import ChangeSet, ReplayStep, Role
 from bot.core.operations import MigrationOps, Op, Operation
 from bot.core.schema import Schema, names_in
 from bot.frameworks import BY_NAME
+from bot.frameworks.base import Framework
 
 
 def judged(framework: str, path: str, ops: MigrationOps, schema: Schema) -> MigrationOps:
@@ -30,7 +31,7 @@ def judged(framework: str, path: str, ops: MigrationOps, schema: Schema) -> Migr
     for op in ops.operations:
         decided = adapter.judge(op, schema, ops.dialect)
         result.extend(decided if decided is not None else [_judge(op, schema, ops.dialect)])
-        schema.apply(op)
+        _apply(adapter, schema, op)
     for change in ops.state_changes:
         adapter.state_forwards(schema, change, path, deployed=False)
     return replace(ops, operations=tuple(result))
@@ -40,9 +41,15 @@ def forwards(framework: str, path: str, ops: MigrationOps, schema: Schema, deplo
     """An earlier migration's operations applied to the schema (nothing is judged)."""
     adapter = BY_NAME[framework]
     for op in ops.operations:
-        schema.apply(op)
+        _apply(adapter, schema, op)
     for change in ops.state_changes:
         adapter.state_forwards(schema, change, path, deployed)
+
+
+def _apply(adapter: Framework, schema: Schema, op: Operation) -> None:
+    if op.kind is Op.UNKNOWN and adapter.own_state:
+        return  # opaque SQL never changes the framework's own state of the models
+    schema.apply(op)
 
 
 def _judge(op: Operation, schema: Schema, dialect: str) -> Operation:
@@ -63,11 +70,12 @@ def _judge(op: Operation, schema: Schema, dialect: str) -> Operation:
 
 
 def judge_all(
-    cs: ChangeSet, analysed: Mapping[str, MigrationOps]
+    cs: ChangeSet, analysed: Mapping[str, MigrationOps], skipped: Collection[str] = ()
 ) -> tuple[dict[str, MigrationOps], dict[str, Schema]]:
     """Every judged migration's operations, judged, and the part of the schema before it each
     read (for re-judging a suggested rewrite). ``analysed``: the facts of every migration, judged
-    ones and those of the replays."""
+    ones and those of the replays; ``skipped``: earlier migrations left out because they name
+    nothing the judged ones touch."""
     result: dict[str, MigrationOps] = {}
     before: dict[str, Schema] = {}
     replayed: set[str] = set()
@@ -75,6 +83,8 @@ def judge_all(
     for steps in cs.replays.values():
         schema = Schema()
         for step in steps:
+            if step.path in skipped:
+                continue
             ops = analysed.get(step.path)
             if ops is None:
                 schema.reset()  # not read: what it did is unknown

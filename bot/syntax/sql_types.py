@@ -37,7 +37,13 @@ def column_type(node: exp.Expression | None) -> ColumnType | None:
     if name in ("DECIMAL", "NUMERIC"):
         return ("numeric", *[*params, "", ""][:2])
     family = _FAMILIES.get(name)
+    if family in _PRECISE and params:  # timestamp(6) -> timestamp(0) rewrites every row
+        return (family, *params)
     return (family,) if family else (name.lower(), *params)
+
+
+#: types whose argument is a precision the rows are stored with
+_PRECISE = {"timestamp", "timestamptz"}
 
 
 #: PostgreSQL's other names for its types, as sqlglot hands them over unmodelled
