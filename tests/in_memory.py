@@ -67,9 +67,11 @@ def check(base: Mapping[str, str], added: Mapping[str, str], config: str | None 
     return list(run(changeset(base, added, cfg), cfg).findings)
 
 
-def found(base: Mapping[str, str], added: Mapping[str, str], config: str | None = None) -> list[tuple[str, str, int]]:
-    """``(rule, path, line)`` of each finding."""
-    return [(f.rule, f.path, f.line or 0) for f in check(base, added, config)]
+def found(
+    base: Mapping[str, str], added: Mapping[str, str], config: str | None = None
+) -> list[tuple[str, str, int | None]]:
+    """``(rule, path, line)`` of each finding, as the CLI's JSON orders them."""
+    return [(f.rule, f.path, f.line) for f in check(base, added, config)]
 
 
 def analysed(base: Mapping[str, str], added: Mapping[str, str], config: Config | None = None) -> ChangeSet:
