@@ -101,9 +101,7 @@ def _child(conn: Connection) -> None:
     until the pipe closes."""
     with contextlib.suppress(Exception):
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    with contextlib.suppress(Exception):
-        import bot.syntax.sql_operations  # lazy: sqlglot, loaded here before any budget starts
-        import bot.syntax.treesitter  # noqa: F401  # lazy: tree-sitter, likewise
+    _load_parsers()
     conn.send(READY)
     while True:
         try:
@@ -111,6 +109,12 @@ def _child(conn: Connection) -> None:
         except (EOFError, OSError):
             return
         conn.send(_analyse_here(job))
+
+
+def _load_parsers() -> None:
+    with contextlib.suppress(Exception):
+        import bot.syntax.sql_operations  # lazy: sqlglot, loaded before any budget starts
+        import bot.syntax.treesitter  # noqa: F401  # lazy: tree-sitter, likewise
 
 
 def _context() -> Any:
@@ -131,10 +135,16 @@ class Analyser:
         self._process: Any = None
         self._conn: Connection | None = None
 
+    def start(self) -> None:
+        """Start the child now (it is started on first use otherwise)."""
+        self._start()
+
     def _start(self) -> Connection:
         if self._conn is None or self._process is None or not self._process.is_alive():
             self._stop()
             context = _context()
+            if context.get_start_method() == "fork":
+                _load_parsers()  # once, here: every forked child then shares them instead of loading its own
             parent, child = context.Pipe()
             self._process = context.Process(target=_child, args=(child,), daemon=True, name="migration-analyser")
             self._process.start()
@@ -205,9 +215,15 @@ def analyse_all(jobs: Sequence[Job], limits: Limits, workers: int = 1, deadline:
         return []
     pending = iter(range(len(jobs)))
     lock = threading.Lock()
+    count = max(1, min(workers, len(jobs)))
+    # started here, before any thread: while the process has one thread its children are forked
+    # (cheap, the parsers already loaded); a thread's own start would go through the forkserver
+    analysers = [Analyser(limits) for _ in range(count)]
+    for analyser in analysers:
+        with contextlib.suppress(EOFError, OSError):
+            analyser.start()
 
-    def drive() -> None:
-        analyser = Analyser(limits)
+    def drive(analyser: Analyser) -> None:
         try:
             while True:
                 with lock:
@@ -218,11 +234,10 @@ def analyse_all(jobs: Sequence[Job], limits: Limits, workers: int = 1, deadline:
         finally:
             analyser.close()
 
-    count = max(1, min(workers, len(jobs)))
     if count == 1:
-        drive()
+        drive(analysers[0])
     else:
-        threads = [threading.Thread(target=drive, daemon=True) for _ in range(count)]
+        threads = [threading.Thread(target=drive, args=(a,), daemon=True) for a in analysers]
         for thread in threads:
             thread.start()
         for thread in threads:
