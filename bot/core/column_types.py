@@ -8,6 +8,8 @@ database, kept here once.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 ColumnType = tuple[str, ...]
 
 
@@ -41,3 +43,15 @@ def _number(text: str) -> int:
         return int(text)
     except ValueError:
         return -1
+
+
+def builder_type(method: str, numbers: list[str], fixed: Mapping[str, tuple[str, ...]]) -> ColumnType | None:
+    """The column a schema builder's method makes (Knex, Laravel: the same conventions):
+    ``string(name, n)`` is ``varchar(n)`` and ``char(name, n)`` ``char(n)``, 255 unless told;
+    ``decimal(name, p, s)`` is ``numeric(p, s)``, 8 and 2 unless told; the rest from ``fixed``.
+    ``numbers``: the literal numbers after the name."""
+    if method in ("string", "char"):
+        return ("varchar" if method == "string" else "char", numbers[0] if numbers else "255")
+    if method == "decimal":
+        return ("numeric", *(numbers + ["8", "2"][len(numbers):])[:2])
+    return fixed.get(method)

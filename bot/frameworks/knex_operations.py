@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.column_types import ColumnType
+from bot.core.column_types import ColumnType, builder_type
 from bot.core.operations import ColumnSpec, MigrationOps, Op, Operation
 from bot.frameworks._js_calls import (
     arguments_of,
@@ -36,15 +36,10 @@ _PG_TYPES = {
 def knex_type(builder: str, args: list[tsx.Node]) -> ColumnType | None:
     """The column type a Knex builder makes on PostgreSQL: ``string('name', 100)`` is
     ``varchar(100)`` (255 unless told), ``decimal('n', 12, 2)`` ``numeric(12, 2)`` (8, 2 unless told)."""
-    numbers = [tsx.text(a) for a in args[1:] if tsx.text(a).isdigit()]
-    if builder == "string":
-        return ("varchar", numbers[0] if numbers else "255")
-    if builder == "decimal":
-        return ("numeric", *(numbers + ["8", "2"][len(numbers):])[:2])
     if builder == "specificType" and len(args) > 1:
         spelled = string_value(args[1])
         return _specific(spelled) if spelled else None
-    return _PG_TYPES.get(builder)
+    return builder_type(builder, [tsx.text(a) for a in args[1:] if tsx.text(a).isdigit()], _PG_TYPES)
 
 
 def _specific(spelled: str) -> ColumnType | None:

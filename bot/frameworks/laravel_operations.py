@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.column_types import ColumnType
+from bot.core.column_types import ColumnType, builder_type
 from bot.core.operations import ColumnSpec, MigrationOps, Op, Operation
 from bot.core.textfile import UnreadableFile
 from bot.syntax import treesitter as tsx
@@ -32,14 +32,7 @@ _PG_TYPES = {
 def laravel_type(method: str, args: list[tsx.Node]) -> ColumnType | None:
     """The column type a Blueprint method makes on PostgreSQL: ``string('name', 100)`` is
     ``varchar(100)`` (255 unless told), ``decimal('n', 12, 2)`` ``numeric(12, 2)`` (8, 2 unless told)."""
-    numbers = [tsx.text(a) for a in args[1:] if tsx.text(a).isdigit()]
-    if method == "string":
-        return ("varchar", numbers[0] if numbers else "255")
-    if method == "char":
-        return ("char", numbers[0] if numbers else "255")
-    if method == "decimal":
-        return ("numeric", *(numbers + ["8", "2"][len(numbers):])[:2])
-    return _PG_TYPES.get(method)
+    return builder_type(method, [tsx.text(a) for a in args[1:] if tsx.text(a).isdigit()], _PG_TYPES)
 
 
 def _args(call: tsx.Node) -> list[tsx.Node]:

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import closing
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from bot.core.model import Migration, ParseFailure, Role, RollbackIssue, RollbackProblem
 from bot.core.operations import MigrationOps
@@ -44,52 +44,43 @@ class ParseCache:
         self._ok = True
 
     def get_many(self, keys: Iterable[CacheKey]) -> dict[CacheKey, CachedResult]:
-        wanted = {key_text(k): k for k in keys}
-        if not self._ok or not wanted:
-            return {}
-        found: dict[CacheKey, CachedResult] = {}
-        try:
-            names = list(wanted)
-            for start in range(0, len(names), 500):
-                for k, v in self.rows.get(names[start : start + 500]).items():
-                    found[wanted[k]] = load_result(v)
-        except Exception:
-            self._ok = False
-        return found
+        return self._get(keys, key_text, load_result)
 
     def put_many(self, items: Mapping[CacheKey, CachedResult]) -> None:
-        if not self._ok or not items:
-            return
-        try:
-            self.rows.put({key_text(k): dump_result(v) for k, v in items.items()})
-        except Exception:
-            self._ok = False
-
+        self._put(items, key_text, dump_result)
 
     def get_ops(self, keys: Iterable[OpsKey]) -> dict[OpsKey, MigrationOps]:
         """Analysed operations by (framework, path, dialect, blob sha), under the analysers' version."""
-        wanted = {ops_key_text(k): k for k in keys}
+        return self._get(keys, ops_key_text, load_ops)
+
+    def put_ops(self, items: Mapping[OpsKey, MigrationOps]) -> None:
+        self._put(items, ops_key_text, dump_ops)
+
+    def _get(self, keys: Iterable[K], text_of: Callable[[K], str], load: Callable[[str], V]) -> dict[K, V]:
+        wanted = {text_of(k): k for k in keys}
         if not self._ok or not wanted:
             return {}
-        found: dict[OpsKey, MigrationOps] = {}
+        found: dict[K, V] = {}
         try:
             names = list(wanted)
             for start in range(0, len(names), 500):
                 for k, v in self.rows.get(names[start : start + 500]).items():
-                    found[wanted[k]] = load_ops(v)
+                    found[wanted[k]] = load(v)
         except Exception:
             self._ok = False
         return found
 
-    def put_ops(self, items: Mapping[OpsKey, MigrationOps]) -> None:
+    def _put(self, items: Mapping[K, V], text_of: Callable[[K], str], dump: Callable[[V], str]) -> None:
         if not self._ok or not items:
             return
         try:
-            self.rows.put({ops_key_text(k): dump_ops(v) for k, v in items.items()})
+            self.rows.put({text_of(k): dump(v) for k, v in items.items()})
         except Exception:
             self._ok = False
 
 
+K = TypeVar("K")
+V = TypeVar("V")
 OpsKey = tuple[str, str, str, str]  # framework, path, dialect, blob sha
 
 
