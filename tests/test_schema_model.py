@@ -232,3 +232,41 @@ def test_ddl_in_a_do_block_leaves_nothing_known() -> None:
     block = "DO $$ BEGIN ALTER TABLE users ALTER COLUMN name TYPE text; END $$;"
     history = {**BASE, f"{M}/00002_block.sql": goose(block)}
     assert [f[0] for f in found(history, WIDEN) if f[0] == "changing-column-type"] == ["changing-column-type"]
+
+
+def test_a_do_block_making_only_a_type_leaves_the_tables_known() -> None:
+    """hatchet v1_0_68: `DO $$ BEGIN CREATE TYPE ... EXCEPTION ... END $$` touches no table."""
+    block = "DO $$ BEGIN CREATE TYPE mood AS ENUM ('a'); EXCEPTION WHEN duplicate_object THEN null; END $$;"
+    history = {**BASE, f"{M}/00002_block.sql": goose(block)}
+    assert [f for f in found(history, WIDEN) if f[0] == "changing-column-type"] == []
+    other = {**BASE, f"{M}/00002_block.sql": goose("DO $$ BEGIN ALTER TABLE orders ADD COLUMN a int; END $$;")}
+    assert [f for f in found(other, WIDEN) if f[0] == "changing-column-type"] == []  # another table's DDL
+
+
+def test_more_fractional_digits_in_a_timestamp_is_catalog_only() -> None:
+    """hatchet v0_51_3: timestamp(3) -> timestamp (6 digits) rewrites nothing."""
+    base = {f"{M}/00001_t.sql": goose("CREATE TABLE t (at timestamp(3));")}
+    change = {f"{M}/00002_t.sql": goose("ALTER TABLE t ALTER COLUMN at TYPE timestamp;")}
+    assert [f for f in found(base, change) if f[0] == "changing-column-type"] == []
+
+
+def test_a_model_made_for_real_after_a_proxy_of_that_name_has_a_table() -> None:
+    """netbox extras.Script: unmanaged first, later deleted and made as a real table; changing it is
+    judged again (it was silenced as a model without a table)."""
+    from tests.test_django import migration
+
+    unmanaged = ("0002_script", "        migrations.CreateModel(name='Script', fields=[('id', models.AutoField(primary_key=True))],"
+                 " options={'managed': False}),")  # fmt: skip
+    remade = ("0003_real", "        migrations.DeleteModel(name='Script'),\n"
+              "        migrations.CreateModel(name='Script', fields=[('id', models.AutoField(primary_key=True)),"
+              " ('name', models.CharField(max_length=20))]),")  # fmt: skip
+    change = {f"{APP}/0004_alter.py": migration([("orders", "0003_real")],
+              "        migrations.AlterField(model_name='script', name='name', field=models.IntegerField()),")}  # fmt: skip
+    rules = [f[0] for f in found(django_app(CREATE_COUNTER, unmanaged, remade), change)]
+    assert "changing-column-type" in rules
+
+
+def test_an_earlier_migration_naming_a_table_only_inside_another_name_is_not_read(analyses: list[str]) -> None:
+    lookalike = {f"{M}/00002_users_archive.sql": goose("CREATE TABLE users_archive (id bigint);")}
+    found({**BASE, **lookalike}, WIDEN)
+    assert sorted(analyses) == sorted([*WIDEN, *BASE])

@@ -26,9 +26,19 @@ def catalog_only(before: ColumnType, after: ColumnType, dialect: str) -> bool:
         return True
     if before[0] == after[0] == "varchar" and len(before) > 1 and len(after) > 1:
         return _number(after[1]) >= _number(before[1]) > 0
+    if before[0] == after[0] and before[0] in _PRECISE:  # more fractional digits (or the default 6)
+        return _precision(after) >= _precision(before)
     if before[0] == after[0] == "numeric" and len(before) > 2 and len(after) > 2:
         return before[2] == after[2] and _number(after[1]) >= _number(before[1]) > 0
     return False
+
+
+#: types whose argument is the precision of the stored fractional seconds (6 when not given)
+_PRECISE = {"timestamp", "timestamptz"}
+
+
+def _precision(column_type: ColumnType) -> int:
+    return _number(column_type[1]) if len(column_type) > 1 else 6
 
 
 def spelled(column_type: ColumnType) -> str:

@@ -137,6 +137,9 @@ class Operation:
     constraint: str | None = None  # the constraint a CHECK adds or VALIDATE names (lower case)
     index: str | None = None  # the index a CREATE INDEX makes or a DROP INDEX names (its table: the schema's)
     index_columns: tuple[str, ...] = ()  # the columns a CREATE INDEX covers, where named
+    #: for DDL that could not be analysed (``UNKNOWN``): the tables it may change, where that can be
+    #: told (a ``DO`` block's static DDL; none for ``CREATE TYPE``); None: any (``EXECUTE``, opaque SQL)
+    may_change: tuple[str, ...] | None = None
     #: the table's name in the database where the migration names it otherwise (Django's ``db_table``)
     db_table: str | None = None
     column_type: tuple[str, ...] | None = None  # the new type of ALTER COLUMN ... TYPE (``column_types``)

@@ -64,11 +64,17 @@ class Schema:
         """What ``op`` does to the schema (Django's ``state_forwards``). An operation that says
         too little to follow leaves what it touches unknown."""
         kind, table = op.kind, op.table
-        if kind is Op.NOT_ANALYSED or (kind is Op.UNKNOWN and table is None):
-            self.reset()  # not read at all, or DDL that could do anything (a DO block, SQL built at run time)
+        if kind is Op.UNKNOWN:  # DDL that could not be analysed: what it may change is not known now
+            if op.may_change is not None:
+                for name in op.may_change:
+                    self.forget(name)
+            elif table is not None:
+                self.forget(table)
+            else:
+                self.reset()  # it could do anything: SQL built at run time, a DO block running EXECUTE
             return
-        if kind is Op.UNKNOWN and table is not None:
-            self.forget(table)  # DDL on it that could not be analysed: what it has now is not known
+        if kind is Op.NOT_ANALYSED:
+            self.reset()  # not read at all
             return
         if table is None:
             if kind is Op.DROP_INDEX and op.index:
@@ -78,11 +84,13 @@ class Schema:
             if op.temporary:
                 return
             self.tables[table] = {c.name: Column(c.type, c.declared) for c in op.columns if c.name}
+            self.tableless.discard(table.lower())  # made for real: it has a table now
             if op.db_table:
                 self.db_tables[table] = op.db_table
             self.gone_tables.discard(table)
         elif kind is Op.DROP_TABLE:
             self.tables.pop(table, None)
+            self.tableless.discard(table.lower())
             for name in list(self.on_table.pop(table, ())):
                 self.indexes.pop(name, None)
         elif kind is Op.RENAME_TABLE:

@@ -72,8 +72,6 @@ def state_forwards(schema: Schema, op: Operation, label: str, deployed: bool) ->
     """A ``state_operations`` change: Django's state changes, the database keeps what the state
     drops, and once that is deployed the running code no longer reads it. A proxy or unmanaged
     model is known to the state only: it has no table."""
-    if op.kind is Op.CREATE_TABLE and op.table:
-        (schema.tableless.add if NO_TABLE in op.detail else schema.tableless.discard)(op.table.lower())
     if deployed and op.table:
         model = op.table.lower()
         owners = {model, schema.db_tables.get(model) or (f"{label}_{model}" if label else model)}
@@ -88,6 +86,8 @@ def state_forwards(schema: Schema, op: Operation, label: str, deployed: bool) ->
                 columns.add(_unquote(db_column) or "")
             schema.gone_columns.update((owner, c) for owner in owners for c in columns)
     schema.apply(op)
+    if op.kind is Op.CREATE_TABLE and op.table and NO_TABLE in op.detail:  # after apply, which says it has one
+        schema.tableless.add(op.table.lower())
 
 
 # -- judging an AlterField against the field it replaces ------------------------------------

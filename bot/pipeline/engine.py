@@ -86,7 +86,10 @@ def _names(ops: list[tuple[Framework, str, Operation]]) -> re.Pattern[str] | Non
     names.discard("")
     if not names:
         return None
-    return re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
+    # whole names only: `step` or `worker` as parts of other names are in nearly every file of a
+    # project whose tables share words, and reading them all is what this is to avoid
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<![a-z0-9_$])(?:{alternatives})(?![a-z0-9_$])")
 
 
 def _analysed(

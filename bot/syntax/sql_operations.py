@@ -614,7 +614,7 @@ def _classify_words(text: str, dialect: str, line: int, end_line: int, source_li
     if head[:1] == ["DO"] and _BLOCK_DDL.intersection(_code_words(text)):
         # PL/pgSQL is not analysed: DDL inside a DO block passed in silence (netbox renames
         # constraints with EXECUTE format(...) in one); said instead, as any opaque DDL
-        return [op(Op.UNKNOWN, detail="DO block with DDL")]
+        return [op(Op.UNKNOWN, detail="DO block with DDL", may_change=_block_tables(text))]
     return [op(Op.OTHER, detail=" ".join(head[:2]))]
 
 
@@ -625,8 +625,39 @@ _MAINTENANCE = re.compile(r"\s*(CLUSTER|VACUUM)\b", re.IGNORECASE)
 def _code_words(text: str) -> set[str]:
     """The upper-cased words of a statement outside its comments and string literals (a DO
     block's ``RAISE NOTICE 'will drop table later'`` changes no schema)."""
+    return {w.upper() for w in _code_word_list(text)}
+
+
+def _code_word_list(text: str) -> list[str]:
     code = re.sub(r"'[^']*'?", " ", without_comments("statement.sql", text))
-    return {w.upper() for w in _WORDS.findall(code)}
+    return _WORDS.findall(code)
+
+
+def _block_tables(text: str) -> tuple[str, ...] | None:
+    """The tables a ``DO`` block's DDL names where it names them in its code (``ALTER TABLE t``,
+    ``DROP TABLE IF EXISTS t``, ``CREATE INDEX ... ON t``): what the schema forgets. ``None``
+    (anything may change) when it builds statements at run time (``EXECUTE``) or touches a table
+    in a way not read here; none for DDL on no table (``CREATE TYPE``)."""
+    words = _code_word_list(text)
+    upper = [w.upper() for w in words]
+    if "EXECUTE" in upper:
+        return None
+    found: list[str] = []
+    for i, word in enumerate(upper):
+        names_table = word == "TABLE" and i > 0 and upper[i - 1] in ("ALTER", "DROP", "TRUNCATE")
+        if not (names_table or (word == "ON" and "INDEX" in upper[max(0, i - 6) : i])):
+            continue
+        after = i + 1
+        while after < len(words) and upper[after] in ("IF", "EXISTS", "ONLY", "NOT"):
+            after += 1
+        while after + 2 < len(words) and words[after + 1] == ".":  # schema.table: the table
+            after += 2
+        if after < len(words) and words[after] not in (".", "("):
+            name = words[after]
+            found.append(name[1:-1] if name.startswith('"') else name.lower())
+    if not found and {"TABLE", "INDEX", "COLUMN", "CONSTRAINT"} & set(upper):
+        return None
+    return tuple(dict.fromkeys(found))
 
 
 def _has(words: Sequence[str], *run: str) -> bool:
