@@ -5,7 +5,7 @@ waited for: an analysing process that outlives the CLI and is reparented to init
 counted, and a tool that parallelises into such processes would look cheaper than it is. So the
 command runs under a small Linux *subreaper* (``prctl(PR_SET_CHILD_SUBREAPER)``): every
 descendant that is orphaned is reparented to it and reaped there, and its resource usage is
-then the CPU of the whole process tree.
+then the CPU of the whole process tree. Memory is the peak of the largest single process.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ while True:  # the orphans reparented here: wait for every one
         break
 used = resource.getrusage(resource.RUSAGE_CHILDREN)
 sys.stdout.flush()
-os.write(report, json.dumps({"cpu": used.ru_utime + used.ru_stime, "code": done.returncode}).encode())
+os.write(report, json.dumps({"cpu": used.ru_utime + used.ru_stime, "code": done.returncode,
+                             "rss": used.ru_maxrss}).encode())
 """
 
 
@@ -39,6 +40,8 @@ class Run:
     cpu: float  # user + system seconds of the command and every process it started
     code: int
     out: str
+    #: peak resident memory of the largest single process of the tree (MB)
+    rss_mb: float = 0.0
 
 
 def measured(argv: list[str], cwd: Path) -> Run:
@@ -53,5 +56,5 @@ def measured(argv: list[str], cwd: Path) -> Run:
     wall = time.perf_counter() - start
     os.close(write)
     with os.fdopen(read) as report:
-        usage = json.loads(report.read() or '{"cpu": -1, "code": -1}')
-    return Run(wall, usage["cpu"], usage["code"], done.stdout)
+        usage = json.loads(report.read() or '{"cpu": -1, "code": -1, "rss": 0}')
+    return Run(wall, usage["cpu"], usage["code"], done.stdout, usage.get("rss", 0) / 1024)
