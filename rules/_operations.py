@@ -112,7 +112,9 @@ def seed_created(after: ChangeSet, before: ChangeSet, path: str) -> None:
             created[(p, scope)] = tables
             for table in tables:
                 creators[(scope, table)] = creators.get((scope, table), set()) | {p}
-    _ANSWERS.insert(0, (after, created, creators))
+    # ``before`` stays first: every suggestion of the run is re-checked against it, and evicted it
+    # was rebuilt (a scan of the whole change) for each one
+    _ANSWERS.insert(1 if _ANSWERS and _ANSWERS[0][0] is before else 0, (after, created, creators))
     del _ANSWERS[4:]
 
 

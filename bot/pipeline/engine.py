@@ -60,36 +60,47 @@ def analyse(
         if m.role is Role.UP and m.path in cs.texts:
             judged[m.path] = (Job(m.framework, m.path, cs.texts[m.path], cs.dialect_of(m)), m.blob_sha)
     facts = _analysed(judged, limits, parallel, deadline, cache)
-    wanted = _names([(BY_NAME[job.framework], path, o) for path, (job, _sha) in judged.items()
-                     for o in (*facts[path].operations, *facts[path].state_changes)])  # fmt: skip
     dialects = {m.path: cs.dialect_of(m) for m in cs.head.migrations}
     earlier: dict[str, tuple[Job, str]] = {}
     skipped: set[str] = set()
-    for steps in cs.replays.values():
-        for step in steps:
-            if step.path in judged or step.path in earlier:
-                continue
-            if wanted is None or wanted.search(step.text.lower()) is None:
-                skipped.add(step.path)
-                continue
-            earlier[step.path] = (Job(step.framework, step.path, step.text, dialects.get(step.path, "postgres")), step.blob_sha)
+    steps = [s for steps in cs.replays.values() for s in steps if s.path not in judged]
+    names = _names([(BY_NAME[job.framework], path, o) for path, (job, _sha) in judged.items()
+                    for o in (*facts[path].operations, *facts[path].state_changes)]) if steps else set()  # fmt: skip
+    for step in steps:
+        if step.path in earlier:
+            continue
+        if not _mentions(step.text, names):
+            skipped.add(step.path)
+            continue
+        earlier[step.path] = (Job(step.framework, step.path, step.text, dialects.get(step.path, "postgres")), step.blob_sha)
     facts.update(_analysed(earlier, limits, parallel, deadline, cache))
     analysed, schemas = judge_all(cs, facts, skipped)
     return replace(cs, analysed=analysed, schemas=schemas)
 
 
-def _names(ops: list[tuple[Framework, str, Operation]]) -> re.Pattern[str] | None:
-    """A pattern finding, in lower-cased text, any table or index the operations name (unqualified),
-    as the earlier migrations of each one's framework may call it (``Framework.names_of``)."""
+def _names(ops: list[tuple[Framework, str, Operation]]) -> set[str]:
+    """The tables and indexes the operations name (unqualified, lower case), as the earlier
+    migrations of each one's framework may call them (``Framework.names_of``)."""
     names = {alias for adapter, path, o in ops for n in (o.table, o.new_name, o.index) if n
              for alias in adapter.names_of(n.rpartition(".")[2].lower(), path)}  # fmt: skip
     names.discard("")
+    return names
+
+
+_WORD = re.compile(r"[a-z0-9_$]+")
+
+
+def _mentions(text: str, names: set[str]) -> bool:
+    """Whether the text names one of ``names`` as a whole word: `step` or `worker` as parts of
+    other names are in nearly every file of a project whose tables share words, and reading them
+    all is what this is to avoid. A name that is not one word (quoted, with spaces) is looked for
+    as it is."""
     if not names:
-        return None
-    # whole names only: `step` or `worker` as parts of other names are in nearly every file of a
-    # project whose tables share words, and reading them all is what this is to avoid
-    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-    return re.compile(rf"(?<![a-z0-9_$])(?:{alternatives})(?![a-z0-9_$])")
+        return False
+    lowered = text.lower()
+    if not names.isdisjoint(_WORD.findall(lowered)):
+        return True
+    return any(n in lowered for n in names if not _WORD.fullmatch(n))
 
 
 def _analysed(
@@ -191,7 +202,7 @@ def run(
             continue
         severity = severity_under(config, finding)
         if severity is not None:
-            final.append(replace(finding, severity=severity))
+            final.append(finding if severity is finding.severity else replace(finding, severity=severity))
     final = verified(cs, final, config, run_rules, rules_under(config, content_only=True))
     final.sort(key=Finding.sort_key)
     checked = len(

@@ -305,10 +305,10 @@ def _classify(
         table = table_name(node.this)
         not_valid = bool(node.args.get("not_valid"))
         ops: list[Operation] = []
-        for action in node.args.get("actions") or []:
-            ops.extend(_alter_action(action, table, not_valid, dialect, line, end_line, source_line, offset))
         qualified = _qualified(node.this)
-        return [replace(o, qualified=qualified) for o in ops] or [op(Op.UNKNOWN, table=table, detail="ALTER TABLE")]
+        for action in node.args.get("actions") or []:
+            ops.extend(_alter_action(action, table, not_valid, dialect, line, end_line, source_line, offset, qualified))
+        return ops or [op(Op.UNKNOWN, table=table, detail="ALTER TABLE", qualified=qualified)]
     if isinstance(node, exp.Set):
         return [_setting(item, op) for item in node.expressions] or [op(Op.OTHER, detail="SET")]
     return [op(Op.OTHER, detail=node.key.upper())]
@@ -345,9 +345,10 @@ def _alter_action(
     end_line: int,
     source_line: str | None,
     offset: int = 0,
+    qualified: bool = False,
 ) -> list[Operation]:
     def op(kind: Op, **kw: object) -> Operation:
-        return Operation(kind, line, table=table, end_line=end_line, **kw)  # type: ignore[arg-type]
+        return Operation(kind, line, table=table, end_line=end_line, qualified=qualified, **kw)  # type: ignore[arg-type]
 
     if isinstance(action, exp.ColumnDef):
         constraints = [c.args.get("kind") for c in action.args.get("constraints") or []]
