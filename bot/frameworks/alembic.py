@@ -96,14 +96,19 @@ class Alembic(Framework):
         on the connection, ``-c lock_timeout=...``), one transaction per revision
         (``transaction_per_migration=True``), or none at all (``transactional_ddl=False``)."""
         envs = {p.rpartition("/")[0]: _code_of(text) for p, text in aux.items() if base_name(p) == "env.py"}
+        # what each env.py sets, read once per script directory (not once per revision of it)
+        runner = {
+            namespace: (timeouts_set_in(env) + (("transaction_per_migration",) if _PER_MIGRATION.search(env) else ()),
+                        False if _NO_DDL_TRANSACTION.search(env) else None)
+            for namespace, env in envs.items()
+        }  # fmt: skip
         linked = []
         for m in migrations:
-            env = envs.get(m.namespace)
-            if env is None:
+            found = runner.get(m.namespace)
+            if found is None or (m.runner_sets, m.runs_in_transaction) == found:
                 linked.append(m)
-                continue
-            sets = timeouts_set_in(env) + (("transaction_per_migration",) if _PER_MIGRATION.search(env) else ())
-            linked.append(replace(m, runner_sets=sets, runs_in_transaction=False if _NO_DDL_TRANSACTION.search(env) else None))
+            else:
+                linked.append(replace(m, runner_sets=found[0], runs_in_transaction=found[1]))
         return linked
 
     def select(self, index: PathIndex, aux: Mapping[str, str]) -> list[Candidate]:
