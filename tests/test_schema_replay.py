@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests import in_memory
 from tests.gitrepo_factory import Repo
 from tests.test_django import migration
 
@@ -26,6 +27,19 @@ WIDEN = migration(
     "        migrations.AlterField(model_name='order', name='status', "
     "field=models.CharField(max_length=40, choices=[('a', 'A')], help_text='old')),",
 )
+
+
+HISTORY = {"shop/orders/__init__.py": "", f"{APP}/__init__.py": "", f"{APP}/0001_initial.py": CREATE,
+           f"{APP}/0002_widen_status.py": WIDEN}  # fmt: skip
+
+
+def altered(field: str, name: str, config: str | None = None) -> list[tuple[str, str, int | None]]:
+    """In memory (``tests/in_memory.py``): the findings of an AlterField on top of ``HISTORY``."""
+    text = migration(
+        [("orders", "0002_widen_status")],
+        f"        migrations.AlterField(model_name='order', name='{name}', field={field}),",
+    )
+    return [f for f in in_memory.found(HISTORY, {f"{APP}/0003_alter.py": text}, config) if f[0] != "migration-naming"]
 
 
 def history(repo: Repo) -> Repo:
@@ -55,8 +69,8 @@ def alter(repo: Repo, field: str, name: str) -> list[tuple[str, str, int]]:
         ("customer", "models.ForeignKey(on_delete=models.PROTECT, related_name='orders', to='orders.customer')"),
     ],
 )
-def test_alter_field_that_rewrites_nothing_is_silent(repo: Repo, name: str, field: str) -> None:
-    assert alter(history(repo), field, name) == []
+def test_alter_field_that_rewrites_nothing_is_silent(name: str, field: str) -> None:
+    assert altered(field, name) == []
 
 
 @pytest.mark.parametrize(
@@ -70,8 +84,8 @@ def test_alter_field_that_rewrites_nothing_is_silent(repo: Repo, name: str, fiel
         ("count", "models.IntegerField(db_index=True)", "require-concurrent-index-creation"),
     ],
 )
-def test_alter_field_that_changes_the_table_is_reported(repo: Repo, name: str, field: str, rule: str) -> None:
-    assert alter(history(repo), field, name) == [(rule, f"{APP}/0003_alter.py", 13)]
+def test_alter_field_that_changes_the_table_is_reported(name: str, field: str, rule: str) -> None:
+    assert altered(field, name) == [(rule, f"{APP}/0003_alter.py", 13)]
 
 
 def test_the_message_says_what_the_field_was(repo: Repo) -> None:
@@ -81,18 +95,14 @@ def test_the_message_says_what_the_field_was(repo: Repo) -> None:
     assert "from IntegerField() to BigIntegerField()" in message
 
 
-def test_a_field_the_history_never_defined_is_judged_as_before(repo: Repo) -> None:
+def test_a_field_the_history_never_defined_is_judged_as_before() -> None:
     """A model made elsewhere (a squashed prefix, another tool): no state to compare with, so the
     conservative warning stays (never a silent pass)."""
-    history(repo)
-    found = alter(repo, "models.CharField(max_length=80)", "elsewhere")
-    assert found == [("changing-column-type", f"{APP}/0003_alter.py", 13)]
+    assert altered("models.CharField(max_length=80)", "elsewhere") == [("changing-column-type", f"{APP}/0003_alter.py", 13)]
 
 
-def test_mysql_has_no_catalog_only_widening(repo: Repo) -> None:
-    repo.write(".github/migration-guard.yml", "dialect: mysql\n")
-    history(repo)
-    assert alter(repo, "models.TextField()", "status") == [("changing-column-type", f"{APP}/0003_alter.py", 13)]
+def test_mysql_has_no_catalog_only_widening() -> None:
+    assert altered("models.TextField()", "status", "dialect: mysql\n") == [("changing-column-type", f"{APP}/0003_alter.py", 13)]
 
 
 SETTLED = """from django.db import migrations, models
