@@ -16,7 +16,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import replace
 
 from bot.core.column_types import catalog_only, spelled
-from bot.core.model import ChangeSet, ReplayStep, Role
+from bot.core.model import ChangeSet, Role
 from bot.core.operations import MigrationOps, Op, Operation
 from bot.core.schema import Schema, names_in
 from bot.frameworks import BY_NAME
@@ -102,4 +102,4 @@ def judge_all(
     return result, before
 
 
-__all__ = ["ReplayStep", "forwards", "judge_all", "judged"]
+__all__ = ["forwards", "judge_all", "judged"]
