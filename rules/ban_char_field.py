@@ -20,7 +20,7 @@ ON_BY_DEFAULT = False
 SUMMARY = "A char(n) column: blank-padded, almost always meant as text or varchar."
 GROUP = "style"
 CATCHES = "`char`/`character`/`bpchar` columns (arrays too); the one-byte `\"char\"` is not one"
-APPLIES_TO = ("sql",)
+APPLIES_TO = ("sql", "laravel", "sequelize")
 
 EXAMPLES = {
     "sql": ("CREATE TABLE codes (code char(2) NOT NULL);", "CREATE TABLE codes (code varchar(2) NOT NULL);"),

@@ -22,7 +22,7 @@ ON_BY_DEFAULT = False
 SUMMARY = "A 32-bit integer column: it can run out of values, and widening it later rewrites the table."
 GROUP = "style"
 CATCHES = "`int`/`integer`/`int4`/`serial` columns (arrays too) in `CREATE TABLE`, `ADD COLUMN`, `ALTER COLUMN ... TYPE`"
-APPLIES_TO = ("sql", "rails", "alembic", "django")
+APPLIES_TO = ("sql", "rails", "alembic", "django", "knex", "laravel", "sequelize")
 
 EXAMPLES = {
     "sql": ("CREATE TABLE events (id int PRIMARY KEY);", "CREATE TABLE events (id bigint PRIMARY KEY);"),

@@ -20,7 +20,7 @@ ON_BY_DEFAULT = False
 SUMMARY = "A 16-bit integer column: it stops at 32,767, and widening it later rewrites the table."
 GROUP = "style"
 CATCHES = "`smallint`/`int2`/`smallserial` columns (arrays too) in `CREATE TABLE`, `ADD COLUMN`, `ALTER COLUMN ... TYPE`"
-APPLIES_TO = ("sql", "rails", "alembic", "django")
+APPLIES_TO = ("sql", "rails", "alembic", "django", "knex", "laravel", "sequelize")
 
 EXAMPLES = {
     "sql": ("ALTER TABLE users ADD COLUMN logins smallint;", "ALTER TABLE users ADD COLUMN logins bigint;"),

@@ -21,7 +21,7 @@ ON_BY_DEFAULT = False
 SUMMARY = "A serial column: an identity column is the standard, owned form."
 GROUP = "style"
 CATCHES = "`serial`/`bigserial`/`smallserial` columns instead of `GENERATED ... AS IDENTITY`"
-APPLIES_TO = ("sql",)
+APPLIES_TO = ("sql", "knex", "laravel")
 
 EXAMPLES = {
     "sql": (

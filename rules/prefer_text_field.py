@@ -23,7 +23,7 @@ ON_BY_DEFAULT = False
 SUMMARY = "A varchar(n) column: the limit lives in the type, and changing it takes the table's strongest lock."
 GROUP = "style"
 CATCHES = "`varchar(n)` columns (arrays too) in `CREATE TABLE`, `ADD COLUMN`, `ALTER COLUMN ... TYPE`; plain `varchar` is `text`"
-APPLIES_TO = ("sql", "rails", "alembic", "django")
+APPLIES_TO = ("sql", "rails", "alembic", "django", "knex", "laravel", "sequelize")
 
 EXAMPLES = {
     "sql": ("CREATE TABLE notes (body varchar(100) NOT NULL);", "CREATE TABLE notes (body text NOT NULL);"),

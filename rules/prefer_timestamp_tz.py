@@ -24,7 +24,7 @@ ON_BY_DEFAULT = False
 SUMMARY = "A timestamp column without time zone: its values are read shifted in any other zone."
 GROUP = "style"
 CATCHES = "`timestamp` / `timestamp without time zone` columns (arrays too); `timestamptz` is fine"
-APPLIES_TO = ("sql", "rails", "alembic")
+APPLIES_TO = ("sql", "rails", "alembic", "laravel")
 
 EXAMPLES = {
     "sql": ("ALTER TABLE users ADD COLUMN seen_at timestamp;", "ALTER TABLE users ADD COLUMN seen_at timestamptz;"),

@@ -136,3 +136,31 @@ def test_the_judgement_says_what_the_column_was() -> None:
     op = next(o for o in cs.analysed[path].operations if o.column == "name")
     assert op.detail == "$table->string()->change() from varchar(50) to varchar(20)"
     assert op.known_rewrite
+
+
+TASTE_RULES = ("prefer-text-field", "prefer-bigint-over-int", "prefer-timestamp-tz", "ban-char-field", "prefer-identity")
+TASTE = "rules:\n" + "".join(f"  {r}: notice\n" for r in TASTE_RULES)
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "expected"),
+    [
+        ("migrations/20240101000000_t.js",
+         knex("knex.schema.createTable('t', (t) => {\n    t.increments('id');\n    t.string('a', 50);\n    t.text('b');\n"
+              "    t.bigInteger('n');\n    t.timestamp('at');\n  })"),
+         ["prefer-bigint-over-int", "prefer-identity", "prefer-text-field"]),  # increments is serial (4 bytes);
+        # Knex's timestamp is timestamptz on PostgreSQL
+        ("database/migrations/2024_01_01_000000_create_t_table.php",
+         laravel("Schema::create('t', function (Blueprint $table) {\n            $table->id();\n"
+                 "            $table->char('c', 2);\n            $table->integer('n');\n            $table->timestampTz('a');\n"
+                 "            $table->timestamp('at');\n        });"),
+         ["ban-char-field", "prefer-bigint-over-int", "prefer-identity", "prefer-timestamp-tz"]),
+        ("migrations/20240101000000-create-t.js",
+         sequelize("queryInterface.createTable('t', {\n      id: { type: Sequelize.BIGINT },\n"
+                   "      a: { type: Sequelize.STRING(40) },\n      b: { type: Sequelize.TEXT },\n    })"),
+         ["prefer-text-field"]),
+    ],
+)  # fmt: skip
+def test_the_type_rules_read_the_schema_builders_columns(path: str, text: str, expected: list[str]) -> None:
+    """Knex, Laravel and Sequelize columns now have types, so the rules of taste read them too."""
+    assert sorted({f[0] for f in found({}, {path: text}, TASTE) if f[0] in TASTE_RULES}) == expected

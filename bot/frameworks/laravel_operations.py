@@ -166,7 +166,7 @@ def _blueprint(table: str | None, closure: tsx.Node, dialect: str = "postgres") 
         first, first_call = links[0]
         names = {n for n, _ in links}
         args = _args(first_call)
-        column = _name(args[0]) if args else None
+        column = _name(args[0]) if args else ("id" if first == "id" else None)  # `$table->id()` is `id`
         line = tsx.line(node)
 
         def op(
