@@ -164,3 +164,22 @@ TASTE = "rules:\n" + "".join(f"  {r}: notice\n" for r in TASTE_RULES)
 def test_the_type_rules_read_the_schema_builders_columns(path: str, text: str, expected: list[str]) -> None:
     """Knex, Laravel and Sequelize columns now have types, so the rules of taste read them too."""
     assert sorted({f[0] for f in found({}, {path: text}, TASTE) if f[0] in TASTE_RULES}) == expected
+
+
+def test_a_laravel_column_made_not_nullable_is_set_not_null() -> None:
+    """koel 2024_01_16_223632: `->nullable(false)->change()` scans the table under its strongest lock."""
+    base, path, text, _types = CASES["laravel"]
+    change = laravel("Schema::table('users', function (Blueprint $table) {\n"
+                     "            $table->string('name', 50)->nullable(false)->change();\n        });")  # fmt: skip
+    assert [f[0] for f in found(base, {path: change}) if f[0] in ("adding-not-nullable-field", "changing-column-type")] == [
+        "adding-not-nullable-field"
+    ]
+
+
+def test_sequelize_calls_inside_a_transaction_callback_are_read() -> None:
+    """outline writes 47 of its 301 migrations inside `sequelize.transaction(async (t) => {...})`."""
+    base, path, _text, _types = CASES["sequelize"]
+    wrapped = sequelize("queryInterface.sequelize.transaction(async (transaction) => {\n"
+                        "      await queryInterface.changeColumn('users', 'name', { type: Sequelize.STRING(20) }, { transaction });\n"
+                        "    })")  # fmt: skip
+    assert [f[0] for f in found(base, {path: wrapped}) if f[0] == "changing-column-type"] == ["changing-column-type"]

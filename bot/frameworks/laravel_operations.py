@@ -178,6 +178,9 @@ def _blueprint(table: str | None, closure: tsx.Node, dialect: str = "postgres") 
             made = laravel_type(first, args)
             if "change" in names:  # judged against the column's type before it (``bot.pipeline.judging``)
                 ops.append(op(Op.ALTER_COLUMN_TYPE, f"$table->{first}()->change()", column_type=made))
+                made_null = next((_args(c) for n, c in links if n == "nullable"), None)
+                if made_null and tsx.text(made_null[0]).lower() == "false":  # ->nullable(false)->change(): SET NOT NULL
+                    ops.append(op(Op.SET_NOT_NULL, f"$table->{first}()->nullable(false)->change()"))
                 continue
             default = next((_args(c) for n, c in links if n == "default"), None)
             nullable = "nullable" in names or first in NULLABLE_BY_DEFAULT

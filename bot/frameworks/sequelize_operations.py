@@ -62,10 +62,29 @@ def sequelize_operations(path: str, text: str, dialect: str) -> MigrationOps:
     if up is None:
         return MigrationOps(transactional=False, dialect=dialect)
     ops: list[Operation] = []
-    for call in calls_in(up):
+    for call in _calls(up):
         ops.extend(_sequelize_call(call, dialect))
     # sequelize-cli runs each migration without a transaction unless the migration opens one
     return MigrationOps(tuple(ops), transactional="transaction(" in tsx.text(up), dialect=dialect)
+
+
+_FUNCTIONS = ("arrow_function", "function_expression", "function")
+
+
+def _calls(fn: tsx.Node) -> list[tsx.Node]:
+    """The calls of a function body, and those inside the callback of a
+    ``queryInterface.sequelize.transaction(async (t) => { ... })`` (outline writes 47 of its 301
+    migrations so: they were read as doing nothing)."""
+    found: list[tsx.Node] = []
+    for call in calls_in(fn):
+        _root, links = call_chain(call)
+        callbacks = [a for name, node in links if name == "transaction" for a in arguments_of(node) if a.type in _FUNCTIONS]
+        if callbacks:
+            for callback in callbacks:
+                found.extend(_calls(callback))
+        else:
+            found.append(call)
+    return found
 
 
 def _sequelize_call(call: tsx.Node, dialect: str) -> list[Operation]:
