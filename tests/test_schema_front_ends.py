@@ -168,7 +168,7 @@ def test_the_type_rules_read_the_schema_builders_columns(path: str, text: str, e
 
 def test_a_laravel_column_made_not_nullable_is_set_not_null() -> None:
     """koel 2024_01_16_223632: `->nullable(false)->change()` scans the table under its strongest lock."""
-    base, path, text, _types = CASES["laravel"]
+    base, path, _text, _types = CASES["laravel"]
     change = laravel("Schema::table('users', function (Blueprint $table) {\n"
                      "            $table->string('name', 50)->nullable(false)->change();\n        });")  # fmt: skip
     assert [f[0] for f in found(base, {path: change}) if f[0] in ("adding-not-nullable-field", "changing-column-type")] == [
