@@ -143,6 +143,9 @@ class Operation:
     #: the table's name in the database where the migration names it otherwise (Django's ``db_table``)
     db_table: str | None = None
     column_type: tuple[str, ...] | None = None  # the new type of ALTER COLUMN ... TYPE (``column_types``)
+    #: the type the migration itself says the column had (Alembic's ``existing_type``): judged
+    #: against it before the replayed schema's
+    previous_type: tuple[str, ...] | None = None
     #: the columns a CREATE TABLE defines, the one an ADD COLUMN adds, the retyped one of ALTER ... TYPE
     columns: tuple[ColumnSpec, ...] = ()
     #: ALTER COLUMN ... TYPE judged against the column's known type before it: not catalog-only

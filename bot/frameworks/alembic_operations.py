@@ -6,7 +6,7 @@ import ast
 from collections.abc import Iterator
 from dataclasses import replace
 
-from bot.core.column_types import ColumnType, catalog_only, spelled
+from bot.core.column_types import ColumnType
 from bot.core.operations import ColumnSpec, MigrationOps, Op, Operation
 from bot.core.textfile import UnreadableFile
 from bot.frameworks._python_calls import (
@@ -173,16 +173,9 @@ def _alembic_call(call: ast.Call, dialect: str, lines: list[str], batch_table: s
             ops.append(
                 Operation(Op.SET_NOT_NULL, line, table=table(), column=altered, detail=f"{detail}(nullable=False)")
             )
-        if kw("type_") is not None:
-            before, after = sql_type(kw("existing_type")), sql_type(kw("type_"))
-            if before is None or after is None:  # judged against the replayed column (``bot.pipeline.judging``)
-                ops.append(Operation(Op.ALTER_COLUMN_TYPE, line, table=table(), column=altered,
-                                     detail=f"{detail}(type_=...)", column_type=after))  # fmt: skip
-            else:
-                change = f"{detail}(type_=...) from {spelled(before)} to {spelled(after)}"
-                cheap = catalog_only(before, after, dialect)
-                ops.append(Operation(Op.OTHER if cheap else Op.ALTER_COLUMN_TYPE, line, table=table(), column=altered,
-                                     detail=change, known_rewrite=not cheap))  # fmt: skip
+        if kw("type_") is not None:  # judged against `existing_type`, else the replayed column (``bot.pipeline.judging``)
+            ops.append(Operation(Op.ALTER_COLUMN_TYPE, line, table=table(), column=altered, detail=f"{detail}(type_=...)",
+                                 column_type=sql_type(kw("type_")), previous_type=sql_type(kw("existing_type"))))  # fmt: skip
         if kw("new_column_name") is not None:
             ops.append(
                 Operation(

@@ -56,7 +56,7 @@ def _judge(op: Operation, schema: Schema, dialect: str) -> Operation:
     if op.kind is Op.DROP_INDEX and op.table is None and op.index in schema.indexes:
         return replace(op, table=schema.indexes[op.index].table)
     if op.kind is Op.ALTER_COLUMN_TYPE and op.column_type:
-        before = schema.type_of(op.table, op.column)
+        before = op.previous_type or schema.type_of(op.table, op.column)
         if before is None:
             return op
         after = op.column_type

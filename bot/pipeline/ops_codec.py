@@ -18,7 +18,7 @@ from typing import Any
 from bot.core.operations import ColumnSpec, Declaration, MigrationOps, Op, Operation
 
 _OP_DEFAULTS = {f.name: f.default for f in fields(Operation) if f.default is not MISSING}
-_TUPLES = {"long_names", "index_columns", "column_type", "suggestion_lines", "may_change"}
+_TUPLES = {"long_names", "index_columns", "column_type", "previous_type", "suggestion_lines", "may_change"}
 
 
 def dump_ops(ops: MigrationOps) -> str:
