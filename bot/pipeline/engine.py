@@ -60,10 +60,10 @@ def analyse(
         if m.role is Role.UP and m.path in cs.texts:
             judged[m.path] = (Job(m.framework, m.path, cs.texts[m.path], cs.dialect_of(m)), m.blob_sha)
     facts = _analysed(judged, limits, parallel, deadline, cache)
-    dialects = {m.path: cs.dialect_of(m) for m in cs.head.migrations}
     earlier: dict[str, tuple[Job, str]] = {}
     skipped: set[str] = set()
     steps = [s for steps in cs.replays.values() for s in steps if s.path not in judged]
+    dialects = {m.path: cs.dialect_of(m) for m in cs.head.migrations} if steps else {}
     names = _names([(BY_NAME[job.framework], path, o) for path, (job, _sha) in judged.items()
                     for o in (*facts[path].operations, *facts[path].state_changes)]) if steps else set()  # fmt: skip
     for step in steps:
@@ -108,10 +108,11 @@ def _analysed(
 ) -> dict[str, MigrationOps]:
     """The operations of each job, by path: from the cache where it has them, else analysed."""
     keys = {path: (job.framework, path, job.dialect, sha) for path, (job, sha) in jobs.items()}
-    # what the limits refuse is never read from the cache (a cached result was made under other limits)
-    cacheable = [keys[p] for p, (job, _sha) in jobs.items() if precheck(job.path, job.text, limits) is None]
     facts: dict[str, MigrationOps] = {}
     if cache is not None:
+        # what the limits refuse is never read from the cache (a cached result was made under other
+        # limits); without a cache the analyser alone checks the limits, once per text
+        cacheable = [keys[p] for p, (job, _sha) in jobs.items() if precheck(job.path, job.text, limits) is None]
         facts.update({key[1]: ops for key, ops in cache.get_ops(cacheable).items()})
     todo = [job for path, (job, _sha) in jobs.items() if path not in facts]
     workers = min(os.cpu_count() or 1, 8) if parallel and len(todo) >= PARALLEL_FROM else 1

@@ -18,7 +18,9 @@ from typing import Any
 from bot.core.operations import ColumnSpec, Declaration, MigrationOps, Op, Operation
 
 _OP_DEFAULTS = {f.name: f.default for f in fields(Operation) if f.default is not MISSING}
-_TUPLES = {"long_names", "index_columns", "column_type", "previous_type", "suggestion_lines", "may_change"}
+#: the fields JSON turns into lists, read back as tuples (found from the annotations, so a new
+#: field cannot be forgotten here); ``columns`` holds records and is read back on its own
+_TUPLES = {f.name for f in fields(Operation) if "tuple[" in str(f.type)} - {"columns"}
 
 
 def dump_ops(ops: MigrationOps) -> str:

@@ -612,10 +612,11 @@ def _classify_words(text: str, dialect: str, line: int, end_line: int, source_li
         return [op(Op.DATA, detail="TRUNCATE")]
     if head[:1] in (["ALTER"], ["DROP"], ["CREATE"], ["RENAME"]) and ("TABLE" in head[:4] or "INDEX" in head[:4]):
         return [op(Op.UNKNOWN, detail=" ".join(head[:3]))]
-    if head[:1] == ["DO"] and _BLOCK_DDL.intersection(_code_words(text)):
+    words = _code_word_list(text) if head[:1] == ["DO"] else []
+    if words and _BLOCK_DDL.intersection(w.upper() for w in words):
         # PL/pgSQL is not analysed: DDL inside a DO block passed in silence (netbox renames
         # constraints with EXECUTE format(...) in one); said instead, as any opaque DDL
-        return [op(Op.UNKNOWN, detail="DO block with DDL", may_change=_block_tables(text))]
+        return [op(Op.UNKNOWN, detail="DO block with DDL", may_change=_block_tables(words))]
     return [op(Op.OTHER, detail=" ".join(head[:2]))]
 
 
@@ -623,23 +624,19 @@ def _classify_words(text: str, dialect: str, line: int, end_line: int, source_li
 _MAINTENANCE = re.compile(r"\s*(CLUSTER|VACUUM)\b", re.IGNORECASE)
 
 
-def _code_words(text: str) -> set[str]:
-    """The upper-cased words of a statement outside its comments and string literals (a DO
-    block's ``RAISE NOTICE 'will drop table later'`` changes no schema)."""
-    return {w.upper() for w in _code_word_list(text)}
-
-
 def _code_word_list(text: str) -> list[str]:
+    """The words of a statement outside its comments and string literals (a DO block's
+    ``RAISE NOTICE 'will drop table later'`` changes no schema)."""
     code = re.sub(r"'[^']*'?", " ", without_comments("statement.sql", text))
     return _WORDS.findall(code)
 
 
-def _block_tables(text: str) -> tuple[str, ...] | None:
+def _block_tables(words: list[str]) -> tuple[str, ...] | None:
     """The tables a ``DO`` block's DDL names where it names them in its code (``ALTER TABLE t``,
     ``DROP TABLE IF EXISTS t``, ``CREATE INDEX ... ON t``): what the schema forgets. ``None``
     (anything may change) when it builds statements at run time (``EXECUTE``) or touches a table
-    in a way not read here; none for DDL on no table (``CREATE TYPE``)."""
-    words = _code_word_list(text)
+    in a way not read here; none for DDL on no table (``CREATE TYPE``). ``words``: the block's
+    code words (``_code_word_list``)."""
     upper = [w.upper() for w in words]
     if "EXECUTE" in upper:
         return None
