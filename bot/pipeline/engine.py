@@ -118,7 +118,7 @@ def _analysed(
     workers = min(os.cpu_count() or 1, 8) if parallel and len(todo) >= PARALLEL_FROM else 1
     if workers == 1:
         SHARED.configure(limits, deadline)
-        results = [SHARED.analyse(job) for job in todo]
+        results = SHARED.analyse_many(todo)
     else:
         results = analyse_all(todo, limits, workers, deadline)
     fresh = {job.path: ops for job, ops in zip(todo, results, strict=True)}

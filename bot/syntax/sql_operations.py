@@ -25,6 +25,9 @@ from bot.core.operations import ColumnSpec, Op, Operation
 from bot.syntax.code_size import without_comments
 from bot.syntax.dialects import VOLATILE, normalise_dialect, volatile_call  # noqa: F401 (re-exported)
 from bot.syntax.pg_functions import NON_VOLATILE
+from bot.syntax.pg_operations import available as pg_available
+from bot.syntax.pg_operations import pg_operations
+from bot.syntax.sql_edits import concurrently_added, first_repeated, insert_after, not_valid_added
 from bot.syntax.sql_names import ident, table_name
 from bot.syntax.sql_types import column_type
 
@@ -49,9 +52,13 @@ def split_statements(sql: str, dialect: str) -> list[list[Token]]:
     return [c for c in chunks if c]
 
 
-def sql_operations(sql: str, dialect: str = "postgres", first_line: int = 1) -> list[Operation]:
-    """Operations of a SQL text; ``first_line`` is where the text starts in its file."""
+def sql_operations(sql: str, dialect: str = "postgres", first_line: int = 1, postgres_reader: bool = True) -> list[Operation]:
+    """Operations of a SQL text; ``first_line`` is where the text starts in its file. PostgreSQL's
+    statements are read by PostgreSQL's own parser where it reads their shape
+    (``bot.syntax.pg_operations``), the rest by sqlglot; ``postgres_reader=False``: all by sqlglot
+    (the test that holds the two to the same operations)."""
     dialect = normalise_dialect(dialect)
+    exact = postgres_reader and dialect == "postgres" and pg_available()
     offset = first_line - 1
     try:
         chunks = split_statements(sql, dialect)
@@ -71,18 +78,24 @@ def sql_operations(sql: str, dialect: str = "postgres", first_line: int = 1) -> 
         text = sql[chunk[0].start : chunk[-1].end + 1]
         index = chunk[0].line - 1  # the tokenizer and splitlines() can disagree on exotic line breaks
         single_line = source_lines[index] if chunk[0].line == chunk[-1].line and 0 <= index < len(source_lines) else None
-        key = (dialect, text, single_line, end_line - line)
+        key = (dialect, text, single_line, end_line - line, exact)
         known = _STATEMENTS.get(key)
         if known is not None:
             operations.extend(_shifted(o, line - known[0]) for o in known[1])
             continue
-        try:
-            parsed = parser.parse(chunk, sql)
-            expression = next((e for e in parsed if e is not None), None)
-        except (ParseError, TokenError, ValueError, KeyError, AttributeError, IndexError, TypeError):
-            expression = None
-        # sqlglot types parse results as its base ``Expr``; every statement it returns is an ``Expression``
-        ops = _classify(cast("exp.Expression | None", expression), text, dialect, line, end_line, single_line, offset)
+        ops: list[Operation] | None = None
+        if _transaction_control(text) is not None or _MAINTENANCE.match(text):
+            ops = _classify(None, text, dialect, line, end_line, single_line, offset)  # read from the words alone
+        elif exact and not long_names:  # PostgreSQL keeps 63 bytes of a long name: sqlglot's reading keeps it whole
+            ops = pg_operations(text, line, end_line, single_line)
+        if ops is None:
+            try:
+                parsed = parser.parse(chunk, sql)
+                expression = next((e for e in parsed if e is not None), None)
+            except (ParseError, TokenError, ValueError, KeyError, AttributeError, IndexError, TypeError):
+                expression = None
+            # sqlglot types parse results as its base ``Expr``; every statement it returns is an ``Expression``
+            ops = _classify(cast("exp.Expression | None", expression), text, dialect, line, end_line, single_line, offset)
         if long_names and ops:
             ops[0] = replace(ops[0], long_names=long_names)
         if len(_STATEMENTS) >= MAX_REMEMBERED:
@@ -96,7 +109,7 @@ def sql_operations(sql: str, dialect: str = "postgres", first_line: int = 1) -> 
 #: starts and how many lines it spans: a suggestion is verified by analysing its whole rewritten
 #: file again, and only the statement it rewrote is new (a 5,000-statement file was parsed once per
 #: verified suggestion). Kept per process, bounded.
-_STATEMENTS: dict[tuple[str, str, str | None, int], tuple[int, tuple[Operation, ...]]] = {}
+_STATEMENTS: dict[tuple[str, str, str | None, int, bool], tuple[int, tuple[Operation, ...]]] = {}
 MAX_REMEMBERED = 50_000
 
 
@@ -175,17 +188,7 @@ def _repeated_column(chunk: list[Token]) -> str | None:
                 break
             if token.token_type in (TokenType.VAR, TokenType.IDENTIFIER):
                 names.append(_name_of(token))
-    return _first_repeated(names)
-
-
-def _first_repeated(names: Sequence[str]) -> str | None:
-    """The first name that comes a second time."""
-    seen: set[str] = set()
-    for name in names:
-        if name in seen:
-            return name
-        seen.add(name)
-    return None
+    return first_repeated(names)
 
 
 def _name_of(token: Token) -> str:
@@ -251,9 +254,7 @@ def _classify(
         if kind == "INDEX":
             index = node.this
             concurrently = bool(node.args.get("concurrently"))
-            suggestion = None
-            if not concurrently and dialect == "postgres" and source_line is not None:
-                suggestion = _insert_after(source_line, r"\bINDEX\b", " CONCURRENTLY")
+            suggestion = concurrently_added(source_line) if not concurrently and dialect == "postgres" else None
             name = index.this if isinstance(index, exp.Index) else None
             params = index.args.get("params") if isinstance(index, exp.Index) else None
             covered = params.args.get("columns") if params is not None else None
@@ -277,7 +278,7 @@ def _classify(
             temporary = any(isinstance(p, exp.TemporaryProperty) for p in (node.args.get("properties") or exp.Properties()).expressions)
             return [op(Op.CREATE_TABLE, table=table_name(target), detail="CREATE TEMPORARY TABLE" if temporary else "CREATE TABLE",
                        columns=columns, guarded=bool(node.args.get("exists")), qualified=_qualified(target), temporary=temporary,
-                       repeated=_first_repeated([c.name for c in columns]))]  # fmt: skip
+                       repeated=first_repeated([c.name for c in columns]))]  # fmt: skip
         return [op(Op.OTHER, detail=f"CREATE {kind}")]
     if isinstance(node, exp.Drop):
         kind = (node.args.get("kind") or "").upper()
@@ -289,9 +290,7 @@ def _classify(
             ] or [op(Op.DROP_TABLE, detail="DROP TABLE", guarded=guarded)]
         if kind == "INDEX":
             concurrently = bool(node.args.get("concurrently"))
-            suggestion = None
-            if not concurrently and dialect == "postgres" and source_line is not None:
-                suggestion = _insert_after(source_line, r"\bINDEX\b", " CONCURRENTLY")
+            suggestion = concurrently_added(source_line) if not concurrently and dialect == "postgres" else None
             dropped = node.args.get("tables") or []
             return [
                 op(Op.DROP_INDEX, concurrently=concurrently, detail="DROP INDEX", suggestion=suggestion,
@@ -314,9 +313,9 @@ def _classify(
     return [op(Op.OTHER, detail=node.key.upper())]
 
 
-_SERIAL_TYPES = {exp.DataType.Type.SERIAL, exp.DataType.Type.BIGSERIAL, exp.DataType.Type.SMALLSERIAL}
 #: what ``volatile_default`` says for a stored generated column
 GENERATED_STORED = "GENERATED ALWAYS AS (...) STORED"
+_SERIAL_TYPES = {exp.DataType.Type.SERIAL, exp.DataType.Type.BIGSERIAL, exp.DataType.Type.SMALLSERIAL}
 #: sqlglot's names for volatile functions it models as its own expressions
 _SQLGLOT_NAMES = {"rand": "random"}
 
@@ -415,9 +414,7 @@ def _alter_action(
             parts = constraint.expressions if isinstance(constraint, exp.Constraint) else [constraint]
             name = ident(constraint.this) if isinstance(constraint, exp.Constraint) else None
             for part in parts:
-                suggestion = None
-                if not not_valid and source_line is not None and source_line.rstrip().endswith(";"):
-                    suggestion = source_line.rstrip()[:-1].rstrip() + " NOT VALID;"
+                suggestion = None if not_valid else not_valid_added(source_line)
                 if isinstance(part, exp.ForeignKey):
                     keys = part.expressions
                     ops.append(
@@ -573,9 +570,7 @@ def _classify_words(text: str, dialect: str, line: int, end_line: int, source_li
         if "ON" in words:
             table = _table_after(words, words.index("ON") + 1)
         concurrently = "CONCURRENTLY" in head
-        suggestion = None
-        if not concurrently and dialect == "postgres" and source_line is not None:
-            suggestion = _insert_after(source_line, r"\bINDEX\b", " CONCURRENTLY")
+        suggestion = concurrently_added(source_line) if not concurrently and dialect == "postgres" else None
         return [
             op(
                 Op.CREATE_INDEX,
@@ -591,7 +586,7 @@ def _classify_words(text: str, dialect: str, line: int, end_line: int, source_li
         concurrently = "CONCURRENTLY" in words
         suggestion = None
         if not concurrently and source_line is not None:
-            suggestion = _insert_after(source_line, r"\bREINDEX\s+(TABLE|INDEX|SCHEMA|DATABASE)\b", " CONCURRENTLY")
+            suggestion = insert_after(source_line, r"\bREINDEX\s+(TABLE|INDEX|SCHEMA|DATABASE)\b", " CONCURRENTLY")
         return [op(Op.REINDEX, concurrently=concurrently, detail="REINDEX", suggestion=suggestion)]
     if head[:2] == ["DROP", "INDEX"]:
         return [op(Op.DROP_INDEX, concurrently="CONCURRENTLY" in head, detail="DROP INDEX", guarded=_has(words, "IF", "EXISTS"))]
@@ -690,9 +685,7 @@ def _unnamed_check(
     not_valid = any(rest[i : i + 2] == ["NOT", "VALID"] for i in range(len(rest)))
     alone = rest[:1] == ["("] and rest[2:5] == ["IS", "NOT", "NULL"] and rest[5:6] in ([], ["NOT"])  # no AND/OR after
     column = rest[1].strip('"').lower() if alone else None
-    suggestion = None
-    if not not_valid and source_line is not None and source_line.rstrip().endswith(";"):
-        suggestion = source_line.rstrip()[:-1].rstrip() + " NOT VALID;"
+    suggestion = None if not_valid else not_valid_added(source_line)
     return op(Op.ADD_CHECK, table=table, not_valid=not_valid, column=column, detail="ADD CHECK", suggestion=suggestion)
 
 
@@ -738,11 +731,3 @@ _NAMED_ADD = re.compile(
     re.IGNORECASE,
 )
 
-
-def _insert_after(line: str, pattern: str, addition: str) -> str | None:
-    """``line`` with ``addition`` after the single match of ``pattern`` (case-insensitive)."""
-    matches = list(re.finditer(pattern, line, re.IGNORECASE))
-    if len(matches) != 1:
-        return None
-    end = matches[0].end()
-    return line[:end] + addition + line[end:]
