@@ -30,9 +30,7 @@ def each_operation(
     change creates (a new table has no rows and no readers, whichever migration made it)."""
     creators = _answers(cs)[1]
     for m, ops in each_migration(cs, dialects):
-        for op in ops.operations:
-            if op.kind not in kinds:
-                continue
+        for op in ops.of_kinds(kinds):
             if existing_tables_only and not _on_existing_table(m, ops, op, creators):
                 continue
             yield m, ops, op

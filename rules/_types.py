@@ -26,8 +26,8 @@ def each_column(cs: ChangeSet) -> Iterator[tuple[Migration, ColumnSpec]]:
     """Every column the touched PostgreSQL migrations define or retype, on new tables too (a type
     is chosen once, when the table is made), temporary tables excepted."""
     for m, ops in each_migration(cs, {"postgres"}):
-        for op in ops.operations:
-            if op.kind in _DEFINING and not op.temporary:
+        for op in ops.of_kinds(_DEFINING):
+            if not op.temporary:
                 yield from ((m, c) for c in op.columns)
 
 

@@ -17,7 +17,7 @@ Flyway undo (`U` files) needs a paid edition; without it, plan a forward fix ins
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from bot.core.model import ChangeSet, ChangeStatus, Finding, Migration, Role, RollbackProblem, Severity
 from bot.core.operations import HARMLESS, Op
@@ -67,12 +67,20 @@ _HELP = {
 
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
-    ups = {(m.framework, m.namespace, m.key): m for m in cs.head.migrations if m.role is Role.UP}
+    ups: dict[tuple[str, str, str], Migration] = {}
+
+    def up_of(m: Migration) -> Migration | None:
+        """The forward migration of a down or undo file (the head indexed on the first question:
+        most changes, and every re-checked suggestion, ask none)."""
+        if not ups:
+            ups.update({(u.framework, u.namespace, u.key): u for u in cs.head.migrations if u.role is Role.UP})
+        return ups.get((m.framework, m.namespace, m.key))
+
     judged: set[str] = set()
     for m in cs.judged_migrations():
         up: Migration | None = m
         if m.role in (Role.DOWN, Role.UNDO):
-            up = ups.get((m.framework, m.namespace, m.key))  # an edited down file: judge its migration
+            up = up_of(m)  # an edited down file: judge its migration
         if up is None or up.role is not Role.UP or up.path in judged:
             continue
         judged.add(up.path)
@@ -92,7 +100,7 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
                 issue.help or _HELP[issue.problem],
                 up.framework,
             )
-    yield from _deleted_rollback_files(cs, ups, judged)
+    yield from _deleted_rollback_files(cs, up_of, judged)
 
 
 def _only_changes_data(cs: ChangeSet, m: Migration) -> bool:
@@ -104,7 +112,7 @@ def _only_changes_data(cs: ChangeSet, m: Migration) -> bool:
 
 
 def _deleted_rollback_files(
-    cs: ChangeSet, ups: dict[tuple[str, str, str], Migration], judged: set[str]
+    cs: ChangeSet, up_of: Callable[[Migration], Migration | None], judged: set[str]
 ) -> Iterator[Finding]:
     """A deleted `.down.` or `U` file whose forward migration stays: its rollback is gone, even
     when the forward migration itself already ran and is not touched."""
@@ -115,7 +123,7 @@ def _deleted_rollback_files(
         gone = cs.deployed_migrations.get(change.old_path) or base.get(change.old_path)
         if not isinstance(gone, Migration) or gone.role not in (Role.DOWN, Role.UNDO):
             continue
-        up = ups.get((gone.framework, gone.namespace, gone.key))
+        up = up_of(gone)
         if up is None or up.path in judged:
             continue
         judged.add(up.path)

@@ -78,13 +78,13 @@ def test_an_index_dropped_by_name_gets_the_table_it_was_made_on() -> None:
 def analyses(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """The paths the analysing child is asked to read, in order."""
     asked: list[str] = []
-    real = engine.SHARED.analyse
+    real = engine.SHARED.analyse_many
 
-    def counted(job: Job):  # type: ignore[no-untyped-def]
-        asked.append(job.path)
-        return real(job)
+    def counted(jobs: list[Job]):  # type: ignore[no-untyped-def]
+        asked.extend(job.path for job in jobs)
+        return real(jobs)
 
-    monkeypatch.setattr(engine.SHARED, "analyse", counted)
+    monkeypatch.setattr(engine.SHARED, "analyse_many", counted)
     yield asked
 
 

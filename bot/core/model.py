@@ -153,8 +153,23 @@ class MigrationSet:
     migrations: tuple[Migration, ...] = ()
     failures: tuple[ParseFailure, ...] = ()
 
-    def by_path(self) -> dict[str, Migration]:
+    def by_path(self) -> Mapping[str, Migration]:
+        return self._by_path
+
+    @cached_property
+    def _by_path(self) -> dict[str, Migration]:
+        """Built once: rules ask per change, and a large repository's tree holds thousands."""
         return {m.path: m for m in self.migrations}
+
+    def with_migration(self, changed: Migration) -> MigrationSet:
+        """The same set with the migration at ``changed.path`` replaced (a suggestion re-checked)."""
+        index = next((i for i, m in enumerate(self.migrations) if m.path == changed.path), None)
+        if index is None:
+            return self
+        after = replace(self, migrations=(*self.migrations[:index], changed, *self.migrations[index + 1 :]))
+        if "_by_path" in self.__dict__:  # a copy, not a rebuild of the index per re-checked suggestion
+            after.__dict__["_by_path"] = {**self._by_path, changed.path: changed}
+        return after
 
     def paths(self) -> frozenset[str]:
         return frozenset(m.path for m in self.migrations) | frozenset(f.path for f in self.failures)
@@ -317,6 +332,23 @@ class ChangeSet:
     @cached_property
     def _added(self) -> frozenset[str]:
         return frozenset(c.path for c in self.changes if c.status is ChangeStatus.ADDED)
+
+    def rewritten(self, changed: Migration, text: str, ops: MigrationOps) -> ChangeSet:
+        """This change set with one judged migration rewritten (a suggestion applied in memory)
+        and judged alone: only its findings are compared. What the rules index over the whole
+        change is carried over, not found again: re-checking a hundred suggestions over a change
+        of thousands of files must not scan it a hundred times."""
+        after = replace(
+            self,
+            head=self.head.with_migration(changed),
+            merged=self.merged.with_migration(changed),
+            texts={**self.texts, changed.path: text},
+            analysed={**self.analysed, changed.path: ops},
+            touched=frozenset({changed.path}),
+        )
+        # the rewrite changes the file's text, not which files changed or how
+        after.__dict__.update(_touched=(changed,), rerun_paths=self.rerun_paths, _added=self._added)
+        return after
 
     @property
     def branch_name(self) -> str:

@@ -9,6 +9,7 @@ once, over this list.
 from __future__ import annotations
 
 import enum
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -192,6 +193,23 @@ class MigrationOps:
             elif o.kind is Op.DROP_TABLE and o.table:
                 dropped[o.table] = i
         return index, created, dropped
+
+    @cached_property
+    def _by_kind(self) -> dict[Op, tuple[int, ...]]:
+        """Where each kind of operation stands: forty rules each ask for a few kinds, and a file
+        of thousands of statements must not be walked once per rule."""
+        found: dict[Op, list[int]] = {}
+        for i, o in enumerate(self.operations):
+            found.setdefault(o.kind, []).append(i)
+        return {kind: tuple(at) for kind, at in found.items()}
+
+    def of_kinds(self, kinds: Collection[Op]) -> list[Operation]:
+        """The operations of these kinds, in the migration's order."""
+        index = self._by_kind
+        at = [i for kind in kinds for i in index.get(kind, ())]
+        if len(kinds) > 1:
+            at.sort()
+        return [self.operations[i] for i in at]
 
     def position(self, op: Operation) -> int:
         """Where the operation stands in the migration (past the end for one not in it)."""

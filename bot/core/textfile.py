@@ -6,6 +6,8 @@ reason must name the problem and, where there is one, the line.
 
 from __future__ import annotations
 
+import hashlib
+
 
 class UnreadableFile(Exception):
     def __init__(self, message: str, line: int | None = None) -> None:
@@ -46,3 +48,9 @@ def decode_text(data: bytes) -> str:
             f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at line {line}); save the file as UTF-8",
             line,
         ) from None
+
+
+def git_blob_sha(data: bytes) -> str:
+    """The SHA git names a blob of these bytes by: the key of every cached analysis, so text held
+    only in memory (a suggestion applied) is cached as the same file committed would be."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()

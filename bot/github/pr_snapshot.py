@@ -9,7 +9,6 @@ never fetched file by file once it has been seen.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 import tarfile
@@ -25,7 +24,7 @@ from githubkit.exception import RequestError
 from bot.core.config import DEFAULT_PATH, Config, ConfigError, refuse_oversized_config
 from bot.core.diffhunks import hunk_lines
 from bot.core.model import ChangeSet, ChangeStatus, FileChange, RefInfo
-from bot.core.textfile import MAX_FILE_BYTES
+from bot.core.textfile import MAX_FILE_BYTES, git_blob_sha
 from bot.frameworks.base import PathIndex
 from bot.github.client import RepoApi
 from bot.github.tree_diff import PR_FILES_CAP, derived_changes, listing_incomplete, with_lines
@@ -136,10 +135,6 @@ class ApiBlobSource:
                     arrived[sha] = future.result()
             keep()
         return fetched
-
-
-def git_blob_sha(data: bytes) -> str:
-    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
 #: bounds on a repository tarball (read in memory, never extracted: no path can escape, no link

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from bot.core.config import Config, Limits
 from bot.core.model import ChangeSet, Finding, Role, Severity
 from bot.core.operations import MigrationOps, Op, Operation
+from bot.core.textfile import git_blob_sha
 from bot.frameworks import BY_NAME
 from bot.frameworks.base import Framework
 from bot.pipeline.coverage import Coverage, coverage_of
@@ -107,21 +108,23 @@ def _analysed(
     jobs: dict[str, tuple[Job, str]], limits: Limits, parallel: bool, deadline: float | None, cache: ParseCache | None
 ) -> dict[str, MigrationOps]:
     """The operations of each job, by path: from the cache where it has them, else analysed."""
-    keys = {path: (job.framework, path, job.dialect, sha) for path, (job, sha) in jobs.items()}
+    keys = {name: (job.framework, job.path, job.dialect, sha) for name, (job, sha) in jobs.items()}
+    names = {key: name for name, key in keys.items()}
     facts: dict[str, MigrationOps] = {}
     if cache is not None:
         # what the limits refuse is never read from the cache (a cached result was made under other
         # limits); without a cache the analyser alone checks the limits, once per text
         cacheable = [keys[p] for p, (job, _sha) in jobs.items() if precheck(job.path, job.text, limits) is None]
-        facts.update({key[1]: ops for key, ops in cache.get_ops(cacheable).items()})
-    todo = [job for path, (job, _sha) in jobs.items() if path not in facts]
+        facts.update({names[key]: ops for key, ops in cache.get_ops(cacheable).items()})
+    todo_names = [name for name in jobs if name not in facts]
+    todo = [jobs[name][0] for name in todo_names]
     workers = min(os.cpu_count() or 1, 8) if parallel and len(todo) >= PARALLEL_FROM else 1
     if workers == 1:
         SHARED.configure(limits, deadline)
         results = SHARED.analyse_many(todo)
     else:
         results = analyse_all(todo, limits, workers, deadline)
-    fresh = {job.path: ops for job, ops in zip(todo, results, strict=True)}
+    fresh = dict(zip(todo_names, results, strict=True))
     if cache is not None:  # a migration not (fully) analysed is not remembered: next time it may be
         cache.put_ops({keys[p]: ops for p, ops in fresh.items() if not any(o.kind is Op.NOT_ANALYSED for o in ops.operations)})
     facts.update(fresh)
@@ -204,7 +207,15 @@ def run(
         severity = severity_under(config, finding)
         if severity is not None:
             final.append(finding if severity is finding.severity else replace(finding, severity=severity))
-    final = verified(cs, final, config, run_rules, rules_under(config, content_only=True))
+    limits = config.limits.as_limits()
+
+    def analyse_rewrites(jobs: Sequence[Job]) -> list[MigrationOps]:
+        """Rewritten migrations, by their content (a warm run re-analyses none of them)."""
+        keyed = {job.path + "\0" + job.text: (job, git_blob_sha(job.text.encode())) for job in jobs}
+        facts = _analysed(keyed, limits, parallel=False, deadline=deadline, cache=cache)
+        return [facts[job.path + "\0" + job.text] for job in jobs]
+
+    final = verified(cs, final, config, run_rules, rules_under(config, content_only=True), analyse_rewrites)
     final.sort(key=Finding.sort_key)
     checked = len(
         {m.path for m in cs.touched_migrations()} | {f.path for f in cs.head.failures if f.path in cs.touched}

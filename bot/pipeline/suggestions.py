@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
 from bot.core.config import Config
-from bot.core.model import ChangeSet, Finding, Migration, MigrationSet, Role, Severity
+from bot.core.model import ChangeSet, Finding, Migration, Role, Severity
+from bot.core.operations import MigrationOps
 from bot.core.schema import Schema
 from bot.frameworks import BY_NAME, Candidate
 from bot.pipeline.isolation import SHARED, Job
@@ -31,6 +32,8 @@ MAX_VERIFIED = 100
 MAX_VERIFIED_BYTES = 2_000_000
 
 RuleRunner = Callable[[ChangeSet], Iterable[Finding]]
+#: analyses rewritten migrations, in order (the engine's: in the analysing child, through the cache)
+Analyse = Callable[[Sequence[Job]], Sequence[MigrationOps]]
 
 
 def applied(text: str, first: int, last: int, replacement: str) -> str | None:
@@ -47,11 +50,18 @@ def applied(text: str, first: int, last: int, replacement: str) -> str | None:
 
 
 def verified(
-    cs: ChangeSet, findings: Sequence[Finding], config: Config, run_rules: RuleRunner, content_rules: RuleRunner | None = None
+    cs: ChangeSet,
+    findings: Sequence[Finding],
+    config: Config,
+    run_rules: RuleRunner,
+    content_rules: RuleRunner | None = None,
+    analyse: Analyse = SHARED.analyse_many,
 ) -> list[Finding]:
     """The findings, each suggestion kept only where applying it leaves no error and fixes the finding.
     ``content_rules``: the rules a rewrite of a file's statements can change, for a suggestion of
-    one of them (a history rule's own suggestion, a new parent, is checked under every rule)."""
+    one of them (a history rule's own suggestion, a new parent, is checked under every rule).
+    Every rewrite that may be checked is analysed first, in one batch (``analyse``)."""
+    rewrites = _analysed_rewrites(cs, findings, analyse)
     result: list[Finding] = []
     checked = spent = 0
     offered: dict[str, list[tuple[int, int]]] = {}  # path -> ranges already offered
@@ -74,7 +84,7 @@ def verified(
             checked, spent = checked + 1, spent + cost
             rule = RULES.get(finding.rule)
             runner = content_rules if content_rules is not None and rule is not None and rule.group != "history" else run_rules
-            problem = _problem_after(cs, finding, config, runner, errors.get(finding.path, set()))
+            problem = _problem_after(cs, finding, config, runner, errors.get(finding.path, set()), rewrites)
         if problem is None:
             offered.setdefault(finding.path, []).append(lines)
             result.append(finding)
@@ -83,18 +93,54 @@ def verified(
     return result
 
 
+def _rewrite(cs: ChangeSet, finding: Finding) -> tuple[Migration, str] | None:
+    """The migration a suggestion rewrites and its text with the suggestion applied."""
+    text = cs.texts.get(finding.path)
+    lines = finding.suggested_range
+    if text is None or lines is None or finding.suggestion is None:
+        return None
+    migration = cs.head.by_path().get(finding.path)
+    if migration is None or migration.role is not Role.UP:  # a file of several parts: its forward one
+        migration = next((m for m in cs.head.migrations if m.path == finding.path and m.role is Role.UP), None)
+    if migration is None:
+        return None
+    rewritten = applied(text, lines[0], lines[1], finding.suggestion)
+    return (migration, rewritten) if rewritten is not None else None
+
+
+def _analysed_rewrites(cs: ChangeSet, findings: Sequence[Finding], analyse: Analyse) -> dict[tuple[str, str], MigrationOps]:
+    """What each rewrite ``verified`` may check does, by (path, rewritten text): as many as the
+    bounds let it check, analysed together (one batch to the child, not one round trip each)."""
+    jobs: dict[tuple[str, str], Job] = {}
+    spent = 0
+    for finding in findings:
+        if len(jobs) >= MAX_VERIFIED:
+            break
+        rewrite = _rewrite(cs, finding) if finding.suggestion is not None else None
+        if rewrite is None:
+            continue
+        migration, rewritten = rewrite
+        spent += len(cs.texts.get(finding.path, ""))
+        if spent > MAX_VERIFIED_BYTES:
+            break
+        jobs.setdefault((migration.path, rewritten), Job(migration.framework, migration.path, rewritten, cs.dialect_of(migration)))
+    return dict(zip(jobs, analyse(list(jobs.values())), strict=True))
+
+
 def _problem_after(
-    cs: ChangeSet, finding: Finding, config: Config, run_rules: RuleRunner, errors_before: set[tuple[str, int | None]]
+    cs: ChangeSet,
+    finding: Finding,
+    config: Config,
+    run_rules: RuleRunner,
+    errors_before: set[tuple[str, int | None]],
+    rewrites: dict[tuple[str, str], MigrationOps],
 ) -> str | None:
     """Why the suggestion must not be offered, or ``None`` when the rewritten file is fine."""
-    text = cs.texts.get(finding.path)
-    migration = next((m for m in cs.head.migrations if m.path == finding.path and m.role is Role.UP), None)
+    rewrite = _rewrite(cs, finding)
     lines = finding.suggested_range
-    if text is None or lines is None or finding.suggestion is None or migration is None:
+    if rewrite is None or lines is None or finding.suggestion is None:
         return "the rewritten file could not be checked"
-    rewritten = applied(text, lines[0], lines[1], finding.suggestion)
-    if rewritten is None:
-        return "the rewritten file could not be checked"
+    migration, rewritten = rewrite
     reparsed = BY_NAME[migration.framework].parse(
         Candidate(migration.framework, migration.path, migration.namespace, strict=True), migration.blob_sha, rewritten
     )
@@ -114,17 +160,12 @@ def _problem_after(
     # and what linking read from other files (Flyway's .sql.conf, the timeouts a runner sets)
     reparsed = replace(reparsed, namespace=migration.namespace, rollback=rollback,
                        runs_in_transaction=migration.runs_in_transaction, runner_sets=migration.runner_sets)  # fmt: skip
-    job = Job(migration.framework, migration.path, rewritten, cs.dialect_of(migration))
+    analysis = rewrites.get((migration.path, rewritten))
+    if analysis is None:  # not foreseen (cannot happen within the bounds): analysed alone
+        analysis = SHARED.analyse(Job(migration.framework, migration.path, rewritten, cs.dialect_of(migration)))
     schema = cs.schemas.get(migration.path)
-    ops = judged(migration.framework, migration.path, SHARED.analyse(job), schema.copy() if schema else Schema())
-    after = replace(
-        cs,
-        head=_with(cs.head, reparsed),
-        merged=_with(cs.merged, reparsed),
-        texts={**cs.texts, finding.path: rewritten},
-        analysed={**cs.analysed, finding.path: ops},
-        touched=frozenset({finding.path}),  # only this file's findings are compared: judge it alone
-    )
+    ops = judged(migration.framework, migration.path, analysis, schema.copy() if schema else Schema())
+    after = cs.rewritten(reparsed, rewritten, ops)
     seed_created(after, cs, finding.path)
     remaining = [f for f in run_rules(after) if f.path == finding.path]
     rules_in_range = {rule for rule, line in errors_before if line is not None and first <= line <= last}
@@ -146,6 +187,3 @@ def _problem_after(
             return f"applied alone, it would give the error `{f.rule}`"
     return None
 
-
-def _with(migrations: MigrationSet, changed: Migration) -> MigrationSet:
-    return replace(migrations, migrations=tuple(changed if m.path == changed.path else m for m in migrations.migrations))
