@@ -66,7 +66,15 @@ def _load_op(data: dict[str, Any]) -> Operation:
             values[name] = tuple(values[name])
     if "columns" in values:
         values["columns"] = tuple(_load_column(c) for c in values["columns"])
-    return Operation(**values)
+    # the record filled as its ``__init__`` would fill it, without a frozen setattr per field: a
+    # warm run reads every operation of the change from here (``Operation`` has no __post_init__)
+    op = _new(Operation)
+    op.__dict__.update(_OP_DEFAULTS)
+    op.__dict__.update(values)
+    return op
+
+
+_new = object.__new__
 
 
 def _column(c: ColumnSpec) -> list[Any]:
