@@ -132,3 +132,22 @@ def test_a_long_name_is_read_whole_as_written() -> None:
 def test_a_statement_postgresql_refuses_is_read_by_sqlglot() -> None:
     sql = "ALTER TABLE t ADD COLUMN c int,;"  # a trailing comma PostgreSQL refuses
     assert sql_operations(sql) == sql_operations(sql, postgres_reader=False)
+
+
+def test_a_file_is_split_by_postgresql_and_each_statement_keeps_its_lines() -> None:
+    """Data changes are read from sqlglot's tokens of their statement alone, on their own lines."""
+    sql = "-- lead\nCREATE TABLE t (\n  id int\n);\n\nUPDATE t SET id = 1, id = 2;\nSELECT 1 -- trailing\n;\nDROP TABLE t;\n"
+    ops = sql_operations(sql, first_line=3)
+    assert [(o.kind, o.line, o.end_line) for o in ops] == [
+        (Op.CREATE_TABLE, 4, 6), (Op.DATA, 8, 8), (Op.OTHER, 9, 9), (Op.DROP_TABLE, 11, 11)
+    ]  # fmt: skip
+    assert ops[1].repeated == "id"
+    assert ops == sql_operations(sql, first_line=3, postgres_reader=False)
+
+
+def test_a_statement_postgresqls_splitter_would_drop_sends_the_file_to_sqlglot() -> None:
+    """pglast's splitter leaves out a statement of one bare word; nothing may pass unread."""
+    assert pg_operations.pg_statements("oops; DROP TABLE t;") is None
+    sql = "oops;\nDROP TABLE t;\n"
+    assert [o.kind for o in sql_operations(sql)] == [o.kind for o in sql_operations(sql, postgres_reader=False)]
+    assert Op.DROP_TABLE in [o.kind for o in sql_operations(sql)]

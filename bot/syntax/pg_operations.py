@@ -16,6 +16,7 @@ the size and depth bounds let through; libpg_query refuses nesting past its own 
 from __future__ import annotations
 
 import json
+import re
 from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -27,11 +28,13 @@ from bot.syntax.pg_functions import NON_VOLATILE
 from bot.syntax.sql_edits import concurrently_added, first_repeated, not_valid_added
 
 _parse_sql_json: Callable[[str], str] | None
+_split: Callable[..., Any] | None
 try:  # a wheel for the platform is not certain: without it every statement goes to sqlglot
     from pglast.parser import ParseError as _PgError
     from pglast.parser import parse_sql_json as _parse_sql_json
+    from pglast.parser import split as _split
 except ImportError:  # pragma: no cover - pglast is a dependency; a platform without a wheel
-    _parse_sql_json = None
+    _parse_sql_json = _split = None
 
     class _PgError(Exception):  # type: ignore[no-redef]
         pass
@@ -69,6 +72,38 @@ def pg_operations(text: str, line: int, end_line: int, source_line: str | None) 
         return reader(node, _Statement(text, line, end_line, source_line))
     except NotRead:
         return None
+
+
+#: what may stand between statements: whitespace, comments and semicolons
+_BETWEEN = re.compile(r"(?:\s+|;|--[^\n]*|/\*(?:[^*]|\*(?!/))*\*/)*")
+
+
+def pg_statements(sql: str) -> list[tuple[int, int]] | None:
+    """Where each statement's code starts and ends (comments before it and the semicolon after it
+    left out), as PostgreSQL's scanner splits the text; ``None`` when it refuses the text or leaves
+    anything but whitespace, comments and semicolons between statements (its splitter drops a
+    statement of one bare word, and a statement dropped must never pass in silence)."""
+    if _split is None:
+        return None
+    try:
+        slices = _split(sql, with_parser=False, only_slices=True)
+    except (_PgError, ValueError, RecursionError):
+        return None
+    out: list[tuple[int, int]] = []
+    last = 0
+    for piece in slices:
+        gap = _BETWEEN.match(sql, last, piece.start)
+        if gap is None or gap.end() != piece.start:
+            return None
+        code = _BETWEEN.match(sql, piece.start, piece.stop)
+        start = code.end() if code is not None else piece.start
+        stop = len(sql[start : piece.stop].rstrip()) + start
+        if start >= stop:
+            return None
+        out.append((start, stop))
+        last = piece.stop
+    tail = _BETWEEN.match(sql, last)
+    return out if tail is not None and tail.end() == len(sql) else None
 
 
 class _Statement:

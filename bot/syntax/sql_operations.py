@@ -26,7 +26,7 @@ from bot.syntax.code_size import without_comments
 from bot.syntax.dialects import VOLATILE, normalise_dialect, volatile_call  # noqa: F401 (re-exported)
 from bot.syntax.pg_functions import NON_VOLATILE
 from bot.syntax.pg_operations import available as pg_available
-from bot.syntax.pg_operations import pg_operations
+from bot.syntax.pg_operations import pg_operations, pg_statements
 from bot.syntax.sql_edits import concurrently_added, first_repeated, insert_after, not_valid_added
 from bot.syntax.sql_names import ident, table_name
 from bot.syntax.sql_types import column_type
@@ -54,17 +54,95 @@ def split_statements(sql: str, dialect: str) -> list[list[Token]]:
 
 def sql_operations(sql: str, dialect: str = "postgres", first_line: int = 1, postgres_reader: bool = True) -> list[Operation]:
     """Operations of a SQL text; ``first_line`` is where the text starts in its file. PostgreSQL's
-    statements are read by PostgreSQL's own parser where it reads their shape
+    statements are split and read by PostgreSQL's own scanner and parser where it reads their shape
     (``bot.syntax.pg_operations``), the rest by sqlglot; ``postgres_reader=False``: all by sqlglot
     (the test that holds the two to the same operations)."""
     dialect = normalise_dialect(dialect)
     exact = postgres_reader and dialect == "postgres" and pg_available()
-    offset = first_line - 1
+    if exact:
+        statements = pg_statements(sql)
+        if statements is not None:
+            return _read_split(sql, statements, first_line)
     try:
         chunks = split_statements(sql, dialect)
     except TokenError as exc:
         return [Operation(Op.UNKNOWN, first_line, detail=f"SQL that could not be tokenized ({exc})")]
+    return _read_chunks(sql, chunks, dialect, first_line, exact, sql.splitlines())
+
+
+#: statements read from sqlglot's tokens, never from a tree: data changes and queries (``_data_statement``)
+_BY_TOKENS = frozenset({"INSERT", "UPDATE", "DELETE", "MERGE", "SELECT", "WITH", "VALUES"})
+_CONTROL = frozenset({"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT"})
+_FIRST_WORD = re.compile(r"[A-Za-z_]+")
+#: a run that may be a name past PostgreSQL's 63 bytes (ASCII: 64 characters; else 16 may be)
+_LONG_ASCII = re.compile(r'[A-Za-z0-9_$]{64,}|"[^"]{64,}"')
+_LONG_ANY = re.compile(r'[\w$]{16,}|"[^"]{16,}"')
+
+
+def _read_split(sql: str, statements: list[tuple[int, int]], first_line: int) -> list[Operation]:
+    """A PostgreSQL text split by PostgreSQL's scanner (``pg_statements``): each statement read by
+    its parser, and from sqlglot's tokens where a rule reads tokens (data changes, long names) or
+    the parser's reading is not the one kept (``pg_operations`` says ``None``). sqlglot's tokenizer
+    then runs on that statement alone: tokenizing every file was a third of reading it."""
+    offset = first_line - 1
     source_lines = sql.splitlines()
+    operations: list[Operation] = []
+    line, at = 1, 0
+    for start, stop in statements:
+        line += sql.count("\n", at, start)
+        at = start
+        text = sql[start:stop]
+        end = line + text.count("\n")
+        word = _FIRST_WORD.match(text)
+        head = word.group(0).upper() if word else ""
+        tail = text[text.rfind("\n") + 1 :]
+        long = _LONG_ASCII.search(text) if text.isascii() else _LONG_ANY.search(text)
+        if not head or head in _BY_TOKENS or long or '""' in text or "--" in tail or text.endswith("*/"):
+            operations.extend(_read_alone(text, line, first_line, source_lines))
+            continue
+        single_line = source_lines[line - 1] if line == end and line <= len(source_lines) else None
+        key = ("postgres", text, single_line, end - line, True)
+        known = _STATEMENTS.get(key)
+        if known is not None:
+            operations.extend(_shifted(o, line + offset - known[0]) for o in known[1])
+            continue
+        ops: list[Operation] | None
+        if (head in _CONTROL and _transaction_control(text) is not None) or _MAINTENANCE.match(text):
+            ops = _classify(None, text, "postgres", line + offset, end + offset, single_line, offset)
+        else:
+            ops = pg_operations(text, line + offset, end + offset, single_line)
+        if ops is None:
+            operations.extend(_read_alone(text, line, first_line, source_lines))
+            continue
+        _remember(key, line + offset, ops)
+        operations.extend(ops)
+    return operations
+
+
+def _read_alone(text: str, line: int, first_line: int, source_lines: list[str]) -> list[Operation]:
+    """One statement (starting on ``line`` of the text) read from sqlglot's tokens and tree, alone:
+    its tokens' lines are counted from ``line``."""
+    try:
+        chunks = split_statements(text, "postgres")
+    except TokenError as exc:
+        return [Operation(Op.UNKNOWN, line + first_line - 1, detail=f"SQL that could not be tokenized ({exc})")]
+    return _read_chunks(text, chunks, "postgres", first_line, True, source_lines, line - 1, postgres_parser=False)
+
+
+def _read_chunks(
+    sql: str,
+    chunks: list[list[Token]],
+    dialect: str,
+    first_line: int,
+    exact: bool,
+    source_lines: list[str],
+    lines_before: int = 0,
+    postgres_parser: bool = True,
+) -> list[Operation]:
+    """Statements split from sqlglot's tokens. ``exact``: PostgreSQL's readings are the ones kept
+    (remembered as such); ``lines_before``: the lines of the text before ``sql`` (one statement
+    read alone); ``postgres_parser``: try its parser on each (not when it already said no)."""
+    offset = first_line - 1 + lines_before
     parser = _dialect(dialect).parser(error_level=ErrorLevel.RAISE)  # reset by every parse() call
     operations: list[Operation] = []
     for chunk in chunks:
@@ -76,7 +154,7 @@ def sql_operations(sql: str, dialect: str = "postgres", first_line: int = 1, pos
             operations.append(replace(data, long_names=long_names) if long_names else data)
             continue
         text = sql[chunk[0].start : chunk[-1].end + 1]
-        index = chunk[0].line - 1  # the tokenizer and splitlines() can disagree on exotic line breaks
+        index = chunk[0].line - 1 + lines_before  # the tokenizer and splitlines() can disagree on exotic line breaks
         single_line = source_lines[index] if chunk[0].line == chunk[-1].line and 0 <= index < len(source_lines) else None
         key = (dialect, text, single_line, end_line - line, exact)
         known = _STATEMENTS.get(key)
@@ -86,7 +164,7 @@ def sql_operations(sql: str, dialect: str = "postgres", first_line: int = 1, pos
         ops: list[Operation] | None = None
         if _transaction_control(text) is not None or _MAINTENANCE.match(text):
             ops = _classify(None, text, dialect, line, end_line, single_line, offset)  # read from the words alone
-        elif exact and not long_names:  # PostgreSQL keeps 63 bytes of a long name: sqlglot's reading keeps it whole
+        elif exact and postgres_parser and not long_names:  # PostgreSQL keeps 63 bytes of a long name: sqlglot keeps it whole
             ops = pg_operations(text, line, end_line, single_line)
         if ops is None:
             try:
@@ -98,11 +176,15 @@ def sql_operations(sql: str, dialect: str = "postgres", first_line: int = 1, pos
             ops = _classify(cast("exp.Expression | None", expression), text, dialect, line, end_line, single_line, offset)
         if long_names and ops:
             ops[0] = replace(ops[0], long_names=long_names)
-        if len(_STATEMENTS) >= MAX_REMEMBERED:
-            _STATEMENTS.clear()
-        _STATEMENTS[key] = (line, tuple(ops))
+        _remember(key, line, ops)
         operations.extend(ops)
     return operations
+
+
+def _remember(key: tuple[str, str, str | None, int, bool], line: int, ops: list[Operation]) -> None:
+    if len(_STATEMENTS) >= MAX_REMEMBERED:
+        _STATEMENTS.clear()
+    _STATEMENTS[key] = (line, tuple(ops))
 
 
 #: each statement's operations, by its text (and its line's, which a suggestion rewrites), where it
