@@ -3,6 +3,11 @@
 Lock: adding a foreign key takes SHARE ROW EXCLUSIVE locks on both tables and scans the
 referencing table to validate every row: writes to both tables wait for the whole scan.
 
+Not reported: a foreign key declared with the nullable column it adds, without a default
+(`ADD COLUMN org_id bigint REFERENCES orgs`, Django's `AddField(ForeignKey(null=True))`): the
+column is all NULL and PostgreSQL checks no row (measured on PostgreSQL 15: 1 ms on 2 million
+rows, against 146 ms for the same key added by a separate `ADD CONSTRAINT`).
+
 Safe alternative: add the foreign key `NOT VALID` (Rails: `add_foreign_key ..., validate: false`),
 which is instant and enforces new rows, then in a later migration `VALIDATE CONSTRAINT`
 (`validate_foreign_key` in Rails), which scans without blocking writes.
@@ -54,7 +59,10 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
             continue
         if id(ops) not in empty_columns:
             empty_columns[id(ops)] = _empty_columns_added(ops)
-        if _on_new_empty_column(ops, op, empty_columns[id(ops)]):
+        empty = _on_new_empty_column(ops, op, empty_columns[id(ops)])
+        if empty and op.with_column:
+            continue  # declared with the column it adds, all NULL: PostgreSQL reads no row to check it
+        if empty:
             message = (
                 f"{what(op)} on {where(op)} without `NOT VALID`: `{op.column}` is a column this migration adds, still "
                 "all NULL, so no row can fail the check, but PostgreSQL still reads every row of the table to "

@@ -123,6 +123,10 @@ class Operation:
     unique: bool = False
     using_index: bool = False
     primary_key: bool = False  # ADD_UNIQUE that adds the table's PRIMARY KEY
+    #: a foreign key declared in the definition of the column it adds, in the same statement
+    #: (``ADD COLUMN c int REFERENCES t``, Django's inline ``REFERENCES``): PostgreSQL checks no row
+    #: of a new column that is all NULL, where a separate ``ADD CONSTRAINT`` reads them all
+    with_column: bool = False
     #: IF [NOT] EXISTS: a re-run after a partial failure does not stop here (None: a DSL, not said)
     guarded: bool | None = None
     #: the table is named with its schema (``public.users``, kept as ``users``); None: a DSL, not said

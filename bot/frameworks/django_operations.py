@@ -144,7 +144,9 @@ def _django_operation(call: ast.Call, dialect: str, lines: list[str]) -> list[Op
         ]
         if field_type in _FIELD_INDEXED:
             ops.append(
-                Operation(Op.ADD_FOREIGN_KEY, line, table=model(), column=column, detail=f"AddField({field_type})")
+                # Django's PostgreSQL schema editor writes the key inline: ADD COLUMN ... REFERENCES
+                Operation(Op.ADD_FOREIGN_KEY, line, table=model(), column=column, detail=f"AddField({field_type})",
+                          with_column=True)
             )
             if not ("db_index" in kwargs and not truthy(kwargs["db_index"])):
                 ops.append(

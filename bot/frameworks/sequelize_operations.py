@@ -123,7 +123,7 @@ def _sequelize_call(call: tsx.Node, dialect: str) -> list[Operation]:
             )
         ]
         if "references" in options:
-            ops.append(op(Op.ADD_FOREIGN_KEY, column=column))
+            ops.append(op(Op.ADD_FOREIGN_KEY, column=column, with_column=True))  # addColumn writes REFERENCES inline
         return ops
     if method == "removeColumn":
         return [op(Op.DROP_COLUMN, column=column)]

@@ -347,7 +347,7 @@ def _add_column(column: Node, guarded: bool, op: Callable[..., Operation], s: _S
               detail=f"ADD COLUMN ... {spec.type[0]}" if serial and spec.type else "ADD COLUMN",
               columns=(spec,), guarded=guarded)]  # fmt: skip
     if "CONSTR_FOREIGN" in contypes:
-        ops.append(op(Op.ADD_FOREIGN_KEY, column=name, detail="ADD COLUMN ... REFERENCES"))
+        ops.append(op(Op.ADD_FOREIGN_KEY, column=name, detail="ADD COLUMN ... REFERENCES", with_column=True))
     if "CONSTR_PRIMARY" in contypes:
         ops.append(op(Op.ADD_UNIQUE, column=name, detail="ADD COLUMN ... PRIMARY KEY", primary_key=True))
     elif "CONSTR_UNIQUE" in contypes:

@@ -459,7 +459,7 @@ def _alter_action(
             )
         ]
         if any(isinstance(c, exp.Reference) for c in constraints):
-            ops.append(op(Op.ADD_FOREIGN_KEY, column=ident(action.this), detail="ADD COLUMN ... REFERENCES"))
+            ops.append(op(Op.ADD_FOREIGN_KEY, column=ident(action.this), detail="ADD COLUMN ... REFERENCES", with_column=True))
         if any(isinstance(c, exp.PrimaryKeyColumnConstraint) for c in constraints):
             ops.append(op(Op.ADD_UNIQUE, column=ident(action.this), detail="ADD COLUMN ... PRIMARY KEY", primary_key=True))
         elif any(isinstance(c, exp.UniqueColumnConstraint) for c in constraints):
