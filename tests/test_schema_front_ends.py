@@ -183,3 +183,49 @@ def test_sequelize_calls_inside_a_transaction_callback_are_read() -> None:
                         "      await queryInterface.changeColumn('users', 'name', { type: Sequelize.STRING(20) }, { transaction });\n"
                         "    })")  # fmt: skip
     assert [f[0] for f in found(base, {path: wrapped}) if f[0] == "changing-column-type"] == ["changing-column-type"]
+
+
+GOOSE_DIR = "db/migrations"
+
+
+def goose(up: str) -> str:
+    return f"-- +goose Up\n{up}\n-- +goose Down\nSELECT 1;\n"
+
+
+SQL_BASE = {f"{GOOSE_DIR}/00001_users.sql": goose("CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name text);")}
+
+
+@pytest.mark.parametrize(("column", "expected"), [("email", []), ("name", ["adding-not-nullable-field"]), ("id", [])])
+def test_set_not_null_on_a_column_already_not_null_is_no_scan(column: str, expected: list[str]) -> None:
+    """PostgreSQL does nothing for SET NOT NULL on a NOT NULL column (a primary key's too)."""
+    change = {f"{GOOSE_DIR}/00002_nn.sql": goose(f"ALTER TABLE users ALTER COLUMN {column} SET NOT NULL;")}
+    assert [f[0] for f in found(SQL_BASE, change) if f[0] == "adding-not-nullable-field"] == expected
+
+
+def test_a_sequelize_change_column_restating_not_null_is_no_scan() -> None:
+    """outline restates `allowNull: false` in `changeColumn` on columns created NOT NULL."""
+    base = {"migrations/20240101000000-create-users.js": sequelize(
+        "queryInterface.createTable('users', {\n      id: { type: Sequelize.INTEGER, primaryKey: true },\n"
+        "      name: { type: Sequelize.STRING(50), allowNull: false },\n      bio: { type: Sequelize.STRING(50) },\n    })")}  # fmt: skip
+    path = "migrations/20240102000000-alter-users.js"
+    restate = sequelize("queryInterface.changeColumn('users', 'name', { type: Sequelize.STRING(100), allowNull: false })")
+    tighten = sequelize("queryInterface.changeColumn('users', 'bio', { type: Sequelize.STRING(100), allowNull: false })")
+    assert [f[0] for f in found(base, {path: restate}) if f[0] == "adding-not-nullable-field"] == []
+    assert [f[0] for f in found(base, {path: tighten}) if f[0] == "adding-not-nullable-field"] == ["adding-not-nullable-field"]
+
+
+def test_a_column_this_change_adds_may_be_renamed_or_dropped() -> None:
+    """No deployed code reads a column the same pull request adds (lemmy renamed one two migrations later)."""
+    change = {
+        f"{GOOSE_DIR}/00002_add.sql": goose("ALTER TABLE users ADD COLUMN reason text;"),
+        f"{GOOSE_DIR}/00003_rename.sql": goose("ALTER TABLE users RENAME reason TO conclusion;\nALTER TABLE users RENAME name TO full_name;"),
+        f"{GOOSE_DIR}/00004_drop.sql": goose("ALTER TABLE users DROP COLUMN conclusion;\nALTER TABLE users DROP COLUMN email;"),
+    }
+    hits = [(f[0], f[1].rpartition("/")[2], f[2]) for f in found(SQL_BASE, change) if f[0] in ("renaming-column", "ban-drop-column")]
+    assert hits == [("renaming-column", "00003_rename.sql", 3), ("ban-drop-column", "00004_drop.sql", 3)]
+
+
+def test_a_dropped_constraint_takes_the_lock_the_timeout_is_for() -> None:
+    change = {f"{GOOSE_DIR}/00002_check.sql": goose("ALTER TABLE users DROP CONSTRAINT users_email_check;\n"
+                                                    "ALTER TABLE users ADD CONSTRAINT users_email_check CHECK (email <> '') NOT VALID;")}  # fmt: skip
+    assert [f[2] for f in found(SQL_BASE, change) if f[0] == "require-lock-timeout"] == [2]

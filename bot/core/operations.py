@@ -30,6 +30,8 @@ class Op(enum.StrEnum):
     ADD_UNIQUE = "add-unique"
     VALIDATE_CONSTRAINT = "validate-constraint"
     DROP_NOT_NULL = "drop-not-null"
+    DROP_CONSTRAINT = "drop-constraint"  # ALTER TABLE ... DROP CONSTRAINT: ACCESS EXCLUSIVE, briefly
+    SET_DEFAULT = "set-default"  # ALTER COLUMN ... SET / DROP DEFAULT (``has_default``): the catalog only, under ACCESS EXCLUSIVE
     REINDEX = "reindex"  # REINDEX TABLE/INDEX/SCHEMA/DATABASE
     DETACH_PARTITION = "detach-partition"
     DROP_DATABASE = "drop-database"
@@ -62,6 +64,8 @@ SCHEMA_OPS = {
     Op.ADD_CHECK,
     Op.ADD_UNIQUE,
     Op.DROP_NOT_NULL,
+    Op.DROP_CONSTRAINT,
+    Op.SET_DEFAULT,
     Op.REINDEX,
     Op.DETACH_PARTITION,
     Op.DROP_DATABASE,
@@ -102,6 +106,8 @@ class ColumnSpec:
     bounded: bool = False
     #: the framework's own declaration of the column (a Django field), where it has one
     declared: Declaration | None = None
+    #: NOT NULL where it is defined (a primary key's columns too); None: not said
+    not_null: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -15,16 +15,20 @@ conservatively", never as "safe".
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.core.column_types import ColumnType, spelled
 from bot.core.operations import Declaration, Op, Operation
 
 
-@dataclass
+@dataclass(frozen=True)
 class Column:
     type: ColumnType | None
     declared: Declaration | None = None
+    #: NOT NULL (True), nullable (False), or not known (None)
+    not_null: bool | None = None
+    #: added by a migration this change judges: no deployed code reads it yet
+    added: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,7 @@ class Schema:
         if kind is Op.CREATE_TABLE:
             if op.temporary:
                 return
-            self.tables[table] = {c.name: Column(c.type, c.declared) for c in op.columns if c.name}
+            self.tables[table] = {c.name: Column(c.type, c.declared, c.not_null) for c in op.columns if c.name}
             self.tableless.discard(table.lower())  # made for real: it has a table now
             if op.db_table:
                 self.db_tables[table] = op.db_table
@@ -105,9 +109,9 @@ class Schema:
         elif kind is Op.ADD_COLUMN:
             columns = self.tables.setdefault(table, {})
             for spec in op.columns or ():
-                columns[spec.name] = Column(spec.type, spec.declared)
+                columns[spec.name] = Column(spec.type, spec.declared, spec.not_null if spec.not_null is not None else op.not_null)
             if op.column and not op.columns:
-                columns[op.column] = Column(None)
+                columns[op.column] = Column(None, not_null=op.not_null)
         elif kind is Op.DROP_COLUMN and op.column:
             self.tables.get(table, {}).pop(op.column, None)
             for name in list(self.on_table.get(table, ())):  # PostgreSQL drops the indexes on a dropped column
@@ -129,13 +133,25 @@ class Schema:
                         self.add_index(name, Index(table, renamed))
         elif kind is Op.ALTER_COLUMN_TYPE and op.column:
             new = next((c for c in op.columns if c.name == op.column), None)
+            was = self.column(table, op.column)
             self.tables.setdefault(table, {})[op.column] = Column(
-                op.column_type or (new.type if new else None), new.declared if new else None
+                op.column_type or (new.type if new else None), new.declared if new else None,
+                was.not_null if was is not None else None, was.added if was is not None else False,
             )
+        elif kind in (Op.SET_NOT_NULL, Op.DROP_NOT_NULL) and op.column:
+            was = self.column(table, op.column)
+            if was is not None:
+                self.tables[table][op.column] = replace(was, not_null=kind is Op.SET_NOT_NULL)
         elif kind is Op.CREATE_INDEX and op.index:
             self.add_index(op.index, Index(table, op.index_columns))
         elif kind is Op.DROP_INDEX and op.index:
             self.drop_index(op.index)
+
+    def mark_added(self, table: str | None, column: str | None) -> None:
+        """The column is added by a migration this change judges (``bot.pipeline.judging``)."""
+        was = self.column(table, column)
+        if was is not None and table is not None and column is not None:
+            self.tables[table][column] = replace(was, added=True)
 
     def add_index(self, name: str, index: Index) -> None:
         self.drop_index(name)

@@ -58,7 +58,7 @@ class PathIndex:
 
 
 #: statements judged against the schema before them: a column's new type, an index dropped by name
-NEEDS_SQL_HISTORY = re.compile(r"\bTYPE\b|\bMODIFY\b|\bDROP\s+(INDEX|COLUMN)\b|\bRENAME\s+COLUMN\b", re.IGNORECASE)
+NEEDS_SQL_HISTORY = re.compile(r"\bTYPE\b|\bMODIFY\b|\bDROP\s+(INDEX|COLUMN)\b|\bRENAME\b|\bSET\s+NOT\s+NULL\b", re.IGNORECASE)
 #: a multi-line suggestion spans at most this many lines (a reviewer must be able to read it)
 MAX_FIX_SPAN = 40
 #: the most recent migrations of a database replayed (a bound on work: each is read once, so it is

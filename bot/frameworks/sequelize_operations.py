@@ -49,8 +49,13 @@ def sequelize_type(written: str | None) -> ColumnType | None:
 def _created_columns(definitions: tsx.Node | None, line: int) -> tuple[ColumnSpec, ...]:
     """``createTable('t', { id: { type: ... }, name: { type: ... } })``: each column and its type."""
     specs = []
-    for name, written in object_literal(definitions).items():  # `{ type: ..., allowNull: ... }` or the type alone
-        specs.append(ColumnSpec(name.strip("'\"`"), sequelize_type(written), line, sql=False))
+    for pair in definitions.named_children if definitions is not None and definitions.type == "object" else []:
+        if pair.type != "pair":
+            continue
+        name, value = tsx.text(pair.child_by_field_name("key")), pair.child_by_field_name("value")
+        options = object_literal(value)  # `{ type: ..., allowNull: ... }`; empty for the type alone
+        not_null = options.get("allowNull") == "false" or options.get("primaryKey") == "true"
+        specs.append(ColumnSpec(name.strip("'\"`"), sequelize_type(tsx.text(value)), line, sql=False, not_null=not_null))
     return tuple(specs)
 
 

@@ -29,9 +29,16 @@ def judged(framework: str, path: str, ops: MigrationOps, schema: Schema) -> Migr
     adapter = BY_NAME[framework]
     result: list[Operation] = []
     for op in ops.operations:
-        decided = adapter.judge(op, schema, ops.dialect)
-        result.extend(decided if decided is not None else [_judge(op, schema, ops.dialect)])
+        fresh = _on_added_column(op, schema)
+        if fresh is not None:
+            result.append(fresh)
+        else:
+            decided = adapter.judge(op, schema, ops.dialect)
+            result.extend(decided if decided is not None else [_judge(op, schema, ops.dialect)])
         _apply(adapter, schema, op)
+        if op.kind is Op.ADD_COLUMN:
+            for name in {op.column, *(c.name for c in op.columns)} - {None}:
+                schema.mark_added(op.table, name)
     for change in ops.state_changes:
         adapter.state_forwards(schema, change, path, deployed=False)
     return replace(ops, operations=tuple(result))
@@ -52,6 +59,17 @@ def _apply(adapter: Framework, schema: Schema, op: Operation) -> None:
     schema.apply(op)
 
 
+def _on_added_column(op: Operation, schema: Schema) -> Operation | None:
+    """A column this change adds, renamed or dropped before it is deployed: no running code reads
+    it, so neither breaks anything (lemmy renamed a column two migrations after adding it)."""
+    if op.kind not in (Op.RENAME_COLUMN, Op.DROP_COLUMN):
+        return None
+    known = schema.column(op.table, op.column)
+    if known is None or not known.added:
+        return None
+    return replace(op, kind=Op.OTHER, detail=f"{op.detail} of `{op.column}`, which this change adds")
+
+
 def _judge(op: Operation, schema: Schema, dialect: str) -> Operation:
     if op.kind is Op.DROP_INDEX and op.table is None and op.index in schema.indexes:
         return replace(op, table=schema.indexes[op.index].table)
@@ -64,6 +82,9 @@ def _judge(op: Operation, schema: Schema, dialect: str) -> Operation:
                   f"{op.detail} restating {spelled(after)} (its collation, charset, nullability or default change)")  # fmt: skip
         cheap = catalog_only(before, after, dialect) and op.recomputes is None
         return replace(op, kind=Op.OTHER if cheap else op.kind, detail=change, known_rewrite=not cheap)
+    if op.kind is Op.SET_NOT_NULL and (known := schema.column(op.table, op.column)) is not None and known.not_null:
+        # PostgreSQL does nothing for a column already NOT NULL: no scan (a DSL restating the column)
+        return replace(op, kind=Op.OTHER, detail=f"{op.detail} restating NOT NULL")
     if op.kind in (Op.DROP_COLUMN, Op.RENAME_COLUMN) and op.table and op.column and not op.context:
         return replace(op, context=schema.describe(op.table, op.column))
     return op

@@ -79,11 +79,11 @@ _new = object.__new__
 
 def _column(c: ColumnSpec) -> list[Any]:
     declared = [c.declared.cls, [list(kv) for kv in c.declared.kwargs]] if c.declared else None
-    return [c.name, list(c.type) if c.type is not None else None, c.line, c.sql, c.bounded, declared]
+    return [c.name, list(c.type) if c.type is not None else None, c.line, c.sql, c.bounded, declared, c.not_null]
 
 
 def _load_column(data: list[Any]) -> ColumnSpec:
-    name, kind, line, sql, bounded, declared = data
+    name, kind, line, sql, bounded, declared, not_null = data
     return ColumnSpec(
         name,
         tuple(kind) if kind is not None else None,
@@ -91,6 +91,7 @@ def _load_column(data: list[Any]) -> ColumnSpec:
         sql,
         bounded,
         Declaration(declared[0], tuple((k, v) for k, v in declared[1])) if declared else None,
+        not_null,
     )
 
 

@@ -207,8 +207,12 @@ def _not_read() -> ColumnType:
     raise NotRead
 
 
-def _spec(column: Node, statement: _Statement) -> ColumnSpec:
-    return ColumnSpec(column.get("colname", ""), _type(column.get("typeName")), statement.line_at(column.get("location")))
+def _spec(column: Node, statement: _Statement, keys: frozenset[str] = frozenset()) -> ColumnSpec:
+    """A column definition; ``keys``: the columns of the table's own PRIMARY KEY (NOT NULL too)."""
+    name = column.get("colname", "")
+    contypes = {c.get("Constraint", {}).get("contype") for c in column.get("constraints") or []}
+    not_null = name in keys or bool(contypes & {"CONSTR_NOTNULL", "CONSTR_PRIMARY"})
+    return ColumnSpec(name, _type(column.get("typeName")), statement.line_at(column.get("location")), not_null=not_null)
 
 
 # ---- expressions
@@ -294,13 +298,12 @@ def _create_table(node: Node, s: _Statement) -> Ops:
     if any(node.get(k) for k in ("partbound", "partspec", "inhRelations", "ofTypename", "accessMethod")):
         raise NotRead
     relation = node.get("relation") or {}
-    columns = []
-    for element in node.get("tableElts") or []:
-        ((kind, value),) = element.items()
-        if kind == "ColumnDef":
-            columns.append(_spec(value, s))
-        elif kind != "Constraint":
-            raise NotRead
+    elements = [next(iter(e.items())) for e in node.get("tableElts") or []]
+    if any(kind not in ("ColumnDef", "Constraint") for kind, _value in elements):
+        raise NotRead
+    keys = frozenset(k for kind, value in elements if kind == "Constraint" and value.get("contype") == "CONSTR_PRIMARY"
+                     for k in _strings(value.get("keys")))  # fmt: skip
+    columns = [_spec(value, s, keys) for kind, value in elements if kind == "ColumnDef"]
     temporary = relation.get("relpersistence") == "t"
     return [s.op(Op.CREATE_TABLE, table=_table(relation), detail="CREATE TEMPORARY TABLE" if temporary else "CREATE TABLE",
                  columns=tuple(columns), guarded=bool(node.get("if_not_exists")), qualified=_qualified(relation),
@@ -419,6 +422,11 @@ def _alter_table(node: Node, s: _Statement) -> Ops:
             ops.append(op(Op.DROP_NOT_NULL, column=name, detail="DROP NOT NULL"))
         elif subtype == "AT_AddConstraint" and "Constraint" in definition:
             ops.extend(_add_constraint(definition["Constraint"], not_valid, op, s))
+        elif subtype == "AT_DropConstraint":
+            ops.append(op(Op.DROP_CONSTRAINT, constraint=name, detail="DROP CONSTRAINT", guarded=bool(command.get("missing_ok"))))
+        elif subtype == "AT_ColumnDefault":
+            ops.append(op(Op.SET_DEFAULT, column=name, has_default="def" in command,
+                          detail="ALTER COLUMN ... SET DEFAULT" if "def" in command else "ALTER COLUMN ... DROP DEFAULT"))  # fmt: skip
         elif subtype == "AT_DropColumn":
             ops.append(op(Op.DROP_COLUMN, column=name, detail="DROP COLUMN", guarded=bool(command.get("missing_ok"))))
         else:

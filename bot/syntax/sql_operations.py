@@ -356,7 +356,9 @@ def _classify(
         if kind == "TABLE":
             target = node.this.this if isinstance(node.this, exp.Schema) else node.this
             definitions = node.this.expressions if isinstance(node.this, exp.Schema) else []
-            columns = tuple(_spec(c, line, end_line, offset) for c in definitions if isinstance(c, exp.ColumnDef))
+            keys = frozenset(ident(k.this if isinstance(k, exp.Ordered) else k) for d in definitions if isinstance(d, exp.PrimaryKey)
+                             for k in d.expressions)  # fmt: skip
+            columns = tuple(_spec(c, line, end_line, offset, keys) for c in definitions if isinstance(c, exp.ColumnDef))
             temporary = any(isinstance(p, exp.TemporaryProperty) for p in (node.args.get("properties") or exp.Properties()).expressions)
             return [op(Op.CREATE_TABLE, table=table_name(target), detail="CREATE TEMPORARY TABLE" if temporary else "CREATE TABLE",
                        columns=columns, guarded=bool(node.args.get("exists")), qualified=_qualified(target), temporary=temporary,
@@ -489,6 +491,10 @@ def _alter_action(
             return [op(Op.SET_NOT_NULL, column=column, detail="SET NOT NULL")]
         if action.args.get("drop") and action.args.get("allow_null") is True:
             return [op(Op.DROP_NOT_NULL, column=column, detail="DROP NOT NULL")]
+        if action.args.get("default") is not None:
+            return [op(Op.SET_DEFAULT, column=column, has_default=True, detail="ALTER COLUMN ... SET DEFAULT")]
+        if action.args.get("drop") and action.args.get("allow_null") is None:
+            return [op(Op.SET_DEFAULT, column=column, has_default=False, detail="ALTER COLUMN ... DROP DEFAULT")]
         return [op(Op.OTHER, column=column, detail="ALTER COLUMN")]
     if isinstance(action, exp.AddConstraint):
         ops = []
@@ -528,6 +534,10 @@ def _alter_action(
             guarded = bool(action.args.get("exists"))
             return [op(Op.DROP_COLUMN, column=ident(t), detail="DROP COLUMN", guarded=guarded)
                     for t in action.args.get("tables") or []]  # fmt: skip
+        if kind == "CONSTRAINT":
+            guarded = bool(action.args.get("exists"))
+            return [op(Op.DROP_CONSTRAINT, constraint=ident(t.this if isinstance(t, exp.Table) else t), detail="DROP CONSTRAINT",
+                       guarded=guarded) for t in action.args.get("tables") or []] or [op(Op.DROP_CONSTRAINT, detail="DROP CONSTRAINT")]  # fmt: skip
         return [op(Op.OTHER, detail=f"DROP {kind}")]
     if isinstance(action, exp.AlterSet) and action.expressions and not (action.args.get("tablespace") or action.args.get("option")):
         # storage parameters (fillfactor, autovacuum_*): a SHARE UPDATE EXCLUSIVE lock, reads and writes go on
@@ -557,9 +567,16 @@ def _qualified(table: exp.Expression | None) -> bool:
     return isinstance(table, exp.Table) and bool(table.args.get("db"))
 
 
-def _spec(column: exp.ColumnDef, line: int, end_line: int, offset: int) -> ColumnSpec:
-    """A column definition as the type rules read it, on the line its name is written on."""
-    return ColumnSpec(ident(column.this) or "", column_type(column.args.get("kind")), _line_of(column.this, line, end_line, offset))
+def _spec(column: exp.ColumnDef, line: int, end_line: int, offset: int, keys: frozenset[str] = frozenset()) -> ColumnSpec:
+    """A column definition as the type rules read it, on the line its name is written on;
+    ``keys``: the columns of the table's own PRIMARY KEY (NOT NULL too)."""
+    name = ident(column.this) or ""
+    constraints = [c.args.get("kind") for c in column.args.get("constraints") or []]
+    not_null = name in keys or any(
+        (isinstance(c, exp.NotNullColumnConstraint) and not c.args.get("allow_null")) or isinstance(c, exp.PrimaryKeyColumnConstraint)
+        for c in constraints
+    )
+    return ColumnSpec(name, column_type(column.args.get("kind")), _line_of(column.this, line, end_line, offset), not_null=not_null)
 
 
 def _line_of(node: exp.Expression | None, line: int, end_line: int, offset: int) -> int:
