@@ -12,7 +12,7 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -326,23 +326,25 @@ def _colour(args: argparse.Namespace) -> bool:
 
 
 def _emit(result: Result, args: argparse.Namespace) -> None:
-    from bot.report.json_format import render as render_json  # lazy: checker
+    from bot.report.json_format import render_parts as json_parts  # lazy: checker
     from bot.report.sarif import render as render_sarif  # lazy: checker
     from bot.report.text import render as render_text  # lazy: checker
 
+    parts: Iterable[str]
     if args.format == "json":
-        text = render_json(result)
+        parts = json_parts(result)  # written as made: a large change's whole document is never held
     elif args.format == "sarif":
-        text = render_sarif(result)
+        parts = [render_sarif(result)]
     else:
-        text = render_text(result, colour=_colour(args), width=shutil.get_terminal_size((100, 24)).columns)
+        parts = [render_text(result, colour=_colour(args), width=shutil.get_terminal_size((100, 24)).columns)]
     if args.output:
         try:
-            Path(args.output).write_text(text, encoding="utf-8")
+            with Path(args.output).open("w", encoding="utf-8") as out:
+                out.writelines(parts)
         except OSError as exc:
             raise UsageError(f"--output {args.output}: {exc.strerror}") from None
     else:
-        sys.stdout.write(text)
+        sys.stdout.writelines(parts)
 
 
 if __name__ == "__main__":
