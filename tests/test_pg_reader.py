@@ -81,6 +81,29 @@ SAME = [
     "COMMIT;",
     "VACUUM FULL users;",
     "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;",
+    "CREATE PROCEDURE p() LANGUAGE sql AS $$ SELECT 1 $$;",
+    "CREATE VIEW v AS SELECT 1;",
+    "CREATE MATERIALIZED VIEW mv AS SELECT 1;",
+    "CREATE TABLE copy AS SELECT * FROM users;",
+    "CREATE TRIGGER tr AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();",
+    "CREATE TYPE mood AS ENUM ('a', 'b');",
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm;",
+    "COMMENT ON TABLE users IS 'people';",
+    "GRANT SELECT ON users TO reader;",
+    "REVOKE SELECT ON users FROM reader;",
+    "DROP FUNCTION f;",
+    "DROP MATERIALIZED VIEW mv;",
+    "DROP SCHEMA s CASCADE;",
+    "CREATE SEQUENCE s;",
+    "INSERT INTO public.t (a, b) VALUES (1, 2);",
+    "INSERT INTO t (a, a) VALUES (1, 2);",
+    "INSERT INTO t SELECT * FROM u;",
+    "UPDATE users SET plan = 'free', (a, b) = (1, 2), plan = 'x' WHERE id < 100;",
+    "DELETE FROM app.sessions WHERE expired;",
+    "MERGE INTO t USING u ON t.a = u.a WHEN MATCHED THEN DELETE;",
+    "SELECT setval('s', 1);",
+    "VALUES (1);",
+    "WITH gone AS (DELETE FROM t RETURNING id) SELECT count(*) FROM gone;",  # left to sqlglot
 ]
 
 
@@ -156,3 +179,11 @@ def test_a_statement_postgresqls_splitter_would_drop_sends_the_file_to_sqlglot()
     sql = "oops;\nDROP TABLE t;\n"
     assert [o.kind for o in sql_operations(sql)] == [o.kind for o in sql_operations(sql, postgres_reader=False)]
     assert Op.DROP_TABLE in [o.kind for o in sql_operations(sql)]
+
+
+def test_a_data_change_after_a_long_with_is_a_data_change() -> None:
+    """sqlglot's token reading looks for the data change in a WITH's first 64 tokens only (hatchet's
+    sqlc queries: an INSERT after a long CTE read as a SELECT)."""
+    ctes = ", ".join(f"c{i} AS (SELECT {i} AS n FROM src WHERE a = {i} AND b = {i})" for i in range(8))
+    (op,) = sql_operations(f"WITH {ctes} INSERT INTO target SELECT n FROM c0;")
+    assert (op.kind, op.table, op.detail) == (Op.DATA, "target", "INSERT")

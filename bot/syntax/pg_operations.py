@@ -316,6 +316,8 @@ def _drop(node: Node, s: _Statement) -> Ops:
     if kind == "OBJECT_TABLE":
         return [s.op(Op.DROP_TABLE, table=_dotted(names), detail="DROP TABLE", guarded=guarded, qualified=len(names) > 1)
                 for names in objects] or [s.op(Op.DROP_TABLE, detail="DROP TABLE", guarded=guarded)]  # fmt: skip
+    if kind in _DROPPED:
+        return [s.op(Op.OTHER, detail=f"DROP {_DROPPED[kind]}")]
     if kind == "OBJECT_INDEX":
         concurrently = bool(node.get("concurrent"))
         index = (_dotted(objects[0]) or "").rpartition(".")[2] or None if len(objects) == 1 else None
@@ -475,7 +477,69 @@ def _truncate(node: Node, s: _Statement) -> Ops:
                  cascade=node.get("behavior") == "DROP_CASCADE")]  # fmt: skip
 
 
+def _data(node: Node, s: _Statement, kind: str) -> Ops:
+    """INSERT / UPDATE / DELETE / MERGE: a data change on its table, and a column it names twice
+    (PostgreSQL refuses ``SET a = 1, a = 2``)."""
+    if any("SelectStmt" not in cte.get("CommonTableExpr", {}).get("ctequery", {}) for cte in _ctes(node)):
+        raise NotRead  # a data change inside a WITH: left to sqlglot
+    relation = node.get("relation") or {}
+    names = [t.get("ResTarget", {}).get("name", "") for t in node.get("cols" if kind == "INSERT" else "targetList") or []]
+    repeated = first_repeated(names) if kind in ("INSERT", "UPDATE") else None
+    return [s.op(Op.DATA, table=_table(relation), detail=kind, repeated=repeated)]
+
+
+def _ctes(node: Node) -> list[Node]:
+    return list((node.get("withClause") or {}).get("ctes") or [])
+
+
+def _query(node: Node, s: _Statement) -> Ops:
+    if node.get("intoClause") or any("SelectStmt" not in cte.get("CommonTableExpr", {}).get("ctequery", {}) for cte in _ctes(node)):
+        raise NotRead  # SELECT ... INTO makes a table; a WITH holding a data change: left to sqlglot
+    return [s.op(Op.OTHER, detail="SELECT")]
+
+
+def _create_table_as(node: Node, s: _Statement) -> Ops:
+    if node.get("objtype") == "OBJECT_MATVIEW":
+        return [s.op(Op.OTHER, detail="CREATE VIEW")]
+    into = node.get("into") or {}
+    relation = into.get("rel") or {}
+    if node.get("objtype") != "OBJECT_TABLE" or not relation:
+        raise NotRead
+    temporary = relation.get("relpersistence") == "t"
+    return [s.op(Op.CREATE_TABLE, table=_table(relation), detail="CREATE TEMPORARY TABLE" if temporary else "CREATE TABLE",
+                 guarded=bool(node.get("if_not_exists")), qualified=_qualified(relation), temporary=temporary)]  # fmt: skip
+
+
+#: statements that change no table's locks or shape, as sqlglot's reading names them
+_HARMLESS = {"ViewStmt": "CREATE VIEW", "CreateTrigStmt": "CREATE TRIGGER", "CreateEnumStmt": "CREATE TYPE",
+             "CompositeTypeStmt": "CREATE TYPE", "CreateExtensionStmt": "CREATE EXTENSION", "CommentStmt": "COMMENT",
+             "CreateSeqStmt": "CREATE SEQUENCE", "CreateSchemaStmt": "CREATE SCHEMA"}  # fmt: skip
+_DROPPED = {"OBJECT_FUNCTION": "FUNCTION", "OBJECT_VIEW": "VIEW", "OBJECT_MATVIEW": "VIEW", "OBJECT_TYPE": "TYPE",
+            "OBJECT_SEQUENCE": "SEQUENCE", "OBJECT_TRIGGER": "TRIGGER", "OBJECT_SCHEMA": "SCHEMA"}  # fmt: skip
+
+
+def _harmless(kind: str) -> Callable[[Node, _Statement], Ops]:
+    return lambda node, s: [s.op(Op.OTHER, detail=_HARMLESS[kind])]
+
+
+def _create_function(node: Node, s: _Statement) -> Ops:
+    return [s.op(Op.OTHER, detail="CREATE PROCEDURE" if node.get("is_procedure") else "CREATE FUNCTION")]
+
+
+def _grant(node: Node, s: _Statement) -> Ops:
+    return [s.op(Op.OTHER, detail="GRANT" if node.get("is_grant") else "REVOKE")]
+
+
 _READERS: dict[str, Callable[[Node, _Statement], Ops]] = {
+    "InsertStmt": lambda node, s: _data(node, s, "INSERT"),
+    "UpdateStmt": lambda node, s: _data(node, s, "UPDATE"),
+    "DeleteStmt": lambda node, s: _data(node, s, "DELETE"),
+    "MergeStmt": lambda node, s: _data(node, s, "MERGE"),
+    "SelectStmt": _query,
+    "CreateTableAsStmt": _create_table_as,
+    "CreateFunctionStmt": _create_function,
+    "GrantStmt": _grant,
+    **{kind: _harmless(kind) for kind in _HARMLESS},
     "IndexStmt": _create_index,
     "CreateStmt": _create_table,
     "DropStmt": _drop,

@@ -70,8 +70,6 @@ def sql_operations(sql: str, dialect: str = "postgres", first_line: int = 1, pos
     return _read_chunks(sql, chunks, dialect, first_line, exact, sql.splitlines())
 
 
-#: statements read from sqlglot's tokens, never from a tree: data changes and queries (``_data_statement``)
-_BY_TOKENS = frozenset({"INSERT", "UPDATE", "DELETE", "MERGE", "SELECT", "WITH", "VALUES"})
 _CONTROL = frozenset({"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT"})
 _FIRST_WORD = re.compile(r"[A-Za-z_]+")
 #: a run that may be a name past PostgreSQL's 63 bytes (ASCII: 64 characters; else 16 may be)
@@ -81,9 +79,9 @@ _LONG_ANY = re.compile(r'[\w$]{16,}|"[^"]{16,}"')
 
 def _read_split(sql: str, statements: list[tuple[int, int]], first_line: int) -> list[Operation]:
     """A PostgreSQL text split by PostgreSQL's scanner (``pg_statements``): each statement read by
-    its parser, and from sqlglot's tokens where a rule reads tokens (data changes, long names) or
-    the parser's reading is not the one kept (``pg_operations`` says ``None``). sqlglot's tokenizer
-    then runs on that statement alone: tokenizing every file was a third of reading it."""
+    its parser, and by sqlglot where a name may be longer than PostgreSQL keeps or the parser's
+    reading is not the one kept (``pg_operations`` says ``None``). sqlglot's tokenizer then runs on
+    that statement alone: tokenizing every file was a third of reading it."""
     offset = first_line - 1
     source_lines = sql.splitlines()
     operations: list[Operation] = []
@@ -97,7 +95,7 @@ def _read_split(sql: str, statements: list[tuple[int, int]], first_line: int) ->
         head = word.group(0).upper() if word else ""
         tail = text[text.rfind("\n") + 1 :]
         long = _LONG_ASCII.search(text) if text.isascii() else _LONG_ANY.search(text)
-        if not head or head in _BY_TOKENS or long or '""' in text or "--" in tail or text.endswith("*/"):
+        if not head or long or '""' in text or "--" in tail or text.endswith("*/"):
             operations.extend(_read_alone(text, line, first_line, source_lines))
             continue
         single_line = source_lines[line - 1] if line == end and line <= len(source_lines) else None
