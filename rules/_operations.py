@@ -173,7 +173,8 @@ def no_transaction_fix(m: Migration) -> str:
 #: SHARE, SHARE ROW EXCLUSIVE) while they wait for it themselves; concurrent forms excepted
 _BLOCKING = {Op.ADD_COLUMN, Op.DROP_COLUMN, Op.RENAME_COLUMN, Op.RENAME_TABLE, Op.ALTER_COLUMN_TYPE, Op.SET_NOT_NULL,
              Op.DROP_NOT_NULL, Op.CREATE_INDEX, Op.DROP_INDEX, Op.ADD_FOREIGN_KEY, Op.ADD_CHECK, Op.ADD_UNIQUE,
-             Op.DROP_TABLE, Op.REINDEX, Op.DETACH_PARTITION, Op.DROP_CONSTRAINT, Op.SET_DEFAULT}  # fmt: skip
+             Op.DROP_TABLE, Op.REINDEX, Op.DETACH_PARTITION, Op.DROP_CONSTRAINT, Op.SET_DEFAULT,
+             Op.CREATE_TRIGGER, Op.DROP_TRIGGER}  # fmt: skip
 
 
 def first_blocking_without(cs: ChangeSet, setting: str, source: str | None) -> Iterator[tuple[Migration, Operation]]:

@@ -85,7 +85,6 @@ SAME = [
     "CREATE VIEW v AS SELECT 1;",
     "CREATE MATERIALIZED VIEW mv AS SELECT 1;",
     "CREATE TABLE copy AS SELECT * FROM users;",
-    "CREATE TRIGGER tr AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();",
     "CREATE TYPE mood AS ENUM ('a', 'b');",
     "CREATE EXTENSION IF NOT EXISTS pg_trgm;",
     "COMMENT ON TABLE users IS 'people';",
@@ -187,3 +186,14 @@ def test_a_data_change_after_a_long_with_is_a_data_change() -> None:
     ctes = ", ".join(f"c{i} AS (SELECT {i} AS n FROM src WHERE a = {i} AND b = {i})" for i in range(8))
     (op,) = sql_operations(f"WITH {ctes} INSERT INTO target SELECT n FROM c0;")
     assert (op.kind, op.table, op.detail) == (Op.DATA, "target", "INSERT")
+
+
+def test_triggers_are_read_with_their_table() -> None:
+    """CREATE TRIGGER takes SHARE ROW EXCLUSIVE on its table, DROP TRIGGER ACCESS EXCLUSIVE (hatchet
+    dropped one on its busiest table first thing in a migration); sqlglot's reading names no table."""
+    created, dropped = sql_operations("CREATE TRIGGER tr AFTER INSERT ON app.t FOR EACH ROW EXECUTE FUNCTION f();\n"
+                                      "DROP TRIGGER IF EXISTS tr ON t;")  # fmt: skip
+    assert (created.kind, created.table, created.line) == (Op.CREATE_TRIGGER, "app.t", 1)
+    assert (dropped.kind, dropped.table, dropped.guarded, dropped.line) == (Op.DROP_TRIGGER, "t", True, 2)
+    findings = found({}, {"db/migration/V1__t.sql": "DROP TRIGGER tr ON events;\nDROP TABLE old_lookup;\n"})
+    assert [f for f in findings if f[0] == "require-lock-timeout"] == [("require-lock-timeout", "db/migration/V1__t.sql", 1)]

@@ -31,6 +31,9 @@ class Op(enum.StrEnum):
     VALIDATE_CONSTRAINT = "validate-constraint"
     DROP_NOT_NULL = "drop-not-null"
     DROP_CONSTRAINT = "drop-constraint"  # ALTER TABLE ... DROP CONSTRAINT: ACCESS EXCLUSIVE, briefly
+    #: CREATE TRIGGER (SHARE ROW EXCLUSIVE: writes wait) / DROP TRIGGER (ACCESS EXCLUSIVE) on ``table``
+    CREATE_TRIGGER = "create-trigger"
+    DROP_TRIGGER = "drop-trigger"
     SET_DEFAULT = "set-default"  # ALTER COLUMN ... SET / DROP DEFAULT (``has_default``): the catalog only, under ACCESS EXCLUSIVE
     REINDEX = "reindex"  # REINDEX TABLE/INDEX/SCHEMA/DATABASE
     DETACH_PARTITION = "detach-partition"

@@ -316,6 +316,9 @@ def _drop(node: Node, s: _Statement) -> Ops:
     if kind == "OBJECT_TABLE":
         return [s.op(Op.DROP_TABLE, table=_dotted(names), detail="DROP TABLE", guarded=guarded, qualified=len(names) > 1)
                 for names in objects] or [s.op(Op.DROP_TABLE, detail="DROP TABLE", guarded=guarded)]  # fmt: skip
+    if kind == "OBJECT_TRIGGER":  # its name last, after the table's: ACCESS EXCLUSIVE on the table
+        return [s.op(Op.DROP_TRIGGER, table=_dotted(names[:-1]), detail="DROP TRIGGER", guarded=guarded)
+                for names in objects if len(names) > 1] or _not_list_ops()  # fmt: skip
     if kind in _DROPPED:
         return [s.op(Op.OTHER, detail=f"DROP {_DROPPED[kind]}")]
     if kind == "OBJECT_INDEX":
@@ -329,6 +332,10 @@ def _drop(node: Node, s: _Statement) -> Ops:
 
 
 def _not_list() -> Node:
+    raise NotRead
+
+
+def _not_list_ops() -> Ops:
     raise NotRead
 
 
@@ -511,15 +518,22 @@ def _create_table_as(node: Node, s: _Statement) -> Ops:
 
 
 #: statements that change no table's locks or shape, as sqlglot's reading names them
-_HARMLESS = {"ViewStmt": "CREATE VIEW", "CreateTrigStmt": "CREATE TRIGGER", "CreateEnumStmt": "CREATE TYPE",
+_HARMLESS = {"ViewStmt": "CREATE VIEW", "CreateEnumStmt": "CREATE TYPE",
              "CompositeTypeStmt": "CREATE TYPE", "CreateExtensionStmt": "CREATE EXTENSION", "CommentStmt": "COMMENT",
              "CreateSeqStmt": "CREATE SEQUENCE", "CreateSchemaStmt": "CREATE SCHEMA"}  # fmt: skip
 _DROPPED = {"OBJECT_FUNCTION": "FUNCTION", "OBJECT_VIEW": "VIEW", "OBJECT_MATVIEW": "VIEW", "OBJECT_TYPE": "TYPE",
-            "OBJECT_SEQUENCE": "SEQUENCE", "OBJECT_TRIGGER": "TRIGGER", "OBJECT_SCHEMA": "SCHEMA"}  # fmt: skip
+            "OBJECT_SEQUENCE": "SEQUENCE", "OBJECT_SCHEMA": "SCHEMA"}  # fmt: skip
 
 
 def _harmless(kind: str) -> Callable[[Node, _Statement], Ops]:
     return lambda node, s: [s.op(Op.OTHER, detail=_HARMLESS[kind])]
+
+
+def _create_trigger(node: Node, s: _Statement) -> Ops:
+    """SHARE ROW EXCLUSIVE on its table (ACCESS EXCLUSIVE to replace one): writes wait. sqlglot's
+    reading keeps no table: without PostgreSQL's parser it is a statement that changes nothing."""
+    relation = node.get("relation") or {}
+    return [s.op(Op.CREATE_TRIGGER, table=_table(relation), qualified=_qualified(relation), detail="CREATE TRIGGER")]
 
 
 def _create_function(node: Node, s: _Statement) -> Ops:
@@ -538,6 +552,7 @@ _READERS: dict[str, Callable[[Node, _Statement], Ops]] = {
     "SelectStmt": _query,
     "CreateTableAsStmt": _create_table_as,
     "CreateFunctionStmt": _create_function,
+    "CreateTrigStmt": _create_trigger,
     "GrantStmt": _grant,
     **{kind: _harmless(kind) for kind in _HARMLESS},
     "IndexStmt": _create_index,
