@@ -89,6 +89,13 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
                 continue
             if issue.only_on and not runs_on(issue.only_on, cs.operations(up).dialect):
                 continue  # in a branch for another database adapter
+            if issue.problem in (RollbackProblem.MISSING, RollbackProblem.EMPTY) and _only_adds_enum_values(cs, up):
+                yield Finding(ID, Severity.NOTICE, issue.path or up.path, issue.line,
+                              f"{_subject(up.path, issue.path)} cannot be rolled back: it {issue.detail}, and all it does is "
+                              "add enum values, which PostgreSQL cannot remove (there is no `ALTER TYPE ... DROP VALUE`).",
+                              "Nothing to write: a down part could only leave the values. Plan a forward fix if one "
+                              "must go (a new type, the column moved to it).", up.framework)  # fmt: skip
+                continue
             yield Finding(
                 ID,
                 _SEVERITY.get(issue.problem, SEVERITY),
@@ -101,6 +108,12 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
                 up.framework,
             )
     yield from _deleted_rollback_files(cs, up_of, judged)
+
+
+def _only_adds_enum_values(cs: ChangeSet, m: Migration) -> bool:
+    """The forward part only adds values to enum types (and sets, begins, comments)."""
+    ops = cs.operations(m).operations
+    return any(o.kind is Op.ADD_ENUM_VALUE for o in ops) and all(o.kind is Op.ADD_ENUM_VALUE or o.kind in HARMLESS for o in ops)
 
 
 def _only_changes_data(cs: ChangeSet, m: Migration) -> bool:

@@ -197,3 +197,4 @@ def test_triggers_are_read_with_their_table() -> None:
     assert (dropped.kind, dropped.table, dropped.guarded, dropped.line) == (Op.DROP_TRIGGER, "t", True, 2)
     findings = found({}, {"db/migration/V1__t.sql": "DROP TRIGGER tr ON events;\nDROP TABLE old_lookup;\n"})
     assert [f for f in findings if f[0] == "require-lock-timeout"] == [("require-lock-timeout", "db/migration/V1__t.sql", 1)]
+
