@@ -11,10 +11,7 @@ from bot.frameworks import traits_of
 
 def each_migration(cs: ChangeSet, dialects: Collection[str] | None = None) -> Iterator[tuple[Migration, MigrationOps]]:
     """Touched forward migrations whose content will run, with their operations (in ``dialects``)."""
-    for m in cs.judged_migrations():
-        if m.role is not Role.UP:
-            continue
-        ops = cs.operations(m)
+    for m, ops in cs.judged_forward():
         if dialects is None or ops.dialect in dialects:
             yield m, ops
 

@@ -229,3 +229,28 @@ def test_a_dropped_constraint_takes_the_lock_the_timeout_is_for() -> None:
     change = {f"{GOOSE_DIR}/00002_check.sql": goose("ALTER TABLE users DROP CONSTRAINT users_email_check;\n"
                                                     "ALTER TABLE users ADD CONSTRAINT users_email_check CHECK (email <> '') NOT VALID;")}  # fmt: skip
     assert [f[2] for f in found(SQL_BASE, change) if f[0] == "require-lock-timeout"] == [2]
+
+
+SEQUELIZE_BASE = {"migrations/20240101000000-create-users.js": sequelize(
+    "queryInterface.createTable('users', {\n      id: { type: Sequelize.INTEGER, primaryKey: true },\n"
+    "      name: { type: Sequelize.STRING(50), allowNull: false },\n      bio: { type: Sequelize.STRING(50) },\n"
+    "      team_id: { type: Sequelize.INTEGER },\n    })")}  # fmt: skip
+SEQUELIZE_CHANGE = "migrations/20240102000000-alter-users.js"
+
+
+def sequelize_rules(change: str, *rules: str) -> list[str]:
+    return [f[0] for f in found(SEQUELIZE_BASE, {SEQUELIZE_CHANGE: sequelize(change)}) if f[0] in rules]
+
+
+def test_a_sequelize_change_column_with_references_adds_a_foreign_key_not_a_type() -> None:
+    """Sequelize writes `ADD FOREIGN KEY` for it, and no `TYPE` (outline: 14 such calls read as type changes)."""
+    change = "queryInterface.changeColumn('users', 'team_id', { type: Sequelize.INTEGER, references: { model: 'teams' } })"
+    assert sequelize_rules(change, "adding-foreign-key-constraint", "changing-column-type") == ["adding-foreign-key-constraint"]
+
+
+def test_a_sequelize_change_column_without_allow_null_false_drops_not_null() -> None:
+    """Without `allowNull: false` Sequelize writes `DROP NOT NULL`: said where the column was NOT NULL."""
+    widen_name = "queryInterface.changeColumn('users', 'name', { type: Sequelize.STRING(100) })"
+    widen_bio = "queryInterface.changeColumn('users', 'bio', { type: Sequelize.STRING(100) })"
+    assert sequelize_rules(widen_name, "ban-drop-not-null", "changing-column-type") == ["ban-drop-not-null"]
+    assert sequelize_rules(widen_bio, "ban-drop-not-null", "changing-column-type") == []

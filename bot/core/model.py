@@ -326,6 +326,15 @@ class ChangeSet:
             if m.path not in skip:
                 yield m
 
+    def judged_forward(self) -> tuple[tuple[Migration, MigrationOps], ...]:
+        """The judged forward migrations with what they do, as the content rules read them."""
+        return self._judged_forward
+
+    @cached_property
+    def _judged_forward(self) -> tuple[tuple[Migration, MigrationOps], ...]:
+        """Found once: forty rules walk them (``rules._operations.each_migration``)."""
+        return tuple((m, self.operations(m)) for m in self.judged_migrations() if m.role is Role.UP)
+
     def added_paths(self) -> frozenset[str]:
         return self._added
 

@@ -136,6 +136,10 @@ class Operation:
     #: (``ADD COLUMN c int REFERENCES t``, Django's inline ``REFERENCES``): PostgreSQL checks no row
     #: of a new column that is all NULL, where a separate ``ADD CONSTRAINT`` reads them all
     with_column: bool = False
+    #: a step the framework takes because the migration restates a whole column, not one it writes
+    #: (Sequelize's ``changeColumn`` drops NOT NULL unless ``allowNull: false``): judged only where
+    #: the schema knows it changes something
+    implied: bool = False
     #: IF [NOT] EXISTS: a re-run after a partial failure does not stop here (None: a DSL, not said)
     guarded: bool | None = None
     #: the table is named with its schema (``public.users``, kept as ``users``); None: a DSL, not said
@@ -177,6 +181,10 @@ class Operation:
     suggestion_lines: tuple[int, int] | None = None
 
 
+def _at(pair: tuple[int, Operation]) -> int:
+    return pair[0]
+
+
 @dataclass(frozen=True)
 class MigrationOps:
     """A migration's ``up`` as operations, and whether it runs inside a transaction."""
@@ -208,21 +216,23 @@ class MigrationOps:
         return index, created, dropped
 
     @cached_property
-    def _by_kind(self) -> dict[Op, tuple[int, ...]]:
-        """Where each kind of operation stands: forty rules each ask for a few kinds, and a file
-        of thousands of statements must not be walked once per rule."""
-        found: dict[Op, list[int]] = {}
+    def _by_kind(self) -> dict[Op, tuple[tuple[int, Operation], ...]]:
+        """Each kind's operations with where they stand: forty rules each ask for a few kinds, and
+        a file of thousands of statements must not be walked once per rule."""
+        found: dict[Op, list[tuple[int, Operation]]] = {}
         for i, o in enumerate(self.operations):
-            found.setdefault(o.kind, []).append(i)
+            found.setdefault(o.kind, []).append((i, o))
         return {kind: tuple(at) for kind, at in found.items()}
 
     def of_kinds(self, kinds: Collection[Op]) -> list[Operation]:
         """The operations of these kinds, in the migration's order."""
         index = self._by_kind
-        at = [i for kind in kinds for i in index.get(kind, ())]
-        if len(kinds) > 1:
-            at.sort()
-        return [self.operations[i] for i in at]
+        present = [index[kind] for kind in kinds if kind in index]
+        if not present:
+            return []
+        if len(present) == 1:
+            return [o for _i, o in present[0]]
+        return [o for _i, o in sorted((pair for found in present for pair in found), key=_at)]
 
     def position(self, op: Operation) -> int:
         """Where the operation stands in the migration (past the end for one not in it)."""

@@ -134,10 +134,26 @@ def _sequelize_call(call: tsx.Node, dialect: str) -> list[Operation]:
         return [op(Op.DROP_COLUMN, column=column)]
     if method == "renameColumn":
         return [op(Op.RENAME_COLUMN, column=column, new_name=name_value(args[2]) if len(args) > 2 else None)]
-    if method == "changeColumn":  # judged against the column's type before it (``bot.pipeline.judging``)
-        ops = [op(Op.ALTER_COLUMN_TYPE, column=column, column_type=sequelize_type(options.get("type") or written))]
+    if method == "changeColumn":
+        # what Sequelize's PostgreSQL query generator writes (changeColumnQuery): the whole column
+        # restated, NOT NULL and the default dropped unless given; with `references`, a foreign key
+        # (validated) instead of the type; each judged against the column before it (bot.pipeline.judging)
+        refs = "references" in options
+        ops = []
         if options.get("allowNull") == "false":
             ops.append(op(Op.SET_NOT_NULL, column=column))
+        elif not refs:
+            ops.append(op(Op.DROP_NOT_NULL, column=column, implied=True))
+        if "defaultValue" in options:
+            ops.append(op(Op.SET_DEFAULT, column=column, has_default=True))
+        elif not refs:
+            ops.append(op(Op.SET_DEFAULT, column=column, implied=True))
+        if options.get("unique") == "true":
+            ops.append(op(Op.ADD_UNIQUE, column=column))
+        if refs:
+            ops.append(op(Op.ADD_FOREIGN_KEY, column=column))
+        else:
+            ops.append(op(Op.ALTER_COLUMN_TYPE, column=column, column_type=sequelize_type(options.get("type") or written)))
         return ops
     if method in ("addIndex", "removeIndex"):
         options = object_literal(args[2]) if len(args) > 2 else object_literal(args[1]) if len(args) > 1 else {}
