@@ -254,3 +254,14 @@ def test_a_sequelize_change_column_without_allow_null_false_drops_not_null() -> 
     widen_bio = "queryInterface.changeColumn('users', 'bio', { type: Sequelize.STRING(100) })"
     assert sequelize_rules(widen_name, "ban-drop-not-null", "changing-column-type") == ["ban-drop-not-null"]
     assert sequelize_rules(widen_bio, "ban-drop-not-null", "changing-column-type") == []
+
+
+def test_sql_in_a_constant_declared_in_up_and_in_down_is_read() -> None:
+    """outline writes `const searchDocument = `...`` in both `up` and `down`: each use reads the
+    binding of its own function (it was "SQL built at run time", and the schema was forgotten)."""
+    text = ("'use strict';\n\nmodule.exports = {\n  async up(queryInterface) {\n"
+            "    const sql = `ALTER TABLE users RENAME COLUMN bio TO about`;\n    await queryInterface.sequelize.query(sql);\n  },\n"
+            "  async down(queryInterface) {\n    const sql = `ALTER TABLE users RENAME COLUMN about TO bio`;\n"
+            "    await queryInterface.sequelize.query(sql);\n  },\n};\n")  # fmt: skip
+    hits = [f[0] for f in found(SEQUELIZE_BASE, {SEQUELIZE_CHANGE: text}) if f[0] in ("renaming-column", "sql-not-analysed")]
+    assert hits == ["renaming-column"]

@@ -72,9 +72,21 @@ def sql_operations(sql: str, dialect: str = "postgres", first_line: int = 1, pos
 
 _CONTROL = frozenset({"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT"})
 _FIRST_WORD = re.compile(r"[A-Za-z_]+")
-#: a run that may be a name past PostgreSQL's 63 bytes (ASCII: 64 characters; else 16 may be)
-_LONG_ASCII = re.compile(r'[A-Za-z0-9_$]{64,}|"[^"]{64,}"')
-_LONG_ANY = re.compile(r'[\w$]{16,}|"[^"]{16,}"')
+#: a name that may be past PostgreSQL's 63 bytes (ASCII: 64 characters; else 16 may be)
+_LONG_ASCII = re.compile(r"[A-Za-z0-9_$]{64,}")
+_LONG_ANY = re.compile(r"[\w$]{16,}")
+_QUOTED = re.compile(r'"[^"]*"')
+
+
+def _may_be_long(text: str) -> bool:
+    """Whether the statement may name something past 63 bytes (then sqlglot reads it whole)."""
+    ascii_only = text.isascii()
+    if (_LONG_ASCII if ascii_only else _LONG_ANY).search(text):
+        return True
+    if '"' not in text:
+        return False
+    longest = 65 if ascii_only else 17  # the quotes included
+    return any(match.end() - match.start() > longest for match in _QUOTED.finditer(text))
 
 
 def _read_split(sql: str, statements: list[tuple[int, int]], first_line: int) -> list[Operation]:
@@ -94,8 +106,7 @@ def _read_split(sql: str, statements: list[tuple[int, int]], first_line: int) ->
         word = _FIRST_WORD.match(text)
         head = word.group(0).upper() if word else ""
         tail = text[text.rfind("\n") + 1 :]
-        long = _LONG_ASCII.search(text) if text.isascii() else _LONG_ANY.search(text)
-        if not head or long or '""' in text or "--" in tail or text.endswith("*/"):
+        if not head or _may_be_long(text) or '""' in text or "--" in tail or text.endswith("*/"):
             operations.extend(_read_alone(text, line, first_line, source_lines))
             continue
         single_line = source_lines[line - 1] if line == end and line <= len(source_lines) else None

@@ -145,6 +145,20 @@ def _bound_once(root: Node, types: tuple[str, ...], name_of: Callable[[Node], st
     return found[0] if len(found) == 1 else None
 
 
+def _bound_in_scope(node: Node, name: str) -> Node | None:
+    """The JS declaration of ``name`` that a use sees: the one binding in the innermost block that
+    has any (outline declares `const searchDocument = `...`` in both `up` and `down`); none when a
+    block binds the name twice."""
+    scope = node.parent
+    while scope is not None:
+        if scope.type in ("statement_block", "program"):
+            found = [n for n in walk(scope) if n.type == "variable_declarator" and text(n.child_by_field_name("name")) == name]
+            if found:
+                return found[0] if len(found) == 1 else None
+        scope = scope.parent
+    return None
+
+
 def constant_string(node: Node | None, depth: int = 0) -> tuple[str, Node] | None:
     """The SQL text an argument holds when it is known before the migration runs, and the node
     where that text is written: a literal, a JS template without substitutions, `+` (JS) or `.`
@@ -171,9 +185,7 @@ def constant_string(node: Node | None, depth: int = 0) -> tuple[str, Node] | Non
         return None
     root = _root(node)
     if node.type == "identifier":  # JavaScript / TypeScript
-        declarator = _bound_once(
-            root, ("variable_declarator",), lambda n: text(n.child_by_field_name("name")) or None, text(node)
-        )
+        declarator = _bound_in_scope(node, text(node))
         value_node = declarator.child_by_field_name("value") if declarator is not None else None
         return constant_string(value_node, depth + 1)
     if node.type == "class_constant_access_expression" and text(node.named_children[0]) in ("self", "static"):
