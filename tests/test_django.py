@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
 {dep_lines}    ]
 
     operations = [
-{operations or "        migrations.AddField(model_name='order', name='note', field=models.TextField(default='')),"}
+{operations or "        migrations.AddField(model_name='order', name='note', field=models.TextField(null=True)),"}
     ]
 """
 

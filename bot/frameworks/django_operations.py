@@ -22,6 +22,9 @@ from bot.syntax.pyast import (
 )
 
 _FIELD_INDEXED = {"ForeignKey", "OneToOneField"}
+#: the fields Django fills with '' when they are ``blank=True`` and have no default (``empty_strings_allowed``)
+_EMPTY_STRINGS = {"CharField", "TextField", "SlugField", "EmailField", "URLField", "FilePathField", "FileField",
+                  "ImageField", "CICharField", "CITextField", "CIEmailField"}  # fmt: skip
 
 
 def django_operations(text: str, dialect: str) -> MigrationOps:
@@ -130,6 +133,10 @@ def _django_operation(call: ast.Call, dialect: str, lines: list[str]) -> list[Op
             return [Operation(Op.ALTER_COLUMN_TYPE, line, table=model(), column=column,
                               detail=f"{ALTER_FIELD}({field_type})", columns=(spec,) if spec else ())]  # fmt: skip
         null = truthy(kwargs.get("null")) if "null" in kwargs else False
+        # Django's schema editor fills existing rows with the field's effective default, then drops
+        # it unless the database keeps it (``db_default``): a ``blank=True`` text field gets ''
+        kept = "db_default" in kwargs
+        filled = "default" in kwargs or (truthy(kwargs.get("blank")) and field_type in _EMPTY_STRINGS)
         ops = [
             Operation(
                 Op.ADD_COLUMN,
@@ -137,7 +144,8 @@ def _django_operation(call: ast.Call, dialect: str, lines: list[str]) -> list[Op
                 table=model(),
                 column=column,
                 not_null=not null and field_type not in ("ManyToManyField",),
-                has_default="default" in kwargs or "db_default" in kwargs,
+                has_default=kept or filled,
+                default_dropped=filled and not kept,
                 detail=f"AddField({field_type})",
                 columns=tuple(c for c in [column_spec(column, field, line)] if c is not None),
             )
