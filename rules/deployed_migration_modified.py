@@ -28,7 +28,7 @@ SEVERITY = Severity.ERROR
 SUMMARY = "A migration that already ran at the deployed ref is modified, renamed or deleted."
 GROUP = "history"
 #: the README's "what it catches" (generated into the rule tables by tools/generate_docs.py)
-CATCHES = 'a migration that exists at the deployed ref is modified (first changed line), renamed or deleted (whole file); a rename that keeps the identity the tool records (Alembic revision id, Django label and name, Prisma folder name) is a notice, and so is a reformat that changes nothing the tool runs (whitespace; for Python also docstrings, annotations, unused or reordered imports) where the tool keeps no checksum (Flyway and Prisma do: there even whitespace is an error)'
+CATCHES = 'a migration that exists at the deployed ref is modified (first changed line), renamed or deleted (whole file); a rename that keeps the identity the tool records (Alembic revision id, Django label and name, Prisma folder name) is a notice, and so is a reformat that changes nothing the tool runs (whitespace; for SQL also keyword case, comments and layout, PL/pgSQL bodies included, as PostgreSQL reads them; for Python also docstrings, annotations, unused or reordered imports) where the tool keeps no checksum (Flyway and Prisma do: there even whitespace is an error)'
 
 EXAMPLES = {
     'history': (
@@ -61,7 +61,7 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
                     Severity.NOTICE,
                     change.path,
                     change.first_changed_line or 1,
-                    f"This migration already ran at {deployed_name}; this change reformats it (whitespace, comments, "
+                    f"This migration already ran at {deployed_name}; this change reformats it (whitespace, comments, keyword case, "
                     f"docstrings or import order): what {traits_of(framework).display} runs is unchanged, so no "
                     "database is affected.",
                     "Nothing to do for the databases; to keep deployed files as they ran, exclude migrations from "

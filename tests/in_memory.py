@@ -41,7 +41,7 @@ class Blobs:
 def changeset(base: Mapping[str, str], added: Mapping[str, str], config: Config | None = None) -> ChangeSet:
     """The change set of a pull request that adds (or rewrites) ``added`` on top of ``base``."""
     head = {**base, **added}
-    blobs = Blobs({blob_sha(t): t.encode() for t in head.values()})
+    blobs = Blobs({blob_sha(t): t.encode() for t in (*base.values(), *head.values())})
     base_tree = {p: blob_sha(t) for p, t in base.items()}
     head_tree = {p: blob_sha(t) for p, t in head.items()}
     changes = [

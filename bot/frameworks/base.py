@@ -155,8 +155,15 @@ class Framework:
 
     def same_code(self, before: str, after: str) -> bool:
         """Whether an edit changes nothing the tool runs. Default (SQL): the same words in the same
-        order, only the whitespace between them differs."""
-        return before.split() == after.split()
+        order, or the same statements as PostgreSQL's parser reads them (keyword case, comments,
+        layout, PL/pgSQL bodies; ``bot.syntax.pg_compare``) with the tool's markers in place."""
+        if before.split() == after.split():
+            return True
+        if not self.sql_files:
+            return False
+        from bot.syntax.pg_compare import same_statements  # lazy: pglast loads only for an edit
+
+        return same_statements(before, after)
 
     def namespace_dialect(self, namespace: str, read: Callable[[str], str | None]) -> str | None:
         """The SQL dialect a namespace's migrations run on when the tool itself says it;
