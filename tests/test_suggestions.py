@@ -213,3 +213,17 @@ def test_suggestions_are_checked_within_a_budget_of_re_analysed_text(repo: Repo,
     found = [f for f in repo.check("--base", "main").json["findings"] if f["rule"] == "require-concurrent-index-creation"]
     assert [f["suggestion"] is not None for f in found] == [True, False]
     assert found[1]["help"].endswith("(No one-click fix: more suggestions than are checked in one run.)")
+
+
+def test_a_rewrite_of_a_file_too_large_to_check_is_given_in_words(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Checking a rewrite re-judges its whole file: past MAX_VERIFIED_FILE the fix is said in words."""
+    from bot.pipeline import suggestions
+
+    repo.write(f"{M}/00001_users.sql", goose("CREATE TABLE users (id bigint PRIMARY KEY, a text, b text);")).commit()
+    repo.branch("feature")
+    small, large = goose("CREATE INDEX users_a ON users (a);"), goose("CREATE INDEX users_b ON users (b);" + "\nSELECT 1;" * 20)
+    repo.write(f"{M}/00002_index_a.sql", small).write(f"{M}/00003_index_b.sql", large).commit()
+    monkeypatch.setattr(suggestions, "MAX_VERIFIED_FILE", len(small) + 10)
+    found = [f for f in repo.check("--base", "main").json["findings"] if f["rule"] == "require-concurrent-index-creation"]
+    assert [f["suggestion"] is not None for f in found] == [True, False]
+    assert found[1]["help"].endswith(f"(No one-click fix: the file is over {(len(small) + 10) // 1024} KB, too large to check a rewrite of it.)")
