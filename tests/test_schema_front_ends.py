@@ -265,3 +265,19 @@ def test_sql_in_a_constant_declared_in_up_and_in_down_is_read() -> None:
             "    await queryInterface.sequelize.query(sql);\n  },\n};\n")  # fmt: skip
     hits = [f[0] for f in found(SEQUELIZE_BASE, {SEQUELIZE_CHANGE: text}) if f[0] in ("renaming-column", "sql-not-analysed")]
     assert hits == ["renaming-column"]
+
+
+def test_sql_built_at_run_time_forgets_only_the_tables_its_static_text_names() -> None:
+    """outline: `alter table "${tableName}" drop constraint "${constraintName}"` (a constant table,
+    a loop's constraint) forgot the whole schema; now only `team_domains`."""
+    runtime = ("'use strict';\nconst tableName = 'team_domains';\nmodule.exports = {\n  async up(queryInterface) {\n"
+               "    for (const name of ['a', 'b']) {\n"
+               "      await queryInterface.sequelize.query(`alter table \"${tableName}\" drop constraint \"${name}\"`);\n"
+               "    }\n  },\n  async down() {},\n};\n")  # fmt: skip
+    anywhere = runtime.replace('"${tableName}"', '"${name}"')
+    assert anywhere != runtime
+    widen = {"migrations/20240103000000-widen.js": sequelize(
+        "queryInterface.changeColumn('users', 'bio', { type: Sequelize.STRING(100), allowNull: true })")}  # fmt: skip
+    for text, expected in ((runtime, []), (anywhere, ["changing-column-type"])):
+        added = {"migrations/20240102000000-runtime.js": text, **widen}
+        assert [f[0] for f in found(SEQUELIZE_BASE, added) if f[0] == "changing-column-type"] == expected

@@ -6,6 +6,7 @@ from bot.core.operations import Op, Operation
 from bot.core.textfile import UnreadableFile
 from bot.syntax import treesitter as tsx
 from bot.syntax.embedded_sql import analyse_sql
+from bot.syntax.sql_operations import tables_named
 
 
 def call_chain(call: tsx.Node) -> tuple[tsx.Node | None, list[tuple[str, tsx.Node]]]:
@@ -71,7 +72,9 @@ def sql_argument(call: tsx.Node, dialect: str) -> list[Operation]:
     args = arguments_of(call)
     found = tsx.constant_string(args[0]) if args else None
     if found is None:
-        return [Operation(Op.UNKNOWN, tsx.line(call), detail="SQL built at run time")]
+        holes = tsx.template_with_holes(args[0]) if args else None
+        return [Operation(Op.UNKNOWN, tsx.line(call), detail="SQL built at run time",
+                          may_change=tables_named(holes, tsx.RUNTIME_VALUE) if holes is not None else None)]  # fmt: skip
     sql, where = found
     return analyse_sql(sql, dialect, first_line=tsx.line(where))
 

@@ -142,7 +142,7 @@ def _sequelize_call(call: tsx.Node, dialect: str) -> list[Operation]:
         ops = []
         if options.get("allowNull") == "false":
             ops.append(op(Op.SET_NOT_NULL, column=column))
-        elif not refs:
+        elif not refs:  # restated with the column, `allowNull: true` or not: said where it was NOT NULL
             ops.append(op(Op.DROP_NOT_NULL, column=column, implied=True))
         if "defaultValue" in options:
             ops.append(op(Op.SET_DEFAULT, column=column, has_default=True))

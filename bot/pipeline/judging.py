@@ -82,11 +82,14 @@ def _judge(op: Operation, schema: Schema, dialect: str) -> Operation:
                   f"{op.detail} restating {spelled(after)} (its collation, charset, nullability or default change)")  # fmt: skip
         cheap = catalog_only(before, after, dialect) and op.recomputes is None
         return replace(op, kind=Op.OTHER if cheap else op.kind, detail=change, known_rewrite=not cheap)
-    if op.kind is Op.DROP_NOT_NULL and op.implied:
+    if op.kind is Op.DROP_NOT_NULL:
         known = schema.column(op.table, op.column)
-        if known is None or known.not_null is not True:  # nullable already, or not known: nothing said
-            return replace(op, kind=Op.OTHER, detail=f"{op.detail} (NOT NULL dropped if it was there)")
-        return replace(op, detail=f"{op.detail} without NOT NULL (it drops NOT NULL)")
+        if known is not None and known.not_null is False:  # nullable already: PostgreSQL does nothing
+            return replace(op, kind=Op.OTHER, detail=f"{op.detail} on a column already nullable")
+        if op.implied:  # said only where the schema knows the column was NOT NULL
+            if known is None or known.not_null is not True:
+                return replace(op, kind=Op.OTHER, detail=f"{op.detail} (NOT NULL dropped if it was there)")
+            return replace(op, detail=f"{op.detail} without NOT NULL (it drops NOT NULL)")
     if op.kind is Op.SET_NOT_NULL and (known := schema.column(op.table, op.column)) is not None and known.not_null:
         # PostgreSQL does nothing for a column already NOT NULL: no scan (a DSL restating the column)
         return replace(op, kind=Op.OTHER, detail=f"{op.detail} restating NOT NULL")

@@ -761,6 +761,15 @@ def _block_tables(words: list[str]) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(found))
 
 
+def tables_named(text: str, runtime_value: str) -> tuple[str, ...] | None:
+    """The tables SQL built at run time may change, from its static parts (``runtime_value``
+    stands for each part known only then): ``None`` when a table's own name is one of those."""
+    tables = _block_tables(_code_word_list(text))
+    if tables is None or runtime_value in tables or any(runtime_value in t for t in tables):
+        return None
+    return tables
+
+
 def _has(words: Sequence[str], *run: str) -> bool:
     """``run`` appears in ``words`` as consecutive words."""
     return any(list(words[i : i + len(run)]) == list(run) for i in range(len(words) - len(run) + 1))

@@ -159,6 +159,32 @@ def _bound_in_scope(node: Node, name: str) -> Node | None:
     return None
 
 
+#: what stands in a template's text for a value known only at run time (``template_with_holes``)
+RUNTIME_VALUE = "mg_runtime_value"
+
+
+def template_with_holes(node: Node | None) -> str | None:
+    """A JS template literal's text with each substitution written in: its value where it is a
+    constant (``${tableName}`` of `const tableName = "team_domains"`), else ``RUNTIME_VALUE``; for
+    SQL built at run time, what its static parts say (the tables it may change)."""
+    if node is not None and node.type in ("argument", "parenthesized_expression") and len(node.named_children) == 1:
+        node = node.named_children[0]
+    if node is None or node.type != "template_string":
+        return None
+    out, at = [], node.start_byte + 1
+    source = node.text or b""
+    for child in node.named_children:
+        if child.type != "template_substitution":
+            continue
+        out.append(source[at - node.start_byte : child.start_byte - node.start_byte].decode(errors="replace"))
+        inner = child.named_children[0] if child.named_children else None
+        value = constant_string(inner) if inner is not None else None
+        out.append(value[0] if value is not None else RUNTIME_VALUE)
+        at = child.end_byte
+    out.append(source[at - node.start_byte : -1].decode(errors="replace"))
+    return "".join(out)
+
+
 def constant_string(node: Node | None, depth: int = 0) -> tuple[str, Node] | None:
     """The SQL text an argument holds when it is known before the migration runs, and the node
     where that text is written: a literal, a JS template without substitutions, `+` (JS) or `.`
