@@ -33,6 +33,20 @@ def each_operation(
             yield m, ops, op
 
 
+def added_by_the_change(cs: ChangeSet, m: Migration, ops: MigrationOps, op: Operation) -> bool:
+    """The column the operation names is one this change adds (earlier in this migration, or in an
+    earlier one of the change: the replayed schema says so): no running code reads it yet."""
+    if op.column is None:
+        return False
+    earlier = ops.position(op)
+    if any(o.kind is Op.ADD_COLUMN and o.table == op.table and op.column in (o.column, *(c.name for c in o.columns))
+           for o in ops.operations[:earlier]):  # fmt: skip
+        return True
+    schema = cs.schemas.get(m.path)
+    known = schema.column(op.table, op.column) if schema is not None else None
+    return known is not None and known.added
+
+
 def _on_existing_table(m: Migration, ops: MigrationOps, op: Operation, creators: Creators) -> bool:
     """The operation's table exists before the migration and stays: neither created earlier in it
     nor by another migration of this change, nor dropped later in it."""
@@ -198,4 +212,4 @@ def first_blocking_without(cs: ChangeSet, setting: str, source: str | None) -> I
             yield m, op
 
 
-__all__ = ["column", "concurrent_fix", "each_migration", "each_operation", "finding", "first_blocking_without", "later_migration", "no_transaction_fix", "seed_created", "what", "where"]
+__all__ = ["added_by_the_change", "column", "concurrent_fix", "each_migration", "each_operation", "finding", "first_blocking_without", "later_migration", "no_transaction_fix", "seed_created", "what", "where"]

@@ -2,7 +2,8 @@
 
 What goes wrong: the old code still running during a rolling deploy may still read or write the
 column (ORMs often select every column they know), and fails once the drop commits; a rollback
-of the code cannot bring the data back.
+of the code cannot bring the data back. Not reported: a column the change itself adds, which no
+running code reads and which holds no data yet.
 
 Safe alternative (contract step): first deploy code that no longer uses the column (Rails:
 `self.ignored_columns += ["col"]`; Django: remove the field in a release before the migration
@@ -15,7 +16,7 @@ from collections.abc import Iterator
 
 from bot.core.model import ChangeSet, Finding, Severity
 from bot.core.operations import Op, Operation
-from rules._operations import column, each_operation, finding, where
+from rules._operations import added_by_the_change, column, each_operation, finding, where
 
 ID = "ban-drop-column"
 SEVERITY = Severity.WARNING
@@ -41,7 +42,9 @@ EXAMPLES = {
 
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
-    for m, _ops, op in each_operation(cs, {Op.DROP_COLUMN}):
+    for m, ops, op in each_operation(cs, {Op.DROP_COLUMN}):
+        if added_by_the_change(cs, m, ops, op):
+            continue  # no running code reads a column the change itself adds
         yield finding(
             ID,
             SEVERITY,

@@ -3,7 +3,8 @@
 What goes wrong: during a rolling deploy the old code keeps running next to the new one; the
 moment the rename commits, every query of the old code that names the column fails. The rename
 itself is instant, the outage lasts until the last old instance is gone (and comes back on a
-rollback).
+rollback). Not reported: a column the change itself adds (earlier in the migration, or in an
+earlier migration of the change: the replayed schema says so), which no running code reads yet.
 
 Safe alternative (expand/contract): add the new column, write to both, backfill, switch reads
 to the new column, deploy, then drop the old column in a later release. Rails: `ignored_columns`
@@ -16,7 +17,7 @@ from collections.abc import Iterator
 
 from bot.core.model import ChangeSet, Finding, Severity
 from bot.core.operations import Op, Operation
-from rules._operations import each_operation, finding, where
+from rules._operations import added_by_the_change, each_operation, finding, where
 
 ID = "renaming-column"
 SEVERITY = Severity.ERROR
@@ -42,7 +43,9 @@ EXAMPLES = {
 
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
-    for m, _ops, op in each_operation(cs, {Op.RENAME_COLUMN}):
+    for m, ops, op in each_operation(cs, {Op.RENAME_COLUMN}):
+        if added_by_the_change(cs, m, ops, op):
+            continue  # no running code reads a column the change itself adds
         old, new = op.column or "the column", op.new_name or "its new name"
         yield finding(
             ID,

@@ -29,12 +29,8 @@ def judged(framework: str, path: str, ops: MigrationOps, schema: Schema) -> Migr
     adapter = BY_NAME[framework]
     result: list[Operation] = []
     for op in ops.operations:
-        fresh = _on_added_column(op, schema)
-        if fresh is not None:
-            result.append(fresh)
-        else:
-            decided = adapter.judge(op, schema, ops.dialect)
-            result.extend(decided if decided is not None else [_judge(op, schema, ops.dialect)])
+        decided = adapter.judge(op, schema, ops.dialect)
+        result.extend(decided if decided is not None else [_judge(op, schema, ops.dialect)])
         _apply(adapter, schema, op)
         if op.kind is Op.ADD_COLUMN:
             for name in {op.column, *(c.name for c in op.columns)} - {None}:
@@ -57,17 +53,6 @@ def _apply(adapter: Framework, schema: Schema, op: Operation) -> None:
     if op.kind is Op.UNKNOWN and adapter.own_state:
         return  # opaque SQL never changes the framework's own state of the models
     schema.apply(op)
-
-
-def _on_added_column(op: Operation, schema: Schema) -> Operation | None:
-    """A column this change adds, renamed or dropped before it is deployed: no running code reads
-    it, so neither breaks anything (lemmy renamed a column two migrations after adding it)."""
-    if op.kind not in (Op.RENAME_COLUMN, Op.DROP_COLUMN):
-        return None
-    known = schema.column(op.table, op.column)
-    if known is None or not known.added:
-        return None
-    return replace(op, kind=Op.OTHER, detail=f"{op.detail} of `{op.column}`, which this change adds")
 
 
 def _judge(op: Operation, schema: Schema, dialect: str) -> Operation:
