@@ -169,11 +169,14 @@ def test_the_type_rules_read_the_schema_builders_columns(path: str, text: str, e
 def test_a_laravel_column_made_not_nullable_is_set_not_null() -> None:
     """koel 2024_01_16_223632: `->nullable(false)->change()` scans the table under its strongest lock."""
     base, path, _text, _types = CASES["laravel"]
+    nullable = {p: t.replace("$table->string('name', 50);", "$table->string('name', 50)->nullable();") for p, t in base.items()}
+    assert nullable != base
     change = laravel("Schema::table('users', function (Blueprint $table) {\n"
                      "            $table->string('name', 50)->nullable(false)->change();\n        });")  # fmt: skip
-    assert [f[0] for f in found(base, {path: change}) if f[0] in ("adding-not-nullable-field", "changing-column-type")] == [
-        "adding-not-nullable-field"
-    ]
+    rules = ("adding-not-nullable-field", "changing-column-type")
+    assert [f[0] for f in found(nullable, {path: change}) if f[0] in rules] == ["adding-not-nullable-field"]
+    # a Laravel column is NOT NULL unless made nullable: restating it changes nothing
+    assert [f[0] for f in found(base, {path: change}) if f[0] in rules] == []
 
 
 def test_sequelize_calls_inside_a_transaction_callback_are_read() -> None:
@@ -281,3 +284,28 @@ def test_sql_built_at_run_time_forgets_only_the_tables_its_static_text_names() -
     for text, expected in ((runtime, []), (anywhere, ["changing-column-type"])):
         added = {"migrations/20240102000000-runtime.js": text, **widen}
         assert [f[0] for f in found(SEQUELIZE_BASE, added) if f[0] == "changing-column-type"] == expected
+
+
+KNEX_BASE = {"migrations/20240101000000_users.js": knex(
+    "knex.schema.createTable('users', (t) => {\n    t.increments('id');\n    t.string('name', 50).notNullable();\n"
+    "    t.string('bio', 50);\n  })")}  # fmt: skip
+
+
+def knex_rules(change: str, *rules: str) -> list[str]:
+    added = {"migrations/20240102000000_alter.js": knex(f"knex.schema.alterTable('users', (t) => {{\n    t.{change};\n  }})")}
+    return [f[0] for f in found(KNEX_BASE, added) if f[0] in rules]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        # Knex drops NOT NULL and sets it again: PostgreSQL checks every row, even of a NOT NULL column
+        ("string('name', 100).notNullable().alter()", ["adding-not-nullable-field"]),
+        ("string('bio', 100).notNullable().alter()", ["adding-not-nullable-field"]),
+        # without notNullable() Knex leaves the column nullable: said where it was NOT NULL
+        ("string('name', 100).alter()", ["ban-drop-not-null"]),
+        ("string('bio', 100).alter()", []),
+    ],
+)
+def test_a_knex_alter_restates_the_column_as_knex_writes_it(change: str, expected: list[str]) -> None:
+    assert knex_rules(change, "adding-not-nullable-field", "ban-drop-not-null") == expected

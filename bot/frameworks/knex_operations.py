@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.core.column_types import ColumnType, builder_type
 from bot.core.operations import ColumnSpec, MigrationOps, Op, Operation
 from bot.frameworks._js_calls import (
@@ -74,7 +76,7 @@ def _knex_call(call: tsx.Node, dialect: str) -> list[Operation]:
         table = name_value(args[0]) if args else None
         if method in ("createTable", "createTableIfNotExists", "createTableLike"):
             defined = _knex_table(table, args[1]) if len(args) > 1 and method != "createTableLike" else []
-            columns = tuple(c for o in defined if o.kind is Op.ADD_COLUMN for c in o.columns)
+            columns = tuple(replace(c, not_null=o.not_null) for o in defined if o.kind is Op.ADD_COLUMN for c in o.columns)
             return [Operation(Op.CREATE_TABLE, line, table=table, detail=method, columns=columns)]
         if method in ("dropTable", "dropTableIfExists"):
             return [Operation(Op.DROP_TABLE, line, table=table, detail=method)]
@@ -117,8 +119,15 @@ def _knex_table(table: str | None, callback: tsx.Node) -> list[Operation]:
 
         if first in KNEX_TYPES:
             made = knex_type(first, args)
-            if "alter" in names:  # judged against the column's type before it (``bot.pipeline.judging``)
+            if "alter" in names:
+                # what Knex writes for PostgreSQL: DROP DEFAULT, DROP NOT NULL, TYPE, then SET DEFAULT
+                # and SET NOT NULL where the column says so; each judged against the column before it
+                # (``bot.pipeline.judging``): the NOT NULL set again after being dropped is a scan
+                ops.append(op(Op.SET_DEFAULT, f"{first}().alter()", implied=True))
+                ops.append(op(Op.DROP_NOT_NULL, f"{first}().alter()", implied=True))
                 ops.append(op(Op.ALTER_COLUMN_TYPE, f"{first}().alter()", column_type=made))
+                if any(m == "defaultTo" for m, _n in links):
+                    ops.append(op(Op.SET_DEFAULT, f"{first}().defaultTo().alter()", has_default=True))
                 if "notNullable" in names:
                     ops.append(op(Op.SET_NOT_NULL, f"{first}().notNullable().alter()"))
                 continue

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.core.column_types import ColumnType, builder_type
 from bot.core.operations import ColumnSpec, MigrationOps, Op, Operation
 from bot.core.textfile import UnreadableFile
@@ -112,7 +114,7 @@ def _static_call(call: tsx.Node, dialect: str) -> list[Operation]:
     if scope == "Schema":
         if name == "create":
             defined = _blueprint(table, args[1], dialect) if len(args) > 1 else []
-            columns = tuple(c for o in defined if o.kind is Op.ADD_COLUMN for c in o.columns)
+            columns = tuple(replace(c, not_null=o.not_null) for o in defined if o.kind is Op.ADD_COLUMN for c in o.columns)
             return [Operation(Op.CREATE_TABLE, line, table=table, detail=detail, columns=columns)]
         if name in ("drop", "dropIfExists"):
             return [Operation(Op.DROP_TABLE, line, table=table, detail=detail)]

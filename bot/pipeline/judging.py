@@ -28,9 +28,13 @@ def judged(framework: str, path: str, ops: MigrationOps, schema: Schema) -> Migr
     state after it."""
     adapter = BY_NAME[framework]
     result: list[Operation] = []
-    for op in ops.operations:
-        decided = adapter.judge(op, schema, ops.dialect)
-        result.extend(decided if decided is not None else [_judge(op, schema, ops.dialect)])
+    for i, op in enumerate(ops.operations):
+        if op.kind is Op.DROP_NOT_NULL and op.implied and _set_again(op, ops.operations[i + 1 :]):
+            # dropped only to be set again (Knex's .notNullable().alter()): no code sees it nullable
+            result.append(replace(op, kind=Op.OTHER, detail=f"{op.detail} (NOT NULL dropped, then set again)"))
+        else:
+            decided = adapter.judge(op, schema, ops.dialect)
+            result.extend(decided if decided is not None else [_judge(op, schema, ops.dialect)])
         _apply(adapter, schema, op)
         if op.kind is Op.ADD_COLUMN:
             for name in {op.column, *(c.name for c in op.columns)} - {None}:
@@ -53,6 +57,10 @@ def _apply(adapter: Framework, schema: Schema, op: Operation) -> None:
     if op.kind is Op.UNKNOWN and adapter.own_state:
         return  # opaque SQL never changes the framework's own state of the models
     schema.apply(op)
+
+
+def _set_again(op: Operation, later: tuple[Operation, ...]) -> bool:
+    return any(o.kind is Op.SET_NOT_NULL and o.table == op.table and o.column == op.column for o in later)
 
 
 def _judge(op: Operation, schema: Schema, dialect: str) -> Operation:
