@@ -309,3 +309,18 @@ def knex_rules(change: str, *rules: str) -> list[str]:
 )
 def test_a_knex_alter_restates_the_column_as_knex_writes_it(change: str, expected: list[str]) -> None:
     assert knex_rules(change, "adding-not-nullable-field", "ban-drop-not-null") == expected
+
+
+def test_a_js_name_given_values_in_straight_line_code_holds_the_last_one_before_its_use() -> None:
+    """outline's missing-cascades: `let tableName; tableName = "a"; query(`...${tableName}...`);
+    tableName = "b"; ...`: each query is read with the value given just before it; a name given a
+    value in a branch is not known."""
+    def migration(body: str) -> str:
+        return f"'use strict';\nmodule.exports = {{\n  async up(queryInterface) {{\n{body}  }},\n  async down() {{}},\n}};\n"
+
+    query = "    await queryInterface.sequelize.query(`ALTER TABLE \"${table}\" RENAME COLUMN bio TO about`);\n"
+    straight = "    let table;\n    table = 'teams';\n    table = 'users';\n" + query
+    branched = "    let table = 'teams';\n    if (process.env.X) { table = 'users'; }\n" + query
+    rules = ("renaming-column", "sql-not-analysed")
+    assert [f[0] for f in found(SEQUELIZE_BASE, {SEQUELIZE_CHANGE: migration(straight)}) if f[0] in rules] == ["renaming-column"]
+    assert [f[0] for f in found(SEQUELIZE_BASE, {SEQUELIZE_CHANGE: migration(branched)}) if f[0] in rules] == ["sql-not-analysed"]

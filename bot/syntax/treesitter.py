@@ -145,18 +145,50 @@ def _bound_once(root: Node, types: tuple[str, ...], name_of: Callable[[Node], st
     return found[0] if len(found) == 1 else None
 
 
-def _bound_in_scope(node: Node, name: str) -> Node | None:
-    """The JS declaration of ``name`` that a use sees: the one binding in the innermost block that
-    has any (outline declares `const searchDocument = `...`` in both `up` and `down`); none when a
-    block binds the name twice."""
-    scope = node.parent
+def _value_in_scope(use: Node, name: str) -> Node | None:
+    """The value a JS name holds where it is used: in the innermost block that binds it, its one
+    binding (outline declares `const searchDocument = `...`` in both `up` and `down`), or, in
+    straight-line code, the last value given before the use (`let tableName; tableName = "a";
+    ...; tableName = "b"; ...`: outline's missing-cascades). None where a branch or a loop binds it."""
+    scope = use.parent
     while scope is not None:
         if scope.type in ("statement_block", "program"):
-            found = [n for n in walk(scope) if n.type == "variable_declarator" and text(n.child_by_field_name("name")) == name]
-            if found:
-                return found[0] if len(found) == 1 else None
+            bindings = [n for n in walk(scope) if _binds(n, name)]
+            if len(bindings) == 1:
+                return _bound_value(bindings[0])
+            if bindings:
+                if not all(_straight(b, scope) for b in bindings):
+                    return None
+                before = [b for b in bindings if _bound_value(b) is not None and b.end_byte <= use.start_byte]
+                return _bound_value(before[-1]) if before else None
         scope = scope.parent
     return None
+
+
+def _binds(node: Node, name: str) -> bool:
+    if node.type == "variable_declarator":
+        return text(node.child_by_field_name("name")) == name
+    if node.type == "assignment_expression":
+        left = node.child_by_field_name("left")
+        return left is not None and left.type == "identifier" and text(left) == name
+    return False
+
+
+def _bound_value(node: Node) -> Node | None:
+    return node.child_by_field_name("value" if node.type == "variable_declarator" else "right")
+
+
+#: what may stand between a block and a binding for the binding to run once, in order
+_STRAIGHT = frozenset({"expression_statement", "lexical_declaration", "variable_declaration", "sequence_expression"})
+
+
+def _straight(binding: Node, scope: Node) -> bool:
+    node = binding.parent
+    while node is not None and node != scope:
+        if node.type not in _STRAIGHT:
+            return False
+        node = node.parent
+    return node is not None
 
 
 #: what stands in a template's text for a value known only at run time (``template_with_holes``)
@@ -169,25 +201,32 @@ def template_with_holes(node: Node | None) -> str | None:
     SQL built at run time, what its static parts say (the tables it may change)."""
     if node is not None and node.type in ("argument", "parenthesized_expression") and len(node.named_children) == 1:
         node = node.named_children[0]
-    if node is None or node.type != "template_string":
+    found = _template(node, 0) if node is not None and node.type == "template_string" else None
+    return found[0] if found is not None else None
+
+
+def _template(node: Node, depth: int) -> tuple[str, bool] | None:
+    """A template's text with its substitutions written in, and whether every one was a constant."""
+    if depth > 20:
         return None
-    out, at = [], node.start_byte + 1
+    out, at, constant = [], node.start_byte + 1, True
     source = node.text or b""
     for child in node.named_children:
         if child.type != "template_substitution":
             continue
         out.append(source[at - node.start_byte : child.start_byte - node.start_byte].decode(errors="replace"))
         inner = child.named_children[0] if child.named_children else None
-        value = constant_string(inner) if inner is not None else None
+        value = constant_string(inner, depth + 1) if inner is not None else None
+        constant = constant and value is not None
         out.append(value[0] if value is not None else RUNTIME_VALUE)
         at = child.end_byte
     out.append(source[at - node.start_byte : -1].decode(errors="replace"))
-    return "".join(out)
+    return "".join(out), constant
 
 
 def constant_string(node: Node | None, depth: int = 0) -> tuple[str, Node] | None:
     """The SQL text an argument holds when it is known before the migration runs, and the node
-    where that text is written: a literal, a JS template without substitutions, `+` (JS) or `.`
+    where that text is written: a literal, a JS template whose substitutions are constants, `+` (JS) or `.`
     (PHP) concatenation of such, a JS name bound once (`const SQL = '...'`), a PHP class constant
     (`self::SQL`) or a variable assigned once. Anything else is really built at run time."""
     if node is None or depth > 20:
@@ -195,10 +234,9 @@ def constant_string(node: Node | None, depth: int = 0) -> tuple[str, Node] | Non
     if node.type in ("argument", "parenthesized_expression") and len(node.named_children) == 1:
         return constant_string(node.named_children[0], depth + 1)
     value = string_value(node)
-    if value is None and node.type == "template_string" and not any(
-        c.type == "template_substitution" for c in node.named_children
-    ):
-        value = text(node)[1:-1]
+    if value is None and node.type == "template_string":  # constant when every substitution is
+        written = _template(node, depth)
+        value = written[0] if written is not None and written[1] else None
     if value is not None:
         return value, node
     if node.type == "binary_expression":
@@ -211,9 +249,7 @@ def constant_string(node: Node | None, depth: int = 0) -> tuple[str, Node] | Non
         return None
     root = _root(node)
     if node.type == "identifier":  # JavaScript / TypeScript
-        declarator = _bound_in_scope(node, text(node))
-        value_node = declarator.child_by_field_name("value") if declarator is not None else None
-        return constant_string(value_node, depth + 1)
+        return constant_string(_value_in_scope(node, text(node)), depth + 1)
     if node.type == "class_constant_access_expression" and text(node.named_children[0]) in ("self", "static"):
         element = _bound_once(
             root, ("const_element",), lambda n: text(n.named_children[0]) if n.named_children else None,
