@@ -6,7 +6,8 @@ fails from the moment the rename commits until the last old instance stops.
 Safe alternative (expand/contract): create the new table (or a view with the new name over the
 old table), write to both, backfill, switch reads, deploy, then drop the old table later. In
 PostgreSQL, renaming the table and leaving a view under the old name keeps simple old queries
-working during the switch.
+working during the switch: a rename followed, in the same migration, by `CREATE VIEW <old name>`
+is not reported (outline renames this way; a simple view reads and writes through to the table).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from bot.core.model import ChangeSet, Finding, Severity
-from bot.core.operations import Op
+from bot.core.operations import MigrationOps, Op, Operation
 from rules._operations import each_operation, finding, where
 
 ID = "renaming-table"
@@ -41,7 +42,9 @@ EXAMPLES = {
 
 
 def check(cs: ChangeSet) -> Iterator[Finding]:
-    for m, _ops, op in each_operation(cs, {Op.RENAME_TABLE}):
+    for m, ops, op in each_operation(cs, {Op.RENAME_TABLE}):
+        if _view_left_under_the_old_name(ops, op):
+            continue
         yield finding(
             ID,
             SEVERITY,
@@ -54,3 +57,9 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
             "reads, then drop the old one later.",
             suggestion=False,
         )
+
+
+def _view_left_under_the_old_name(ops: MigrationOps, op: Operation) -> bool:
+    """A view with the table's old name is created after the rename, in the same migration."""
+    after = ops.position(op)
+    return any(o.kind is Op.CREATE_VIEW and o.table == op.table for o in ops.operations[after + 1 :])

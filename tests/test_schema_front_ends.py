@@ -324,3 +324,20 @@ def test_a_js_name_given_values_in_straight_line_code_holds_the_last_one_before_
     rules = ("renaming-column", "sql-not-analysed")
     assert [f[0] for f in found(SEQUELIZE_BASE, {SEQUELIZE_CHANGE: migration(straight)}) if f[0] in rules] == ["renaming-column"]
     assert [f[0] for f in found(SEQUELIZE_BASE, {SEQUELIZE_CHANGE: migration(branched)}) if f[0] in rules] == ["sql-not-analysed"]
+
+
+
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [
+        ("CREATE VIEW collection_groups AS SELECT * FROM group_permissions;", []),  # the old name still answers
+        ("CREATE MATERIALIZED VIEW collection_groups AS SELECT * FROM group_permissions;", ["renaming-table"]),
+        ("CREATE VIEW other AS SELECT * FROM group_permissions;", ["renaming-table"]),
+        ("", ["renaming-table"]),
+    ],
+)
+def test_a_table_renamed_with_a_view_left_under_its_old_name_is_not_reported(after: str, expected: list[str]) -> None:
+    """outline renames collection_groups and creates a view under the old name in the same transaction."""
+    base = {f"{GOOSE_DIR}/00001_groups.sql": goose("CREATE TABLE collection_groups (id bigint);")}
+    change = {f"{GOOSE_DIR}/00002_rename.sql": goose(f"ALTER TABLE collection_groups RENAME TO group_permissions;\n{after}")}
+    assert [f[0] for f in found(base, change) if f[0] == "renaming-table"] == expected

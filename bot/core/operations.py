@@ -34,6 +34,9 @@ class Op(enum.StrEnum):
     #: CREATE TRIGGER (SHARE ROW EXCLUSIVE: writes wait) / DROP TRIGGER (ACCESS EXCLUSIVE) on ``table``
     CREATE_TRIGGER = "create-trigger"
     DROP_TRIGGER = "drop-trigger"
+    #: CREATE [OR REPLACE] VIEW ``table`` (not materialized): what a renamed table leaves under its
+    #: old name for the code still running (outline's compatibility views)
+    CREATE_VIEW = "create-view"
     SET_DEFAULT = "set-default"  # ALTER COLUMN ... SET / DROP DEFAULT (``has_default``): the catalog only, under ACCESS EXCLUSIVE
     REINDEX = "reindex"  # REINDEX TABLE/INDEX/SCHEMA/DATABASE
     DETACH_PARTITION = "detach-partition"

@@ -518,7 +518,7 @@ def _create_table_as(node: Node, s: _Statement) -> Ops:
 
 
 #: statements that change no table's locks or shape, as sqlglot's reading names them
-_HARMLESS = {"ViewStmt": "CREATE VIEW", "CreateEnumStmt": "CREATE TYPE",
+_HARMLESS = {"CreateEnumStmt": "CREATE TYPE",
              "CompositeTypeStmt": "CREATE TYPE", "CreateExtensionStmt": "CREATE EXTENSION", "CommentStmt": "COMMENT",
              "CreateSeqStmt": "CREATE SEQUENCE", "CreateSchemaStmt": "CREATE SCHEMA"}  # fmt: skip
 _DROPPED = {"OBJECT_FUNCTION": "FUNCTION", "OBJECT_VIEW": "VIEW", "OBJECT_MATVIEW": "VIEW", "OBJECT_TYPE": "TYPE",
@@ -527,6 +527,10 @@ _DROPPED = {"OBJECT_FUNCTION": "FUNCTION", "OBJECT_VIEW": "VIEW", "OBJECT_MATVIE
 
 def _harmless(kind: str) -> Callable[[Node, _Statement], Ops]:
     return lambda node, s: [s.op(Op.OTHER, detail=_HARMLESS[kind])]
+
+
+def _create_view(node: Node, s: _Statement) -> Ops:
+    return [s.op(Op.CREATE_VIEW, table=_table(node.get("view") or {}), detail="CREATE VIEW")]
 
 
 def _create_trigger(node: Node, s: _Statement) -> Ops:
@@ -553,6 +557,7 @@ _READERS: dict[str, Callable[[Node, _Statement], Ops]] = {
     "CreateTableAsStmt": _create_table_as,
     "CreateFunctionStmt": _create_function,
     "CreateTrigStmt": _create_trigger,
+    "ViewStmt": _create_view,
     "GrantStmt": _grant,
     **{kind: _harmless(kind) for kind in _HARMLESS},
     "IndexStmt": _create_index,

@@ -372,6 +372,9 @@ def _classify(
             return [op(Op.CREATE_TABLE, table=table_name(target), detail="CREATE TEMPORARY TABLE" if temporary else "CREATE TABLE",
                        columns=columns, guarded=bool(node.args.get("exists")), qualified=_qualified(target), temporary=temporary,
                        repeated=first_repeated([c.name for c in columns]))]  # fmt: skip
+        properties = (node.args.get("properties") or exp.Properties()).expressions
+        if kind == "VIEW" and not any(isinstance(p, exp.MaterializedProperty) for p in properties):
+            return [op(Op.CREATE_VIEW, table=table_name(node.this), detail="CREATE VIEW")]
         return [op(Op.OTHER, detail=f"CREATE {kind}")]
     if isinstance(node, exp.Drop):
         kind = (node.args.get("kind") or "").upper()
