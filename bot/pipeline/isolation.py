@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
-import re
 import signal
 import threading
 import time
@@ -29,7 +28,7 @@ from typing import Any
 from bot.core.config import Limits
 from bot.core.operations import MigrationOps, Op, Operation
 from bot.frameworks import BY_NAME, traits_of
-from bot.syntax.code_size import code_bytes
+from bot.syntax.code_size import code_bytes, nesting_depth
 from bot.syntax.dialects import normalise_dialect
 from bot.syntax.prescan import prescan
 
@@ -49,24 +48,6 @@ def not_analysed(dialect: str, why: str, job: Job | None = None) -> MigrationOps
     if job is not None:
         found = prescan(job.path, job.text, traits_of(job.framework).prescan_calls)
     return MigrationOps((Operation(Op.NOT_ANALYSED, 1, detail=why), *found), dialect=dialect)
-
-
-_BRACKETS = re.compile(r"[()\[\]{}]")
-
-
-def nesting_depth(text: str, stop_at: int) -> int:
-    """The deepest bracket nesting of ``text`` (quotes not excluded: a bound, not a parse)."""
-    depth = deepest = 0
-    for char in _BRACKETS.findall(text):  # only the brackets: a loop over every character was most of the bound's cost
-        if char in "([{":
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-                if deepest > stop_at:
-                    return deepest
-        elif char in ")]}" and depth:
-            depth -= 1
-    return deepest
 
 
 def precheck(path: str, text: str, limits: Limits) -> str | None:

@@ -17,6 +17,8 @@ import json
 import re
 from typing import Any
 
+from bot.syntax.code_size import nesting_depth
+
 try:
     from pglast.parser import ParseError as _PgError
     from pglast.parser import parse_plpgsql_json as _parse_plpgsql
@@ -49,13 +51,7 @@ def same_statements(before: str, after: str) -> bool:
 
 
 def _bounded(text: str) -> bool:
-    if len(text) > MAX_CHARS:
-        return False
-    depth = deepest = 0
-    for char in re.findall(r"[()\[\]]", text):
-        depth += 1 if char in "([" else -1 if depth else 0
-        deepest = max(deepest, depth)
-    return deepest <= MAX_DEPTH
+    return len(text) <= MAX_CHARS and nesting_depth(text, MAX_DEPTH) <= MAX_DEPTH
 
 
 def _parts(text: str) -> list[str]:
