@@ -187,7 +187,9 @@ def _type(type_name: Node | None) -> ColumnType:
     if len(bounds) > 1:
         raise NotRead
     if name == "varchar":
-        base: ColumnType = ("varchar", params[0]) if len(params) == 1 else ("text",) if not params else _not_read()
+        if len(params) > 1:
+            raise NotRead
+        base: ColumnType = ("varchar", params[0]) if params else ("text",)
     elif name == "numeric":
         base = ("numeric", *[*params, "", ""][:2])
     elif name in _PRECISE:
@@ -201,10 +203,6 @@ def _type(type_name: Node | None) -> ColumnType:
             raise NotRead
         return ("array", *base)
     return base
-
-
-def _not_read() -> ColumnType:
-    raise NotRead
 
 
 def _spec(column: Node, statement: _Statement, keys: frozenset[str] = frozenset()) -> ColumnSpec:
@@ -312,13 +310,15 @@ def _create_table(node: Node, s: _Statement) -> Ops:
 
 def _drop(node: Node, s: _Statement) -> Ops:
     kind, guarded = node.get("removeType"), bool(node.get("missing_ok"))
-    objects = [_strings((o.get("List") or _not_list()).get("items")) for o in node.get("objects") or []]
+    if any("List" not in o for o in node.get("objects") or []):
+        raise NotRead
+    objects = [_strings(o["List"].get("items")) for o in node.get("objects") or []]
     if kind == "OBJECT_TABLE":
         return [s.op(Op.DROP_TABLE, table=_dotted(names), detail="DROP TABLE", guarded=guarded, qualified=len(names) > 1)
                 for names in objects] or [s.op(Op.DROP_TABLE, detail="DROP TABLE", guarded=guarded)]  # fmt: skip
-    if kind == "OBJECT_TRIGGER":  # its name last, after the table's: ACCESS EXCLUSIVE on the table
-        return [s.op(Op.DROP_TRIGGER, table=_dotted(names[:-1]), detail="DROP TRIGGER", guarded=guarded)
-                for names in objects if len(names) > 1] or _not_list_ops()  # fmt: skip
+    if kind == "OBJECT_TRIGGER" and objects and all(len(names) > 1 for names in objects):
+        # its name last, after the table's: ACCESS EXCLUSIVE on the table
+        return [s.op(Op.DROP_TRIGGER, table=_dotted(names[:-1]), detail="DROP TRIGGER", guarded=guarded) for names in objects]
     if kind in _DROPPED:
         return [s.op(Op.OTHER, detail=f"DROP {_DROPPED[kind]}")]
     if kind == "OBJECT_INDEX":
@@ -328,14 +328,6 @@ def _drop(node: Node, s: _Statement) -> Ops:
         alone = len(objects) == 1 and node.get("behavior") != "DROP_CASCADE"
         return [s.op(Op.DROP_INDEX, concurrently=concurrently, detail="DROP INDEX", index=index, guarded=guarded,
                      suggestion=concurrently_added(s.source_line) if alone and not concurrently else None)]  # fmt: skip
-    raise NotRead
-
-
-def _not_list() -> Node:
-    raise NotRead
-
-
-def _not_list_ops() -> Ops:
     raise NotRead
 
 
@@ -487,21 +479,23 @@ def _truncate(node: Node, s: _Statement) -> Ops:
 def _data(node: Node, s: _Statement, kind: str) -> Ops:
     """INSERT / UPDATE / DELETE / MERGE: a data change on its table, and a column it names twice
     (PostgreSQL refuses ``SET a = 1, a = 2``)."""
-    if any("SelectStmt" not in cte.get("CommonTableExpr", {}).get("ctequery", {}) for cte in _ctes(node)):
-        raise NotRead  # a data change inside a WITH: left to sqlglot
+    if _changes_data_in_with(node):
+        raise NotRead  # left to sqlglot
     relation = node.get("relation") or {}
     names = [t.get("ResTarget", {}).get("name", "") for t in node.get("cols" if kind == "INSERT" else "targetList") or []]
     repeated = first_repeated(names) if kind in ("INSERT", "UPDATE") else None
     return [s.op(Op.DATA, table=_table(relation), detail=kind, repeated=repeated)]
 
 
-def _ctes(node: Node) -> list[Node]:
-    return list((node.get("withClause") or {}).get("ctes") or [])
+def _changes_data_in_with(node: Node) -> bool:
+    """A WITH of the statement holds a data change (``WITH gone AS (DELETE ...) SELECT ...``)."""
+    ctes = (node.get("withClause") or {}).get("ctes") or []
+    return any("SelectStmt" not in cte.get("CommonTableExpr", {}).get("ctequery", {}) for cte in ctes)
 
 
 def _query(node: Node, s: _Statement) -> Ops:
-    if node.get("intoClause") or any("SelectStmt" not in cte.get("CommonTableExpr", {}).get("ctequery", {}) for cte in _ctes(node)):
-        raise NotRead  # SELECT ... INTO makes a table; a WITH holding a data change: left to sqlglot
+    if node.get("intoClause") or _changes_data_in_with(node):
+        raise NotRead  # SELECT ... INTO makes a table; a data change in a WITH: left to sqlglot
     return [s.op(Op.OTHER, detail="SELECT")]
 
 
