@@ -152,10 +152,14 @@ class Analyser:
         self._conn = None
 
     def analyse(self, job: Job, deadline: float | None = None) -> MigrationOps:
-        dialect = normalise_dialect(job.dialect)
         why = precheck(job.path, job.text, self.limits)
         if why is not None:
-            return not_analysed(dialect, why, job)
+            return not_analysed(normalise_dialect(job.dialect), why, job)
+        return self._analyse_checked(job, deadline)
+
+    def _analyse_checked(self, job: Job, deadline: float | None) -> MigrationOps:
+        """One migration the bounds let through, alone in the child."""
+        dialect = normalise_dialect(job.dialect)
         budget = self.limits.seconds
         if deadline is not None:
             budget = min(budget, deadline - time.monotonic())
@@ -198,8 +202,8 @@ class Analyser:
                 pending.append(i)
         for batch in _batches(pending, jobs):
             done = self._batch([jobs[i] for i in batch], deadline) if len(batch) > 1 else None
-            if done is None:
-                done = [self.analyse(jobs[i], deadline) for i in batch]
+            if done is None:  # prechecked above: the bounds are not counted again
+                done = [self._analyse_checked(jobs[i], deadline) for i in batch]
             for i, ops in zip(batch, done, strict=True):
                 results[i] = ops
         return [r if r is not None else not_analysed(j.dialect, "not analysed", j) for r, j in zip(results, jobs, strict=True)]

@@ -89,7 +89,7 @@ def verified(
             checked, spent = checked + 1, spent + cost
             rule = RULES.get(finding.rule)
             runner = content_rules if content_rules is not None and rule is not None and rule.group != "history" else run_rules
-            problem = _problem_after(cs, finding, config, runner, errors.get(finding.path, set()), rewrites)
+            problem = _problem_after(cs, finding, config, runner, errors.get(finding.path, set()), rewrites.get(id(finding)))
         if problem is None:
             offered.setdefault(finding.path, []).append(lines)
             result.append(finding)
@@ -113,9 +113,14 @@ def _rewrite(cs: ChangeSet, finding: Finding) -> tuple[Migration, str] | None:
     return (migration, rewritten) if rewritten is not None else None
 
 
-def _analysed_rewrites(cs: ChangeSet, findings: Sequence[Finding], analyse: Analyse) -> dict[tuple[str, str], MigrationOps]:
-    """What each rewrite ``verified`` may check does, by (path, rewritten text): as many as the
-    bounds let it check, analysed together (one batch to the child, not one round trip each)."""
+#: a suggestion's migration, its text rewritten, and what the rewritten text does
+Rewrite = tuple[Migration, str, MigrationOps]
+
+
+def _analysed_rewrites(cs: ChangeSet, findings: Sequence[Finding], analyse: Analyse) -> dict[int, Rewrite]:
+    """Each rewrite ``verified`` may check, by its finding (``id``), built once and analysed with
+    the others (one batch to the child, not one round trip each), as many as the bounds let it check."""
+    made: dict[int, tuple[Migration, str]] = {}
     jobs: dict[tuple[str, str], Job] = {}
     spent = 0
     for finding in findings:
@@ -131,8 +136,10 @@ def _analysed_rewrites(cs: ChangeSet, findings: Sequence[Finding], analyse: Anal
         spent += cost
         if spent > MAX_VERIFIED_BYTES:
             break
+        made[id(finding)] = rewrite
         jobs.setdefault((migration.path, rewritten), Job(migration.framework, migration.path, rewritten, cs.dialect_of(migration)))
-    return dict(zip(jobs, analyse(list(jobs.values())), strict=True))
+    analysed = dict(zip(jobs, analyse(list(jobs.values())), strict=True))
+    return {key: (m, text, analysed[(m.path, text)]) for key, (m, text) in made.items()}
 
 
 def _problem_after(
@@ -141,14 +148,19 @@ def _problem_after(
     config: Config,
     run_rules: RuleRunner,
     errors_before: set[tuple[str, int | None]],
-    rewrites: dict[tuple[str, str], MigrationOps],
+    prepared: Rewrite | None,
 ) -> str | None:
-    """Why the suggestion must not be offered, or ``None`` when the rewritten file is fine."""
-    rewrite = _rewrite(cs, finding)
+    """Why the suggestion must not be offered, or ``None`` when the rewritten file is fine.
+    ``prepared``: the rewrite ``_analysed_rewrites`` built and analysed (None: not foreseen)."""
     lines = finding.suggested_range
-    if rewrite is None or lines is None or finding.suggestion is None:
+    if prepared is None:  # not foreseen (cannot happen within the bounds): built and analysed alone
+        rewrite = _rewrite(cs, finding)
+        if rewrite is not None:
+            job = Job(rewrite[0].framework, rewrite[0].path, rewrite[1], cs.dialect_of(rewrite[0]))
+            prepared = (*rewrite, SHARED.analyse(job))
+    if prepared is None or lines is None or finding.suggestion is None:
         return "the rewritten file could not be checked"
-    migration, rewritten = rewrite
+    migration, rewritten, analysis = prepared
     reparsed = BY_NAME[migration.framework].parse(
         Candidate(migration.framework, migration.path, migration.namespace, strict=True), migration.blob_sha, rewritten
     )
@@ -168,9 +180,6 @@ def _problem_after(
     # and what linking read from other files (Flyway's .sql.conf, the timeouts a runner sets)
     reparsed = replace(reparsed, namespace=migration.namespace, rollback=rollback,
                        runs_in_transaction=migration.runs_in_transaction, runner_sets=migration.runner_sets)  # fmt: skip
-    analysis = rewrites.get((migration.path, rewritten))
-    if analysis is None:  # not foreseen (cannot happen within the bounds): analysed alone
-        analysis = SHARED.analyse(Job(migration.framework, migration.path, rewritten, cs.dialect_of(migration)))
     schema = cs.schemas.get(migration.path)
     ops = judged(migration.framework, migration.path, analysis, schema.copy() if schema else Schema())
     after = cs.rewritten(reparsed, rewritten, ops)
