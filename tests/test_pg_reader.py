@@ -159,7 +159,10 @@ def test_a_long_name_is_read_whole_as_written() -> None:
 
 def test_a_statement_postgresql_refuses_is_read_by_sqlglot() -> None:
     sql = "ALTER TABLE t ADD COLUMN c int,;"  # a trailing comma PostgreSQL refuses
-    assert sql_operations(sql) == sql_operations(sql, postgres_reader=False)
+    assert pg_operations.pg_operations(sql[:-1], 1, 1, sql) is None
+    ops = sql_operations(sql)
+    assert [(o.kind, o.table, o.column) for o in ops] == [(Op.ADD_COLUMN, "t", "c")]  # still read, by sqlglot
+    assert ops == sql_operations(sql, postgres_reader=False)
 
 
 def test_a_file_is_split_by_postgresql_and_each_statement_keeps_its_lines() -> None:

@@ -143,9 +143,9 @@ class Operation:
     #: (Sequelize's ``changeColumn`` drops NOT NULL unless ``allowNull: false``): judged only where
     #: the schema knows it changes something
     implied: bool = False
-    #: the default only fills the existing rows and is dropped at once (Django's ``AddField`` with
-    #: ``preserve_default=False``, or a ``blank=True`` text field's ``''``): code that does not
-    #: write the column, as the code still running during the deploy, fails to insert
+    #: the default only fills the existing rows and is dropped at once (Django's ``AddField`` does
+    #: so with every default, and with ``''`` for a ``blank=True`` text field, unless ``db_default``
+    #: keeps it): code that does not write the column, as the code still running, fails to insert
     default_dropped: bool = False
     #: IF [NOT] EXISTS: a re-run after a partial failure does not stop here (None: a DSL, not said)
     guarded: bool | None = None

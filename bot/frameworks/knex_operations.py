@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from bot.core.column_types import ColumnType, builder_type
 from bot.core.operations import ColumnSpec, MigrationOps, Op, Operation
 from bot.frameworks._js_calls import (
@@ -76,7 +74,7 @@ def _knex_call(call: tsx.Node, dialect: str) -> list[Operation]:
         table = name_value(args[0]) if args else None
         if method in ("createTable", "createTableIfNotExists", "createTableLike"):
             defined = _knex_table(table, args[1]) if len(args) > 1 and method != "createTableLike" else []
-            columns = tuple(replace(c, not_null=o.not_null) for o in defined if o.kind is Op.ADD_COLUMN for c in o.columns)
+            columns = tuple(c for o in defined if o.kind is Op.ADD_COLUMN for c in o.columns)
             return [Operation(Op.CREATE_TABLE, line, table=table, detail=method, columns=columns)]
         if method in ("dropTable", "dropTableIfExists"):
             return [Operation(Op.DROP_TABLE, line, table=table, detail=method)]
@@ -132,13 +130,14 @@ def _knex_table(table: str | None, callback: tsx.Node) -> list[Operation]:
                     ops.append(op(Op.SET_NOT_NULL, f"{first}().notNullable().alter()"))
                 continue
             default = next((arguments_of(n) for m, n in links if m == "defaultTo"), None)
+            not_null = "notNullable" in names or first in ("increments", "bigIncrements")
             ops.append(
                 op(
                     Op.ADD_COLUMN,
-                    not_null="notNullable" in names or first in ("increments", "bigIncrements"),
+                    not_null=not_null,
                     has_default=default is not None,
                     volatile_default=volatile_call(tsx.text(default[0])) if default else None,
-                    columns=(ColumnSpec(column, made, line, sql=False),) if column else (),
+                    columns=(ColumnSpec(column, made, line, sql=False, not_null=not_null),) if column else (),
                 )
             )
             if "references" in names or "inTable" in names:

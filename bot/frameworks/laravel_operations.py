@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from bot.core.column_types import ColumnType, builder_type
 from bot.core.operations import ColumnSpec, MigrationOps, Op, Operation
 from bot.core.textfile import UnreadableFile
@@ -114,7 +112,7 @@ def _static_call(call: tsx.Node, dialect: str) -> list[Operation]:
     if scope == "Schema":
         if name == "create":
             defined = _blueprint(table, args[1], dialect) if len(args) > 1 else []
-            columns = tuple(replace(c, not_null=o.not_null) for o in defined if o.kind is Op.ADD_COLUMN for c in o.columns)
+            columns = tuple(c for o in defined if o.kind is Op.ADD_COLUMN for c in o.columns)
             return [Operation(Op.CREATE_TABLE, line, table=table, detail=detail, columns=columns)]
         if name in ("drop", "dropIfExists"):
             return [Operation(Op.DROP_TABLE, line, table=table, detail=detail)]
@@ -192,7 +190,7 @@ def _blueprint(table: str | None, closure: tsx.Node, dialect: str = "postgres") 
                     not_null=not nullable,
                     has_default=default is not None,
                     volatile_default=volatile_call(tsx.text(default[0])) if default else None,
-                    columns=(ColumnSpec(column, made, line, sql=False),) if column else (),
+                    columns=(ColumnSpec(column, made, line, sql=False, not_null=not nullable),) if column else (),
                 )
             )
             if "constrained" in names or "references" in names:
