@@ -38,9 +38,7 @@ def added_by_the_change(cs: ChangeSet, m: Migration, ops: MigrationOps, op: Oper
     earlier one of the change: the replayed schema says so): no running code reads it yet."""
     if op.column is None:
         return False
-    earlier = ops.position(op)
-    if any(o.kind is Op.ADD_COLUMN and o.table == op.table and op.column in (o.column, *(c.name for c in o.columns))
-           for o in ops.operations[:earlier]):  # fmt: skip
+    if ops.adds_column_before(op):
         return True
     schema = cs.schemas.get(m.path)
     known = schema.column(op.table, op.column) if schema is not None else None

@@ -62,4 +62,4 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
 def _view_left_under_the_old_name(ops: MigrationOps, op: Operation) -> bool:
     """A view with the table's old name is created after the rename, in the same migration."""
     after = ops.position(op)
-    return any(o.kind is Op.CREATE_VIEW and o.table == op.table for o in ops.operations[after + 1 :])
+    return any(o.table == op.table and ops.position(o) > after for o in ops.of_kinds({Op.CREATE_VIEW}))

@@ -241,6 +241,21 @@ class MigrationOps:
             return [o for _i, o in present[0]]
         return [o for _i, o in sorted((pair for found in present for pair in found), key=_at)]
 
+    @cached_property
+    def _added_columns(self) -> dict[tuple[str | None, str], int]:
+        """(table, column) -> where this migration first adds it (one pass, not one per question)."""
+        found: dict[tuple[str | None, str], int] = {}
+        for i, o in self._by_kind.get(Op.ADD_COLUMN, ()):
+            for name in (o.column, *(c.name for c in o.columns)):
+                if name:
+                    found.setdefault((o.table, name), i)
+        return found
+
+    def adds_column_before(self, op: Operation) -> bool:
+        """The migration adds the column ``op`` names before ``op``."""
+        at = self._added_columns.get((op.table, op.column or ""))
+        return at is not None and at < self.position(op)
+
     def position(self, op: Operation) -> int:
         """Where the operation stands in the migration (past the end for one not in it)."""
         return self._positions[0].get(id(op), len(self.operations))

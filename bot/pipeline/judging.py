@@ -29,7 +29,7 @@ def judged(framework: str, path: str, ops: MigrationOps, schema: Schema) -> Migr
     adapter = BY_NAME[framework]
     result: list[Operation] = []
     for i, op in enumerate(ops.operations):
-        if op.kind is Op.DROP_NOT_NULL and op.implied and _set_again(op, ops.operations[i + 1 :]):
+        if op.kind is Op.DROP_NOT_NULL and op.implied and _set_again(op, i, ops):
             # dropped only to be set again (Knex's .notNullable().alter()): no code sees it nullable
             result.append(replace(op, kind=Op.OTHER, detail=f"{op.detail} (NOT NULL dropped, then set again)"))
         else:
@@ -59,8 +59,9 @@ def _apply(adapter: Framework, schema: Schema, op: Operation) -> None:
     schema.apply(op)
 
 
-def _set_again(op: Operation, later: tuple[Operation, ...]) -> bool:
-    return any(o.kind is Op.SET_NOT_NULL and o.table == op.table and o.column == op.column for o in later)
+def _set_again(op: Operation, at: int, ops: MigrationOps) -> bool:
+    """NOT NULL is set again on the column later in the migration."""
+    return any(o.table == op.table and o.column == op.column and ops.position(o) > at for o in ops.of_kinds({Op.SET_NOT_NULL}))
 
 
 def _judge(op: Operation, schema: Schema, dialect: str) -> Operation:
