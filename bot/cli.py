@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from bot import __version__
 from bot.core.settings import SettingsError
+from bot.gc_policy import tune as tune_collector
 
 if TYPE_CHECKING:
     from bot.core.config import Config
@@ -123,6 +124,7 @@ def _user_errors() -> tuple[type[Exception], ...]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    tune_collector()
     try:
         args = build_parser().parse_args(argv)
         if args.command == "rules":

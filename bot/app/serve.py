@@ -34,6 +34,7 @@ from bot.app.setup import ClosedSetup, SetupFlow, Switch, setup_app
 from bot.app.web import create_app
 from bot.app.worker import Workers
 from bot.core.settings import Settings, SettingsError, database_url_from, public_url_from
+from bot.gc_policy import tune as tune_collector
 from bot.store import Job, Registration, Store
 
 if TYPE_CHECKING:
@@ -137,6 +138,7 @@ def _worker_main(settings: Settings, wake_event: Any, parent: int) -> None:
     with contextlib.suppress(OSError):
         os.nice(5)  # the webhook answer is what GitHub waits for: on a busy machine the front door wins
     _configure_logging()
+    tune_collector()  # a spawned process starts with CPython's defaults (``bot.gc_policy``)
     store = Store(settings.database_url)
     workers = build_workers(settings, store, wake_event=wake_event, count=1)
     workers.start()

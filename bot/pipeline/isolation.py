@@ -28,6 +28,7 @@ from typing import Any
 from bot.core.config import Limits
 from bot.core.operations import MigrationOps, Op, Operation
 from bot.frameworks import BY_NAME, traits_of
+from bot.gc_policy import tune as tune_collector
 from bot.syntax.code_size import code_bytes, nesting_depth
 from bot.syntax.dialects import normalise_dialect
 from bot.syntax.prescan import prescan
@@ -86,6 +87,7 @@ def _child(conn: Connection) -> None:
     until the pipe closes."""
     with contextlib.suppress(Exception):
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    tune_collector()  # a forkserver's child starts with CPython's defaults (``bot.gc_policy``)
     _load_parsers()
     conn.send(READY)
     while True:
