@@ -6,7 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from bot.store.schema import parsed
 from tests.app_harness import Harness
 from tests.gitrepo_factory import Repo
 
@@ -63,6 +65,8 @@ def test_pull_request_gets_check_run_and_review(app: Harness, repo: Repo) -> Non
     assert "**Fix:** Rebase and rename it to `db/migrations/00004_orders.sql`." in body
     assert "🛑 **`missing-rollback`** (error): " in body and "**Why it breaks a deploy:**" in body
     assert body.count("<!-- migration-guard:fp=") == 1 and len(body) <= 2_000
+    with app.service.store.engine.connect() as db:  # the findings are kept for a re-run of the same change
+        assert any(k.startswith("result|") for (k,) in db.execute(select(parsed.c.k)))
 
 
 def test_second_push_fixes_one_finding_and_adds_another(app: Harness, repo: Repo) -> None:

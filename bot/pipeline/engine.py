@@ -22,6 +22,7 @@ from bot.pipeline.coverage import Coverage, coverage_of
 from bot.pipeline.isolation import SHARED, Job, analyse_all, precheck
 from bot.pipeline.judging import judge_all
 from bot.pipeline.parse_cache import ParseCache
+from bot.pipeline.result_cache import change_key, dump_result, load_result
 from bot.pipeline.suggestions import verified
 from bot.pipeline.suppressions import Suppression, find_suppressions
 from rules import ALIASES, RULES, active, invalid_suppression, severity_under, unused_suppression
@@ -152,6 +153,11 @@ def run(
     """``parallel``: analyse a large change on several processes (the CLI). ``deadline``
     (``time.monotonic()``): after it, migrations not yet analysed are reported as such. ``cache``:
     where analysed operations are kept by blob (the CLI's file, the App's store)."""
+    key = change_key(replace(cs, config=config)) if cache is not None else None  # findings of a change seen before
+    known = cache.get_text(key) if cache is not None and key is not None else None
+    if known is not None:
+        found, kept_out = load_result(known)
+        return Result(found, kept_out, _checked(cs), coverage_of(cs), cs.texts)
     cs = analyse(cs, config.limits.as_limits(), parallel, deadline, cache)
     run_rules = rules_under(config)
     running = {rule.id for rule in active(config.rules)}
@@ -217,7 +223,17 @@ def run(
 
     final = verified(cs, final, config, run_rules, rules_under(config, content_only=True), analyse_rewrites)
     final.sort(key=Finding.sort_key)
-    checked = len(
-        {m.path for m in cs.touched_migrations()} | {f.path for f in cs.head.failures if f.path in cs.touched}
-    )
-    return Result(tuple(dict.fromkeys(final)), tuple(suppressed), checked, coverage_of(cs), cs.texts)
+    findings = tuple(dict.fromkeys(final))
+    if cache is not None and key is not None and not _any_not_analysed(cs):
+        cache.put_text(key, dump_result(findings, tuple(suppressed)))
+    return Result(findings, tuple(suppressed), _checked(cs), coverage_of(cs), cs.texts)
+
+
+def _checked(cs: ChangeSet) -> int:
+    return len({m.path for m in cs.touched_migrations()} | {f.path for f in cs.head.failures if f.path in cs.touched})
+
+
+def _any_not_analysed(cs: ChangeSet) -> bool:
+    """A migration was not (fully) analysed: a crash or a time guard may not happen again, so
+    the run's findings are not remembered."""
+    return any(o.kind is Op.NOT_ANALYSED for ops in cs.analysed.values() for o in ops.of_kinds({Op.NOT_ANALYSED}))

@@ -43,6 +43,7 @@ class GitRepo:
             raise GitError(f"{path}: not a git repository") from None
         self.root = Path(top)
         self._gitlinks: dict[str, frozenset[str]] = {}  # commit -> its submodule paths, seen by ``tree``
+        self._sizes: dict[str, int | None] = {}  # blob -> its size (None: not a blob), seen by ``blob_sizes``
 
     def _git(self, *args: str, input: bytes | None = None) -> str:
         return self._git_bytes(*args, input=input).decode("utf-8", "surrogateescape")
@@ -185,18 +186,20 @@ class GitRepo:
 
     def blob_sizes(self, shas: Iterable[str]) -> dict[str, int]:
         """Sizes of the given blobs, from their headers (``git cat-file --batch-check``): nothing
-        is read, so a blob too big to check is refused before it is loaded."""
+        is read, so a blob too big to check is refused before it is loaded. Remembered: the diff
+        and the reading of the files ask for the same blobs."""
         wanted = list(dict.fromkeys(shas))
-        if not wanted:
-            return {}
-        out = self._git("cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)",
-                        input=("\n".join(wanted) + "\n").encode())  # fmt: skip
-        sizes: dict[str, int] = {}
-        for line in out.splitlines():
-            sha, kind, *size = line.split(" ")
-            if kind == "blob" and size:
-                sizes[sha] = int(size[0])
-        return sizes
+        unknown = [sha for sha in wanted if sha not in self._sizes]
+        if unknown:
+            out = self._git("cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)",
+                            input=("\n".join(unknown) + "\n").encode())  # fmt: skip
+            for sha in unknown:
+                self._sizes[sha] = None
+            for line in out.splitlines():
+                sha, kind, *rest = line.split(" ")
+                if kind == "blob" and rest:
+                    self._sizes[sha] = int(rest[0])
+        return {sha: size for sha in wanted if (size := self._sizes[sha]) is not None}
 
     def changes(self, old: str, new: str) -> list[FileChange]:
         """Files changed from ``old`` to ``new`` (renames detected), with the lines they touch."""

@@ -56,6 +56,13 @@ class ParseCache:
     def put_ops(self, items: Mapping[OpsKey, MigrationOps]) -> None:
         self._put(items, ops_key_text, dump_ops)
 
+    def get_text(self, key: str) -> str | None:
+        """One row by its whole key (``bot.pipeline.result_cache`` makes the key and the text)."""
+        return self._get([key], str, str).get(key)
+
+    def put_text(self, key: str, text: str) -> None:
+        self._put({key: text}, str, str)
+
     def _get(self, keys: Iterable[K], text_of: Callable[[K], str], load: Callable[[str], V]) -> dict[K, V]:
         wanted = {text_of(k): k for k in keys}
         if not self._ok or not wanted:
