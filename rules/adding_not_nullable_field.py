@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 from bot.core.model import ChangeSet, Finding, Migration, Severity
 from bot.core.operations import MigrationOps, Op, Operation
+from bot.core.schema import Schema
 from rules._operations import column, each_operation, finding, where
 
 ID = "adding-not-nullable-field"
@@ -44,7 +45,7 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
     proven: dict[int, set[int]] = {}  # per migration: its SET NOT NULLs a valid CHECK proves, found in one walk
     for m, ops, op in each_operation(cs, {Op.SET_NOT_NULL}, dialects={"postgres"}):
         if id(ops) not in proven:
-            proven[id(ops)] = _proven_by_a_valid_check(change.get((m.framework, m.namespace), []), m, ops)
+            proven[id(ops)] = _proven_by_a_valid_check(change.get((m.framework, m.namespace), []), m, ops, cs.schemas.get(m.path))
         if id(op) in proven[id(ops)]:
             continue
         yield finding(
@@ -59,15 +60,25 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
         )
 
 
-def _proven_by_a_valid_check(change: list[tuple[str, Operation]], m: Migration, ops: MigrationOps) -> set[int]:
+def _proven_by_a_valid_check(
+    change: list[tuple[str, Operation]], m: Migration, ops: MigrationOps, before: Schema | None
+) -> set[int]:
     """The migration's ``SET NOT NULL`` operations (by ``id``) with a valid ``CHECK (col IS NOT NULL)`` on
-    the column before them, in this migration or an earlier one of the change (added valid, or added
-    ``NOT VALID`` and then validated): PostgreSQL 12+ then proves the column has no NULL from the
-    constraint, without a scan."""
+    the column before them (added valid, or added ``NOT VALID`` and then validated): in the schema
+    the history leaves (``before``: the three deploys PostgreSQL's docs advise, add NOT VALID,
+    validate, then SET NOT NULL, each in its own migration), in an earlier migration of the change,
+    or earlier in this one. PostgreSQL 12+ then proves the column has no NULL from the constraint,
+    without a scan."""
     earlier = [o for _path, o in sorted((c for c in change if c[0] < m.path), key=lambda c: c[0])]
     checks: dict[str, tuple[str | None, str | None]] = {}  # constraint -> (table, column)
     valid: set[tuple[str | None, str | None]] = set()
     proven: set[int] = set()
+    for table, on in (before.constraints if before is not None else {}).items():
+        for name, c in on.items():
+            if c.not_null_check and c.valid:
+                valid.add((table, c.column))
+            elif c.not_null_check:
+                checks[name] = (table, c.column)
     for other in [*earlier, *ops.operations]:
         if other.kind is Op.ADD_CHECK and other.column is not None:
             if not other.not_valid:

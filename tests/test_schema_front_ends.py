@@ -341,3 +341,60 @@ def test_a_table_renamed_with_a_view_left_under_its_old_name_is_not_reported(aft
     base = {f"{GOOSE_DIR}/00001_groups.sql": goose("CREATE TABLE collection_groups (id bigint);")}
     change = {f"{GOOSE_DIR}/00002_rename.sql": goose(f"ALTER TABLE collection_groups RENAME TO group_permissions;\n{after}")}
     assert [f[0] for f in found(base, change) if f[0] == "renaming-table"] == expected
+
+
+def rails(version: str, body: str, ddl_transaction: bool = True) -> tuple[str, str]:
+    name = f"Step{version}"
+    off = "" if ddl_transaction else "  disable_ddl_transaction!\n\n"
+    return (f"db/migrate/{version}_step{version}.rb",
+            f"class {name} < ActiveRecord::Migration[7.1]\n{off}  def change\n    {body}\n  end\nend\n")  # fmt: skip
+
+
+#: per front end: the history (a table, a `CHECK (email IS NOT NULL) NOT VALID`, its validation
+#: in a later deploy), the migration that drops the constraint instead, and the change that sets
+#: NOT NULL: the three deploys PostgreSQL's documentation and strong_migrations advise
+NOT_NULL_PROVEN = {
+    "sql": (
+        [(f"{GOOSE_DIR}/00001_users.sql", goose("CREATE TABLE users (id bigint PRIMARY KEY, email text);")),
+         (f"{GOOSE_DIR}/00002_check.sql", goose("ALTER TABLE users ADD CONSTRAINT users_email_nn CHECK (email IS NOT NULL) NOT VALID;")),
+         (f"{GOOSE_DIR}/00003_validate.sql", goose("ALTER TABLE users VALIDATE CONSTRAINT users_email_nn;"))],
+        (f"{GOOSE_DIR}/00003_validate.sql", goose("ALTER TABLE users DROP CONSTRAINT users_email_nn;")),
+        (f"{GOOSE_DIR}/00004_not_null.sql", goose("ALTER TABLE users ALTER COLUMN email SET NOT NULL;")),
+    ),
+    "rails": (
+        [rails("20240101000000", "create_table :users do |t|\n      t.string :email\n    end"),
+         rails("20240102000000", 'add_check_constraint :users, "email IS NOT NULL", name: "users_email_null", validate: false'),
+         rails("20240103000000", 'validate_check_constraint :users, name: "users_email_null"')],
+        rails("20240103000000", 'remove_check_constraint :users, name: "users_email_null"'),
+        rails("20240104000000", "change_column_null :users, :email, false"),
+    ),
+    "alembic": (
+        [("migrations/versions/1a_users.py", alembic("1a", None, 'op.create_table("users", sa.Column("id", sa.Integer()), sa.Column("email", sa.Text()))')),
+         ("migrations/versions/2b_check.py", alembic("2b", "1a", 'op.create_check_constraint("users_email_nn", "users", "email IS NOT NULL", postgresql_not_valid=True)')),
+         ("migrations/versions/3c_validate.py", alembic("3c", "2b", 'op.execute("ALTER TABLE users VALIDATE CONSTRAINT users_email_nn")'))],
+        ("migrations/versions/3c_validate.py", alembic("3c", "2b", 'op.drop_constraint("users_email_nn", "users", type_="check")')),
+        ("migrations/versions/4d_not_null.py", alembic("4d", "3c", 'op.alter_column("users", "email", nullable=False)')),
+    ),
+}  # fmt: skip
+
+
+def _not_null_findings(tool: str, history: list[tuple[str, str]]) -> list[str]:
+    _full, _drop, (path, text) = NOT_NULL_PROVEN[tool]
+    base = dict(history)
+    if tool == "alembic":
+        base["alembic.ini"] = ALEMBIC_INI
+    return [f"{f[1]}:{f[2]}" for f in found(base, {path: text}) if f[0] == "adding-not-nullable-field"]
+
+
+@pytest.mark.parametrize("tool", sorted(NOT_NULL_PROVEN))
+def test_set_not_null_after_a_check_validated_in_an_earlier_deploy_is_no_scan(tool: str) -> None:
+    """PostgreSQL 12+ proves NOT NULL from a valid CHECK (col IS NOT NULL): no scan, no finding."""
+    assert _not_null_findings(tool, NOT_NULL_PROVEN[tool][0]) == []
+
+
+@pytest.mark.parametrize("tool", sorted(NOT_NULL_PROVEN))
+def test_set_not_null_after_a_check_never_validated_or_dropped_scans(tool: str) -> None:
+    history, drop, (path, _text) = NOT_NULL_PROVEN[tool]
+    line = {"sql": 2, "rails": 3, "alembic": 16}[tool]
+    assert _not_null_findings(tool, history[:2]) == [f"{path}:{line}"]  # NOT VALID, never validated
+    assert _not_null_findings(tool, [*history[:2], drop]) == [f"{path}:{line}"]  # validated, then dropped

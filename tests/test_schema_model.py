@@ -270,3 +270,30 @@ def test_an_earlier_migration_naming_a_table_only_inside_another_name_is_not_rea
     lookalike = {f"{M}/00002_users_archive.sql": goose("CREATE TABLE users_archive (id bigint);")}
     found({**BASE, **lookalike}, WIDEN)
     assert sorted(analyses) == sorted([*WIDEN, *BASE])
+
+
+def test_constraints_follow_validation_renames_and_drops() -> None:
+    schema = Schema()
+    schema.apply(Operation(Op.CREATE_TABLE, 1, table="users", columns=(ColumnSpec("email", ("text",), 1),)))
+    schema.apply(Operation(Op.ADD_CHECK, 2, table="users", column="email", constraint="email_nn", not_valid=True))
+    assert not schema.proven_not_null("users", "email")  # NOT VALID: no row checked yet
+    schema.apply(Operation(Op.VALIDATE_CONSTRAINT, 3, table="users", constraint="email_nn"))
+    assert schema.proven_not_null("users", "email")
+    schema.apply(Operation(Op.RENAME_COLUMN, 4, table="users", column="email", new_name="mail"))
+    schema.apply(Operation(Op.RENAME_TABLE, 5, table="users", new_name="people"))
+    assert schema.proven_not_null("people", "mail") and not schema.proven_not_null("users", "email")
+    assert schema.view({"people"}, set()).proven_not_null("people", "mail")
+    schema.apply(Operation(Op.DROP_CONSTRAINT, 6, table="people", constraint="email_nn"))
+    assert not schema.proven_not_null("people", "mail")
+
+
+def test_an_unnamed_constraint_gets_postgres_name_and_goes_with_its_column() -> None:
+    schema = Schema()
+    schema.apply(Operation(Op.ADD_CHECK, 1, table="users", column="email"))  # ADD CHECK (email IS NOT NULL)
+    schema.apply(Operation(Op.ADD_FOREIGN_KEY, 2, table="users", column="org_id", not_valid=True))
+    assert set(schema.constraints["users"]) == {"users_email_check", "users_org_id_fkey"}
+    assert not schema.constraints["users"]["users_org_id_fkey"].valid
+    schema.apply(Operation(Op.DROP_COLUMN, 3, table="users", column="email"))  # PostgreSQL drops its CHECK too
+    assert set(schema.constraints["users"]) == {"users_org_id_fkey"}
+    schema.apply(Operation(Op.DROP_CONSTRAINT, 4, table="users"))  # which one is not known: none is relied on
+    assert "users" not in schema.constraints

@@ -1,4 +1,5 @@
-"""The schema one database has, as its migrations leave it: tables, their columns, indexes.
+"""The schema one database has, as its migrations leave it: tables, their columns, indexes and
+constraints.
 
 Modelled on Django's ``ProjectState``: one state per database, and every operation a transition
 (``Schema.apply``), whatever front end read it (SQL files, Django, Rails, Alembic, Knex, Laravel,
@@ -37,6 +38,22 @@ class Index:
     columns: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Constraint:
+    """A CHECK, FOREIGN KEY or UNIQUE constraint of a table, as the migrations left it."""
+
+    table: str
+    kind: Op  # ADD_CHECK, ADD_FOREIGN_KEY or ADD_UNIQUE
+    #: the column it is on, where it names one (a foreign key's one column, the ``col`` of
+    #: ``CHECK (col IS NOT NULL)``)
+    column: str | None = None
+    #: a CHECK that is exactly ``col IS NOT NULL``: valid, it lets PostgreSQL 12+ SET NOT NULL
+    #: on ``column`` without a scan
+    not_null_check: bool = False
+    #: checked for every row: added without NOT VALID, or validated since (VALIDATE CONSTRAINT)
+    valid: bool = True
+
+
 @dataclass
 class Schema:
     #: table (as the migrations name it) -> column -> what is known of it
@@ -54,6 +71,8 @@ class Schema:
     #: table -> the names of its indexes (kept with ``indexes``: a view is taken per judged
     #: migration, and scanning every index each time made a long history quadratic)
     on_table: dict[str, set[str]] = field(default_factory=dict, repr=False, compare=False)
+    #: table -> constraint name -> the constraint (an unnamed one under the name PostgreSQL gives it)
+    constraints: dict[str, dict[str, Constraint]] = field(default_factory=dict)
 
     def column(self, table: str | None, column: str | None) -> Column | None:
         if table is None or column is None:
@@ -97,6 +116,7 @@ class Schema:
             self.tableless.discard(table.lower())
             for name in list(self.on_table.pop(table, ())):
                 self.indexes.pop(name, None)
+            self.constraints.pop(table, None)
         elif kind is Op.RENAME_TABLE:
             columns = self.tables.pop(table, None)
             if op.new_name:
@@ -106,6 +126,11 @@ class Schema:
                     self.tables[op.new_name] = columns
                 for name in list(self.on_table.get(table, ())):
                     self.add_index(name, Index(op.new_name, self.indexes[name].columns))
+            carried = self.constraints.pop(table, None)
+            if op.new_name:
+                self.constraints.pop(op.new_name, None)
+                if carried is not None:
+                    self.constraints[op.new_name] = {n: replace(c, table=op.new_name) for n, c in carried.items()}
         elif kind is Op.ADD_COLUMN:
             columns = self.tables.setdefault(table, {})
             for spec in op.columns or ():
@@ -117,6 +142,9 @@ class Schema:
             for name in list(self.on_table.get(table, ())):  # PostgreSQL drops the indexes on a dropped column
                 if op.column in self.indexes[name].columns:
                     self.drop_index(name)
+            on = self.constraints.get(table, {})  # and the constraints on it
+            for name in [n for n, c in on.items() if c.column == op.column]:
+                on.pop(name)
         elif kind is Op.RENAME_COLUMN:
             columns = self.tables.get(table)
             if columns is not None and op.column and op.new_name:
@@ -125,6 +153,11 @@ class Schema:
                     columns.pop(op.new_name, None)
                 else:
                     columns[op.new_name] = moved
+            if op.column and op.new_name:  # a constraint on the column holds under its new name
+                on = self.constraints.get(table, {})
+                for name, c in list(on.items()):
+                    if c.column == op.column:
+                        on[name] = replace(c, column=op.new_name)
             if op.column and op.new_name:  # an index on the column covers it under its new name
                 for name in list(self.on_table.get(table, ())):
                     index = self.indexes[name]
@@ -146,6 +179,25 @@ class Schema:
             self.add_index(op.index, Index(table, op.index_columns))
         elif kind is Op.DROP_INDEX and op.index:
             self.drop_index(op.index)
+        elif kind in (Op.ADD_CHECK, Op.ADD_FOREIGN_KEY, Op.ADD_UNIQUE):
+            name = op.constraint or _default_name(table, op)
+            not_null_check = kind is Op.ADD_CHECK and op.column is not None
+            self.constraints.setdefault(table, {})[name] = Constraint(table, kind, op.column, not_null_check, not op.not_valid)
+        elif kind is Op.VALIDATE_CONSTRAINT and op.constraint:
+            known = self.constraints.get(table, {}).get(op.constraint)
+            if known is not None:
+                self.constraints[table][op.constraint] = replace(known, valid=True)
+        elif kind is Op.DROP_CONSTRAINT:
+            if op.constraint:
+                self.constraints.get(table, {}).pop(op.constraint, None)
+            else:  # which one is not known: none of them may be relied on
+                self.constraints.pop(table, None)
+
+    def proven_not_null(self, table: str | None, column: str | None) -> bool:
+        """A valid ``CHECK (column IS NOT NULL)`` is on the column: PostgreSQL 12+ sets NOT NULL
+        from it without scanning the table."""
+        return column is not None and any(c.not_null_check and c.valid and c.column == column
+                                          for c in self.constraints.get(table or "", {}).values())  # fmt: skip
 
     def mark_added(self, table: str | None, column: str | None) -> None:
         """The column is added by a migration this change judges (``bot.pipeline.judging``)."""
@@ -165,6 +217,7 @@ class Schema:
 
     def forget(self, table: str) -> None:
         self.tables.pop(table, None)
+        self.constraints.pop(table, None)
         for name in list(self.on_table.pop(table, ())):
             self.indexes.pop(name, None)
 
@@ -174,6 +227,7 @@ class Schema:
         self.indexes.clear()
         self.on_table.clear()
         self.db_tables.clear()
+        self.constraints.clear()
 
     def view(self, tables: Collection[str], indexes: Collection[str]) -> Schema:
         """A copy of the part of the schema that ``tables`` and ``indexes`` name: what one migration
@@ -188,12 +242,13 @@ class Schema:
             gone_tables={t for t in self.gone_tables if t in tables},
             gone_columns={(t, c) for t, c in self.gone_columns if t in tables},
             tableless={t for t in tables if t in self.tableless},
+            constraints={t: dict(self.constraints[t]) for t in tables if t in self.constraints},
         )
 
     def copy(self) -> Schema:
         return Schema({t: dict(c) for t, c in self.tables.items()}, dict(self.indexes), dict(self.db_tables),
                       set(self.gone_tables), set(self.gone_columns), set(self.tableless),
-                      _by_table(self.indexes))  # fmt: skip
+                      _by_table(self.indexes), {t: dict(c) for t, c in self.constraints.items()})  # fmt: skip
 
     def describe(self, table: str, column: str) -> str:
         """``a varchar(50) column, used by index `users_name` `` (what the replay knows; empty if nothing)."""
@@ -206,6 +261,14 @@ class Schema:
         if users:
             words += f", used by index{'es' if len(users) > 1 else ''} " + ", ".join(f"`{u}`" for u in users)
         return words
+
+
+def _default_name(table: str, op: Operation) -> str:
+    """The name PostgreSQL gives a constraint added without one (``users_email_check``,
+    ``orders_user_id_fkey``, ``users_email_key``)."""
+    suffix = {Op.ADD_CHECK: "check", Op.ADD_FOREIGN_KEY: "fkey", Op.ADD_UNIQUE: "pkey" if op.primary_key else "key"}[op.kind]
+    bare = table.rpartition(".")[2]
+    return f"{bare}_{op.column}_{suffix}" if op.column and not op.primary_key else f"{bare}_{suffix}"
 
 
 def _by_table(indexes: dict[str, Index]) -> dict[str, set[str]]:

@@ -25,6 +25,7 @@ from bot.syntax.pyast import (
     inline_constants,
     parse_module,
 )
+from bot.syntax.sql_names import not_null_column
 
 
 def alembic_operations(text: str, dialect: str) -> MigrationOps:
@@ -230,9 +231,12 @@ def _alembic_call(call: ast.Call, dialect: str, lines: list[str], batch_table: s
                 detail=detail,
             )
         ]
-    if name == "create_check_constraint":
+    if name == "create_check_constraint":  # (constraint_name, table_name, condition)
+        named = literal_string(argument(call, 0, "constraint_name"))
         return [
-            Operation(Op.ADD_CHECK, line, table=table(1), not_valid=truthy(kw("postgresql_not_valid")), detail=detail)
+            Operation(Op.ADD_CHECK, line, table=table(1), not_valid=truthy(kw("postgresql_not_valid")), detail=detail,
+                      constraint=named.lower() if named else None,
+                      column=not_null_column(literal_string(argument(call, 2, "condition"))))
         ]
     if name in ("create_unique_constraint", "create_primary_key"):
         return [Operation(Op.ADD_UNIQUE, line, table=table(1), detail=detail, primary_key=name == "create_primary_key")]

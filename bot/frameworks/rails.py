@@ -43,7 +43,7 @@ def camelize(snake: str) -> str:
 
 
 #: calls judged against, or described from, the schema before them
-_NEEDS_SCHEMA = re.compile(r"\b(change_column|remove_columns?|rename_column|remove_index)\b|\bt\.(change|remove|rename)\b")
+_NEEDS_SCHEMA = re.compile(r"\b(change_column(_null)?|remove_columns?|rename_column|remove_index)\b|\bt\.(change|change_null|remove|rename)\b")
 
 
 class Rails(Framework):
@@ -105,8 +105,9 @@ class Rails(Framework):
 
     def needs_schema(self, text: str) -> bool:
         """``change_column`` is judged against the column's type before it, and a removed or
-        renamed column says what it was (the database's earlier migrations, by version, are
-        replayed for them). Others need none."""
+        renamed column says what it was, a NOT NULL set is no scan after a valid CHECK of an
+        earlier deploy (the database's earlier migrations, by version, are replayed for them).
+        Others need none."""
         return _NEEDS_SCHEMA.search(text) is not None
 
     def operations(self, path: str, text: str, dialect: str) -> MigrationOps:

@@ -12,6 +12,7 @@ from bot.syntax import treesitter as tsx
 from bot.syntax.dialects import normalise_dialect, runs_on, volatile_call
 from bot.syntax.embedded_sql import analyse_sql
 from bot.syntax.ruby_branches import branch_constraints
+from bot.syntax.sql_names import not_null_column
 
 COLUMN_TYPES = {
     "string", "text", "integer", "bigint", "float", "decimal", "numeric", "datetime", "timestamp", "time", "date",
@@ -216,12 +217,14 @@ def _schema_call(call: tsx.Node, dialect: str, lines: list[str], heredocs: Hered
         ]
     if name == "add_check_constraint":
         not_valid = keywords.get("validate") == "false"
+        condition = tsx.string_value(positional[1]) if len(positional) > 1 else None
         return [
             op(
                 Op.ADD_CHECK,
                 not_valid=not_valid,
                 suggestion=None if not_valid else _append_option(lines, call, "validate: false"),
                 constraint=constraint,
+                column=not_null_column(condition),
             )
         ]
     if name == "add_enum_value":  # Rails 7.1+: add_enum_value :mood, "happy", before: "sad"

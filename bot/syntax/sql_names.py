@@ -3,6 +3,8 @@ tables as ``schema.table`` (``public.`` dropped), so the analyser and the replay
 
 from __future__ import annotations
 
+import re
+
 from sqlglot import exp
 
 
@@ -27,3 +29,16 @@ def table_name(node: exp.Expression | None) -> str | None:
     if len(names) > 1 and names[-2] == "public":
         names = names[-1:]
     return ".".join(names) or None
+
+
+_NOT_NULL_CONDITION = re.compile(r'\s*\(?\s*(?:"([^"]+)"|([A-Za-z_][A-Za-z0-9_$]*))\s+IS\s+NOT\s+NULL\s*\)?\s*', re.IGNORECASE)
+
+
+def not_null_column(condition: str | None) -> str | None:
+    """The column of a CHECK condition given as a string that is exactly ``col IS NOT NULL``
+    (Rails' ``add_check_constraint``, Alembic's ``create_check_constraint``), named as the SQL
+    readers name it: such a CHECK, once valid, lets PostgreSQL set NOT NULL without a scan."""
+    found = _NOT_NULL_CONDITION.fullmatch(condition or "")
+    if found is None:
+        return None
+    return found[1] if found[1] is not None else found[2].lower()
