@@ -50,10 +50,11 @@ def load_ops(text: str) -> MigrationOps:
 
 
 def _op(op: Operation) -> dict[str, Any]:
+    """The fields that differ from their defaults, read from the record's own dictionary (one
+    pass over it, not 35 ``getattr``: a cold run writes every operation of the change here)."""
     out: dict[str, Any] = {"kind": op.kind.value, "line": op.line}
-    for name, default in _OP_DEFAULTS.items():
-        value = getattr(op, name)
-        if value != default:
+    for name, value in op.__dict__.items():
+        if name in _OP_DEFAULTS and value != _OP_DEFAULTS[name]:
             out[name] = [_column(c) for c in value] if name == "columns" else value
     return out
 

@@ -21,6 +21,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import fields, is_dataclass
 from functools import cache
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -143,10 +144,14 @@ def load_result(text: str) -> tuple[tuple[Finding, ...], tuple[tuple[Finding, Su
 
 def _finding(f: Finding) -> list[Any]:
     """Every field, in order (a new one is written the day it is added); tuples become lists."""
-    return [v.value if isinstance(v, Severity) else v for v in (getattr(f, name) for name in _FINDING_FIELDS)]
+    values = list(_every_field(f))
+    values[_SEVERITY] = f.severity.value
+    return values
 
 
 _FINDING_FIELDS = tuple(f.name for f in fields(Finding))
+_every_field = attrgetter(*_FINDING_FIELDS)
+_SEVERITY = _FINDING_FIELDS.index("severity")
 
 
 def _load_finding(data: list[Any]) -> Finding:
