@@ -49,7 +49,7 @@ def test_pull_request_gets_check_run_and_review(app: Harness, repo: Repo) -> Non
     summary = run["output"]["summary"]
     assert "#### `db/migrations/00002_orders.sql`" in summary
     assert "[`missing-rollback`](https://docs.example/rules/missing_rollback.py)" in summary
-    assert "- Migrations: goose in `db/migrations` (2 migrations)" in summary
+    assert "- Migrations: goose in `db/migrations` (2 migrations; PostgreSQL, assumed)" in summary
 
     (review,) = app.double.reviews[1]
     assert review["state"] == "COMMENTED"

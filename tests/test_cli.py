@@ -34,8 +34,9 @@ def test_text_report(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
     assert outcome.err == ""
     base = repo.git("rev-parse", "main").strip()[:12]
     assert outcome.out.replace(base, "<main>") == snapshot("""\
-Checked: goose in db/migrations (2 migrations)
+Checked: goose in db/migrations (2 migrations; PostgreSQL, assumed)
 Against: base main (<main>), also counted as deployed
+Note: Nothing in the repository says which database db/migrations runs on: judged as PostgreSQL (set dialect: in .github/migration-guard.yml to say it).
 
 db/migrations/00002_orders.sql
      1  error    migration-out-of-order  Version 2 sorts before `db/migrations/00003_tags.sql`
@@ -86,10 +87,10 @@ def test_json_contract(repo: Repo) -> None:
                 "errors": 2,
                 "warnings": 0,
                 "notices": 0,
-                "checked": [{"framework": "goose", "directory": "db/migrations", "migrations": 2}],
+                "checked": [{"framework": "goose", "directory": "db/migrations", "migrations": 2, "database": "postgres", "database_source": None}],
                 "base": {"ref": "main", "sha": "<main>"},
                 "deployed": {"ref": "main", "sha": "<main>"},
-                "notes": [],
+                "notes": ['Nothing in the repository says which database `db/migrations` runs on: judged as PostgreSQL (set `dialect:` in .github/migration-guard.yml to say it).'],
             },
         }
     )
@@ -132,7 +133,7 @@ def test_no_error_findings_exit_zero(repo: Repo) -> None:
     repo.write("db/migrations/00002_orders.sql", GOOSE.format(t="orders")).commit()
     outcome = repo.check("--base", "main", fmt="text")
     assert outcome.code == 0
-    assert outcome.out.splitlines()[0] == "Checked: goose in db/migrations (2 migrations)"
+    assert outcome.out.splitlines()[0] == "Checked: goose in db/migrations (2 migrations; PostgreSQL, assumed)"
     assert outcome.out.endswith("\n\n1 changed migration checked: no problems found.\n")
 
 

@@ -193,7 +193,7 @@ def test_the_json_summary_says_what_was_checked_against_which_refs(repo: Repo) -
     summary = repo.check("--base", "main", "--deployed-ref", "production").json["summary"]
 
     sha = repo.git("rev-parse", "main").strip()
-    assert summary["checked"] == [{"framework": "knex", "directory": "db/knex", "migrations": 2}]
+    assert summary["checked"] == [{"framework": "knex", "directory": "db/knex", "migrations": 2, "database": "postgres", "database_source": None}]
     assert summary["base"] == {"ref": "main", "sha": sha}
     assert summary["deployed"] == {"ref": "production", "sha": sha}
 
@@ -319,7 +319,7 @@ def test_knex_runs_every_file_of_its_directory_in_name_order(repo: Repo) -> None
     path = "db/knex_migrations/2026-08-10-0000-add-status.js"
     assert outcome.found == [("migration-out-of-order", path, 1), ("missing-rollback", path, 1)]
     assert outcome.json["summary"]["checked"] == [
-        {"framework": "knex", "directory": "db/knex_migrations", "migrations": 3}
+        {"framework": "knex", "directory": "db/knex_migrations", "migrations": 3, "database": "postgres", "database_source": None}
     ]
 
 
@@ -695,5 +695,6 @@ def test_prisma_folders_with_short_numbers_and_a_moved_migrations_folder(repo: R
         ("require-statement-timeout", "notice", "prisma/migrations/02_add_tag/migration.sql"),
     ]
     assert outcome.json["summary"]["checked"] == [
-        {"framework": "prisma", "directory": "prisma/migrations", "migrations": 2}
+        {"framework": "prisma", "directory": "prisma/migrations", "migrations": 2, "database": "postgres",
+         "database_source": "prisma/migrations/migration_lock.toml"}
     ]

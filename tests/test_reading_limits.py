@@ -35,9 +35,9 @@ def test_a_submodule_named_like_a_migration_is_noted_and_the_rest_checked(repo: 
 
     assert (outcome.code, outcome.err) == (1, "")
     assert outcome.found == [("missing-rollback", f"{M}/00002_b.sql", 1)]
-    assert outcome.json["summary"]["notes"] == [
+    assert outcome.json["summary"]["notes"][0] == (
         f"`{M}/00003_vendored.sql` is a submodule (a commit of another repository), not a migration: not checked."
-    ]
+    )
 
 
 # -- the configuration file's size -----------------------------------------------------------------

@@ -76,7 +76,7 @@ CREATE INDEX CONCURRENTLY users_email ON users (email);
 
 def test_the_check_summary(change: Repo) -> None:
     findings = change.findings()
-    checked = Checked("main", "a" * 40, "b" * 40, locations=(("goose", "db/migrations", 2),))
+    checked = Checked("main", "a" * 40, "b" * 40, locations=(("goose", "db/migrations", 2, "PostgreSQL, from .env.example"),))
     report = check_report(findings, 1, checked, DOCS)
     assert (report.conclusion, report.title) == snapshot(('failure', '1 error, 4 warnings, 1 notice in 1 changed migration'))
     assert report.summary == snapshot("""\
@@ -102,7 +102,7 @@ def test_the_check_summary(change: Repo) -> None:
 
 <details><summary>What was checked</summary>
 
-- Migrations: goose in `db/migrations` (2 migrations)
+- Migrations: goose in `db/migrations` (2 migrations; PostgreSQL, from .env.example)
 - Base: `main` at `aaaaaaaaaaaa`
 - Head: `bbbbbbbbbbbb`
 
@@ -132,8 +132,9 @@ CREATE INDEX CONCURRENTLY users_email ON users (email);\
 def test_the_terminal_report(change: Repo) -> None:
     out = change.check("--base", "main", "--color", "never", fmt="text").out
     assert out.replace(change.git("rev-parse", "main").strip()[:12], "<main>") == snapshot("""\
-Checked: goose in db/migrations (2 migrations)
+Checked: goose in db/migrations (2 migrations; PostgreSQL, assumed)
 Against: base main (<main>), also counted as deployed
+Note: Nothing in the repository says which database db/migrations runs on: judged as PostgreSQL (set dialect: in .github/migration-guard.yml to say it).
 
 db/migrations/00002_orgs.sql
      2  warning  require-concurrent-index-creation  `CREATE INDEX` on `users` without `CONCURRENTLY`

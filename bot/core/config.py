@@ -151,8 +151,10 @@ class Config(_Strict):
     ignore_paths: list[str] = Field(
         default_factory=list, description="Globs of paths never checked (`*` also matches `/`)."
     )
-    dialect: Literal["postgres", "postgresql", "mysql", "mariadb", "sqlite", "sqlserver"] = Field(
-        default="postgres", description="SQL dialect of the database (Prisma's comes from migration_lock.toml)."
+    dialect: Literal["postgres", "postgresql", "mysql", "mariadb", "sqlite", "sqlserver"] | None = Field(
+        default=None, description="SQL dialect of every migration directory. Default: read from the repository "
+        "(config/database.yml, Django's ENGINE, alembic.ini, the knexfile, migration_lock.toml, .env.example, "
+        "docker-compose images ...), else PostgreSQL."
     )
     max_tables_per_migration: int = Field(
         default=3, ge=1, description="unfocused-migration: how many existing tables one migration may change."

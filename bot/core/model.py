@@ -211,6 +211,14 @@ _DIALECT_DIRECTORIES = {"mysql": "mysql", "mariadb": "mysql", "sqlite": "sqlite"
                         "sqlserver": "sqlserver"}  # fmt: skip
 
 
+@dataclass(frozen=True)
+class DatabaseSource:
+    """The database a migration directory runs on, and the file that says so (``Framework.database``)."""
+
+    dialect: str  # as the analysers name it: postgres, mysql, sqlite, tsql
+    source: str  # "config/database.yml", "migration_lock.toml"
+
+
 def dialect_named_by(path: str) -> str | None:
     """The database a migration's directory is named after, the deepest such directory first."""
     for part in reversed(path.split("/")[:-1]):
@@ -255,7 +263,8 @@ class ChangeSet:
     head_ref: RefInfo | None = None
     deployed_ref: RefInfo | None = None
     config: Config | None = None
-    namespace_dialects: Mapping[tuple[str, str], str] = field(default_factory=dict)  # Prisma's provider
+    #: (framework, namespace) -> the database its configuration names (``Framework.database``)
+    databases: Mapping[tuple[str, str], DatabaseSource] = field(default_factory=dict)
     other_prs: tuple[OpenPrMigration, ...] = ()  # what other open pull requests add (App only)
     notes: tuple[str, ...] = ()  # what the reader must know about what was (not) checked
     #: per database (``framework:namespace``), the forward migrations replayed into its schema, in
@@ -269,10 +278,20 @@ class ChangeSet:
     schemas: Mapping[str, Schema] = field(default_factory=dict)
 
     def dialect_of(self, m: Migration) -> str:
-        """The SQL dialect a migration runs on: its namespace's own (Prisma's provider), else the configured one."""
-        return self.namespace_dialects.get((m.framework, m.namespace)) or dialect_named_by(m.path) or (
-            self.config.dialect if self.config is not None else "postgres"
-        )
+        """The SQL dialect a migration runs on: the configured one where the configuration says
+        it, else what the repository says of its directory (its tool's configuration, then the
+        directory's name), else PostgreSQL."""
+        return self.database_of(m)[0]
+
+    def database_of(self, m: Migration) -> tuple[str, str | None]:
+        """The dialect a migration runs on and why (``None``: assumed, nothing says it)."""
+        if self.config is not None and self.config.dialect is not None:
+            return self.config.dialect, "the configuration's `dialect`"
+        found = self.databases.get((m.framework, m.namespace))
+        if found is not None:
+            return found.dialect, found.source
+        named = dialect_named_by(m.path)
+        return (named, "its directory's name") if named is not None else ("postgres", None)
 
     def operations(self, m: Migration) -> MigrationOps:
         """What a judged migration does; no operations for history, rollback files and files

@@ -17,10 +17,11 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from bot.core.model import Migration, RollbackIssue, RollbackProblem
+from bot.core.model import DatabaseSource, Migration, RollbackIssue, RollbackProblem
 from bot.core.operations import MigrationOps, Op
 from bot.core.textfile import UnreadableFile
 from bot.core.traits import Identity, RenameKeeps, Traits
+from bot.frameworks._database_files import RepoFiles, named_in
 from bot.frameworks.base import (
     Candidate,
     Framework,
@@ -44,6 +45,7 @@ from bot.syntax.pyast import (
 )
 from bot.syntax.pyast import string_tuple as as_strings
 
+_URL = re.compile(r"""^\s*sqlalchemy\.url\s*=\s*([a-z0-9+]+://)|['"]((?:postgres|postgresql|mysql|mariadb|sqlite|mssql)[+\w]*://)""", re.MULTILINE)
 
 class Alembic(Framework):
     #: the only files it can run (a diff reads nothing else)
@@ -140,6 +142,13 @@ class Alembic(Framework):
     def same_code(self, before: str, after: str) -> bool:
         """Reformatting (black, isort, ruff) and docstring edits change nothing Alembic or Django runs."""
         return same_python(before, after)
+
+    def database(self, namespace: str, files: RepoFiles) -> DatabaseSource | None:
+        """``sqlalchemy.url`` in ``alembic.ini`` (beside the scripts or above them), else a URL
+        written in ``env.py``."""
+        above = namespace.rpartition("/")[0]
+        places = dict.fromkeys(p for d in (namespace, above, "") for p in (f"{d}/alembic.ini" if d else "alembic.ini",))
+        return named_in(files, [*places, f"{namespace}/env.py"], _URL)
 
     def needs_schema(self, text: str) -> bool:
         """An ``alter_column(type_=...)`` is judged against the column's type before it where

@@ -14,10 +14,11 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from bot.core.model import Migration, ParseFailure, Role, RollbackIssue
+from bot.core.model import DatabaseSource, Migration, ParseFailure, Role, RollbackIssue
 from bot.core.operations import MigrationOps, Operation
 from bot.core.schema import Schema
 from bot.core.traits import Traits
+from bot.frameworks._database_files import RepoFiles, repository_database
 
 
 @dataclass(frozen=True)
@@ -165,10 +166,11 @@ class Framework:
 
         return same_statements(before, after)
 
-    def namespace_dialect(self, namespace: str, read: Callable[[str], str | None]) -> str | None:
-        """The SQL dialect a namespace's migrations run on when the tool itself says it;
-        ``None``: the configured one. ``read(path)`` is a file's text at head, if it exists."""
-        return None
+    def database(self, namespace: str, files: RepoFiles) -> DatabaseSource | None:
+        """The database a namespace's migrations run on, as the repository says it
+        (``bot.frameworks._database_files``); ``None``: it does not say. Default: what any project
+        says (``.env.example``, ``docker-compose.yml``); a tool reads its own configuration first."""
+        return repository_database(files)
 
     def link(
         self, migrations: Sequence[Migration], aux: Mapping[str, str], memo: dict[object, Migration]

@@ -17,11 +17,12 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from bot.core.model import Migration, RollbackIssue, RollbackProblem
+from bot.core.model import DatabaseSource, Migration, RollbackIssue, RollbackProblem
 from bot.core.operations import MigrationOps, Op, Operation
 from bot.core.schema import Schema
 from bot.core.textfile import UnreadableFile
 from bot.core.traits import Identity, RenameKeeps, Traits
+from bot.frameworks._database_files import RepoFiles, dialect_of_word, repository_database
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, by_graph, failure, parent_dir
 from bot.syntax.pyast import NotALiteral, argument, assignments, call_name, is_none, literal, parse_module, same_python
 
@@ -34,6 +35,10 @@ _IRREVERSIBLE = {
 #: operations judged against the state before them: a changed field, a dropped field or table
 _NEEDS_HISTORY = re.compile(r"\b(AlterField|RemoveField|RenameField|DeleteModel)\b|\bDROP\s+(TABLE|COLUMN)\b", re.IGNORECASE)
 
+
+#: settings modules: ``settings.py``, ``settings_prod.py``, ``settings/base.py``, ``computed_settings.py``
+_SETTINGS = re.compile(r"(^|/)(\w*settings\w*\.py|settings/\w+\.py)$")
+_ENGINE = re.compile(r"""['"]ENGINE['"]\s*:\s*['"]([\w.]+)['"]|\b(?:default|DATABASE_URL)\s*[=,:]\s*f?['"]([a-z0-9+]+://)""")
 
 class Django(Framework):
     #: the only files it can run (a diff reads nothing else)
@@ -94,6 +99,24 @@ class Django(Framework):
         """A table ``<label>_<model>`` (in ``RunSQL``) is its model to the operations."""
         label = base_name(parent_dir(parent_dir(path))).lower()
         return {name, name.removeprefix(f"{label}_")} if label else {name}
+
+    def database(self, namespace: str, files: RepoFiles) -> DatabaseSource | None:
+        """The ``ENGINE`` (or a ``dj_database_url`` default) of the settings modules, read as text;
+        a test settings module is not read, and SQLite beside another database is taken for the
+        developer's own (the other one is what deploys run on)."""
+        said: dict[str, str] = {}
+        for path in sorted(p for p in files.paths if _SETTINGS.search(p) and "test" not in p.rpartition("/")[2]):
+            text = files.text(path)
+            for groups in _ENGINE.findall(text or ""):
+                dialect = dialect_of_word("".join(groups))
+                if dialect is not None:
+                    said.setdefault(dialect, path)
+        if len(said) > 1:
+            said.pop("sqlite", None)
+        if len(said) == 1:
+            ((dialect, path),) = said.items()
+            return DatabaseSource(dialect, path)
+        return repository_database(files) if not said else None
 
     def needs_schema(self, text: str) -> bool:
         """An ``AlterField`` is judged against the field it replaces, and a dropped field or table

@@ -21,10 +21,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from bot.core.model import Migration, Role, RollbackIssue, RollbackProblem
+from bot.core.model import DatabaseSource, Migration, Role, RollbackIssue, RollbackProblem
 from bot.core.operations import MigrationOps, Op, Operation
 from bot.core.traits import Identity, Traits
 from bot.core.versions import canonical_version, version_parts
+from bot.frameworks._database_files import RepoFiles, named_in
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, attach_rollback_files, base_name
 from bot.syntax.sqltext import is_blank_sql
 
@@ -33,6 +34,9 @@ VERSIONED = re.compile(r"^([VU])(\d+(?:[._]\d+)*)__(.+)\.sql\Z", re.DOTALL)
 CALLBACK = re.compile(r"^(before|after)[A-Z][A-Za-z]*(__.*)?\.sql$")
 REPEATABLE = re.compile(r"^R__(.+)\.sql\Z", re.DOTALL)
 
+
+_FLYWAY_CONFIG = re.compile(r"(^|/)(flyway\.(conf|toml)|application(-\w+)?\.(properties|ya?ml))$")
+_JDBC = re.compile(r"jdbc:([a-z0-9]+):")
 
 class Flyway(Framework):
     #: the only files it can run (a diff reads nothing else)
@@ -59,6 +63,12 @@ class Flyway(Framework):
     def aux_wanted(self, index: PathIndex) -> list[str]:
         """Script configuration files (``V1__x.sql.conf``): they can take a migration out of Flyway's transaction."""
         return [p for p, _d, n in index.entries if n.endswith(".sql.conf") and p.removesuffix(".conf") in index.paths]
+
+    def database(self, namespace: str, files: RepoFiles) -> DatabaseSource | None:
+        """The JDBC URL of Flyway's configuration (``flyway.conf``, ``flyway.toml``, Spring's
+        ``application.properties``/``.yml``)."""
+        places = sorted(p for p in files.paths if _FLYWAY_CONFIG.search(p))
+        return named_in(files, places, _JDBC)
 
     def operations(self, path: str, text: str, dialect: str) -> MigrationOps:
         """Flyway's transaction, not PostgreSQL's implicit one: a ``COMMIT`` in the file ends it."""

@@ -9,15 +9,23 @@ from __future__ import annotations
 
 import re
 
+from bot.core.model import DatabaseSource
 from bot.core.operations import MigrationOps, Op
 from bot.core.traits import Identity, Traits
+from bot.frameworks._database_files import RepoFiles, named_in
 from bot.frameworks.exported_up_down import ExportedUpDownFramework, relative_to
 from bot.syntax import treesitter as tsx
 
 _GENERATED = re.compile(r"^\d{14}_")
 
 
+_CLIENT = re.compile(r"""\bclient\s*:\s*['"]([\w-]+)['"]""")
+
 class Knex(ExportedUpDownFramework):
+    def database(self, namespace: str, files: RepoFiles) -> DatabaseSource | None:
+        """The knexfile's ``client`` (``pg``, ``mysql2``, ``better-sqlite3`` ...)."""
+        return named_in(files, (f"{d}knexfile.{e}" for d in ("", "src/", "server/", "db/") for e in ("js", "ts", "cjs", "mjs")), _CLIENT)
+
     def needs_schema(self, text: str) -> bool:
         """``.alter()`` restates a column: judged against its type before it; a dropped or renamed column says what it was."""
         return re.search(r"\.(alter|dropColumns?|renameColumn|dropIndex)\(", text) is not None

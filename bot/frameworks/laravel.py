@@ -10,15 +10,18 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from bot.core.model import Migration, RollbackIssue, RollbackProblem
+from bot.core.model import DatabaseSource, Migration, RollbackIssue, RollbackProblem
 from bot.core.operations import MigrationOps, Op
 from bot.core.textfile import UnreadableFile
 from bot.core.traits import Identity, Traits
+from bot.frameworks._database_files import RepoFiles, named_in, repository_database
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, failure
 from bot.syntax import treesitter as tsx
 
 FILE = re.compile(r"^(\d{4})_(\d{2})_(\d{2})_(\d{6})_(.+)\.php$")
 
+
+_DEFAULT_CONNECTION = re.compile(r"""['"]default['"]\s*=>\s*env\(\s*['"]DB_CONNECTION['"]\s*,\s*['"](\w+)['"]""")
 
 class Laravel(Framework):
     #: the only files it can run (a diff reads nothing else)
@@ -46,6 +49,10 @@ class Laravel(Framework):
             for p, d, n in index.entries
             if n.endswith(".php") and FILE.match(n) and base_name(d) == "migrations"
         ]
+
+    def database(self, namespace: str, files: RepoFiles) -> DatabaseSource | None:
+        """``DB_CONNECTION`` in ``.env.example``, else the default ``config/database.php`` gives it."""
+        return repository_database(files) or named_in(files, ["config/database.php"], _DEFAULT_CONNECTION)
 
     def needs_schema(self, text: str) -> bool:
         """``->change()`` restates a column: judged against its type before it; a dropped or renamed column says what it was."""

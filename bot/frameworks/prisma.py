@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
-from bot.core.model import Migration, RollbackIssue, RollbackProblem
+from bot.core.model import DatabaseSource, Migration, RollbackIssue, RollbackProblem
 from bot.core.traits import Identity, RenameKeeps, Traits
+from bot.frameworks._database_files import RepoFiles, repository_database
 from bot.frameworks.base import Candidate, Framework, ParseResult, PathIndex, base_name, parent_dir
 
 #: `provider` in `migration_lock.toml` -> the dialect its SQL is written in
@@ -81,13 +82,15 @@ class Prisma(Framework):
             ),
         )
 
-    def namespace_dialect(self, namespace: str, read: Callable[[str], str | None]) -> str | None:
-        """Prisma's SQL dialect per migrations folder, from ``provider`` in ``migration_lock.toml``."""
-        text = read(f"{namespace}/migration_lock.toml" if namespace != "." else "migration_lock.toml")
+    def database(self, namespace: str, files: RepoFiles) -> DatabaseSource | None:
+        """Prisma's database per migrations folder, from ``provider`` in ``migration_lock.toml``."""
+        path = f"{namespace}/migration_lock.toml" if namespace != "." else "migration_lock.toml"
+        text = files.text(path)
         if text is None:
-            return None
+            return repository_database(files)
         try:
             provider = tomllib.loads(text).get("provider", "")
         except (tomllib.TOMLDecodeError, RecursionError):  # tomllib nests arrays recursively
             return None  # as Prisma would refuse it: the configured dialect
-        return PROVIDERS.get(provider) if isinstance(provider, str) else None
+        dialect = PROVIDERS.get(provider) if isinstance(provider, str) else None
+        return DatabaseSource(dialect, path) if dialect is not None else None

@@ -14,10 +14,13 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 
-from bot.core.model import Migration, RollbackIssue, RollbackProblem
+import yaml
+
+from bot.core.model import DatabaseSource, Migration, RollbackIssue, RollbackProblem
 from bot.core.operations import MigrationOps, Op
 from bot.core.textfile import UnreadableFile
 from bot.core.traits import Identity, Traits
+from bot.frameworks._database_files import RepoFiles, dialect_of_word, repository_database
 from bot.frameworks.base import (
     Candidate,
     Framework,
@@ -102,6 +105,17 @@ class Rails(Framework):
             for p, _d, n in index.under(directory).entries
             if n.endswith(".rb")
         ]
+
+    def database(self, namespace: str, files: RepoFiles) -> DatabaseSource | None:
+        """The adapter ``config/database.yml`` (or its ``.sample``/``.example``) gives the database
+        whose ``migrations_paths`` is this directory (``db/migrate`` is the primary one's), in
+        ``production``, else ``development``, else any environment."""
+        found = files.first(f"config/database.yml{suffix}" for suffix in ("", ".sample", ".example", ".dist", ".template"))
+        if found is None:
+            return repository_database(files)
+        path, text = found
+        dialect = database_yml_dialect(text, namespace)
+        return DatabaseSource(dialect, path) if dialect is not None else repository_database(files)
 
     def needs_schema(self, text: str) -> bool:
         """``change_column`` is judged against the column's type before it, and a removed or
@@ -283,3 +297,54 @@ def _irreversible_in_table_block(call: tsx.Node) -> Iterator[tuple[tsx.Node, str
             why = _why_irreversible(_method(node), node, receiver=receiver_name)
             if why:
                 yield node, why
+
+
+_ERB = re.compile(r"<%=?(.*?)-?%>", re.DOTALL)
+_QUOTED = re.compile(r"""["']([^"']*)["']""")
+
+
+def _without_erb(text: str) -> str:
+    """The YAML with each ``<%= ... %>`` replaced by the last literal in it that names a database
+    (``ENV.fetch("DB_ADAPTER") { "postgresql" }`` -> ``postgresql``), else by nothing: what the
+    value is at run time is not known."""
+
+    def literal(found: re.Match[str]) -> str:
+        named = [q for q in _QUOTED.findall(found[1]) if dialect_of_word(q) is not None]
+        return named[-1] if named else ""
+
+    return _ERB.sub(literal, text)
+
+
+def database_yml_dialect(text: str, directory: str) -> str | None:
+    """The dialect ``config/database.yml`` gives the migrations in ``directory`` (Rails 6+ multiple
+    databases: the one whose ``migrations_paths`` it is, ``db/migrate`` the primary's)."""
+    try:
+        data = yaml.safe_load(_without_erb(text))
+    except (yaml.YAMLError, RecursionError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    environments = [data[e] for e in ("production", "development") if isinstance(data.get(e), dict)]
+    environments += [v for k, v in data.items() if isinstance(v, dict) and k not in ("production", "development")]
+    for settings in environments:
+        dialect = _dialect_for(settings, directory)
+        if dialect is not None:
+            return dialect
+    return None
+
+
+def _dialect_for(settings: dict[object, object], directory: str) -> str | None:
+    def said(config: dict[object, object]) -> str | None:
+        return dialect_of_word(str(config.get("adapter") or "")) or dialect_of_word(str(config.get("url") or ""))
+
+    if "adapter" in settings or "url" in settings:  # one database: every directory's
+        return said(settings)
+    for name, config in settings.items():  # several: primary, animals ...
+        if not isinstance(config, dict):
+            continue
+        paths = config.get("migrations_paths")
+        listed = [paths] if isinstance(paths, str) else paths if isinstance(paths, list) else []
+        own = [str(p).strip("/") for p in listed] or (["db/migrate"] if name == "primary" else [f"db/{name}_migrate"])
+        if directory in own:
+            return said(config)
+    return None

@@ -9,15 +9,24 @@ from __future__ import annotations
 
 import re
 
+from bot.core.model import DatabaseSource
 from bot.core.operations import MigrationOps, Op
 from bot.core.traits import Identity, Traits
+from bot.frameworks._database_files import RepoFiles, named_in
 from bot.frameworks.exported_up_down import ExportedUpDownFramework, relative_to
 from bot.syntax import treesitter as tsx
 
 _GENERATED = re.compile(r"^\d{14}-")
 
 
+_DIALECT = re.compile(r"""['"]?\bdialect['"]?\s*:\s*['"](\w+)['"]""")
+
 class Sequelize(ExportedUpDownFramework):
+    def database(self, namespace: str, files: RepoFiles) -> DatabaseSource | None:
+        """The ``dialect`` of sequelize-cli's configuration (``config/config.json`` ...)."""
+        return named_in(files, (f"{d}/{n}" for d in ("config", "src/config", "server/config", "db")
+                                for n in ("config.json", "config.js", "database.json", "database.js", "database.ts")), _DIALECT)
+
     def needs_schema(self, text: str) -> bool:
         """``changeColumn`` restates a column: judged against its type before it; a removed or renamed column says what it was."""
         return re.search(r"\b(changeColumn|removeColumn|renameColumn|removeIndex)\b", text) is not None

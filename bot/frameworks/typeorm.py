@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from bot.core.model import Migration, RollbackIssue, RollbackProblem
+from bot.core.model import DatabaseSource, Migration, RollbackIssue, RollbackProblem
 from bot.core.operations import MigrationOps, Op
 from bot.core.textfile import UnreadableFile
 from bot.core.traits import Identity, Traits
+from bot.frameworks._database_files import RepoFiles, named_in
 from bot.frameworks.base import NEEDS_SQL_HISTORY, Candidate, Framework, ParseResult, PathIndex, base_name, failure
 from bot.syntax import treesitter as tsx
 from bot.syntax.jsmodule import class_methods, does_nothing
@@ -22,6 +23,9 @@ FILE = re.compile(r"^(\d{13})-.+\.(?:ts|js|mts|cts|mjs|cjs)$")
 SOURCE = (".ts", ".js", ".mts", ".cts", ".mjs", ".cjs")
 STAMP = re.compile(r"(\d{13})$")
 
+
+_DATA_SOURCE = re.compile(r"(^|/)(ormconfig\.(json|js|ts|ya?ml)|[\w.-]*data-?source\.(ts|js)|typeorm\.config\.(ts|js))$", re.IGNORECASE)
+_TYPE = re.compile(r"""\btype['"]?\s*:\s*['"](postgres|mysql|mariadb|sqlite|better-sqlite3|mssql|cockroachdb|oracle|aurora-mysql|aurora-postgres)['"]""")
 
 class TypeOrm(Framework):
     #: the only files it can run (a diff reads nothing else)
@@ -53,6 +57,11 @@ class TypeOrm(Framework):
             if FILE.match(name) or base_name(directory) in ("migration", "migrations"):
                 found.append(Candidate(self.name, path, directory or "."))
         return found
+
+    def database(self, namespace: str, files: RepoFiles) -> DatabaseSource | None:
+        """The ``type`` of the data source (``ormconfig.*``, a ``*data-source.ts``)."""
+        places = sorted(p for p in files.paths if _DATA_SOURCE.search(p))
+        return named_in(files, places, _TYPE)
 
     def needs_schema(self, text: str) -> bool:
         """A ``queryRunner.query`` retyping a column or dropping an index by name, or a

@@ -14,6 +14,7 @@ from bot.core.config import Config
 from bot.core.model import (
     ChangeSet,
     ChangeStatus,
+    DatabaseSource,
     FileChange,
     Migration,
     MigrationSet,
@@ -23,6 +24,7 @@ from bot.core.model import (
     Role,
 )
 from bot.frameworks import BY_NAME
+from bot.frameworks._database_files import RepoFiles
 from bot.pipeline.detect import ignored_note
 from bot.pipeline.parse_cache import ParseCache
 from bot.pipeline.parsing import BlobSource, MigrationParser
@@ -85,7 +87,7 @@ def build_changeset(
     ignored = parser.ignored_migrations(head_tree, [c.path for c in changes if c.status is not ChangeStatus.DELETED])
     if ignored:
         notes += (ignored_note(ignored, len(touched)),)
-    dialects = _namespace_dialects(head, touched, head_tree, parser)
+    databases = _databases(head, head_tree, parser)
     replays = _replays(head, texts, parser, deployed_tree)
     parser.texts(b for c in changes if c.status is ChangeStatus.MODIFIED and (c.old_path or "") in deployed
                  for b in (c.old_blob, c.new_blob) if b)  # one batch for the edits of deployed files  # fmt: skip
@@ -103,7 +105,7 @@ def build_changeset(
         head_ref=head_ref,
         deployed_ref=deployed_ref,
         config=config,
-        namespace_dialects=dialects,
+        databases=databases,
         notes=notes,
         replays=replays,
     )
@@ -164,25 +166,24 @@ def _replays(
     return found
 
 
-def _namespace_dialects(
-    head: MigrationSet, touched: frozenset[str], tree: Mapping[str, str], parser: MigrationParser
-) -> dict[tuple[str, str], str]:
-    """The SQL dialect of each touched migration's namespace, where its tool says it (Prisma's
-    ``migration_lock.toml``); elsewhere the configured dialect applies."""
+def _databases(head: MigrationSet, tree: Mapping[str, str], parser: MigrationParser) -> dict[tuple[str, str], DatabaseSource]:
+    """The database each namespace of the head runs on, where the repository says it
+    (``Framework.database``: its tool's configuration, ``.env.example``, ``docker-compose.yml``);
+    each file read once, whatever the number of namespaces asking."""
+    texts: dict[str, str | None] = {}
 
     def read(path: str) -> str | None:
-        return parser.text(tree[path]) if path in tree else None
+        if path not in texts:
+            sha = tree.get(path)
+            texts[path] = parser.text(sha) if sha is not None else None
+        return texts[path]
 
-    found: dict[tuple[str, str], str] = {}
-    seen: set[tuple[str, str]] = set()
-    for m in head.migrations:
-        scope = (m.framework, m.namespace)
-        if m.path not in touched or scope in seen:
-            continue
-        seen.add(scope)
-        dialect = BY_NAME[m.framework].namespace_dialect(m.namespace, read)
-        if dialect is not None:
-            found[scope] = dialect
+    files = RepoFiles(tree.keys(), read)
+    found: dict[tuple[str, str], DatabaseSource] = {}
+    for scope in dict.fromkeys((m.framework, m.namespace) for m in head.migrations):
+        database = BY_NAME[scope[0]].database(scope[1], files)
+        if database is not None:
+            found[scope] = database
     return found
 
 

@@ -58,7 +58,8 @@ def _summary(result: Result) -> dict[str, Any]:
         "warnings": result.count(Severity.WARNING),
         "notices": result.count(Severity.NOTICE),
         "checked": [
-            {"framework": loc.framework, "directory": loc.directory, "migrations": loc.migrations}
+            {"framework": loc.framework, "directory": loc.directory, "migrations": loc.migrations,
+             "database": loc.database, "database_source": loc.database_source}
             for loc in cov.locations
         ],
         "base": _ref(cov.base),

@@ -64,13 +64,13 @@ class Checked:
     head_sha: str
     deployed: str | None = None
     deployed_sha: str | None = None
-    locations: tuple[tuple[str, str, int], ...] = ()  # (framework, directory, migrations at the head)
+    locations: tuple[tuple[str, str, int, str], ...] = ()  # (framework, directory, migrations at the head, judged as)
     notes: tuple[str, ...] = ()
 
 
 def checked_from(cs: ChangeSet, notes: Iterable[str] = ()) -> Checked:
     coverage = coverage_of(cs)
-    locations = [(loc.framework, loc.directory, loc.migrations) for loc in coverage.locations]
+    locations = [(loc.framework, loc.directory, loc.migrations, loc.judged_as()) for loc in coverage.locations]
     return Checked(
         base=cs.base_ref.name if cs.base_ref else "?",
         base_sha=cs.base_ref.sha if cs.base_ref else "?",
@@ -130,8 +130,8 @@ def check_report(
     lines += ["", "<details><summary>What was checked</summary>", ""]
     if checked.locations:
         grouped: dict[str, list[str]] = defaultdict(list)
-        for framework, directory, count in checked.locations:
-            grouped[framework].append(f"{md.code(directory)} ({_plural(count, 'migration')})")
+        for framework, directory, count, judged_as in checked.locations:
+            grouped[framework].append(f"{md.code(directory)} ({_plural(count, 'migration')}; {md.text(judged_as)})")
         lines.append("- Migrations: " + "; ".join(f"{fw} in {', '.join(dirs)}" for fw, dirs in grouped.items()))
     lines.append(f"- Base: {md.code(checked.base)} at {md.code(checked.base_sha[:12])}")
     if checked.deployed:
