@@ -124,3 +124,14 @@ def test_where_nothing_says_it_postgres_is_assumed_and_said_once() -> None:
         "Nothing in the repository says which database `db/migrate` runs on: judged as PostgreSQL "
         "(set `dialect:` in .github/migration-guard.yml to say it)."
     ]
+
+
+def test_an_alembic_script_location_named_migrations_is_not_django() -> None:
+    """Superset's ``superset/migrations`` holds Alembic's env.py beside ``__init__.py``."""
+    alembic = ('"""x\n\nRevision ID: 1a\nRevises:\n"""\nfrom alembic import op\n\nrevision = "1a"\ndown_revision = None\n\n\n'
+               "def upgrade():\n    op.drop_table('old')\n\n\ndef downgrade():\n    pass\n")  # fmt: skip
+    base = {"app/migrations/__init__.py": "", "app/migrations/script.py.mako": "${up}\n", "app/migrations/alembic.ini": "[alembic]\n"}
+    added = {"app/migrations/env.py": "from alembic import context\n", "app/migrations/versions/1a_x.py": alembic}
+    cs = changeset(base, added)
+    assert {m.framework for m in cs.head.migrations} == {"alembic"}
+    assert not cs.head.failures

@@ -79,11 +79,17 @@ class Django(Framework):
         return [f"{a}/apps.py" if a else "apps.py" for a in sorted(apps)]
 
     def select(self, index: PathIndex, aux: Mapping[str, str]) -> list[Candidate]:
-        """Modules of ``migrations`` packages (with ``__init__.py``, as Django requires)."""
+        """Modules of ``migrations`` packages (with ``__init__.py``, as Django requires), but not an
+        Alembic script location named ``migrations`` (``env.py`` beside ``script.py.mako`` or
+        ``alembic.ini``: Superset's ``superset/migrations``, whose ``env.py`` is no Django migration)."""
         if "django" in index.memo:
             return index.memo["django"]  # type: ignore[return-value]
+        names: dict[str, set[str]] = {}
+        for _p, d, n in index.entries:
+            names.setdefault(d, set()).add(n)
         packages = {
-            d for p, d, n in index.entries if n == "__init__.py" and (d == "migrations" or d.endswith("/migrations"))
+            d for d, here in names.items() if "__init__.py" in here and (d == "migrations" or d.endswith("/migrations"))
+            and not ("env.py" in here and here & {"script.py.mako", "alembic.ini"})
         }
         found = [
             Candidate(self.name, p, parent_dir(d) or ".", strict=True)
