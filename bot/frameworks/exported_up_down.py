@@ -55,6 +55,12 @@ class ExportedUpDownFramework(Framework):
             directories.update(self.configured_directories(path, root))
         return directories
 
+    def same_code(self, before: str, after: str) -> bool:
+        """Comments, layout, and what prettier adds or takes away (semicolons, trailing commas,
+        quote style) change nothing the runner executes (``bot.syntax.treesitter.same_tokens``;
+        TypeScript's grammar reads the JavaScript files too)."""
+        return super().same_code(before, after) or tsx.same_tokens(before, after, "typescript")
+
     def select(self, index: PathIndex, aux: Mapping[str, str]) -> list[Candidate]:
         configured = self._configured(aux)
         found = []

@@ -50,6 +50,11 @@ class Laravel(Framework):
             if n.endswith(".php") and FILE.match(n) and base_name(d) == "migrations"
         ]
 
+    def same_code(self, before: str, after: str) -> bool:
+        """Comments, layout and (for scripts) a formatter's punctuation change nothing Laravel runs
+        (``bot.syntax.treesitter.same_tokens``)."""
+        return super().same_code(before, after) or tsx.same_tokens(before, after, "php")
+
     def database(self, namespace: str, files: RepoFiles) -> DatabaseSource | None:
         """``DB_CONNECTION`` in ``.env.example``, else the default ``config/database.php`` gives it."""
         return repository_database(files) or named_in(files, ["config/database.php"], _DEFAULT_CONNECTION)

@@ -106,6 +106,11 @@ class Rails(Framework):
             if n.endswith(".rb")
         ]
 
+    def same_code(self, before: str, after: str) -> bool:
+        """Comments, layout and (for scripts) a formatter's punctuation change nothing Rails runs
+        (``bot.syntax.treesitter.same_tokens``)."""
+        return super().same_code(before, after) or tsx.same_tokens(before, after, "ruby")
+
     def database(self, namespace: str, files: RepoFiles) -> DatabaseSource | None:
         """The adapter ``config/database.yml`` (or its ``.sample``/``.example``) gives the database
         whose ``migrations_paths`` is this directory (``db/migrate`` is the primary one's), in

@@ -58,6 +58,11 @@ class TypeOrm(Framework):
                 found.append(Candidate(self.name, path, directory or "."))
         return found
 
+    def same_code(self, before: str, after: str) -> bool:
+        """Comments, layout and (for scripts) a formatter's punctuation change nothing TypeORM runs
+        (``bot.syntax.treesitter.same_tokens``)."""
+        return super().same_code(before, after) or tsx.same_tokens(before, after, "typescript")
+
     def database(self, namespace: str, files: RepoFiles) -> DatabaseSource | None:
         """The ``type`` of the data source (``ormconfig.*``, a ``*data-source.ts``)."""
         places = sorted(p for p in files.paths if _DATA_SOURCE.search(p))
