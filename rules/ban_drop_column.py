@@ -3,7 +3,8 @@
 What goes wrong: the old code still running during a rolling deploy may still read or write the
 column (ORMs often select every column they know), and fails once the drop commits; a rollback
 of the code cannot bring the data back. Not reported: a column the change itself adds, which no
-running code reads and which holds no data yet.
+running code reads and which holds no data yet; a drop in a directory that runs only after the new
+code is deployed (Rails' `db/post_migrate`): that is the contract step.
 
 Safe alternative (contract step): first deploy code that no longer uses the column (Rails:
 `self.ignored_columns += ["col"]`; Django: remove the field in a release before the migration
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 
 from bot.core.model import ChangeSet, Finding, Severity
 from bot.core.operations import Op, Operation
+from bot.frameworks import traits_of
 from rules._operations import added_by_the_change, column, each_operation, finding, where
 
 ID = "ban-drop-column"
@@ -45,6 +47,8 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
     for m, ops, op in each_operation(cs, {Op.DROP_COLUMN}):
         if added_by_the_change(cs, m, ops, op):
             continue  # no running code reads a column the change itself adds
+        if traits_of(m.framework).runs_after_deploy(m.path):
+            continue  # a post-deployment migration: the old code is gone when it runs (the contract step)
         yield finding(
             ID,
             SEVERITY,

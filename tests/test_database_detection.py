@@ -135,3 +135,4 @@ def test_an_alembic_script_location_named_migrations_is_not_django() -> None:
     cs = changeset(base, added)
     assert {m.framework for m in cs.head.migrations} == {"alembic"}
     assert not cs.head.failures
+

@@ -89,6 +89,13 @@ class Traits:
     guard_options: dict[str, str] = field(default_factory=dict)
     #: a type rule's fix in the tool's own terms (rule id -> "Use `t.bigint`"), for columns its DSL writes
     type_fixes: dict[str, str] = field(default_factory=dict)
+    #: directories whose migrations run only once the new code is deployed everywhere (Rails'
+    #: ``db/post_migrate``, run after the rollout; GitLab and Mastodon skip them during it): what
+    #: they drop, no old code reads any more
+    after_deploy_dirs: tuple[str, ...] = ()
+
+    def runs_after_deploy(self, path: str) -> bool:
+        return any(f"/{d}/" in f"/{path}" for d in self.after_deploy_dirs)
 
     @property
     def key_word(self) -> str:

@@ -75,6 +75,7 @@ class Rails(Framework):
         out_of_order_effect="Rails runs it after the newer one (and `schema.rb` changes order), an order nobody tested",
         concurrent_index_fix="Use `algorithm: :concurrently` and add `disable_ddl_transaction!` to the migration class.",
         no_transaction_fix="Add `disable_ddl_transaction!` to the migration class.",
+        after_deploy_dirs=("db/post_migrate",),
     )
 
     def aux_wanted(self, index: PathIndex) -> list[str]:

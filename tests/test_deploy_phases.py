@@ -1,0 +1,20 @@
+"""Migrations that run only after the new code is deployed (Rails' ``db/post_migrate``,
+``Traits.after_deploy_dirs``): what they drop, no old code reads. In memory."""
+
+from __future__ import annotations
+
+from tests.in_memory import found
+from tests.test_database_detection import USERS
+
+
+def rails_drop(directory: str) -> list[str]:
+    path = f"{directory}/20240103000000_drop_legacy.rb"
+    text = ("class DropLegacy < ActiveRecord::Migration[7.1]\n  def change\n    remove_column :users, :email, :string\n"
+            "    drop_table :legacy\n  end\nend\n")  # fmt: skip
+    return sorted(f[0] for f in found(USERS, {path: text}) if f[0] in ("ban-drop-column", "ban-drop-table"))
+
+
+def test_a_post_deployment_migration_drops_what_no_deployed_code_reads() -> None:
+    """Rails' db/post_migrate runs after the rollout (mastodon's contract steps): no old code left."""
+    assert rails_drop("db/migrate") == ["ban-drop-column", "ban-drop-table"]
+    assert rails_drop("db/post_migrate") == []
