@@ -8,6 +8,10 @@ back alone.
 
 Safe alternative: one migration for the schema change, another (or a background job) for the
 data, batched, so each can be deployed, retried and rolled back on its own.
+
+Not reported: a migration whose schema changes only make new tables (filling a table nobody reads
+yet is one step). Outside a transaction (Django `atomic = False`, Rails `disable_ddl_transaction!`)
+the data change holds no schema lock, and the message does not say it does.
 """
 
 from __future__ import annotations
@@ -44,20 +48,21 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
     for m in cs.judged_migrations():
         if m.role is not Role.UP:
             continue
-        ops = cs.operations(m).operations
-        schema = [o for o in ops if o.kind in SCHEMA_OPS]
+        analysed = cs.operations(m)
+        ops = analysed.operations
+        schema = [o for o in ops if o.kind in SCHEMA_OPS and o.kind is not Op.CREATE_TABLE and analysed.on_existing_table(o)]
         data = [o for o in ops if o.kind is Op.DATA]
         if not schema or not data:
-            continue
+            continue  # no schema change, no data change, or only new tables made and filled
         first = data[0]
+        locks = "the data change holds the schema locks, and " if analysed.transactional else ""
         yield Finding(
             ID,
             SEVERITY,
             m.path,
             first.line,
             f"This migration changes the schema (`{schema[0].detail}`) and the data "
-            f"(`{first.detail}`) in one migration: the data change holds the schema locks, and neither can be "
-            "retried or rolled back alone.",
+            f"(`{first.detail}`) in one migration: {locks}neither can be retried or rolled back alone.",
             "Move the data change into its own migration (or a batched background job).",
             m.framework,
         )

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from tests.in_memory import found
+from tests.in_memory import check, found
 from tests.test_database_detection import USERS
 
 
@@ -18,3 +18,22 @@ def test_a_post_deployment_migration_drops_what_no_deployed_code_reads() -> None
     """Rails' db/post_migrate runs after the rollout (mastodon's contract steps): no old code left."""
     assert rails_drop("db/migrate") == ["ban-drop-column", "ban-drop-table"]
     assert rails_drop("db/post_migrate") == []
+
+
+GOOSE_DIR = "db/migrations"
+
+
+def mixed(up: str) -> list[str]:
+    text = f"-- +goose Up\n{up}\n-- +goose Down\nSELECT 1;\n"
+    return [f.message for f in check({}, {f"{GOOSE_DIR}/00001_x.sql": text}) if f.rule == "mixed-schema-and-data-migration"]
+
+
+def test_a_new_table_made_and_filled_is_one_step() -> None:
+    assert mixed("CREATE TABLE t (id int);\nCREATE INDEX t_id ON t (id);\nINSERT INTO t VALUES (1);") == []
+    (message,) = mixed("ALTER TABLE users ADD COLUMN age int;\nUPDATE users SET age = 0;")
+    assert "holds the schema locks" in message
+
+
+def test_outside_a_transaction_the_data_holds_no_schema_lock() -> None:
+    (message,) = mixed("-- +goose NO TRANSACTION\nALTER TABLE users ADD COLUMN age int;\nUPDATE users SET age = 0;")
+    assert "holds the schema locks" not in message and "neither can be retried or rolled back alone" in message

@@ -89,9 +89,24 @@ def _alembic_block(
                 elif node.func.attr == "execute" and node.args:
                     for op in _connection_execute(node, dialect, lines):
                         yield marked_outside(op, outside) if outside else op
+                elif node.func.attr in _SESSION_WRITES and _is_session(owner):
+                    op = Operation(Op.DATA, node.lineno, detail=f"session.{node.func.attr}()")
+                    yield marked_outside(op, outside) if outside else op
 
 
 _CORE_DML = {"update", "insert", "delete"}
+#: what an ORM session writes with (Superset's data fixes: rows read with ``session.query``,
+#: changed, then ``session.commit()``): a data change, as ``bulk_insert`` is
+_SESSION_WRITES = {"add", "add_all", "merge", "delete", "commit", "flush", "bulk_save_objects",
+                   "bulk_insert_mappings", "bulk_update_mappings"}  # fmt: skip
+
+
+def _is_session(owner: ast.expr) -> bool:
+    """``session``, ``db.session``, ``self.session``, ``Session(bind=bind)``: an ORM session."""
+    if isinstance(owner, ast.Call):
+        owner = owner.func
+    name = owner.id if isinstance(owner, ast.Name) else owner.attr if isinstance(owner, ast.Attribute) else ""
+    return "session" in name.lower()
 
 
 def _connection_execute(call: ast.Call, dialect: str, lines: list[str]) -> list[Operation]:
