@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.core.model import DatabaseSource
 
@@ -28,6 +28,8 @@ class RepoFiles:
 
     paths: Collection[str]
     read: Callable[[str], str | None]
+    #: what a tool found once for the whole repository (Django's settings, read for each app)
+    memo: dict[str, object] = field(default_factory=dict, compare=False)
 
     def text(self, path: str) -> str | None:
         if path not in self.paths:

@@ -109,7 +109,13 @@ class Django(Framework):
     def database(self, namespace: str, files: RepoFiles) -> DatabaseSource | None:
         """The ``ENGINE`` (or a ``dj_database_url`` default) of the settings modules, read as text;
         a test settings module is not read, and SQLite beside another database is taken for the
-        developer's own (the other one is what deploys run on)."""
+        developer's own (the other one is what deploys run on). Read once per run, for every app."""
+        if "django" not in files.memo:
+            files.memo["django"] = self._settings_database(files)
+        found = files.memo["django"]
+        return found if isinstance(found, DatabaseSource) else None
+
+    def _settings_database(self, files: RepoFiles) -> DatabaseSource | None:
         said: dict[str, str] = {}
         for path in sorted(p for p in files.paths if _SETTINGS.search(p) and "test" not in p.rpartition("/")[2]):
             text = files.text(path)

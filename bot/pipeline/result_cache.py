@@ -18,6 +18,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+import pickle
 from collections.abc import Mapping
 from dataclasses import fields, is_dataclass
 from functools import cache
@@ -103,6 +104,10 @@ class _Digest:
             for item in sorted(value, key=_order):
                 self.walk(item)
             parts.append(">")
+        elif isinstance(value, tuple | list) and value and _plain_records(value):
+            # a tree's thousands of migrations: pickled at once (C speed), as exact as their repr
+            self._flush()
+            self._sha.update(pickle.dumps(value, protocol=5))
         elif isinstance(value, tuple | list):
             parts.append("[")
             for item in value:
@@ -112,11 +117,16 @@ class _Digest:
             raise TypeError(f"cannot key a {type(value).__name__}")
 
 
+def _plain_records(values: tuple[Any, ...] | list[Any]) -> bool:
+    kind: type = type(values[0])
+    return is_dataclass(kind) and _plain(kind) and all(type(v) is kind for v in values)
+
+
 @cache
 def _plain(cls: type) -> bool:
-    """The record's ``repr`` says all of it, the same way in every process: every field is in
-    it, and none can hold a set, a mapping or a model (whose order or text ``repr`` does not
-    fix). Thousands of migrations per change are keyed this way (walking each field by field
+    """The record's ``repr`` (and its pickle) says all of it, the same way in every process:
+    every field is in it, and none can hold a set, a mapping or a model (whose order ``repr`` and
+    ``pickle`` do not fix). Thousands of migrations per change are keyed this way (walking each field by field
     cost 0.2 s on 2,000 files)."""
     unsure = ("set", "dict", "Mapping", "Config", "Schema", "Any", "object")
     return all(f.repr and not any(word in str(f.type) for word in unsure) for f in fields(cls))
