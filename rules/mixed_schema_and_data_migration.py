@@ -10,7 +10,7 @@ Safe alternative: one migration for the schema change, another (or a background 
 data, batched, so each can be deployed, retried and rolled back on its own.
 
 Not reported: a migration whose schema changes only make new tables (filling a table nobody reads
-yet is one step). Outside a transaction (Django `atomic = False`, Rails `disable_ddl_transaction!`)
+yet is one step), unless it adds a foreign key, which locks the table it references. Outside a transaction (Django `atomic = False`, Rails `disable_ddl_transaction!`)
 the data change holds no schema lock, and the message does not say it does.
 """
 
@@ -50,7 +50,9 @@ def check(cs: ChangeSet) -> Iterator[Finding]:
             continue
         analysed = cs.operations(m)
         ops = analysed.operations
-        schema = [o for o in ops if o.kind in SCHEMA_OPS and o.kind is not Op.CREATE_TABLE and analysed.on_existing_table(o)]
+        # a foreign key from a new table still locks the table it references (SHARE ROW EXCLUSIVE)
+        schema = [o for o in ops if o.kind in SCHEMA_OPS and o.kind is not Op.CREATE_TABLE
+                  and (analysed.on_existing_table(o) or o.kind is Op.ADD_FOREIGN_KEY)]  # fmt: skip
         data = [o for o in ops if o.kind is Op.DATA]
         if not schema or not data:
             continue  # no schema change, no data change, or only new tables made and filled

@@ -30,6 +30,9 @@ def mixed(up: str) -> list[str]:
 
 def test_a_new_table_made_and_filled_is_one_step() -> None:
     assert mixed("CREATE TABLE t (id int);\nCREATE INDEX t_id ON t (id);\nINSERT INTO t VALUES (1);") == []
+    # mastodon's copy into a new table whose foreign key holds a lock on `accounts` meanwhile
+    fk = "ALTER TABLE t ADD CONSTRAINT t_fk FOREIGN KEY (id) REFERENCES accounts (id);"
+    assert len(mixed(f"CREATE TABLE t (id int);\n{fk}\nINSERT INTO t SELECT id FROM accounts;")) == 1
     (message,) = mixed("ALTER TABLE users ADD COLUMN age int;\nUPDATE users SET age = 0;")
     assert "holds the schema locks" in message
 
@@ -37,3 +40,15 @@ def test_a_new_table_made_and_filled_is_one_step() -> None:
 def test_outside_a_transaction_the_data_holds_no_schema_lock() -> None:
     (message,) = mixed("-- +goose NO TRANSACTION\nALTER TABLE users ADD COLUMN age int;\nUPDATE users SET age = 0;")
     assert "holds the schema locks" not in message and "neither can be retried or rolled back alone" in message
+
+
+def test_an_index_on_a_materialized_view_made_in_the_same_migration_blocks_no_one() -> None:
+    """mastodon swaps a Scenic materialized view: dropped, made again, indexed, in one transaction."""
+    body = ("drop_view :recommendations, materialized: true\n    create_view :recommendations, version: 2, materialized: true\n"
+            "    add_index :recommendations, :account_id")  # fmt: skip
+    path = "db/migrate/20240103000000_update_recommendations.rb"
+    text = f"class UpdateRecommendations < ActiveRecord::Migration[7.1]\n  def change\n    {body}\n  end\nend\n"
+    assert [f[0] for f in found(USERS, {path: text}) if f[0] in ("require-concurrent-index-creation", "migration-not-analysed")] == []
+    plain = text.replace("    create_view :recommendations, version: 2, materialized: true\n", "")
+    assert [f[0] for f in found(USERS, {path: plain}) if f[0] == "require-concurrent-index-creation"] == [
+        "require-concurrent-index-creation"]

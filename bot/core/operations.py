@@ -210,13 +210,14 @@ class MigrationOps:
 
     @cached_property
     def _positions(self) -> tuple[dict[int, int], dict[str, int], dict[str, int]]:
-        """Index of each operation, where each table is first created and where last dropped (one
-        pass, not one per question: a file of thousands of statements stays linear)."""
+        """Index of each operation, where each table (or view: nobody reads one made in the same
+        migration before it commits) is first created and where last dropped (one pass, not one per
+        question: a file of thousands of statements stays linear)."""
         index = {id(o): i for i, o in enumerate(self.operations)}
         created: dict[str, int] = {}
         dropped: dict[str, int] = {}
         for i, o in enumerate(self.operations):
-            if o.kind is Op.CREATE_TABLE and o.table and o.table not in created:
+            if o.kind in (Op.CREATE_TABLE, Op.CREATE_VIEW) and o.table and o.table not in created:
                 created[o.table] = i
             elif o.kind is Op.DROP_TABLE and o.table:
                 dropped[o.table] = i

@@ -168,6 +168,9 @@ def _schema_call(call: tsx.Node, dialect: str, lines: list[str], heredocs: Hered
 
     if name == "create_table":
         return [op(Op.CREATE_TABLE)]
+    if name == "create_view":  # Scenic: `create_view :name, version: 2, materialized: true`
+        made = op(Op.CREATE_VIEW)
+        return [replace(made, detail="create_view (materialized)") if keywords.get("materialized") == "true" else made]
     if name == "drop_table":
         return [op(Op.DROP_TABLE)]
     if name == "rename_table":
