@@ -38,6 +38,19 @@ class Blobs:
         return {s: len(self.texts[s]) for s in shas}
 
 
+class MemoryRows:
+    """Cache rows (``bot.pipeline.parse_cache.Rows``) held in memory, for a warm run without a file."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, str] = {}
+
+    def get(self, keys: list[str]) -> dict[str, str]:
+        return {k: self.rows[k] for k in keys if k in self.rows}
+
+    def put(self, items: dict[str, str]) -> None:
+        self.rows.update(items)
+
+
 def changeset(base: Mapping[str, str], added: Mapping[str, str], config: Config | None = None) -> ChangeSet:
     """The change set of a pull request that adds (or rewrites) ``added`` on top of ``base``."""
     head = {**base, **added}

@@ -19,23 +19,10 @@ from bot.pipeline.configuration import read_config
 from bot.pipeline.parse_cache import ParseCache
 from bot.pipeline.result_cache import change_key, dump_result, load_result
 from bot.pipeline.suppressions import Suppression
-from tests.in_memory import changeset
+from tests.in_memory import MemoryRows, changeset
 
 BASE = {"db/migration/V1__init.sql": "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n"}
 ADDED = {"db/migration/V2__index.sql": "CREATE INDEX users_email ON users (email);\n"}
-
-
-class DictRows:
-    """Cache rows held in memory, counting what is written."""
-
-    def __init__(self) -> None:
-        self.rows: dict[str, str] = {}
-
-    def get(self, keys: list[str]) -> dict[str, str]:
-        return {k: self.rows[k] for k in keys if k in self.rows}
-
-    def put(self, items: dict[str, str]) -> None:
-        self.rows.update(items)
 
 
 def test_every_field_of_a_finding_and_a_suppression_reads_back() -> None:
@@ -62,7 +49,7 @@ def test_the_key_changes_with_the_text_the_configuration_and_other_pull_requests
 
 def test_the_key_is_the_same_in_processes_with_other_hash_seeds() -> None:
     script = (
-        "from tests.in_memory import changeset; from bot.pipeline.result_cache import change_key; "
+        "from tests.in_memory import MemoryRows, changeset; from bot.pipeline.result_cache import change_key; "
         f"print(change_key(changeset({BASE!r}, {ADDED!r})))"
     )
     root = Path(__file__).resolve().parents[1]
@@ -75,7 +62,7 @@ def test_the_key_is_the_same_in_processes_with_other_hash_seeds() -> None:
 
 
 def test_a_change_seen_before_is_not_analysed_again(monkeypatch: pytest.MonkeyPatch) -> None:
-    rows = DictRows()
+    rows = MemoryRows()
     cache = ParseCache(rows)
     config = Config()
     first = engine.run(changeset(BASE, ADDED, config), config, cache=cache)
@@ -92,7 +79,7 @@ def test_a_change_seen_before_is_not_analysed_again(monkeypatch: pytest.MonkeyPa
 
 
 def test_a_run_with_a_migration_not_analysed_is_not_remembered() -> None:
-    rows = DictRows()
+    rows = MemoryRows()
     config = read_config("limits:\n  max_bytes: 1000\n", "config")
     long = "".join(f"CREATE INDEX users_email_{n} ON users (email);\n" for n in range(40))
     result = engine.run(changeset(BASE, {"db/migration/V2__index.sql": long}, config), config, cache=ParseCache(rows))

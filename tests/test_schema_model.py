@@ -12,7 +12,7 @@ from bot.core.schema import Schema
 from bot.pipeline import engine
 from bot.pipeline.isolation import Job
 from bot.pipeline.parse_cache import ParseCache
-from tests.in_memory import analysed, changeset, found
+from tests.in_memory import MemoryRows, analysed, changeset, found
 
 GOOSE = "-- +goose Up\n{up}\n-- +goose Down\n{down}\n"
 M = "db/migrations"
@@ -100,21 +100,10 @@ def test_every_migration_is_read_once_however_many_are_judged(analyses: list[str
     assert [f for f in findings if f[0] == "changing-column-type"] == [("changing-column-type", f"{M}/00002_step.sql", 3)]
 
 
-class Rows:
-    def __init__(self) -> None:
-        self.rows: dict[str, str] = {}
-
-    def get(self, keys: list[str]) -> dict[str, str]:
-        return {k: self.rows[k] for k in keys if k in self.rows}
-
-    def put(self, items: dict[str, str]) -> None:
-        self.rows.update(items)
-
-
 def test_a_warm_run_reads_every_analysis_from_the_cache(analyses: list[str]) -> None:
     from bot.core.config import Config
 
-    cache = ParseCache(Rows())
+    cache = ParseCache(MemoryRows())
     history = {**BASE, f"{M}/00002_index.sql": goose("CREATE INDEX users_name ON users (name);")}
     cold = engine.run(changeset(history, WIDEN), Config(), cache=cache)
     assert sorted(analyses) == sorted([*history, *WIDEN])
