@@ -52,3 +52,12 @@ def test_an_index_on_a_materialized_view_made_in_the_same_migration_blocks_no_on
     plain = text.replace("    create_view :recommendations, version: 2, materialized: true\n", "")
     assert [f[0] for f in found(USERS, {path: plain}) if f[0] == "require-concurrent-index-creation"] == [
         "require-concurrent-index-creation"]
+
+
+def test_rails_change_column_null_true_drops_not_null() -> None:
+    """mastodon's `change_column_null :accounts, :uri, true` was not seen."""
+    path = "db/migrate/20240103000000_allow_null.rb"
+    text = "class AllowNull < ActiveRecord::Migration[7.1]\n  def change\n    change_column_null :users, :email, {allow}\n  end\nend\n"
+    required = {p: t.replace("t.string :email", "t.string :email, null: false") for p, t in USERS.items()}
+    assert [f[0] for f in found(required, {path: text.format(allow="true")}) if f[0] == "ban-drop-not-null"] == ["ban-drop-not-null"]
+    assert [f[0] for f in found(required, {path: text.format(allow="false")}) if f[0] == "ban-drop-not-null"] == []

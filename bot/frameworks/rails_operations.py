@@ -201,6 +201,8 @@ def _schema_call(call: tsx.Node, dialect: str, lines: list[str], heredocs: Hered
     if name == "change_column_null":
         if len(positional) > 2 and tsx.text(positional[2]) == "false":
             return [op(Op.SET_NOT_NULL, column=column)]
+        if len(positional) > 2 and tsx.text(positional[2]) == "true":  # NULL allowed again: old code may not expect it
+            return [op(Op.DROP_NOT_NULL, column=column)]
         return []
     if name in ("add_index", "remove_index"):
         concurrently = keywords.get("algorithm") == ":concurrently"
