@@ -80,6 +80,7 @@ def test_alter_field_that_rewrites_nothing_is_silent(name: str, field: str) -> N
         ("status", "models.CharField(max_length=10)", "changing-column-type"),  # shorter than the 40 of 0002
         ("total", "models.DecimalField(max_digits=10, decimal_places=4)", "changing-column-type"),
         ("note", "models.TextField()", "adding-not-nullable-field"),  # null=True -> False: SET NOT NULL
+        ("count", "models.IntegerField(null=True)", "ban-drop-not-null"),  # null=False -> True: DROP NOT NULL
         ("count", "models.IntegerField(unique=True)", "disallowed-unique-constraint"),
         ("count", "models.IntegerField(db_index=True)", "require-concurrent-index-creation"),
     ],

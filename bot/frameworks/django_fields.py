@@ -172,6 +172,9 @@ def judge_alter(
                              new_name=_unquote(new.get("db_column")), detail=f"{detail} db_column"))  # fmt: skip
     if _true(previous.get("null")) and not _true(new.get("null")):
         ops.append(Operation(Op.SET_NOT_NULL, line, table=table, column=column, detail=f"{detail} null=True -> False"))
+    elif not _true(previous.get("null")) and _true(new.get("null")) and not _true(new.get("primary_key")):
+        # Django runs DROP NOT NULL: code that assumes a value may now read NULL (zulip 0440 was not seen)
+        ops.append(Operation(Op.DROP_NOT_NULL, line, table=table, column=column, detail=f"{detail} null=False -> True"))
     if not _true(previous.get("unique")) and _true(new.get("unique")) and not _true(new.get("primary_key")):
         ops.append(Operation(Op.ADD_UNIQUE, line, table=table, column=column, detail=f"{detail} unique=True"))
     indexed_before, indexed_after = _indexed(previous), _indexed(new)
