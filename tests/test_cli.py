@@ -142,6 +142,8 @@ def test_repository_without_migrations(repo: Repo) -> None:
     outcome = repo.check("--base", "main", fmt="text")
     assert outcome.code == 0
     assert outcome.out.splitlines()[0] == "Checked: no migration directory found"
+    note = next(line for line in outcome.out.splitlines() if line.startswith("Note: No migration directory found"))
+    assert "Rails db/migrate/" in note and "Django migrations/ packages" in note and "paths:" in note
     assert outcome.out.endswith("\n\nNo migration changed: nothing to check.\n")
 
 

@@ -51,6 +51,7 @@ class Alembic(Framework):
     #: the only files it can run (a diff reads nothing else)
     file_globs: tuple[str, ...] = ("*.py",)
     name = "alembic"
+    looks_in = "Alembic `versions/` beside `env.py` (or `alembic.ini`'s `script_location`)"
     traits = Traits(
         prescan_calls=(
             ("drop_column", Op.DROP_COLUMN),

@@ -71,6 +71,8 @@ class Framework:
     """Base class: adapters override what they need."""
 
     name: str = ""
+    #: where it looks for migrations, as said when nothing was found ("Rails `db/migrate/`")
+    looks_in: str = ""
     #: what the tool is like, for the rules (every adapter states its own)
     traits: Traits
     #: shell globs of the file names this tool can run; diffs and blob reads stay within them

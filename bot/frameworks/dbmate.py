@@ -14,6 +14,7 @@ from bot.frameworks.sectioned_sql import SectionedSqlFramework
 
 class Dbmate(SectionedSqlFramework):
     name = "dbmate"
+    looks_in = 'dbmate `<version>_<name>.sql` with `-- migrate:up`'
     traits = Traits(
         display="dbmate",
         identity=Identity.VERSION,

@@ -44,6 +44,7 @@ class Django(Framework):
     #: the only files it can run (a diff reads nothing else)
     file_globs: tuple[str, ...] = ("*.py",)
     name = "django"
+    looks_in = 'Django `migrations/` packages (with `__init__.py`)'
     traits = Traits(
         prescan_calls=(
             ("RenameField", Op.RENAME_COLUMN),

@@ -47,6 +47,7 @@ class Flyway(Framework):
     def runs_as_other_file(self, name: str) -> bool:
         return bool(CALLBACK.match(name)) or name.endswith(".sql.conf")
     name = "flyway"
+    looks_in = 'Flyway `V<version>__<desc>.sql`'
     sql_files = True
     traits = Traits(
         display="Flyway",

@@ -24,6 +24,7 @@ class GolangMigrate(Framework):
     stray_globs = ("*.sql",)
     name_form = "`<version>_<title>.up.sql` / `.down.sql`"
     name = "golang-migrate"
+    looks_in = 'golang-migrate `<version>_<title>.up.sql`'
     sql_files = True
     traits = Traits(
         display="golang-migrate",

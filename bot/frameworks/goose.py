@@ -14,6 +14,7 @@ from bot.frameworks.sectioned_sql import SectionedSqlFramework
 
 class Goose(SectionedSqlFramework):
     name = "goose"
+    looks_in = 'goose `<version>_<name>.sql` with `-- +goose Up`'
     traits = Traits(
         display="goose",
         identity=Identity.VERSION,

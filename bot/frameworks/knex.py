@@ -38,6 +38,7 @@ class Knex(ExportedUpDownFramework):
         return knex_operations(path, text, dialect)
 
     name = "knex"
+    looks_in = "Knex `migrations/` (or the knexfile's directory)"
     traits = Traits(
         prescan_calls=(
             ("renameColumn", Op.RENAME_COLUMN),

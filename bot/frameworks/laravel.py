@@ -27,6 +27,7 @@ class Laravel(Framework):
     #: the only files it can run (a diff reads nothing else)
     file_globs: tuple[str, ...] = ("*.php",)
     name = "laravel"
+    looks_in = 'Laravel `database/migrations/*.php`'
     traits = Traits(
         prescan_calls=(
             ("renameColumn", Op.RENAME_COLUMN),

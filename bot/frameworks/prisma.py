@@ -29,6 +29,7 @@ class Prisma(Framework):
     #: the only files it can run (a diff reads nothing else)
     file_globs: tuple[str, ...] = ("*.sql",)
     name = "prisma"
+    looks_in = 'Prisma `<migrations>/<timestamp>_<name>/migration.sql` beside `migration_lock.toml`'
     sql_files = True
     traits = Traits(
         display="Prisma",

@@ -53,6 +53,7 @@ class Rails(Framework):
     #: the only files it can run (a diff reads nothing else)
     file_globs: tuple[str, ...] = ("*.rb",)
     name = "rails"
+    looks_in = 'Rails `db/migrate/` (and `db/post_migrate/`, `db/<name>_migrate/`)'
     traits = Traits(
         prescan_calls=(
             ("rename_column", Op.RENAME_COLUMN),

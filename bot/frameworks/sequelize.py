@@ -39,6 +39,7 @@ class Sequelize(ExportedUpDownFramework):
         return sequelize_operations(path, text, dialect)
 
     name = "sequelize"
+    looks_in = "Sequelize `migrations/` (or `.sequelizerc`'s `migrations-path`)"
     traits = Traits(
         prescan_calls=(
             ("renameColumn", Op.RENAME_COLUMN),

@@ -31,6 +31,7 @@ class TypeOrm(Framework):
     #: the only files it can run (a diff reads nothing else)
     file_globs: tuple[str, ...] = ("*.ts", "*.js", "*.mts", "*.cts", "*.mjs", "*.cjs")
     name = "typeorm"
+    looks_in = 'TypeORM `MigrationInterface` classes'
     traits = Traits(
         prescan_calls=(
             ("renameColumn", Op.RENAME_COLUMN),

@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from bot.core.model import ChangeSet, RefInfo, Role
-from bot.frameworks import traits_of
+from bot.frameworks import BY_NAME, traits_of
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,10 @@ def coverage_of(cs: ChangeSet) -> Coverage:
                       for (fw, d), n in sorted(counts.items(), key=lambda kv: (kv[0][1], kv[0][0])))  # fmt: skip
     assumed = [loc.directory for loc in locations if loc.database_source is None and loc.migrations]
     notes = cs.notes
+    if not locations and not any("`ignore_paths`" in n for n in notes):  # where we looked (not: what was ignored)
+        places = "; ".join(a.looks_in for _name, a in sorted(BY_NAME.items()) if a.looks_in)
+        notes += (f"No migration directory found. Looked for: {places}. A directory of another tool can be declared "
+                  "under `paths:` in .github/migration-guard.yml.",)  # fmt: skip
     if assumed:  # said once, not per finding
         where = ", ".join(f"`{d}`" for d in assumed[:3]) + (f" and {len(assumed) - 3} more" if len(assumed) > 3 else "")
         notes += (f"Nothing in the repository says which database {where} "
