@@ -67,6 +67,7 @@ def alter(repo: Repo, field: str, name: str) -> list[tuple[str, str, int]]:
         ("count", "models.IntegerField(verbose_name='count', blank=True)"),
         ("note", "models.TextField(null=True, db_default='')"),
         ("customer", "models.ForeignKey(on_delete=models.PROTECT, related_name='orders', to='orders.customer')"),
+        ("customer", "models.ForeignKey(on_delete=models.CASCADE, to='orders.Customer')"),  # the same model
     ],
 )
 def test_alter_field_that_rewrites_nothing_is_silent(name: str, field: str) -> None:
@@ -77,6 +78,7 @@ def test_alter_field_that_rewrites_nothing_is_silent(name: str, field: str) -> N
     ("name", "field", "rule"),
     [
         ("count", "models.BigIntegerField()", "changing-column-type"),
+        ("customer", "models.ForeignKey(on_delete=models.CASCADE, to='orders.vendor')", "changing-column-type"),
         ("status", "models.CharField(max_length=10)", "changing-column-type"),  # shorter than the 40 of 0002
         ("total", "models.DecimalField(max_digits=10, decimal_places=4)", "changing-column-type"),
         ("note", "models.TextField()", "adding-not-nullable-field"),  # null=True -> False: SET NOT NULL

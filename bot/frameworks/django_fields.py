@@ -123,7 +123,8 @@ def db_type(spec: FieldSpec) -> tuple[str, ...] | None:
     if spec.cls == "DecimalField":
         return ("numeric", spec.get("max_digits") or "?", spec.get("decimal_places") or "?")
     if spec.cls in ("ForeignKey", "OneToOneField"):
-        return ("reference", spec.get("to") or "?", spec.get("to_field") or "")
+        # Django finds the model whatever the case of its name (`orders.Customer` is `orders.customer`)
+        return ("reference", (spec.get("to") or "?").lower(), spec.get("to_field") or "")
     if spec.cls == "ArrayField":
         return ("array", spec.get("base_field") or "?", spec.get("size") or "")
     family = _FAMILY.get(spec.cls)
