@@ -49,16 +49,23 @@ production:
     ("<%= ENV['DB_ADAPTER'] %>", None),  # read at run time only: not told
 ])  # fmt: skip
 def test_rails_reads_config_database_yml(adapter: str, expected: str | None) -> None:
-    got = BY_NAME["rails"].database("db/migrate", files({"config/database.yml": DATABASE_YML.format(adapter=adapter)}))
+    got = BY_NAME["rails"].database(".:primary", files({"config/database.yml": DATABASE_YML.format(adapter=adapter)}))
     assert got == (DatabaseSource(expected, "config/database.yml") if expected else None)
 
 
 def test_rails_multiple_databases_each_get_their_own() -> None:
+    """Through the change set, as a user sees it: db/migrate is the primary database, db/cache_migrate
+    the `cache` one; an application in a subdirectory reads its own config/database.yml."""
     yml = ("production:\n  primary:\n    adapter: postgresql\n  cache:\n    adapter: sqlite3\n"
            "    migrations_paths: db/cache_migrate\n")  # fmt: skip
-    rails = BY_NAME["rails"]
-    assert rails.database("db/migrate", files({"config/database.yml": yml})) == DatabaseSource("postgres", "config/database.yml")
-    assert rails.database("db/cache_migrate", files({"config/database.yml": yml})) == DatabaseSource("sqlite", "config/database.yml")
+    cache = {"db/cache_migrate/20240101000000_create_entries.rb": USERS["db/migrate/20240101000000_create_users.rb"]
+             .replace("CreateUsers", "CreateEntries").replace(":users", ":entries")}  # fmt: skip
+    coverage = coverage_of(changeset({"config/database.yml": yml, **USERS}, cache))
+    assert [(loc.directory, loc.judged_as()) for loc in coverage.locations] == [
+        ("db/cache_migrate", "SQLite, from config/database.yml"), ("db/migrate", "PostgreSQL, from config/database.yml")]
+    nested = {f"web/{p}": t for p, t in USERS.items()}
+    coverage = coverage_of(changeset({"web/config/database.yml": DATABASE_YML.format(adapter="sqlite3"), **nested}, {}))
+    assert [loc.judged_as() for loc in coverage.locations] == ["SQLite, from web/config/database.yml"]
 
 
 def test_django_settings_beside_a_test_one_on_sqlite() -> None:

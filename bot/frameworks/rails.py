@@ -114,14 +114,17 @@ class Rails(Framework):
         return super().same_code(before, after) or tsx.same_tokens(before, after, "ruby")
 
     def database(self, namespace: str, files: RepoFiles) -> DatabaseSource | None:
-        """The adapter ``config/database.yml`` (or its ``.sample``/``.example``) gives the database
-        whose ``migrations_paths`` is this directory (``db/migrate`` is the primary one's), in
+        """The adapter the application's ``config/database.yml`` (or its ``.sample``/``.example``)
+        gives this namespace's database (``<root>:<database>``, as ``select`` names it: ``primary``
+        for ``db/migrate`` and ``db/post_migrate``, ``cache`` for ``db/cache_migrate``), in
         ``production``, else ``development``, else any environment."""
-        found = files.first(f"config/database.yml{suffix}" for suffix in ("", ".sample", ".example", ".dist", ".template"))
+        root, _, name = namespace.rpartition(":")
+        prefix = "" if root in ("", ".") else f"{root}/"
+        found = files.first(f"{prefix}config/database.yml{suffix}" for suffix in ("", ".sample", ".example", ".dist", ".template"))
         if found is None:
             return repository_database(files)
         path, text = found
-        dialect = database_yml_dialect(text, namespace)
+        dialect = database_yml_dialect(text, name or "primary")
         return DatabaseSource(dialect, path) if dialect is not None else repository_database(files)
 
     def needs_schema(self, text: str) -> bool:
@@ -322,9 +325,9 @@ def _without_erb(text: str) -> str:
     return _ERB.sub(literal, text)
 
 
-def database_yml_dialect(text: str, directory: str) -> str | None:
-    """The dialect ``config/database.yml`` gives the migrations in ``directory`` (Rails 6+ multiple
-    databases: the one whose ``migrations_paths`` it is, ``db/migrate`` the primary's)."""
+def database_yml_dialect(text: str, database: str) -> str | None:
+    """The dialect ``config/database.yml`` gives ``database`` (``primary``, or the name of one of
+    Rails 6+'s multiple databases)."""
     try:
         data = yaml.safe_load(_without_erb(text))
     except (yaml.YAMLError, RecursionError):
@@ -334,24 +337,17 @@ def database_yml_dialect(text: str, directory: str) -> str | None:
     environments = [data[e] for e in ("production", "development") if isinstance(data.get(e), dict)]
     environments += [v for k, v in data.items() if isinstance(v, dict) and k not in ("production", "development")]
     for settings in environments:
-        dialect = _dialect_for(settings, directory)
+        dialect = _dialect_for(settings, database)
         if dialect is not None:
             return dialect
     return None
 
 
-def _dialect_for(settings: dict[object, object], directory: str) -> str | None:
+def _dialect_for(settings: dict[object, object], database: str) -> str | None:
     def said(config: dict[object, object]) -> str | None:
         return dialect_of_word(str(config.get("adapter") or "")) or dialect_of_word(str(config.get("url") or ""))
 
     if "adapter" in settings or "url" in settings:  # one database: every directory's
         return said(settings)
-    for name, config in settings.items():  # several: primary, animals ...
-        if not isinstance(config, dict):
-            continue
-        paths = config.get("migrations_paths")
-        listed = [paths] if isinstance(paths, str) else paths if isinstance(paths, list) else []
-        own = [str(p).strip("/") for p in listed] or (["db/migrate"] if name == "primary" else [f"db/{name}_migrate"])
-        if directory in own:
-            return said(config)
-    return None
+    config = settings.get(database)  # several: primary, cache, animals ...
+    return said(config) if isinstance(config, dict) else None
