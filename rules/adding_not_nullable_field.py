@@ -74,10 +74,8 @@ def _proven_by_a_valid_check(
     valid: set[tuple[str | None, str | None]] = set()
     proven: set[int] = set()
     for table, on in (before.constraints if before is not None else {}).items():
-        for name, c in on.items():
-            if c.not_null_check and c.valid:
-                valid.add((table, c.column))
-            elif c.not_null_check:
+        for name, c in on.items():  # NOT VALID in the history: this migration may validate it
+            if c.not_null_check and not c.valid:
                 checks[name] = (table, c.column)
     for other in [*earlier, *ops.operations]:
         if other.kind is Op.ADD_CHECK and other.column is not None:
@@ -87,6 +85,8 @@ def _proven_by_a_valid_check(
                 checks[other.constraint] = (other.table, other.column)
         elif other.kind is Op.VALIDATE_CONSTRAINT and other.constraint in checks:
             valid.add(checks[other.constraint])
-        elif other.kind is Op.SET_NOT_NULL and (other.table, other.column) in valid:
+        elif other.kind is Op.SET_NOT_NULL and (
+            (other.table, other.column) in valid or (before is not None and before.proven_not_null(other.table, other.column))
+        ):
             proven.add(id(other))
     return proven

@@ -40,9 +40,9 @@ class Index:
 
 @dataclass(frozen=True)
 class Constraint:
-    """A CHECK, FOREIGN KEY or UNIQUE constraint of a table, as the migrations left it."""
+    """A CHECK, FOREIGN KEY or UNIQUE constraint of a table (``Schema.constraints``), as the
+    migrations left it."""
 
-    table: str
     kind: Op  # ADD_CHECK, ADD_FOREIGN_KEY or ADD_UNIQUE
     #: the column it is on, where it names one (a foreign key's one column, the ``col`` of
     #: ``CHECK (col IS NOT NULL)``)
@@ -130,7 +130,7 @@ class Schema:
             if op.new_name:
                 self.constraints.pop(op.new_name, None)
                 if carried is not None:
-                    self.constraints[op.new_name] = {n: replace(c, table=op.new_name) for n, c in carried.items()}
+                    self.constraints[op.new_name] = carried
         elif kind is Op.ADD_COLUMN:
             columns = self.tables.setdefault(table, {})
             for spec in op.columns or ():
@@ -182,7 +182,7 @@ class Schema:
         elif kind in (Op.ADD_CHECK, Op.ADD_FOREIGN_KEY, Op.ADD_UNIQUE):
             name = op.constraint or _default_name(table, op)
             not_null_check = kind is Op.ADD_CHECK and op.column is not None
-            self.constraints.setdefault(table, {})[name] = Constraint(table, kind, op.column, not_null_check, not op.not_valid)
+            self.constraints.setdefault(table, {})[name] = Constraint(kind, op.column, not_null_check, not op.not_valid)
         elif kind is Op.VALIDATE_CONSTRAINT and op.constraint:
             known = self.constraints.get(table, {}).get(op.constraint)
             if known is not None:

@@ -148,7 +148,7 @@ class Alembic(Framework):
         """``sqlalchemy.url`` in ``alembic.ini`` (beside the scripts or above them), else a URL
         written in ``env.py``."""
         above = namespace.rpartition("/")[0]
-        places = dict.fromkeys(p for d in (namespace, above, "") for p in (f"{d}/alembic.ini" if d else "alembic.ini",))
+        places = dict.fromkeys(f"{d}/alembic.ini" if d else "alembic.ini" for d in (namespace, above, ""))
         return named_in(files, [*places, f"{namespace}/env.py"], _URL)
 
     def needs_schema(self, text: str) -> bool:

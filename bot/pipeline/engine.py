@@ -236,4 +236,4 @@ def _checked(cs: ChangeSet) -> int:
 def _any_not_analysed(cs: ChangeSet) -> bool:
     """A migration was not (fully) analysed: a crash or a time guard may not happen again, so
     the run's findings are not remembered."""
-    return any(o.kind is Op.NOT_ANALYSED for ops in cs.analysed.values() for o in ops.of_kinds({Op.NOT_ANALYSED}))
+    return any(ops.of_kinds({Op.NOT_ANALYSED}) for ops in cs.analysed.values())

@@ -48,7 +48,8 @@ def judgement_version() -> str:
 
 def change_key(cs: ChangeSet) -> str | None:
     """The cache key of ``cs`` (before analysis) judged by this code; ``None`` (not cached) when it
-    holds a value that cannot be keyed the same way twice (the tests hold every front end to a key)."""
+    holds a value that cannot be keyed the same way twice (tests hold the CLI's and the App's
+    change sets to a key)."""
     digest = _Digest()
     try:
         digest.walk(cs)
@@ -95,13 +96,13 @@ class _Digest:
             parts.append(f"m{type(value).__name__}:{value.model_dump_json()}")
         elif isinstance(value, Mapping):
             parts.append("{")
-            for k in sorted(value, key=_order):
+            for k in sorted(value, key=repr):
                 self.walk(k)
                 self.walk(value[k])
             parts.append("}")
         elif isinstance(value, set | frozenset):
             parts.append("<")
-            for item in sorted(value, key=_order):
+            for item in sorted(value, key=repr):
                 self.walk(item)
             parts.append(">")
         elif isinstance(value, tuple | list) and value and _plain_records(value):
@@ -130,10 +131,6 @@ def _plain(cls: type) -> bool:
     cost 0.2 s on 2,000 files)."""
     unsure = ("set", "dict", "Mapping", "Config", "Schema", "Any", "object")
     return all(f.repr and not any(word in str(f.type) for word in unsure) for f in fields(cls))
-
-
-def _order(value: Any) -> str:
-    return repr(value)
 
 
 def dump_result(findings: tuple[Finding, ...], suppressed: tuple[tuple[Finding, Suppression], ...]) -> str:
